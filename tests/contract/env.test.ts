@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { paramEnvName, readTrialEnvironment, trialEnvironment } from '../../trainer/src/contract/env.ts';
+import { parseTrainerLine } from '../../trainer/src/contract/events.ts';
+
+test('trainer contract › parameter names become upper snake case', () => {
+  assert.equal(paramEnvName('learningRate'), 'LORAHPO_PARAM_LEARNING_RATE');
+  assert.equal(paramEnvName('loraR'), 'LORAHPO_PARAM_LORA_R');
+  assert.equal(paramEnvName('max_grad_norm'), 'LORAHPO_PARAM_MAX_GRAD_NORM');
+});
+
+test('trainer contract › the environment round-trips through the trainer side', () => {
+  const env = trialEnvironment({ trial: 's-3', seed: 7, params: { learningRate: 1e-4, scheduler: 'cosine' }, training: { epochs: 2 } });
+  assert.equal(env.LORAHPO_PARAM_SCHEDULER, 'cosine');
+  const read = readTrialEnvironment(env);
+  assert.deepEqual(read.params, { learningRate: 1e-4, scheduler: 'cosine' });
+  assert.equal(read.training.epochs, 2);
+  assert.equal(read.seed, 7);
+  assert.equal(read.resultFile, '/dev/termination-log');
+});
+
+test('trainer contract › bad training settings name the field', () => {
+  assert.throws(() => readTrialEnvironment({ LORAHPO_TRAINING: '{"epochs":0}' }), /LORAHPO_TRAINING\.epochs/);
+  assert.throws(() => readTrialEnvironment({ LORAHPO_PARAMS: '{' }), /LORAHPO_PARAMS is not valid JSON/);
+});
+
+test('trainer contract › stdout lines are events, logs or malformed events', () => {
+  assert.equal(parseTrainerLine('{"type":"metric","name":"eval_loss","value":1.2,"step":3}').kind, 'event');
+  assert.equal(parseTrainerLine('loading model').kind, 'log');
+  assert.equal(parseTrainerLine('{"level":30}').kind, 'log');
+  const bad = parseTrainerLine('{"type":"metric","name":"eval_loss","value":"x","step":3}');
+  assert.equal(bad.kind, 'malformed');
+});

@@ -1,0 +1,63 @@
+/**
+ * What a trainer writes: one JSON object per line on stdout. `metric` lines are intermediate
+ * values (one per evaluation); the `result` line is the final outcome, also written to
+ * LORAHPO_RESULT_FILE so it survives lost logs. Any other line is a log line.
+ */
+import { z } from 'zod';
+
+export const MetricEventSchema = z.object({
+  type: z.literal('metric'),
+  name: z.string().min(1),
+  value: z.number(),
+  step: z.number().int().nonnegative(),
+  epoch: z.number().nonnegative().optional(),
+});
+export type MetricEvent = z.infer<typeof MetricEventSchema>;
+
+export const ResultEventSchema = z.object({
+  type: z.literal('result'),
+  /** The objective's final value (the best evaluation when early stopping restored it). */
+  value: z.number(),
+  metrics: z.record(z.string(), z.number()).default({}),
+  earlyStopped: z.boolean().default(false),
+  /** Epoch at which the trainer stopped itself (early stopping), 1-based. */
+  stoppedEpoch: z.number().int().positive().optional(),
+  bestEpoch: z.number().int().positive().optional(),
+  /** Why the trainer stopped itself, e.g. "no improvement > 0.001 in 3 evaluations". */
+  reason: z.string().optional(),
+  adapterPath: z.string().optional(),
+});
+export type ResultEvent = z.infer<typeof ResultEventSchema>;
+
+export const TrainerEventSchema = z.discriminatedUnion('type', [MetricEventSchema, ResultEventSchema]);
+export type TrainerEvent = z.infer<typeof TrainerEventSchema>;
+
+export type ParsedLine =
+  | { kind: 'event'; event: TrainerEvent }
+  | { kind: 'log'; text: string }
+  | { kind: 'malformed'; text: string; error: string };
+
+/**
+ * Classifies one stdout line. A line that is a JSON object with a known `type` but the wrong
+ * shape is `malformed` (a contract violation worth reporting); anything else is a log line.
+ */
+export function parseTrainerLine(line: string): ParsedLine {
+  const text = line.trim();
+  if (!text.startsWith('{')) return { kind: 'log', text: line };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind: 'log', text: line };
+  }
+  const type = (json as { type?: unknown }).type;
+  if (type !== 'metric' && type !== 'result') return { kind: 'log', text: line };
+  const parsed = TrainerEventSchema.safeParse(json);
+  if (parsed.success) return { kind: 'event', event: parsed.data };
+  const first = parsed.error.issues[0];
+  return { kind: 'malformed', text: line, error: `${first?.path.join('.') || type}: ${first?.message}` };
+}
+
+export function formatEvent(event: TrainerEvent): string {
+  return JSON.stringify(event);
+}

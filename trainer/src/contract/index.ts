@@ -1,0 +1,3 @@
+export * from './env.ts';
+export * from './events.ts';
+export * from './training.ts';

@@ -1,0 +1,55 @@
+/**
+ * The study's fixed `training` settings, handed to every trial as LORAHPO_TRAINING (JSON), and
+ * the hyperparameters the built-in trainer understands. A trial's sampled params override the
+ * fixed settings of the same name, so any hyperparameter can be searched or held fixed.
+ */
+import { z } from 'zod';
+
+export const TARGET_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export const SCHEDULERS = ['cosine', 'linear', 'constant'] as const;
+
+/** Hyperparameters with the meaning they have in Hugging Face transformers/PEFT. */
+export const HyperparametersSchema = z.object({
+  learningRate: z.number().positive().default(2e-4).describe('Peak learning rate of AdamW.'),
+  weightDecay: z.number().nonnegative().default(0).describe('Decoupled weight decay of AdamW.'),
+  maxGradNorm: z.number().positive().default(1).describe('Global gradient-norm clipping threshold.'),
+  loraR: z.number().int().positive().default(8).describe('LoRA rank r.'),
+  loraAlpha: z.number().positive().default(16).describe('LoRA alpha; the update is scaled by alpha / r.'),
+  loraDropout: z.number().min(0).max(1).default(0.05).describe('Dropout on the LoRA adapter input.'),
+  scheduler: z.enum(SCHEDULERS).default('cosine').describe('Learning-rate schedule after warm-up.'),
+  warmupRatio: z.number().min(0).max(1).default(0.03).describe('Fraction of the steps spent warming up.'),
+});
+export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
+
+export const EarlyStoppingSchema = z.object({
+  patience: z.number().int().positive().default(3).describe('Evaluations without improvement before a trial stops itself.'),
+  minDelta: z.number().nonnegative().default(0).describe('Smallest change of the objective that counts as improvement.'),
+});
+export type EarlyStopping = z.infer<typeof EarlyStoppingSchema>;
+
+export const TrainingSettingsSchema = z.object({
+  model: z.string().min(1).optional().describe('Directory with config.json, *.safetensors and tokenizer.json.'),
+  dataset: z.string().min(1).optional().describe('JSONL file of {"question","answer"} or {"text"} lines.'),
+  epochs: z.number().int().positive().default(3),
+  batchSize: z.number().int().positive().default(8),
+  gradientAccumulationSteps: z.number().int().positive().default(1),
+  maxSeqLength: z.number().int().positive().default(512),
+  maxSteps: z.number().int().positive().optional().describe('Stop after this many optimiser steps (for quick runs).'),
+  evalSteps: z.number().int().positive().optional().describe('Also evaluate every N optimiser steps.'),
+  evalFraction: z.number().gt(0).lt(1).default(0.1).describe('Share of the dataset held out for evaluation.'),
+  lossOnAnswerOnly: z.boolean().default(true).describe('Take the loss on answer tokens only (question/answer data).'),
+  promptTemplate: z.string().default('### Question: {question}\n ### Answer: {answer}').describe('How a question/answer line becomes text; the EOS token is appended.'),
+  packing: z.boolean().default(false),
+  targetModules: z.array(z.enum(TARGET_MODULES)).min(1).default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
+  /** Fixed values of hyperparameters not searched; sampled params override them. */
+  ...HyperparametersSchema.partial().shape,
+  /** The objective the trainer reports and early-stops on (set from the study's objective). */
+  objective: z
+    .object({ metric: z.string().default('eval_loss'), direction: z.enum(['minimize', 'maximize']).default('minimize') })
+    .optional(),
+  earlyStopping: EarlyStoppingSchema.optional(),
+  backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).optional().describe('Force a TensorFlow.js backend.'),
+  skipBadLines: z.boolean().default(false),
+});
+export type TrainingSettings = z.infer<typeof TrainingSettingsSchema>;
+export type TrainingSettingsInput = z.input<typeof TrainingSettingsSchema>;
