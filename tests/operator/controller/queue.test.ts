@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkQueue } from '../../../operator/src/controller/runtime/queue.ts';
+import { ExponentialFailureRateLimiter } from '../../../operator/src/controller/runtime/rate-limiter.ts';
+
+test('work queue › holds a key once however often it is added', async () => {
+  const queue = new WorkQueue();
+  queue.add('ns/a');
+  queue.add('ns/a');
+  queue.add('ns/b');
+  assert.equal(queue.length, 2);
+  assert.equal(await queue.get(), 'ns/a');
+  assert.equal(await queue.get(), 'ns/b');
+});
+
+test('work queue › a key in process is not handed out again until done, then it is', async () => {
+  const queue = new WorkQueue();
+  queue.add('ns/a');
+  const key = await queue.get();
+  queue.add('ns/a');
+  assert.equal(queue.length, 0, 'not queued while processing');
+  let second: string | undefined;
+  void queue.get().then((k) => (second = k));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(second, undefined);
+  queue.done(key as string);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(second, 'ns/a');
+});
+
+test('work queue › addAfter keeps the earliest deadline', async () => {
+  const queue = new WorkQueue();
+  queue.addAfter('ns/a', 10_000);
+  queue.addAfter('ns/a', 5);
+  const started = Date.now();
+  assert.equal(await queue.get(), 'ns/a');
+  assert.ok(Date.now() - started < 5_000);
+  queue.shutDown();
+});
+
+test('work queue › rate-limited adds back off per key', async () => {
+  const queue = new WorkQueue({ rateLimiter: new ExponentialFailureRateLimiter({ baseDelayMs: 1, jitter: 0 }) });
+  queue.addRateLimited('ns/a');
+  queue.addRateLimited('ns/a');
+  assert.equal(queue.failures('ns/a'), 2);
+  assert.equal(await queue.get(), 'ns/a');
+  queue.forget('ns/a');
+  assert.equal(queue.failures('ns/a'), 0);
+});
+
+test('work queue › shut down wakes waiting workers with undefined and drops new keys', async () => {
+  const queue = new WorkQueue();
+  const waiting = queue.get();
+  queue.shutDown();
+  assert.equal(await waiting, undefined);
+  queue.add('ns/a');
+  assert.equal(await queue.get(), undefined);
+});
