@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'LORAHPO_TRIAL_EXIT'
   | 'LORAHPO_TERMINAL'
   | 'LORAHPO_IO'
+  | 'LORAHPO_MODEL_INVALID'
+  | 'LORAHPO_DATA_INVALID'
+  | 'LORAHPO_BACKEND'
   | 'LORAHPO_INTERNAL';
 
 export interface LorahpoErrorOptions {

@@ -1,0 +1,77 @@
+/**
+ * Loads a model directory: config.json plus model.safetensors, or a sharded checkpoint through
+ * model.safetensors.index.json. Every tensor the model needs is checked (present, right shape)
+ * before anything trains; errors name the file and the tensor.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LorahpoError } from '../../../operator/src/errors.ts';
+import { expectedTensorShapes, parseLlamaConfig, type LlamaConfig } from '../model/config.ts';
+import { SafetensorsFile, type HostTensor } from './safetensors.ts';
+
+export interface Checkpoint {
+  config: LlamaConfig;
+  /** Name (as in the checkpoint) → float32 data. */
+  tensors: Map<string, HostTensor>;
+}
+
+function readJson(file: string): unknown {
+  if (!existsSync(file)) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${file} is missing`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new LorahpoError('LORAHPO_MODEL_INVALID', `${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Tensor name → the file that holds it. */
+function locateTensors(dir: string, files: FileCache): Map<string, string> {
+  const index = join(dir, 'model.safetensors.index.json');
+  if (existsSync(index)) {
+    const weightMap = (readJson(index) as { weight_map?: Record<string, string> }).weight_map;
+    if (weightMap === undefined || typeof weightMap !== 'object') {
+      throw new LorahpoError('LORAHPO_MODEL_INVALID', `${index} has no weight_map`);
+    }
+    return new Map(Object.entries(weightMap).map(([name, file]) => [name, join(dir, file)]));
+  }
+  const names = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+  if (names.length === 0) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir} has no *.safetensors file`);
+  const located = new Map<string, string>();
+  for (const file of names) {
+    const path = join(dir, file);
+    for (const name of openFile(path, files).names()) located.set(name, path);
+  }
+  return located;
+}
+
+type FileCache = Map<string, SafetensorsFile>;
+
+function openFile(path: string, files: FileCache): SafetensorsFile {
+  let file = files.get(path);
+  if (file === undefined) {
+    if (!existsSync(path)) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path} is missing (named by the checkpoint index)`);
+    file = new SafetensorsFile(readFileSync(path), path);
+    files.set(path, file);
+  }
+  return file;
+}
+
+export function loadCheckpoint(dir: string): Checkpoint {
+  const configFile = join(dir, 'config.json');
+  const config = parseLlamaConfig(readJson(configFile), configFile);
+  const files: FileCache = new Map();
+  const located = locateTensors(dir, files);
+  const tensors = new Map<string, HostTensor>();
+  for (const [name, shape] of expectedTensorShapes(config)) {
+    const path = located.get(name);
+    if (path === undefined) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir}: tensor ${name} is missing from the checkpoint`);
+    const file = openFile(path, files);
+    const actual = file.shape(name);
+    if (actual === undefined) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path}: tensor ${name} is missing`);
+    if (JSON.stringify(actual) !== JSON.stringify(shape)) {
+      throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path}: tensor ${name} has shape ${JSON.stringify(actual)}, config.json implies ${JSON.stringify(shape)}`);
+    }
+    tensors.set(name, file.tensor(name));
+  }
+  return { config, tensors };
+}
