@@ -1,0 +1,16 @@
+/** Labels the operator puts on what it creates; the Job and Pod sources select on them. */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  study: 'lorahpo.io/study',
+  trial: 'lorahpo.io/trial',
+  trialNumber: 'lorahpo.io/trial-number',
+  kueueQueue: 'kueue.x-k8s.io/queue-name',
+} as const;
+
+export const MANAGED_BY = 'lorahpo-operator';
+
+/** Selects the Jobs and Pods of trials: `lorahpo.io/trial` is set on both. */
+export const TRIAL_SELECTOR = LABELS.trial;
+
+/** The container that runs the trainer in every trial pod. */
+export const TRAINER_CONTAINER = 'trainer';

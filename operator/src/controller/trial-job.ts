@@ -1,0 +1,119 @@
+/**
+ * Builds a trial's batch/v1 Job from the study's trialTemplate: pure, no I/O. The trainer gets
+ * the contract environment (never a shell string); the pod gets no API token and the restricted
+ * security profile; the Job is owned by the LoraTrial, so deleting the study cleans up.
+ */
+import type { V1Container, V1EnvVar, V1Job, V1OwnerReference, V1PodSpec } from '@kubernetes/client-node';
+import { API_GROUP_VERSION } from '../api/common.ts';
+import type { LoraStudy, TrialTemplate } from '../api/study.ts';
+import type { LoraTrial } from '../api/trial.ts';
+import { DEFAULT_RESULT_FILE, ENV, trialEnvironment, type ParamValue } from '../../../trainer/src/contract/env.ts';
+import { LABELS, MANAGED_BY, TRAINER_CONTAINER } from './labels.ts';
+
+/** Where trials save adapters unless the template's env sets LORAHPO_OUTPUT_DIR (the base). */
+export const DEFAULT_OUTPUT_BASE = '/output';
+export const DEFAULT_TRAINER_IMAGE = 'lorahpo-trainer:0.1.0';
+/** The non-root user trial containers run as unless the image says otherwise. */
+const TRIAL_UID = 1000;
+
+export function buildTrialJob(study: LoraStudy, trial: LoraTrial): V1Job {
+  const template = study.spec.trialTemplate ?? {};
+  const name = trial.metadata.name as string;
+  const labels = trialLabels(study, trial, template);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: trial.metadata.namespace, labels, ownerReferences: [ownerReference(trial)] },
+    spec: {
+      backoffLimit: template.backoffLimit ?? 0,
+      ...(template.activeDeadlineSeconds ? { activeDeadlineSeconds: template.activeDeadlineSeconds } : {}),
+      ...(template.queueName ? { suspend: true } : {}),
+      template: {
+        metadata: { labels: { ...template.labels, ...labels }, ...(template.annotations ? { annotations: template.annotations } : {}) },
+        spec: podSpec(study, trial, template),
+      },
+    },
+  };
+}
+
+function trialLabels(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): Record<string, string> {
+  return {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.study]: study.metadata.name as string,
+    [LABELS.trial]: trial.metadata.name as string,
+    [LABELS.trialNumber]: String(trial.spec.number),
+    ...(template.queueName ? { [LABELS.kueueQueue]: template.queueName } : {}),
+  };
+}
+
+function ownerReference(trial: LoraTrial): V1OwnerReference {
+  return { apiVersion: API_GROUP_VERSION, kind: 'LoraTrial', name: trial.metadata.name as string, uid: trial.metadata.uid as string, controller: true, blockOwnerDeletion: true };
+}
+
+function podSpec(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V1PodSpec {
+  const spec: V1PodSpec = {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: { runAsNonRoot: true, runAsUser: TRIAL_UID, runAsGroup: TRIAL_UID, fsGroup: TRIAL_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [container(study, trial, template)],
+  };
+  if (template.serviceAccountName) spec.serviceAccountName = template.serviceAccountName;
+  if (template.priorityClassName) spec.priorityClassName = template.priorityClassName;
+  if (template.nodeSelector) spec.nodeSelector = template.nodeSelector;
+  if (template.tolerations) spec.tolerations = template.tolerations as V1PodSpec['tolerations'];
+  if (template.affinity) spec.affinity = template.affinity as V1PodSpec['affinity'];
+  if (template.volumes) spec.volumes = template.volumes as unknown as V1PodSpec['volumes'];
+  return spec;
+}
+
+function container(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V1Container {
+  const result: V1Container = {
+    name: TRAINER_CONTAINER,
+    image: template.image ?? DEFAULT_TRAINER_IMAGE,
+    env: trialEnv(study, trial, template),
+    terminationMessagePath: DEFAULT_RESULT_FILE,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+  };
+  if (template.command?.length) result.command = template.command;
+  if (template.args?.length) result.args = template.args;
+  if (template.resources) result.resources = template.resources as V1Container['resources'];
+  if (template.volumeMounts) result.volumeMounts = template.volumeMounts as unknown as V1Container['volumeMounts'];
+  return result;
+}
+
+/**
+ * The contract variables first, then the template's own. The template may choose the output
+ * base directory (LORAHPO_OUTPUT_DIR; each trial writes below it in a folder of its name) and
+ * the result file; it cannot override the other contract variables.
+ */
+function trialEnv(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V1EnvVar[] {
+  const own = new Map((template.env ?? []).map((entry) => [entry.name, entry]));
+  const name = trial.metadata.name as string;
+  const outputBase = own.get(ENV.outputDir)?.value ?? DEFAULT_OUTPUT_BASE;
+  const contract = trialEnvironment({
+    trial: name,
+    seed: trial.spec.seed,
+    params: trial.spec.params as Record<string, ParamValue>,
+    training: trainingSettings(study),
+    resultFile: own.get(ENV.resultFile)?.value ?? DEFAULT_RESULT_FILE,
+    outputDir: `${outputBase.replace(/\/+$/, '')}/${name}`,
+  });
+  const env: V1EnvVar[] = Object.entries(contract).map(([key, value]) => ({ name: key, value }));
+  for (const entry of template.env ?? []) {
+    if (entry.name in contract) continue;
+    env.push(entry.valueFrom ? { name: entry.name, valueFrom: entry.valueFrom as V1EnvVar['valueFrom'] } : { name: entry.name, value: entry.value ?? '' });
+  }
+  return env;
+}
+
+/** The study's fixed training settings plus its objective and in-trial early stopping. */
+export function trainingSettings(study: LoraStudy): Record<string, unknown> {
+  const { metric, direction } = study.spec.objective;
+  return {
+    ...study.spec.training,
+    objective: { metric, direction },
+    ...(study.spec.earlyStopping ? { earlyStopping: study.spec.earlyStopping } : {}),
+  };
+}
