@@ -1,0 +1,72 @@
+/**
+ * Kernel widths of numeric dimensions, in internal coordinates.
+ * Neighbour rule: each observation's bandwidth is the larger gap to its sorted neighbours (the
+ * bounds act as sentinels). Scott-style rule: one width 0.2 · n^(−1/(D+4)) · range for all.
+ * Both are clipped to [range / min(100, n + 2), range].
+ */
+
+export interface NeighbourOptions {
+  considerEndpoints: boolean;
+}
+
+/** First index of an ascending array whose value is ≥ x. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Neighbour-rule bandwidths for observations `values` (any order) on [low, high]. Equal values
+ * share a kernel width: the gaps are taken to the nearest distinct neighbours. Widths are worked
+ * out once per sorted position, then looked up by binary search (no index sort needed).
+ */
+export function neighbourBandwidths(values: Float64Array, low: number, high: number, options: NeighbourOptions): Float64Array {
+  const m = values.length;
+  const sorted = new Float64Array(m);
+  sorted.set(values);
+  sorted.sort();
+  const widthAt = sortedWidths(sorted, low, high, !options.considerEndpoints && m >= 2);
+  const sigma = new Float64Array(m);
+  for (let i = 0; i < m; i++) sigma[i] = widthAt[lowerBound(sorted, values[i])];
+  return sigma;
+}
+
+/** The width of the first of each run of equal values in `sorted`. */
+function sortedWidths(sorted: Float64Array, low: number, high: number, trimEndpoints: boolean): Float64Array {
+  const m = sorted.length;
+  const widths = new Float64Array(m);
+  const lowest = sorted[0];
+  const highest = sorted[m - 1];
+  let first = 0;
+  while (first < m) {
+    const x = sorted[first];
+    let after = first + 1;
+    while (after < m && sorted[after] === x) after++;
+    const leftGap = x - (first === 0 ? low : sorted[first - 1]);
+    const rightGap = (after === m ? high : sorted[after]) - x;
+    if (trimEndpoints && x === lowest && x !== highest) widths[first] = rightGap;
+    else if (trimEndpoints && x === highest && x !== lowest) widths[first] = leftGap;
+    else widths[first] = Math.max(leftGap, rightGap);
+    first = after;
+  }
+  return widths;
+}
+
+/** Scott-style width shared by every observation kernel of a D-dimensional joint estimator. */
+export function scottBandwidth(observationCount: number, dimensions: number, range: number): number {
+  return 0.2 * Math.max(observationCount, 1) ** (-1 / (dimensions + 4)) * range;
+}
+
+/** Clips widths in place to [range / min(100, n + 2), range]. */
+export function clipBandwidths(sigma: Float64Array, range: number): void {
+  const minimum = range / Math.min(100, sigma.length + 2);
+  for (let i = 0; i < sigma.length; i++) {
+    sigma[i] = Math.min(range, Math.max(minimum, sigma[i]));
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * A weighted mixture of product kernels: component k has weight w_k and, in every dimension, a
+ * kernel (a truncated normal, a discretised truncated normal, or a categorical distribution).
+ * Sampling picks one component and draws every dimension from it, so multivariate draws keep
+ * their joint structure; log densities are accumulated per (point, component) in one flat buffer.
+ */
+import type { CategoricalDomain, NumericDomain } from '../domain.ts';
+import { snapInternal, valueInterval } from '../domain.ts';
+import type { Rng } from '../rng.ts';
+import { LOG_SQRT_2PI, logNdtrDiff, sampleTruncNorm } from './truncnorm.ts';
+
+export interface NumericKernels {
+  readonly kind: 'numeric';
+  readonly domain: NumericDomain;
+  readonly mu: Float64Array;
+  readonly sigma: Float64Array;
+  /** log of each kernel's normal mass on the (internal) bounds. */
+  readonly logMass: Float64Array;
+}
+
+export interface CategoricalKernels {
+  readonly kind: 'categorical';
+  readonly domain: CategoricalDomain;
+  /** Row k holds component k's probabilities over the choices. */
+  readonly probabilities: Float64Array;
+  readonly logProbabilities: Float64Array;
+}
+
+export type Kernels = NumericKernels | CategoricalKernels;
+
+/** Builds numeric kernels; computes each kernel's mass on the bounds once. */
+export function numericKernels(domain: NumericDomain, mu: Float64Array, sigma: Float64Array): NumericKernels {
+  const logMass = new Float64Array(mu.length);
+  for (let k = 0; k < mu.length; k++) {
+    logMass[k] = logNdtrDiff((domain.low - mu[k]) / sigma[k], (domain.high - mu[k]) / sigma[k]);
+  }
+  return { kind: 'numeric', domain, mu, sigma, logMass };
+}
+
+export class Mixture {
+  readonly kernels: readonly Kernels[];
+  readonly componentCount: number;
+  private readonly logWeights: Float64Array;
+  private readonly cumulativeWeights: Float64Array;
+
+  /** `weights` need not be normalised. */
+  constructor(weights: Float64Array, kernels: readonly Kernels[]) {
+    this.kernels = kernels;
+    this.componentCount = weights.length;
+    let total = 0;
+    for (const weight of weights) total += weight;
+    this.logWeights = new Float64Array(weights.length);
+    this.cumulativeWeights = new Float64Array(weights.length);
+    let running = 0;
+    for (let k = 0; k < weights.length; k++) {
+      this.logWeights[k] = Math.log(weights[k] / total);
+      running += weights[k] / total;
+      this.cumulativeWeights[k] = running;
+    }
+  }
+
+  /** Draws `count` points into `out` (one column per dimension, internal coordinates). */
+  sample(rng: Rng, count: number, out: Float64Array[]): void {
+    for (let i = 0; i < count; i++) {
+      const k = this.pickComponent(rng.next());
+      for (let d = 0; d < this.kernels.length; d++) out[d][i] = drawFrom(this.kernels[d], k, rng);
+    }
+  }
+
+  /** log density of each of `count` points (columns `points`) into `out`. */
+  logDensity(points: readonly Float64Array[], count: number, out: Float64Array): void {
+    const K = this.componentCount;
+    const acc = scratch(count * K);
+    for (let i = 0; i < count; i++) acc.set(this.logWeights, i * K);
+    for (let d = 0; d < this.kernels.length; d++) {
+      const kernels = this.kernels[d];
+      if (kernels.kind === 'categorical') addCategorical(kernels, points[d], count, K, acc);
+      else if (kernels.domain.step === 0) addContinuous(kernels, points[d], count, K, acc);
+      else addDiscrete(kernels, points[d], count, K, acc);
+    }
+    for (let i = 0; i < count; i++) out[i] = logSumExp(acc, i * K, K);
+  }
+
+  private pickComponent(u: number): number {
+    const cumulative = this.cumulativeWeights;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cumulative[mid] > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+/**
+ * One growable buffer for the (point, component) log terms, reused across calls: scoring then
+ * allocates nothing per candidate or per ask. Its content never outlives a logDensity call.
+ */
+let scratchBuffer = new Float64Array(0);
+
+function scratch(length: number): Float64Array {
+  if (scratchBuffer.length < length) scratchBuffer = new Float64Array(Math.max(length, 2 * scratchBuffer.length));
+  return scratchBuffer.subarray(0, length);
+}
+
+function drawFrom(kernels: Kernels, k: number, rng: Rng): number {
+  if (kernels.kind === 'categorical') {
+    const choices = kernels.domain.values.length;
+    let u = rng.next();
+    for (let c = 0; c < choices - 1; c++) {
+      u -= kernels.probabilities[k * choices + c];
+      if (u < 0) return c;
+    }
+    return choices - 1;
+  }
+  const { domain } = kernels;
+  const x = sampleTruncNorm(rng, kernels.mu[k], kernels.sigma[k], domain.low, domain.high);
+  return snapInternal(domain, x);
+}
+
+function addCategorical(kernels: CategoricalKernels, column: Float64Array, count: number, K: number, acc: Float64Array): void {
+  const choices = kernels.domain.values.length;
+  const logProbabilities = kernels.logProbabilities;
+  for (let i = 0; i < count; i++) {
+    const choice = column[i];
+    const row = i * K;
+    for (let k = 0; k < K; k++) acc[row + k] += logProbabilities[k * choices + choice];
+  }
+}
+
+/** Truncated normal log pdf: −z²/2 − log σ − log √(2π) − log mass. */
+function addContinuous(kernels: NumericKernels, column: Float64Array, count: number, K: number, acc: Float64Array): void {
+  const { mu, sigma, logMass } = kernels;
+  const constant = new Float64Array(K);
+  const inverse = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    inverse[k] = 1 / sigma[k];
+    constant[k] = -Math.log(sigma[k]) - LOG_SQRT_2PI - logMass[k];
+  }
+  for (let i = 0; i < count; i++) {
+    const x = column[i];
+    const row = i * K;
+    for (let k = 0; k < K; k++) {
+      const z = (x - mu[k]) * inverse[k];
+      acc[row + k] += constant[k] - 0.5 * z * z;
+    }
+  }
+}
+
+/** Discrete values: the normal's mass on the value's interval over its mass on the bounds. */
+function addDiscrete(kernels: NumericKernels, column: Float64Array, count: number, K: number, acc: Float64Array): void {
+  const { mu, sigma, logMass, domain } = kernels;
+  const interval = new Float64Array(2);
+  for (let i = 0; i < count; i++) {
+    valueInterval(domain, column[i], interval, 0);
+    const lower = interval[0];
+    const upper = interval[1];
+    const row = i * K;
+    for (let k = 0; k < K; k++) {
+      const inverse = 1 / sigma[k];
+      acc[row + k] += logNdtrDiff((lower - mu[k]) * inverse, (upper - mu[k]) * inverse) - logMass[k];
+    }
+  }
+}
+
+function logSumExp(values: Float64Array, start: number, length: number): number {
+  let max = -Infinity;
+  for (let k = start; k < start + length; k++) if (values[k] > max) max = values[k];
+  if (max === -Infinity || Number.isNaN(max)) return max;
+  let sum = 0;
+  for (let k = start; k < start + length; k++) sum += Math.exp(values[k] - max);
+  return max + Math.log(sum);
+}

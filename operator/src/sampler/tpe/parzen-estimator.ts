@@ -1,0 +1,95 @@
+/**
+ * The Parzen estimator of one set of observations (good or bad) over a block of dimensions:
+ * one kernel per observation plus a prior kernel (centred mid-range with the full range as
+ * bandwidth; uniform over categories), weighted by age and `priorWeight`.
+ */
+import type { CategoricalDomain, Domain, NumericDomain } from '../domain.ts';
+import { clipBandwidths, neighbourBandwidths, scottBandwidth } from './bandwidth.ts';
+import { Mixture, numericKernels, type CategoricalKernels, type Kernels } from './mixture.ts';
+
+export type BandwidthRule = 'neighbour' | 'scott';
+
+export interface ParzenOptions {
+  priorWeight: number;
+  considerEndpoints: boolean;
+  /** Rule for blocks of several dimensions; single dimensions always use the neighbour rule. */
+  bandwidth: BandwidthRule;
+}
+
+/**
+ * `observations[d]` holds the internal coordinates of dimension d (categorical: the choice index)
+ * for m observations; `weights` their m weights, oldest first.
+ */
+export function buildParzenEstimator(
+  domains: readonly Domain[],
+  observations: readonly Float64Array[],
+  weights: Float64Array,
+  options: ParzenOptions,
+): Mixture {
+  const m = weights.length;
+  const hasPrior = options.priorWeight > 0 || m === 0;
+  const K = m + (hasPrior ? 1 : 0);
+  const componentWeights = new Float64Array(K);
+  componentWeights.set(weights);
+  if (hasPrior) componentWeights[m] = m === 0 ? 1 : options.priorWeight;
+  const kernels: Kernels[] = domains.map((domain, d) =>
+    domain.kind === 'categorical'
+      ? categoricalKernels(domain, observations[d], m, hasPrior, options.priorWeight)
+      : numericKernelsFor(domain, observations[d], m, hasPrior, options, domains.length));
+  return new Mixture(componentWeights, kernels);
+}
+
+function numericKernelsFor(
+  domain: NumericDomain,
+  values: Float64Array,
+  m: number,
+  hasPrior: boolean,
+  options: ParzenOptions,
+  dimensions: number,
+): Kernels {
+  const range = domain.high - domain.low;
+  const useScott = options.bandwidth === 'scott' && dimensions > 1;
+  const observed = useScott
+    ? new Float64Array(m).fill(scottBandwidth(m, dimensions, range))
+    : neighbourBandwidths(values, domain.low, domain.high, options);
+  clipBandwidths(observed, range);
+  const K = m + (hasPrior ? 1 : 0);
+  const mu = new Float64Array(K);
+  const sigma = new Float64Array(K);
+  mu.set(values.subarray(0, m));
+  sigma.set(observed);
+  if (hasPrior) {
+    mu[m] = 0.5 * (domain.low + domain.high);
+    sigma[m] = range;
+  }
+  return numericKernels(domain, mu, sigma);
+}
+
+/** Each observation's kernel gives every choice priorWeight/(m+1), adds 1 to its own, normalised. */
+function categoricalKernels(
+  domain: CategoricalDomain,
+  choicesSeen: Float64Array,
+  m: number,
+  hasPrior: boolean,
+  priorWeight: number,
+): CategoricalKernels {
+  const choices = domain.values.length;
+  const K = m + (hasPrior ? 1 : 0);
+  const probabilities = new Float64Array(K * choices);
+  const logProbabilities = new Float64Array(K * choices);
+  const floor = priorWeight / (m + 1);
+  const rowTotal = floor * choices + 1;
+  const [other, own] = [floor / rowTotal, (floor + 1) / rowTotal];
+  for (let k = 0; k < m; k++) {
+    fillRow(probabilities, logProbabilities, k * choices, choices, other);
+    probabilities[k * choices + choicesSeen[k]] = own;
+    logProbabilities[k * choices + choicesSeen[k]] = Math.log(own);
+  }
+  if (hasPrior) fillRow(probabilities, logProbabilities, m * choices, choices, 1 / choices);
+  return { kind: 'categorical', domain, probabilities, logProbabilities };
+}
+
+function fillRow(probabilities: Float64Array, logProbabilities: Float64Array, start: number, length: number, value: number): void {
+  probabilities.fill(value, start, start + length);
+  logProbabilities.fill(Math.log(value), start, start + length);
+}

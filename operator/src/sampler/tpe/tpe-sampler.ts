@@ -1,0 +1,99 @@
+/**
+ * The tree-structured Parzen estimator. After the start-up trials, split the finished trials into
+ * good and bad, fit a Parzen estimator l(x) to the good and g(x) to the bad per block of
+ * dimensions, draw candidates from l and keep the one maximising log l(x) − log g(x).
+ */
+import type { Params } from '../../api/parameters.ts';
+import type { TrialRecord } from '../../study/trial.ts';
+import { fromInternal, toDomain, type Domain } from '../domain.ts';
+import { sampleSpaceUniform } from '../random.ts';
+import { trialRng, type Rng } from '../rng.ts';
+import type { SampleContext, Sampler } from '../sampler.ts';
+import type { TpeOptions } from '../sampler-config.ts';
+import { planBlocks, type TpeMode } from './blocks.ts';
+import { blockObservations, toObservations, type Observations } from './observations.ts';
+import { buildParzenEstimator, type ParzenOptions } from './parzen-estimator.ts';
+import { splitTrials } from './split.ts';
+
+export type TpeSamplerOptions = TpeOptions & { seed: number };
+
+function countFinished(trials: readonly TrialRecord[]): number {
+  let finished = 0;
+  for (const trial of trials) if (trial.state === 'complete' || trial.state === 'pruned') finished++;
+  return finished;
+}
+
+export class TpeSampler implements Sampler {
+  private readonly options: TpeSamplerOptions;
+  private readonly mode: TpeMode;
+  private readonly parzen: ParzenOptions;
+
+  constructor(options: TpeSamplerOptions) {
+    this.options = Object.freeze({ ...options });
+    this.mode = options.group ? 'group' : options.multivariate ? 'multivariate' : 'univariate';
+    this.parzen = {
+      priorWeight: options.priorWeight,
+      considerEndpoints: options.considerEndpoints,
+      bandwidth: options.bandwidth,
+    };
+  }
+
+  sample(context: SampleContext): Params {
+    const rng = trialRng(this.options.seed, context.number);
+    if (countFinished(context.trials) < Math.max(1, this.options.startupTrials)) {
+      return sampleSpaceUniform(context.space, rng);
+    }
+    const { good, bad } = splitTrials(context.trials, { ...this.options, direction: context.direction });
+    const domains = context.space.map(toDomain);
+    const observations = toObservations(domains, [...good, ...bad]);
+    const params: Params = {};
+    for (const block of planBlocks(domains.length, observations, this.mode)) {
+      this.sampleBlock(domains, block, observations, good.length, rng, params);
+    }
+    const ordered: Params = {};
+    for (const domain of domains) ordered[domain.name] = params[domain.name];
+    return ordered;
+  }
+
+  /** Fits l and g on one block, draws candidates from l and writes the best one into params. */
+  private sampleBlock(
+    domains: readonly Domain[],
+    block: readonly number[],
+    observations: Observations,
+    goodCount: number,
+    rng: Rng,
+    params: Params,
+  ): void {
+    const blockDomains = block.map((d) => domains[d]);
+    const good = blockObservations(observations, block, 0, goodCount);
+    const bad = blockObservations(observations, block, goodCount, observations.trials.length);
+    const below = buildParzenEstimator(blockDomains, good.columns, good.weights, this.parzen);
+    const above = buildParzenEstimator(blockDomains, bad.columns, bad.weights, this.parzen);
+    const count = this.options.candidates;
+    const candidates = blockDomains.map(() => new Float64Array(count));
+    below.sample(rng, count, candidates);
+    const logBelow = new Float64Array(count);
+    const logAbove = new Float64Array(count);
+    below.logDensity(candidates, count, logBelow);
+    above.logDensity(candidates, count, logAbove);
+    const best = bestCandidate(logBelow, logAbove);
+    blockDomains.forEach((domain, j) => {
+      const x = candidates[j][best];
+      params[domain.name] = domain.kind === 'categorical' ? domain.values[x] : fromInternal(domain, x);
+    });
+  }
+}
+
+/** Index of the largest log l − log g; the first on ties. */
+function bestCandidate(logBelow: Float64Array, logAbove: Float64Array): number {
+  let best = 0;
+  let bestScore = -Infinity;
+  for (let i = 0; i < logBelow.length; i++) {
+    const score = logBelow[i] - logAbove[i];
+    if (score > bestScore) {
+      bestScore = score;
+      best = i;
+    }
+  }
+  return best;
+}

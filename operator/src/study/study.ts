@@ -1,0 +1,166 @@
+/**
+ * The ask-and-tell study: `ask()` hands out the next trial's parameters, `report()` records
+ * intermediate values, `tell()` finishes a trial. The trial records are the whole state, so
+ * `Study.fromTrials` rebuilds a study that makes exactly the decisions the live one would.
+ */
+import { LorahpoError, SpecInvalidError, type Issue } from '../errors.ts';
+import type { Parameter, ParameterInput, Params } from '../api/parameters.ts';
+import { parseSearchSpace } from '../sampler/search-space.ts';
+import { createSampler, parseSamplerConfig, type Direction, type Sampler, type SamplerConfig } from '../sampler/sampler.ts';
+import type { ParsedSamplerConfig } from '../sampler/sampler-config.ts';
+import type { TrialRecord } from './trial.ts';
+
+export interface StudyConfig {
+  direction: Direction;
+  parameters: ParameterInput[];
+  /** Default `{ algorithm: 'tpe' }`. */
+  sampler?: SamplerConfig;
+}
+
+export interface AskedTrial {
+  number: number;
+  params: Params;
+}
+
+export type TellOutcome = number | { state: 'pruned' } | { state: 'failed' };
+
+export class Study {
+  readonly direction: Direction;
+  readonly space: readonly Parameter[];
+  readonly samplerConfig: ParsedSamplerConfig;
+  private readonly sampler: Sampler;
+  private readonly records: TrialRecord[] = [];
+  private readonly indexByNumber = new Map<number, number>();
+  private nextNumber = 0;
+
+  constructor(config: StudyConfig) {
+    if (config.direction !== 'minimize' && config.direction !== 'maximize') {
+      throw new SpecInvalidError('study configuration is invalid:', [{ code: 'invalid_value', path: 'direction',
+        message: `is ${JSON.stringify(config.direction)} but must be "minimize" or "maximize"` }]);
+    }
+    this.direction = config.direction;
+    this.space = Object.freeze(parseSearchSpace(config.parameters));
+    this.samplerConfig = parseSamplerConfig(config.sampler);
+    this.sampler = createSampler(this.samplerConfig);
+  }
+
+  /** A study continuing from its trial records (any order; running ones stay running). */
+  static fromTrials(config: StudyConfig, trials: readonly TrialRecord[]): Study {
+    const study = new Study(config);
+    const issues = checkRecords(trials);
+    if (issues.length > 0) throw new SpecInvalidError('trial records are invalid:', issues);
+    const sorted = [...trials].sort((a, b) => a.number - b.number);
+    for (const trial of sorted) study.store(freezeRecord(trial));
+    study.nextNumber = sorted.length === 0 ? 0 : sorted[sorted.length - 1].number + 1;
+    return study;
+  }
+
+  get trials(): readonly TrialRecord[] {
+    return this.records;
+  }
+
+  /** The best complete trial (NaN values never win; the earliest wins ties). */
+  get bestTrial(): TrialRecord | undefined {
+    const sign = this.direction === 'minimize' ? 1 : -1;
+    let best: TrialRecord | undefined;
+    for (const trial of this.records) {
+      if (trial.state !== 'complete' || trial.value === undefined || Number.isNaN(trial.value)) continue;
+      if (best === undefined || sign * trial.value < sign * (best.value as number)) best = trial;
+    }
+    return best;
+  }
+
+  /** True when the sampler has nothing left to suggest (a grid whose every point is taken). */
+  get isExhausted(): boolean {
+    return this.sampler.isExhausted?.(this.space, this.records) ?? false;
+  }
+
+  /** Starts a trial. Throws LORAHPO_GRID_EXHAUSTED when a grid has no point left. */
+  ask(): AskedTrial {
+    const number = this.nextNumber;
+    const params = this.sampler.sample({ space: this.space, direction: this.direction, trials: this.records, number });
+    this.nextNumber = number + 1;
+    this.store(freezeRecord({ number, params, state: 'running', intermediate: [] }));
+    return { number, params: { ...params } };
+  }
+
+  /** Records an intermediate value of a running trial; each step at most once. */
+  report(number: number, step: number, value: number): void {
+    const trial = this.running(number, 'report');
+    if (!Number.isFinite(step)) throw new LorahpoError('LORAHPO_TRIAL_STATE', `trial ${number}: step is ${step} but must be a finite number`);
+    if (trial.intermediate.some((entry) => entry.step === step)) {
+      throw new LorahpoError('LORAHPO_TRIAL_STATE', `trial ${number} already reported step ${step}`);
+    }
+    const intermediate = [...trial.intermediate, { step, value }].sort((a, b) => a.step - b.step);
+    this.replace(freezeRecord({ ...trial, intermediate }));
+  }
+
+  /** Finishes a running trial: complete with a value, pruned (keeps its last value) or failed. */
+  tell(number: number, outcome: TellOutcome): void {
+    const trial = this.running(number, 'tell');
+    if (typeof outcome === 'number') {
+      this.replace(freezeRecord({ ...trial, state: 'complete', value: outcome }));
+    } else if (outcome?.state === 'pruned') {
+      const last = trial.intermediate[trial.intermediate.length - 1];
+      this.replace(freezeRecord({ ...trial, state: 'pruned', value: last?.value }));
+    } else if (outcome?.state === 'failed') {
+      this.replace(freezeRecord({ ...trial, state: 'failed' }));
+    } else {
+      throw new LorahpoError('LORAHPO_TRIAL_STATE',
+        `trial ${number}: outcome is ${JSON.stringify(outcome)} but must be a number, {state: 'pruned'} or {state: 'failed'}`);
+    }
+  }
+
+  private running(number: number, action: string): TrialRecord {
+    const index = this.indexByNumber.get(number);
+    if (index === undefined) throw new LorahpoError('LORAHPO_TRIAL_UNKNOWN', `cannot ${action} trial ${number}: no such trial`);
+    const trial = this.records[index];
+    if (trial.state !== 'running') {
+      throw new LorahpoError('LORAHPO_TRIAL_STATE', `cannot ${action} trial ${number}: it is ${trial.state}, not running`);
+    }
+    return trial;
+  }
+
+  private store(trial: TrialRecord): void {
+    this.indexByNumber.set(trial.number, this.records.length);
+    this.records.push(trial);
+  }
+
+  private replace(trial: TrialRecord): void {
+    this.records[this.indexByNumber.get(trial.number) as number] = trial;
+  }
+}
+
+function freezeRecord(trial: TrialRecord): TrialRecord {
+  const record: TrialRecord = {
+    number: trial.number,
+    params: Object.freeze({ ...trial.params }),
+    state: trial.state,
+    intermediate: Object.freeze((trial.intermediate ?? []).map((entry) => Object.freeze({ ...entry }))) as TrialRecord['intermediate'],
+  };
+  if (trial.value !== undefined) record.value = trial.value;
+  return Object.freeze(record);
+}
+
+const STATES = new Set(['running', 'complete', 'pruned', 'failed']);
+
+function checkRecords(trials: readonly TrialRecord[]): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<number>();
+  trials.forEach((trial, index) => {
+    const path = `trials[${index}]`;
+    if (!Number.isInteger(trial.number) || trial.number < 0) {
+      issues.push({ code: 'invalid_number', path: `${path}.number`, message: `is ${trial.number} but must be an integer ≥ 0` });
+    } else if (seen.has(trial.number)) {
+      issues.push({ code: 'number_not_unique', path: `${path}.number`, message: `is ${trial.number} but trial numbers must be unique` });
+    }
+    seen.add(trial.number);
+    if (!STATES.has(trial.state)) {
+      issues.push({ code: 'invalid_state', path: `${path}.state`, message: `is ${JSON.stringify(trial.state)} but must be running, complete, pruned or failed` });
+    }
+    if (trial.params === null || typeof trial.params !== 'object') {
+      issues.push({ code: 'invalid_params', path: `${path}.params`, message: 'must be an object of parameter values' });
+    }
+  });
+  return issues;
+}
