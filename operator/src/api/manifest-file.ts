@@ -1,0 +1,61 @@
+/**
+ * Reads manifests: a YAML file of one or more documents, each with its index and the line it
+ * starts on, so messages can name "study.yaml, document 2 (line 14)".
+ */
+import { readFileSync } from 'node:fs';
+import * as yaml from 'js-yaml';
+import { LorahpoError } from '../errors.ts';
+
+export interface ManifestDocument {
+  file: string;
+  /** 1-based position in the file. */
+  index: number;
+  /** 1-based line where the document starts. */
+  line: number;
+  doc: unknown;
+}
+
+/** Lines (1-based) where each YAML document starts. */
+function documentStartLines(text: string): number[] {
+  const lines = text.split('\n');
+  const starts = [1];
+  lines.forEach((line, i) => {
+    if (/^---(\s|$)/.test(line) && i > 0) starts.push(i + 2);
+  });
+  if (/^---(\s|$)/.test(lines[0] ?? '')) starts[0] = 2;
+  return starts;
+}
+
+/** Every non-empty document of a YAML text; a syntax error names the file and line. */
+export function parseManifests(text: string, file: string): ManifestDocument[] {
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(text) as unknown[];
+  } catch (error) {
+    const mark = (error as { mark?: { line: number; column: number } }).mark;
+    const where = mark ? `${file}:${mark.line + 1}:${mark.column + 1}` : file;
+    throw new LorahpoError('LORAHPO_SPEC_INVALID', `${where}: not valid YAML: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
+  }
+  const starts = documentStartLines(text);
+  return docs
+    .map((doc, i) => ({ file, index: i + 1, line: starts[i] ?? 1, doc }))
+    .filter((entry) => entry.doc !== null && entry.doc !== undefined);
+}
+
+export function readManifests(path: string, displayName = path): ManifestDocument[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new LorahpoError('LORAHPO_IO', `${displayName}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+  return parseManifests(text, displayName);
+}
+
+/** "study.yaml, document 2 (line 14), LoraStudy gemma" — where a message is about. */
+export function describeDocument(entry: ManifestDocument): string {
+  const record = (entry.doc ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
+  const kind = typeof record.kind === 'string' ? record.kind : 'document';
+  const name = typeof record.metadata?.name === 'string' ? ` ${record.metadata.name}` : '';
+  return `${entry.file}, document ${entry.index} (line ${entry.line}), ${kind}${name}`;
+}

@@ -1,0 +1,202 @@
+/**
+ * The LoraStudy resource (lorahpo.io/v1alpha1): the one manifest a user writes, for a cluster or
+ * for `lorahpo run`. Only `objective` and `parameters` are required. These schemas are the source
+ * of the TypeScript types, of `lorahpo validate` and of crds/lorahpo.io_lorastudies.yaml.
+ */
+import { z } from 'zod';
+import { ParameterSchema } from './parameters.ts';
+import { TpeOptionsSchema } from '../sampler/sampler-config.ts';
+import { EarlyStoppingSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
+import {
+  API_GROUP_VERSION,
+  ConditionSchema,
+  DURATION_PATTERN,
+  ObjectMetaSchema,
+  freeFormList,
+  freeFormObject,
+} from './common.ts';
+
+export const DIRECTIONS = ['minimize', 'maximize'] as const;
+
+export const ObjectiveSchema = z
+  .object({
+    metric: z.string().min(1).default('eval_loss').describe('Metric name the trainer reports (metric lines and the result).'),
+    direction: z.enum(DIRECTIONS).default('minimize'),
+    goal: z.number().optional().describe('Finish the study (GoalReached) once a trial reaches this value.'),
+  })
+  .describe('What to optimise.');
+
+export const SAMPLER_ALGORITHMS = ['tpe', 'random', 'grid'] as const;
+
+/** The TPE options as written (no defaults here: `createSampler` applies them). */
+const tpeOptions = Object.fromEntries(
+  Object.entries(TpeOptionsSchema.shape).map(([key, schema]) => [key, schema.unwrap().optional().describe(`TPE: ${schema.description ?? key}`)]),
+) as { [K in keyof typeof TpeOptionsSchema.shape]: z.ZodOptional<ReturnType<(typeof TpeOptionsSchema.shape)[K]['unwrap']>> };
+
+export const SamplerSpecSchema = z
+  .object({
+    algorithm: z.enum(SAMPLER_ALGORITHMS).default('tpe'),
+    seed: z.number().int().min(0).default(0).describe('Seeds every trial: trial n draws from a stream of (seed, n).'),
+    ...tpeOptions,
+  })
+  .describe('How hyperparameters are chosen.');
+
+export const TPE_OPTION_NAMES = Object.keys(TpeOptionsSchema.shape);
+
+export const PRUNER_ALGORITHMS = ['none', 'median', 'percentile', 'asha', 'hyperband', 'threshold', 'patient'] as const;
+
+const prunerOptions = {
+  startupTrials: z.number().int().min(0).optional().describe('median/percentile: completed trials before pruning starts (default 5).'),
+  warmupSteps: z.number().int().min(0).optional().describe('median/percentile/threshold: steps before a trial can be pruned (default 0).'),
+  intervalSteps: z.number().int().positive().optional().describe('median/percentile/threshold: check every N steps (default 1).'),
+  minTrials: z.number().int().positive().optional().describe('median/percentile: values needed at a step to compare (default 1).'),
+  percentile: z.number().min(0).max(100).optional().describe('percentile: prune below this percentile (0-100).'),
+  minResource: z.number().int().positive().optional().describe('asha/hyperband: step of the first rung (asha default: auto).'),
+  maxResource: z.number().int().positive().optional().describe('hyperband: the most steps a trial takes (default: auto).'),
+  reductionFactor: z.number().int().min(2).optional().describe('asha (default 4) / hyperband (default 3): eta.'),
+  minEarlyStoppingRate: z.number().int().min(0).optional().describe('asha: rung offset s (default 0).'),
+  bootstrapCount: z.number().int().min(0).optional().describe('asha/hyperband: values a rung needs before promotion decisions.'),
+  lower: z.number().optional().describe('threshold: prune below this value.'),
+  upper: z.number().optional().describe('threshold: prune above this value.'),
+  patience: z.number().int().min(0).optional().describe('patient: steps without improvement before the wrapped pruner is asked.'),
+  minDelta: z.number().min(0).optional().describe('patient: improvement smaller than this does not count (default 0).'),
+};
+
+export const InnerPrunerSpecSchema = z
+  .object({ algorithm: z.enum(PRUNER_ALGORITHMS).default('median'), ...prunerOptions })
+  .describe('The pruner the patient pruner asks once patience runs out.');
+
+export const PrunerSpecSchema = z
+  .object({
+    algorithm: z.enum(PRUNER_ALGORITHMS).default('median'),
+    ...prunerOptions,
+    wrapped: InnerPrunerSpecSchema.optional(),
+  })
+  .describe('Stops hopeless trials early, from their intermediate values.');
+
+export const BudgetSchema = z
+  .object({
+    maxTrials: z.number().int().positive().default(20).describe('Trials to run in all (failed ones count).'),
+    parallelTrials: z.number().int().positive().default(1).describe('Trials running at once.'),
+    maxFailedTrials: z.number().int().min(0).optional().describe('Fail the study once more trials than this have failed.'),
+    noImprovementTrials: z.number().int().positive().optional().describe('Finish once this many trials after the best have not beaten it.'),
+    timeout: z.string().regex(DURATION_PATTERN, 'must be a duration such as 90m, 24h or 1h30m').optional().describe('Finish after this long (e.g. 24h); running trials are stopped.'),
+  })
+  .describe('How much to spend.');
+
+export const StudyTrainingSchema = TrainingSettingsSchema.omit({ objective: true, earlyStopping: true }).describe(
+  'Fixed settings handed to every trial as LORAHPO_TRAINING; sampled parameters of the same name override them.',
+);
+
+export const EnvVarSchema = z.object({
+  name: z.string().min(1),
+  value: z.string().optional(),
+  valueFrom: freeFormObject('Kubernetes EnvVarSource (cluster only).').optional(),
+});
+
+export const TrialTemplateSchema = z
+  .object({
+    image: z.string().optional().describe('Trainer image (cluster only; `lorahpo run` ignores it).'),
+    command: z.array(z.string()).optional().describe('Custom trainer command keeping the trainer contract (default: the built-in trainer).'),
+    args: z.array(z.string()).optional(),
+    env: z.array(EnvVarSchema).optional().describe('Extra environment variables.'),
+    resources: freeFormObject('Container resources, e.g. {limits: {nvidia.com/gpu: 1}}.').optional(),
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+    tolerations: freeFormList('Pod tolerations.').optional(),
+    affinity: freeFormObject('Pod affinity.').optional(),
+    volumes: freeFormList('Pod volumes.').optional(),
+    volumeMounts: freeFormList('Container volume mounts.').optional(),
+    serviceAccountName: z.string().optional(),
+    priorityClassName: z.string().optional(),
+    queueName: z.string().optional().describe('Kueue LocalQueue: labels the Job and submits it suspended.'),
+    activeDeadlineSeconds: z.number().int().min(0).optional().describe('Kill a trial that runs longer (0: no limit).'),
+    backoffLimit: z.number().int().min(0).optional().describe('Job retries of a failing trial pod (default 0).'),
+    labels: z.record(z.string(), z.string()).optional().describe('Extra labels on the trial pods.'),
+    annotations: z.record(z.string(), z.string()).optional().describe('Extra annotations on the trial pods.'),
+  })
+  .describe('How each trial runs: a PodSpec fragment merged over the defaults.');
+
+export const StudySpecSchema = z.object({
+  objective: ObjectiveSchema,
+  parameters: z.array(ParameterSchema).min(1).describe('The search space, one named entry per hyperparameter.'),
+  sampler: SamplerSpecSchema.default({ algorithm: 'tpe', seed: 0 }),
+  pruner: PrunerSpecSchema.default({ algorithm: 'none' }),
+  earlyStopping: EarlyStoppingSchema.optional().describe('Early stopping inside each trial, on the objective.'),
+  budget: BudgetSchema.default({ maxTrials: 20, parallelTrials: 1 }),
+  training: StudyTrainingSchema.optional(),
+  trialTemplate: TrialTemplateSchema.optional(),
+});
+
+export const STUDY_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
+export const COMPLETION_REASONS = ['MaxTrials', 'GoalReached', 'NoImprovement', 'TooManyFailures', 'Timeout', 'SearchSpaceExhausted'] as const;
+
+export const TrialCountsSchema = z.object({
+  pending: z.number().int().default(0),
+  running: z.number().int().default(0),
+  succeeded: z.number().int().default(0),
+  pruned: z.number().int().default(0),
+  earlyStopped: z.number().int().default(0),
+  failed: z.number().int().default(0),
+});
+
+export const BestTrialSchema = z.object({
+  name: z.string(),
+  number: z.number().int(),
+  value: z.number(),
+  params: freeFormObject('The best trial\'s hyperparameters.'),
+  step: z.number().int().optional().describe('Last step the trial reported.'),
+  adapterPath: z.string().optional(),
+});
+
+export const EarlyStoppingSummarySchema = z.object({
+  pruned: z
+    .array(z.object({ name: z.string(), number: z.number().int(), step: z.number().int(), value: z.number().optional(), reason: z.string().optional() }))
+    .default([])
+    .describe('Trials the pruner stopped, at which step.'),
+  stopped: z
+    .array(z.object({ name: z.string(), number: z.number().int(), epoch: z.number().int().optional(), bestEpoch: z.number().int().optional(), reason: z.string().optional() }))
+    .default([])
+    .describe('Trials that stopped themselves (patience), at which epoch and why.'),
+});
+
+export const StudyStatusSchema = z.object({
+  phase: z.enum(STUDY_PHASES).default('Pending'),
+  observedGeneration: z.number().int().optional(),
+  conditions: z.array(ConditionSchema).default([]),
+  trialCounts: TrialCountsSchema.optional(),
+  progress: z.string().optional().describe('Finished trials / maxTrials, e.g. 7/20.'),
+  bestTrial: BestTrialSchema.optional(),
+  earlyStopping: EarlyStoppingSummarySchema.optional(),
+  completionReason: z.enum(COMPLETION_REASONS).optional(),
+  message: z.string().optional(),
+  startTime: z.string().optional(),
+  completionTime: z.string().optional(),
+});
+
+export const LoraStudySchema = z.object({
+  apiVersion: z.literal(API_GROUP_VERSION),
+  kind: z.literal('LoraStudy'),
+  metadata: ObjectMetaSchema,
+  spec: StudySpecSchema,
+  status: StudyStatusSchema.optional(),
+});
+
+export type Objective = z.infer<typeof ObjectiveSchema>;
+export type Direction = (typeof DIRECTIONS)[number];
+export type SamplerSpec = z.infer<typeof SamplerSpecSchema>;
+export type PrunerSpec = z.infer<typeof PrunerSpecSchema>;
+export type InnerPrunerSpec = z.infer<typeof InnerPrunerSpecSchema>;
+export type PrunerAlgorithm = (typeof PRUNER_ALGORITHMS)[number];
+export type Budget = z.infer<typeof BudgetSchema>;
+export type TrialTemplate = z.infer<typeof TrialTemplateSchema>;
+export type StudyTraining = z.infer<typeof StudyTrainingSchema>;
+export type StudySpec = z.infer<typeof StudySpecSchema>;
+export type StudySpecInput = z.input<typeof StudySpecSchema>;
+export type StudyPhase = (typeof STUDY_PHASES)[number];
+export type CompletionReason = (typeof COMPLETION_REASONS)[number];
+export type TrialCounts = z.infer<typeof TrialCountsSchema>;
+export type BestTrial = z.infer<typeof BestTrialSchema>;
+export type EarlyStoppingSummary = z.infer<typeof EarlyStoppingSummarySchema>;
+export type StudyStatus = z.infer<typeof StudyStatusSchema>;
+export type LoraStudy = z.infer<typeof LoraStudySchema>;
+export type LoraStudyInput = z.input<typeof LoraStudySchema>;

@@ -1,0 +1,68 @@
+/**
+ * The LoraTrial resource: one trial of a study, named `<study>-<number>` (the name is the
+ * idempotency key). The operator writes it; the local runner keeps the same objects in its
+ * journal, so the engine sees one shape everywhere.
+ */
+import { z } from 'zod';
+import { API_GROUP_VERSION, ObjectMetaSchema, freeFormObject } from './common.ts';
+
+/** The curve is bounded: a trial keeps at most this many intermediate values. */
+export const MAX_INTERMEDIATE_VALUES = 1000;
+
+export const TRIAL_PHASES = ['Pending', 'Running', 'Succeeded', 'Pruned', 'EarlyStopped', 'Failed'] as const;
+
+export const TrialSpecSchema = z.object({
+  study: z.string().min(1).describe('Name of the owning LoraStudy.'),
+  number: z.number().int().min(0).describe('Trial number within the study, from 0.'),
+  params: freeFormObject('The sampled hyperparameters, keyed by parameter name.'),
+  seed: z.number().int().min(0).describe('Seed handed to the trainer as LORAHPO_SEED.'),
+});
+
+export const IntermediateValueSchema = z.object({ step: z.number().int().min(0), value: z.number() });
+
+export const TrialStatusSchema = z.object({
+  phase: z.enum(TRIAL_PHASES).default('Pending'),
+  intermediateValues: z.array(IntermediateValueSchema).max(MAX_INTERMEDIATE_VALUES).default([]).describe('The objective per evaluation step, in step order.'),
+  value: z.number().optional().describe('Final objective value (for pruned trials: the value at the pruned step).'),
+  metrics: z.record(z.string(), z.number()).optional().describe('Final metrics the trainer reported.'),
+  prunedAtStep: z.number().int().optional(),
+  stoppedAtEpoch: z.number().int().optional().describe('Epoch at which the trainer stopped itself (early stopping).'),
+  bestEpoch: z.number().int().optional(),
+  adapterPath: z.string().optional(),
+  jobName: z.string().optional(),
+  startTime: z.string().optional(),
+  completionTime: z.string().optional(),
+  reason: z.string().optional().describe('One CamelCase word: why the trial ended the way it did.'),
+  message: z.string().optional(),
+});
+
+export const LoraTrialSchema = z.object({
+  apiVersion: z.literal(API_GROUP_VERSION),
+  kind: z.literal('LoraTrial'),
+  metadata: ObjectMetaSchema,
+  spec: TrialSpecSchema,
+  status: TrialStatusSchema.optional(),
+});
+
+export type TrialPhase = (typeof TRIAL_PHASES)[number];
+export type TrialSpec = z.infer<typeof TrialSpecSchema>;
+export type TrialStatus = z.infer<typeof TrialStatusSchema>;
+export type LoraTrial = z.infer<typeof LoraTrialSchema>;
+
+/** Pending and Running trials hold a slot; the rest are finished. */
+export function isTrialActive(phase: TrialPhase | undefined): boolean {
+  return phase === undefined || phase === 'Pending' || phase === 'Running';
+}
+
+/** `<study>-<number>`: deterministic, so a restart can never create the same trial twice. */
+export function trialName(study: string, number: number): string {
+  return `${study}-${number}`;
+}
+
+/** Appends a value to a bounded curve: one value per step, oldest dropped beyond the bound. */
+export function appendIntermediate(curve: readonly { step: number; value: number }[], step: number, value: number) {
+  const next = curve.filter((point) => point.step !== step);
+  next.push({ step, value });
+  next.sort((a, b) => a.step - b.step);
+  return next.length > MAX_INTERMEDIATE_VALUES ? next.slice(next.length - MAX_INTERMEDIATE_VALUES) : next;
+}

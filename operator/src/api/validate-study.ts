@@ -1,0 +1,70 @@
+/**
+ * Validation of a LoraStudy: zod's structure, unknown fields, then the rules the CRD cannot
+ * express; every issue at once. `lorahpo validate`, `lorahpo run` and the engine (`plan`, for
+ * specs read from the API server) all use it, so they agree word for word.
+ */
+import { SpecInvalidError, type Issue } from '../errors.ts';
+import { formatIssues } from '../format-issue.ts';
+import { LoraStudySchema, StudySpecSchema, type LoraStudy, type StudySpec } from './study.ts';
+import { findUnknownFields } from './unknown-fields.ts';
+import { zodIssues } from './zod-issues.ts';
+import { checkSpaceRules, checkStudyRules } from './study-rules.ts';
+import { API_GROUP_VERSION } from './common.ts';
+
+/** Study names leave room for `-<number>` and Kubernetes' pod suffixes within 63 characters. */
+export const MAX_STUDY_NAME_LENGTH = 52;
+
+export interface SpecCheck {
+  spec?: StudySpec;
+  issues: Issue[];
+}
+
+/** Checks a spec as read (e.g. from the API server); paths start with `spec.`. */
+export function checkStudySpec(rawSpec: unknown): SpecCheck {
+  const root = { spec: rawSpec };
+  const parsed = StudySpecSchema.safeParse(rawSpec);
+  const structural = parsed.success ? [] : zodIssues(prefixError(parsed.error), root);
+  const unknown = findUnknownFields(StudySpecSchema, rawSpec).map((found) => ({ ...found, path: `spec.${found.path}` }));
+  const space = checkSpaceRules((rawSpec as { parameters?: unknown } | undefined)?.parameters);
+  const rules = parsed.success ? checkStudyRules(parsed.data) : [];
+  const issues = [...structural, ...unknown, ...space, ...rules];
+  return issues.length === 0 && parsed.success ? { spec: parsed.data, issues } : { issues };
+}
+
+function prefixError<E extends { issues: { path: PropertyKey[] }[] }>(error: E): E {
+  for (const found of error.issues) found.path = ['spec', ...found.path];
+  return error;
+}
+
+export interface ManifestCheck {
+  study?: LoraStudy;
+  issues: Issue[];
+}
+
+/** Checks a whole LoraStudy document. */
+export function checkStudyManifest(doc: unknown): ManifestCheck {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    return { issues: [{ code: 'invalid_type', path: '', message: 'is not a YAML mapping (expected a LoraStudy object)' }] };
+  }
+  const record = doc as Record<string, unknown>;
+  const issues: Issue[] = [];
+  if (record.apiVersion !== API_GROUP_VERSION) issues.push({ code: 'invalid_value', path: 'apiVersion', message: `is ${JSON.stringify(record.apiVersion)} but must be "${API_GROUP_VERSION}"` });
+  const name = (record.metadata as { name?: unknown } | undefined)?.name;
+  if (typeof name !== 'string' || name === '') issues.push({ code: 'required', path: 'metadata.name', message: 'is required' });
+  else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) issues.push({ code: 'invalid_format', path: 'metadata.name', message: `is "${name}" but must be a DNS label: lower-case letters, digits and -` });
+  else if (name.length > MAX_STUDY_NAME_LENGTH) issues.push({ code: 'too_big', path: 'metadata.name', message: `is ${name.length} characters but must be at most ${MAX_STUDY_NAME_LENGTH} (trial and pod names add to it)` });
+  const specCheck = checkStudySpec(record.spec);
+  issues.push(...specCheck.issues);
+  if (issues.length > 0) return { issues };
+  const study = LoraStudySchema.safeParse(doc);
+  return study.success ? { study: study.data, issues } : { issues: zodIssues(study.error, doc) };
+}
+
+/** A valid LoraStudy, or a SpecInvalidError listing every issue under `header`. */
+export function parseStudyManifest(doc: unknown, header = 'LoraStudy is invalid:'): LoraStudy {
+  const { study, issues } = checkStudyManifest(doc);
+  if (study) return study;
+  const error = new SpecInvalidError(header, issues);
+  error.message = formatIssues(header, issues);
+  throw error;
+}

@@ -1,0 +1,56 @@
+/**
+ * `lorahpo validate FILE...`: checks LoraStudy manifests (multi-document YAML) with the same
+ * rules the operator applies, printing one line per problem. Exit 0 when all are valid, 1 when
+ * any problem was found, 2 on usage errors.
+ */
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { LorahpoError } from '../../errors.ts';
+import { formatIssue } from '../../format-issue.ts';
+import { describeDocument, readManifests, type ManifestDocument } from '../../api/manifest-file.ts';
+import { checkStudyManifest } from '../../api/validate-study.ts';
+import { API_GROUP_VERSION } from '../../api/common.ts';
+import type { CliDeps } from '../deps.ts';
+
+export function validateCommandSpec(): Command {
+  return new Command('validate')
+    .description('check LoraStudy manifests (multi-document YAML): one line per problem, exit 1 if any')
+    .argument('<files...>', 'YAML files holding LoraStudy documents');
+}
+
+/** The lines to print for one document, and whether it is valid. */
+function checkDocument(entry: ManifestDocument): { lines: string[]; isValid: boolean } {
+  const where = describeDocument(entry);
+  const record = (entry.doc ?? {}) as { kind?: unknown; apiVersion?: unknown };
+  if (record.kind !== 'LoraStudy') {
+    const isOurs = record.apiVersion === API_GROUP_VERSION;
+    return { lines: [`${where}: skipped (${isOurs ? 'only LoraStudy manifests are checked' : 'not a lorahpo resource'})`], isValid: true };
+  }
+  const { issues } = checkStudyManifest(entry.doc);
+  if (issues.length === 0) return { lines: [`${where}: valid`], isValid: true };
+  return { lines: issues.map((issue) => `${where}: ${formatIssue(issue)}`), isValid: false };
+}
+
+export async function validateCommand(files: string[], deps: CliDeps): Promise<number> {
+  let problems = 0;
+  for (const file of files) {
+    const path = resolve(deps.cwd, file);
+    let entries: ManifestDocument[];
+    try {
+      entries = readManifests(path, file);
+    } catch (error) {
+      if (!(error instanceof LorahpoError)) throw error;
+      deps.stderr.write(`${error.message}\n`);
+      problems += 1;
+      continue;
+    }
+    if (entries.length === 0) deps.stdout.write(`${file}: no documents\n`);
+    for (const entry of entries) {
+      const { lines, isValid } = checkDocument(entry);
+      (isValid ? deps.stdout : deps.stderr).write(lines.map((line) => `${line}\n`).join(''));
+      if (!isValid) problems += lines.length;
+    }
+  }
+  if (problems > 0) deps.stderr.write(`${problems} problem${problems === 1 ? '' : 's'} found\n`);
+  return problems > 0 ? 1 : 0;
+}
