@@ -78,7 +78,7 @@ function halfToFloat(h: number): number {
 }
 
 function decode(bytes: Uint8Array, dtype: string): Float32Array {
-  const copy = bytes.slice();
+  const copy = new Uint8Array(bytes); // a copy (Buffer.slice would share memory), aligned at 0
   if (dtype === 'F32') return new Float32Array(copy.buffer, 0, copy.length / 4);
   const halves = new Uint16Array(copy.buffer, 0, copy.length / 2);
   const out = new Float32Array(halves.length);

@@ -1,0 +1,69 @@
+/**
+ * Turns records into token sequences with a loss mask. Question/answer lines go through the
+ * prompt template; the prompt and the answer are tokenised apart so the answer's first token is
+ * known exactly (the prompt's trailing whitespace moves to the answer, where a joint
+ * tokenisation would put it). The EOS token ends every sequence; long ones are truncated.
+ */
+import { LorahpoError } from '../../../operator/src/errors.ts';
+import type { DataRecord } from './dataset.ts';
+import type { TextTokenizer } from './tokenizer.ts';
+
+export interface Sequence {
+  ids: number[];
+  /** 1 where the token is a prediction target (it counts in the loss). */
+  lossMask: number[];
+}
+
+export interface ExampleOptions {
+  promptTemplate: string;
+  lossOnAnswerOnly: boolean;
+  maxSeqLength: number;
+  eosId: number;
+}
+
+export function checkTemplate(template: string): void {
+  if (!template.includes('{answer}')) {
+    throw new LorahpoError('LORAHPO_SPEC_INVALID', `training.promptTemplate must contain {answer}, got ${JSON.stringify(template)}`);
+  }
+}
+
+function qaParts(record: { question: string; answer: string }, template: string): { prompt: string; completion: string } {
+  const at = template.indexOf('{answer}');
+  const fill = (s: string) => s.replaceAll('{question}', record.question);
+  const head = fill(template.slice(0, at));
+  const trimmed = head.replace(/\s+$/, '');
+  return { prompt: trimmed, completion: head.slice(trimmed.length) + record.answer + fill(template.slice(at + '{answer}'.length)) };
+}
+
+export function encodeRecord(record: DataRecord, tokenizer: TextTokenizer, options: ExampleOptions): Sequence {
+  let ids: number[];
+  let lossMask: number[];
+  if (record.kind === 'text') {
+    ids = [...tokenizer.encode(record.text, true), options.eosId];
+    lossMask = ids.map(() => 1);
+  } else {
+    const { prompt, completion } = qaParts(record, options.promptTemplate);
+    const promptIds = tokenizer.encode(prompt, true);
+    const completionIds = [...tokenizer.encode(completion, false), options.eosId];
+    ids = [...promptIds, ...completionIds];
+    const promptWeight = options.lossOnAnswerOnly ? 0 : 1;
+    lossMask = [...promptIds.map(() => promptWeight), ...completionIds.map(() => 1)];
+  }
+  lossMask[0] = 0; // the first token is never predicted
+  return { ids: ids.slice(0, options.maxSeqLength), lossMask: lossMask.slice(0, options.maxSeqLength) };
+}
+
+/** Packing: concatenates sequences and cuts them into maxSeqLength chunks (no padding). */
+export function packSequences(sequences: readonly Sequence[], maxSeqLength: number): Sequence[] {
+  const ids = sequences.flatMap((s) => s.ids);
+  const lossMask = sequences.flatMap((s) => s.lossMask);
+  const packed: Sequence[] = [];
+  for (let start = 0; start < ids.length; start += maxSeqLength) {
+    packed.push({ ids: ids.slice(start, start + maxSeqLength), lossMask: lossMask.slice(start, start + maxSeqLength) });
+  }
+  return packed;
+}
+
+export function hasTargets(sequence: Sequence): boolean {
+  return sequence.lossMask.some((m, t) => m === 1 && t > 0);
+}

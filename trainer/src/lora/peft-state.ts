@@ -1,0 +1,15 @@
+/** The adapters as PEFT's state dict: host copies under PEFT's tensor names. */
+import type { HostTensor } from '../io/safetensors.ts';
+import type { AdapterSet } from './inject.ts';
+
+export type PeftState = Record<string, HostTensor>;
+
+export function peftState(adapters: AdapterSet): PeftState {
+  const state: PeftState = {};
+  for (const [path, adapter] of adapters) {
+    const { a, b } = adapter.toPeft();
+    state[`base_model.model.${path}.lora_A.weight`] = a;
+    state[`base_model.model.${path}.lora_B.weight`] = b;
+  }
+  return state;
+}

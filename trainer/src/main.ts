@@ -1,0 +1,144 @@
+/**
+ * lorahpo-trainer: LoRA fine-tuning of a Llama-family model, keeping the trainer contract
+ * (docs/trainer.md). Input from LORAHPO_* environment variables, or the same as flags; metric and
+ * result lines on stdout; logs on stderr. SIGTERM stops it between steps and it exits 0.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { LorahpoError } from '../../operator/src/errors.ts';
+import { BACKEND_CHOICES, selectBackend } from './backend.ts';
+import { prepareData } from './data/prepare.ts';
+import { loadTokenizer } from './data/tokenizer.ts';
+import { saveAdapter } from './io/adapter.ts';
+import { loadCheckpoint } from './io/checkpoint.ts';
+import { Reporter, type Sink } from './io/reporter.ts';
+import { adapterVariables, createAdapters, disposeAdapters } from './lora/inject.ts';
+import { LlamaModel } from './model/llama.ts';
+import { AdamW } from './optim/adamw.ts';
+import { warmupSteps } from './optim/schedule.ts';
+import { Rng } from './rng.ts';
+import { resolveSettings, type Flags, type RunSettings } from './settings.ts';
+import { planSteps } from './train/plan.ts';
+import { runTrainingLoop, type LoopOutcome } from './train/run.ts';
+
+export interface MainIo {
+  env: NodeJS.ProcessEnv;
+  stdout: Sink;
+  stderr: Sink;
+  signal: AbortSignal;
+}
+
+function parseFlags(argv: string[], stderr: Sink): Flags {
+  const program = new Command('lorahpo-trainer')
+    .description('LoRA fine-tuning of a Llama-family causal LM (TensorFlow.js); flags override the LORAHPO_* environment')
+    .option('--params <json>', 'hyperparameters as one JSON object (LORAHPO_PARAMS)')
+    .option('--training <json>', 'fixed training settings as JSON (LORAHPO_TRAINING)')
+    .option('--trial <name>', 'trial name (LORAHPO_TRIAL)')
+    .option('--seed <n>', 'random seed (LORAHPO_SEED)')
+    .option('--result-file <path>', 'where the result line is also written (LORAHPO_RESULT_FILE)')
+    .option('--output-dir <dir>', 'where the adapter is saved (LORAHPO_OUTPUT_DIR)')
+    .option('--model <dir>', 'model directory: config.json, *.safetensors, tokenizer.json')
+    .option('--dataset <file>', 'JSONL dataset')
+    .option('--epochs <n>').option('--max-steps <n>').option('--batch-size <n>').option('--eval-steps <n>')
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend').choices(BACKEND_CHOICES))
+    .option('--skip-bad-lines', 'leave malformed dataset lines out with a warning')
+    .option('--split-seed <n>', 'seed of the train/eval split (default 0: the same split for every trial)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => stderr.write(s), writeErr: (s) => stderr.write(s) });
+  program.parse(argv, { from: 'user' });
+  return program.opts<Flags>();
+}
+
+function eosAndPad(settings: RunSettings, config: { eosTokenId?: number; padTokenId?: number }, tokenId: (t: string) => number | undefined) {
+  const eosId = config.eosTokenId ?? tokenId('</s>') ?? tokenId('<|endoftext|>');
+  if (eosId === undefined) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${join(settings.model, 'config.json')} has no eos_token_id and the tokenizer has no </s> or <|endoftext|>`);
+  return { eosId, padId: config.padTokenId ?? eosId };
+}
+
+async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Promise<number> {
+  const checkpoint = loadCheckpoint(settings.model);
+  const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+  const tokenizer = loadTokenizer(join(settings.model, 'tokenizer.json'), join(settings.model, 'tokenizer_config.json'), read);
+  const { eosId, padId } = eosAndPad(settings, checkpoint.config, tokenizer.tokenId);
+  const t = settings.training;
+  const data = prepareData({ file: settings.dataset, training: t, tokenizer, eosId, padId, splitSeed: settings.splitSeed, log: (m) => reporter.log(m) });
+  const selected = await selectBackend(t.backend, io.env, (m) => reporter.log(m));
+  reporter.log(`backend: ${selected.choice} (tfjs ${tf.getBackend()}, ${selected.gradientMode} gradients)`);
+  const model = new LlamaModel(checkpoint, selected.gradientMode);
+  checkpoint.tensors.clear();
+  const h = settings.hyper;
+  const rng = new Rng(settings.seed);
+  const adapters = createAdapters(model, t.targetModules, { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout }, rng.fork());
+  const variables = adapterVariables(adapters);
+  const optimizer = new AdamW(variables, { weightDecay: h.weightDecay });
+  const plan = planSteps({ trainSequences: data.train.length, batchSize: t.batchSize, gradientAccumulationSteps: t.gradientAccumulationSteps, epochs: t.epochs, maxSteps: t.maxSteps });
+  reporter.log(`trial ${settings.trial}: ${plan.totalSteps} steps (${plan.stepsPerEpoch} per epoch), params ${JSON.stringify(h)}`);
+  try {
+    const outcome = await runTrainingLoop({
+      step: { model, adapters, variables, optimizer, dropoutRng: rng.fork() },
+      train: data.train, evalBatches: data.evalBatches, batchSize: t.batchSize, accumulation: t.gradientAccumulationSteps, padId, plan,
+      schedule: { peak: h.learningRate, scheduler: h.scheduler, warmupSteps: warmupSteps(h.warmupRatio, plan.totalSteps), totalSteps: plan.totalSteps },
+      maxGradNorm: h.maxGradNorm, evalSteps: t.evalSteps, objective: settings.objective, earlyStopping: t.earlyStopping, shuffleRng: rng.fork(),
+      signal: io.signal, onMetric: (name, value, step, epoch) => reporter.metric({ name, value, step, epoch }), log: (m) => reporter.log(m),
+    });
+    return finish(outcome, settings, reporter);
+  } finally {
+    optimizer.dispose();
+    disposeAdapters(adapters);
+    model.dispose();
+  }
+}
+
+function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter): number {
+  if (outcome.aborted) {
+    reporter.log(`stopped by SIGTERM after ${outcome.steps} step(s); no result`);
+    return 0;
+  }
+  let adapterPath: string | undefined;
+  if (settings.outputDir !== undefined && outcome.bestAdapter !== undefined) {
+    const h = settings.hyper;
+    adapterPath = saveAdapter(resolve(settings.outputDir), outcome.bestAdapter, {
+      r: h.loraR, loraAlpha: h.loraAlpha, loraDropout: h.loraDropout, targetModules: settings.training.targetModules, baseModel: resolve(settings.model),
+    });
+    reporter.log(`adapter saved to ${adapterPath}`);
+  } else reporter.log('no output directory (LORAHPO_OUTPUT_DIR / --output-dir): the adapter is not saved');
+  reporter.result({
+    value: outcome.value, metrics: outcome.metrics, earlyStopped: outcome.earlyStopped,
+    stoppedEpoch: outcome.stoppedEpoch, bestEpoch: outcome.bestEpoch, reason: outcome.reason, adapterPath,
+  });
+  return 0;
+}
+
+function report(error: unknown, stderr: Sink): number {
+  if (error instanceof CommanderError) return error.exitCode;
+  if (error instanceof LorahpoError) {
+    stderr.write(`lorahpo-trainer: error [${error.code}]: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+    return error.code === 'LORAHPO_INTERNAL' ? 1 : 2;
+  }
+  stderr.write(`lorahpo-trainer: error: ${(error as Error).stack ?? String(error)}\n`);
+  return 1;
+}
+
+/** Runs one training; resolves to the exit code. */
+export async function main(argv: string[], io: MainIo): Promise<number> {
+  try {
+    const flags = parseFlags(argv, io.stderr);
+    const early = new Reporter(io.stdout, io.stderr, '');
+    const settings = resolveSettings(io.env, flags, (m) => early.log(`warning: ${m}`));
+    const reporter = new Reporter(io.stdout, io.stderr, settings.resultFile);
+    return await train(settings, reporter, io);
+  } catch (error) {
+    return report(error, io.stderr);
+  }
+}
+
+if (import.meta.main) {
+  const controller = new AbortController();
+  process.once('SIGTERM', () => {
+    controller.abort();
+    setTimeout(() => process.exit(0), 1000).unref(); // stop within a second even mid-evaluation
+  });
+  process.exitCode = await main(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+}

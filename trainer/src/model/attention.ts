@@ -1,0 +1,58 @@
+/**
+ * Causal self-attention with grouped-query heads (each key/value head serves
+ * numHeads / numKvHeads query heads). Right padding needs no extra mask: a real token never
+ * attends to a later position, and padded positions carry no loss.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LlamaConfig } from './config.ts';
+import { matMul, matMulTransposed, type GradientMode } from './ops.ts';
+import { applyRope, type RopeTables } from './rope.ts';
+
+export interface AttentionInputs {
+  /** Projections [batch·seq, heads·headDim] (q) and [batch·seq, kvHeads·headDim] (k, v). */
+  q: tf.Tensor2D;
+  k: tf.Tensor2D;
+  v: tf.Tensor2D;
+  batch: number;
+  seqLen: number;
+  rope: RopeTables;
+  /** Additive causal mask from causalMask(seq, groups). */
+  mask: tf.Tensor2D;
+  mode: GradientMode;
+}
+
+/** [batch·seq, heads·d] → [batch, heads, seq, d]. */
+function splitHeads(x: tf.Tensor2D, batch: number, seqLen: number, heads: number, headDim: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [batch, seqLen, heads, headDim]), [0, 2, 1, 3]);
+}
+
+/**
+ * Causal mask for grouped queries: [groups·seq, seq], the [seq, seq] mask (0 on and below the
+ * diagonal, −1e9 above) repeated once per query head of a group.
+ */
+export function causalMask(seqLen: number, groups = 1): tf.Tensor2D {
+  const data = new Float32Array(groups * seqLen * seqLen);
+  for (let g = 0; g < groups; g++) {
+    for (let i = 0; i < seqLen; i++) for (let j = i + 1; j < seqLen; j++) data[(g * seqLen + i) * seqLen + j] = -1e9;
+  }
+  return tf.tensor2d(data, [groups * seqLen, seqLen]);
+}
+
+/**
+ * Returns the attention output before o_proj, [batch·seq, heads·headDim]. Query head j uses
+ * key/value head ⌊j / groups⌋ (transformers' repeat_kv); instead of repeating keys and values,
+ * the queries of a group are stacked along the sequence axis: [b, kv, groups·seq, d].
+ */
+export function attention(config: LlamaConfig, inputs: AttentionInputs): tf.Tensor2D {
+  const { batch, seqLen, mode } = inputs;
+  const hd = config.headDim;
+  const groups = config.numHeads / config.numKvHeads;
+  const kv = config.numKvHeads;
+  const q = applyRope(splitHeads(inputs.q, batch, seqLen, config.numHeads, hd), inputs.rope);
+  const grouped = tf.reshape(q, [batch, kv, groups * seqLen, hd]);
+  const k = applyRope(splitHeads(inputs.k, batch, seqLen, kv, hd), inputs.rope);
+  const v = splitHeads(inputs.v, batch, seqLen, kv, hd);
+  const scores = tf.add(tf.mul(matMulTransposed(grouped, k, mode), 1 / Math.sqrt(hd)), inputs.mask);
+  const context = tf.reshape(matMul(tf.softmax(scores), v, mode), [batch, config.numHeads, seqLen, hd]);
+  return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * seqLen, config.numHeads * hd]);
+}

@@ -1,0 +1,132 @@
+/**
+ * A Llama-family decoder (RMSNorm, rotary embeddings, SwiGLU MLP, grouped-query attention, tied
+ * or untied embeddings) over frozen weights, with optional LoRA adapters on its linear layers.
+ * The frozen weights are uploaded once; a training step only creates activations.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TARGET_MODULES } from '../contract/training.ts';
+import type { Checkpoint } from '../io/checkpoint.ts';
+import type { AdapterSet } from '../lora/inject.ts';
+import { modulePath } from '../lora/inject.ts';
+import type { Rng } from '../rng.ts';
+import { attention, causalMask } from './attention.ts';
+import type { LlamaConfig } from './config.ts';
+import { FrozenLinear, rmsNorm, silu, type GradientMode } from './ops.ts';
+import { ropeTables, type RopeTables } from './rope.ts';
+
+export type TargetModule = (typeof TARGET_MODULES)[number];
+
+interface Layer {
+  inputNorm: tf.Tensor1D;
+  postNorm: tf.Tensor1D;
+  linears: Record<TargetModule, FrozenLinear>;
+}
+
+export interface ForwardOptions {
+  adapters?: AdapterSet;
+  /** Draws the adapter dropout seeds; absent in evaluation (no dropout). */
+  dropoutRng?: Rng;
+}
+
+interface Pass extends ForwardOptions {
+  batch: number;
+  seqLen: number;
+  rope: RopeTables;
+  mask: tf.Tensor2D;
+}
+
+export class LlamaModel {
+  readonly config: LlamaConfig;
+  readonly mode: GradientMode;
+  private readonly embed: tf.Tensor2D;
+  private readonly layers: Layer[];
+  private readonly finalNorm: tf.Tensor1D;
+  private readonly lmHead: FrozenLinear;
+  private readonly positionTables = new Map<number, { rope: RopeTables; mask: tf.Tensor2D }>();
+
+  constructor(checkpoint: Checkpoint, mode: GradientMode) {
+    this.config = checkpoint.config;
+    this.mode = mode;
+    const upload = (name: string) => {
+      const host = checkpoint.tensors.get(name);
+      if (host === undefined) throw new Error(`tensor ${name} was not loaded`);
+      return tf.tensor(host.data, host.shape);
+    };
+    this.embed = upload('model.embed_tokens.weight') as tf.Tensor2D;
+    this.finalNorm = upload('model.norm.weight') as tf.Tensor1D;
+    this.layers = [];
+    for (let i = 0; i < this.config.numLayers; i++) this.layers.push(this.uploadLayer(i, upload));
+    const head = this.config.tieWordEmbeddings ? this.embed : (upload('lm_head.weight') as tf.Tensor2D);
+    this.lmHead = new FrozenLinear(head, mode);
+  }
+
+  private uploadLayer(i: number, upload: (name: string) => tf.Tensor): Layer {
+    const modules: TargetModule[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+    const linears = {} as Record<TargetModule, FrozenLinear>;
+    for (const m of modules) linears[m] = new FrozenLinear(upload(`${modulePath(i, m)}.weight`) as tf.Tensor2D, this.mode);
+    return {
+      inputNorm: upload(`model.layers.${i}.input_layernorm.weight`) as tf.Tensor1D,
+      postNorm: upload(`model.layers.${i}.post_attention_layernorm.weight`) as tf.Tensor1D,
+      linears,
+    };
+  }
+
+  linear(layer: number, module: TargetModule): FrozenLinear {
+    return this.layers[layer].linears[module];
+  }
+
+  private tablesFor(seqLen: number) {
+    let tables = this.positionTables.get(seqLen);
+    if (tables === undefined) {
+      const rope = ropeTables(seqLen, this.config.headDim, this.config.ropeTheta);
+      tables = { rope: { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin) }, mask: tf.keep(causalMask(seqLen, this.config.numHeads / this.config.numKvHeads)) };
+      this.positionTables.set(seqLen, tables);
+    }
+    return tables;
+  }
+
+  /** Logits [batch·seq, vocab] for token ids [batch, seq]. */
+  forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor2D {
+    const [batch, seqLen] = ids.shape;
+    const pass: Pass = { ...options, batch, seqLen, ...this.tablesFor(seqLen) };
+    let h = tf.gather(this.embed, tf.reshape(ids, [-1])) as tf.Tensor2D;
+    for (let i = 0; i < this.layers.length; i++) h = this.decoderLayer(i, h, pass);
+    return this.lmHead.forward(rmsNorm(h, this.finalNorm, this.config.rmsNormEps) as tf.Tensor2D);
+  }
+
+  private decoderLayer(i: number, h: tf.Tensor2D, pass: Pass): tf.Tensor2D {
+    const layer = this.layers[i];
+    const eps = this.config.rmsNormEps;
+    const x = rmsNorm(h, layer.inputNorm, eps) as tf.Tensor2D;
+    const proj = (m: TargetModule, input: tf.Tensor2D) => this.project(i, m, input, pass);
+    const context = attention(this.config, {
+      q: proj('q_proj', x), k: proj('k_proj', x), v: proj('v_proj', x),
+      batch: pass.batch, seqLen: pass.seqLen, rope: pass.rope, mask: pass.mask, mode: this.mode,
+    });
+    const afterAttention = tf.add(h, proj('o_proj', context)) as tf.Tensor2D;
+    const y = rmsNorm(afterAttention, layer.postNorm, eps) as tf.Tensor2D;
+    const gated = tf.mul(silu(proj('gate_proj', y)), proj('up_proj', y)) as tf.Tensor2D;
+    return tf.add(afterAttention, proj('down_proj', gated)) as tf.Tensor2D;
+  }
+
+  /** Base projection plus the module's adapter, if it has one. */
+  private project(layer: number, module: TargetModule, x: tf.Tensor2D, pass: Pass): tf.Tensor2D {
+    const base = this.layers[layer].linears[module].forward(x);
+    const adapter = pass.adapters?.get(modulePath(layer, module));
+    if (adapter === undefined) return base;
+    const seed = pass.dropoutRng?.int(2 ** 31);
+    return tf.add(base, adapter.delta(x, this.mode, seed)) as tf.Tensor2D;
+  }
+
+  dispose(): void {
+    this.embed.dispose();
+    this.finalNorm.dispose();
+    this.lmHead.dispose();
+    for (const layer of this.layers) {
+      layer.inputNorm.dispose();
+      layer.postNorm.dispose();
+      for (const linear of Object.values(layer.linears)) linear.dispose();
+    }
+    for (const { rope, mask } of this.positionTables.values()) tf.dispose([rope.cos, rope.sin, mask]);
+  }
+}

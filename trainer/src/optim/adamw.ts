@@ -1,0 +1,63 @@
+/**
+ * AdamW as PyTorch's torch.optim.AdamW computes it (decoupled weight decay):
+ *   p ← p·(1 − lr·λ);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
+ *   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
+ * with ε = 1e-8 as in PyTorch (tfjs's Adam uses 1e-7 and has no decoupled decay).
+ * Moments are kept per variable, in the order given.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWOptions {
+  weightDecay: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export class AdamW {
+  private readonly variables: tf.Variable[];
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  private readonly weightDecay: number;
+  private steps = 0;
+
+  constructor(variables: tf.Variable[], options: AdamWOptions) {
+    this.variables = variables;
+    this.m = variables.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.v = variables.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    this.weightDecay = options.weightDecay;
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** One update; `grads[i]` belongs to the i-th variable. */
+  step(grads: readonly tf.Tensor[], learningRate: number): void {
+    this.steps++;
+    const correction1 = 1 - this.beta1 ** this.steps;
+    const sqrtCorrection2 = Math.sqrt(1 - this.beta2 ** this.steps);
+    tf.tidy(() => {
+      this.variables.forEach((p, i) => {
+        const g = grads[i];
+        const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        const decayed = tf.mul(p, 1 - learningRate * this.weightDecay);
+        const denom = tf.add(tf.div(tf.sqrt(v), sqrtCorrection2), this.epsilon);
+        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), learningRate / correction1)));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+      });
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v]);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The training loop: epochs of shuffled batches, one optimiser step per group of
+ * gradientAccumulationSteps batches, the learning rate from the schedule, evaluation at each
+ * epoch's end (and every evalSteps steps), early stopping on the objective, and the best
+ * evaluation's adapter kept. Between steps it yields to the event loop so SIGTERM is handled.
+ */
+import type { HostBatch } from '../data/batches.ts';
+import { epochBatches } from '../data/batches.ts';
+import type { Sequence } from '../data/examples.ts';
+import { peftState, type PeftState } from '../lora/peft-state.ts';
+import { learningRateAt, type Schedule } from '../optim/schedule.ts';
+import type { Rng } from '../rng.ts';
+import { EarlyStopping, type Direction, type EarlyStoppingOptions } from './early-stopping.ts';
+import { evaluateLoss } from './evaluate.ts';
+import { groupsOf, type TrainPlan } from './plan.ts';
+import { trainStep, type StepContext } from './step.ts';
+
+export interface LoopInput {
+  step: StepContext;
+  train: readonly Sequence[];
+  evalBatches: readonly HostBatch[];
+  batchSize: number;
+  accumulation: number;
+  padId: number;
+  plan: TrainPlan;
+  schedule: Schedule;
+  maxGradNorm: number;
+  evalSteps?: number;
+  objective: { metric: string; direction: Direction };
+  earlyStopping?: EarlyStoppingOptions;
+  shuffleRng: Rng;
+  signal: AbortSignal;
+  onMetric: (name: string, value: number, step: number, epoch: number) => void;
+  log: (message: string) => void;
+}
+
+export interface LoopOutcome {
+  aborted: boolean;
+  steps: number;
+  value: number;
+  metrics: Record<string, number>;
+  earlyStopped: boolean;
+  stoppedEpoch?: number;
+  bestEpoch?: number;
+  reason?: string;
+  bestAdapter?: PeftState;
+}
+
+interface LoopState {
+  step: number;
+  trainLossSum: number;
+  trainLossSteps: number;
+  tracker: EarlyStopping;
+  best?: { metrics: Record<string, number>; epoch: number; adapter: PeftState };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Evaluates, reports, tracks the best; returns whether early stopping fires. */
+function evaluateAndTrack(input: LoopInput, state: LoopState, epoch: number): boolean {
+  const evalLoss = evaluateLoss(input.step.model, input.step.adapters, input.evalBatches);
+  const metrics: Record<string, number> = { eval_loss: evalLoss, perplexity: Math.exp(evalLoss) };
+  if (state.trainLossSteps > 0) metrics.train_loss = state.trainLossSum / state.trainLossSteps;
+  state.trainLossSum = 0;
+  state.trainLossSteps = 0;
+  const rounded = Math.round(epoch * 1e4) / 1e4;
+  for (const [name, value] of Object.entries(metrics)) input.onMetric(name, value, state.step, rounded);
+  const value = metrics[input.objective.metric];
+  if (value === undefined) return false; // e.g. train_loss before any step
+  const seen = state.tracker.observe(value);
+  if (seen.isBest) state.best = { metrics, epoch: Math.max(1, Math.ceil(epoch - 1e-9)), adapter: peftState(input.step.adapters) };
+  return seen.shouldStop;
+}
+
+function outcome(state: LoopState, input: LoopInput, stoppedEpoch: number | undefined, aborted: boolean): LoopOutcome {
+  const best = state.best;
+  return {
+    aborted,
+    steps: state.step,
+    value: best?.metrics[input.objective.metric] ?? Number.NaN,
+    metrics: best?.metrics ?? {},
+    earlyStopped: stoppedEpoch !== undefined,
+    stoppedEpoch,
+    bestEpoch: best?.epoch,
+    reason: stoppedEpoch !== undefined ? state.tracker.reason() : undefined,
+    bestAdapter: best?.adapter,
+  };
+}
+
+export async function runTrainingLoop(input: LoopInput): Promise<LoopOutcome> {
+  const state: LoopState = { step: 0, trainLossSum: 0, trainLossSteps: 0, tracker: new EarlyStopping(input.earlyStopping, input.objective.direction) };
+  const { plan } = input;
+  for (let epoch = 1; state.step < plan.totalSteps; epoch++) {
+    const groups = groupsOf(epochBatches(input.train, input.batchSize, input.padId, input.shuffleRng), input.accumulation);
+    for (let g = 0; g < groups.length && state.step < plan.totalSteps; g++) {
+      await yieldToEventLoop();
+      if (input.signal.aborted) return outcome(state, input, undefined, true);
+      const lr = learningRateAt(state.step, input.schedule);
+      const result = trainStep(input.step, groups[g], lr, input.maxGradNorm);
+      state.step++;
+      state.trainLossSum += result.loss;
+      state.trainLossSteps++;
+      if (!Number.isFinite(result.loss)) throw new Error(`the training loss is ${result.loss} at step ${state.step}`);
+      const isEpochEnd = g === groups.length - 1 || state.step === plan.totalSteps;
+      const isEvalStep = input.evalSteps !== undefined && state.step % input.evalSteps === 0;
+      if (!isEpochEnd && !isEvalStep) continue;
+      const stop = evaluateAndTrack(input, state, epoch - 1 + (g + 1) / groups.length);
+      if (stop) return outcome(state, input, epoch, false);
+    }
+  }
+  return outcome(state, input, undefined, false);
+}
