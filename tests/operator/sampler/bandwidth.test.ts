@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clipBandwidths, neighbourBandwidths, scottBandwidth } from '../../../operator/src/sampler/tpe/bandwidth.ts';
+
+const near = (actual: Float64Array, expected: number[]) =>
+  expected.forEach((value, i) => assert.ok(Math.abs(actual[i] - value) < 1e-12, `${i}: ${actual[i]} vs ${value}`));
+
+test('bandwidth › neighbour rule takes the larger gap, bounds as sentinels, in any input order', () => {
+  near(neighbourBandwidths(Float64Array.from([0.6, 0.2, 0.5]), 0, 1, { considerEndpoints: true }), [0.4, 0.3, 0.3]);
+});
+
+test('bandwidth › without considerEndpoints the extreme points use only their inner gap', () => {
+  near(neighbourBandwidths(Float64Array.from([0.6, 0.2, 0.5]), 0, 1, { considerEndpoints: false }), [0.1, 0.3, 0.3]);
+  // A single point keeps its larger gap to the bounds.
+  near(neighbourBandwidths(Float64Array.from([0.2]), 0, 1, { considerEndpoints: false }), [0.8]);
+});
+
+test('bandwidth › equal values share a width measured to the nearest distinct neighbours', () => {
+  near(neighbourBandwidths(Float64Array.from([0.5, 0.1, 0.5, 0.9]), 0, 1, { considerEndpoints: false }), [0.4, 0.4, 0.4, 0.4]);
+});
+
+test('bandwidth › clip to [range / min(100, n + 2), range] and the Scott-style width', () => {
+  const sigma = Float64Array.from([0.001, 5, 0.5]);
+  clipBandwidths(sigma, 2);
+  near(sigma, [0.4, 2, 0.5]);
+  const many = new Float64Array(500).fill(0);
+  clipBandwidths(many, 1);
+  assert.equal(many[0], 0.01);
+  assert.ok(Math.abs(scottBandwidth(32, 4, 3) - 0.2 * 32 ** (-1 / 8) * 3) < 1e-15);
+});
