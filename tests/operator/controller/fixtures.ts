@@ -14,6 +14,7 @@ export function studyFixture(overrides: Partial<LoraStudyInput['spec']> = {}, na
         { name: 'loraR', type: 'categorical', values: [8, 16] },
       ],
       budget: { maxTrials: 4, parallelTrials: 2 },
+      training: { model: '/models/base', dataset: '/data/qa.jsonl' },
       ...overrides,
     },
   });

@@ -8,7 +8,7 @@ const envOf = (job: ReturnType<typeof buildTrialJob>) =>
   Object.fromEntries((job.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
 
 test('trial job › carries the trainer contract in env vars the trainer reads back', () => {
-  const study = studyFixture({ training: { epochs: 2, batchSize: 4 }, earlyStopping: { patience: 2, minDelta: 0.01 } });
+  const study = studyFixture({ training: { model: '/models/base', dataset: '/data/qa.jsonl', epochs: 2, batchSize: 4 }, earlyStopping: { patience: 2, minDelta: 0.01 } });
   const job = buildTrialJob(study, trialFixture(study, 3));
   const read = readTrialEnvironment(envOf(job));
   assert.equal(read.trial, 'qa-3');

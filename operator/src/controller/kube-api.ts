@@ -1,0 +1,87 @@
+/**
+ * The writes (and the few direct reads) the reconciler makes, behind one small interface so unit
+ * tests can run `reconcile(key)` against an in-memory API. Every request is counted in the
+ * metrics, failures by status code. Reads for reconciling come from the informer caches instead.
+ */
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION } from '../api/common.ts';
+import type { LoraStudy } from '../api/study.ts';
+import type { LoraTrial } from '../api/trial.ts';
+import type { OperatorMetrics } from './metrics.ts';
+import { statusCode } from './kube-errors.ts';
+
+export interface KubeApi {
+  getStudy(namespace: string, name: string): Promise<LoraStudy>;
+  replaceStudyStatus(study: LoraStudy): Promise<LoraStudy>;
+  getTrial(namespace: string, name: string): Promise<LoraTrial>;
+  createTrial(trial: LoraTrial): Promise<LoraTrial>;
+  replaceTrialStatus(trial: LoraTrial): Promise<LoraTrial>;
+  createJob(job: V1Job): Promise<V1Job>;
+  /** Deletes with background propagation: the pod gets SIGTERM, the call does not wait. */
+  deleteJob(namespace: string, name: string): Promise<void>;
+  createEvent(event: CoreV1Event): Promise<void>;
+}
+
+const STUDIES = { group: API_GROUP, version: API_VERSION, plural: 'lorastudies' };
+const TRIALS = { group: API_GROUP, version: API_VERSION, plural: 'loratrials' };
+
+export class ClientNodeKubeApi implements KubeApi {
+  readonly #custom: CustomObjectsApi;
+  readonly #batch: BatchV1Api;
+  readonly #core: CoreV1Api;
+  readonly #metrics: OperatorMetrics | undefined;
+
+  constructor(kubeConfig: KubeConfig, metrics?: OperatorMetrics) {
+    this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.#core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#metrics = metrics;
+  }
+
+  getStudy(namespace: string, name: string): Promise<LoraStudy> {
+    return this.#call('get', 'lorastudies', () => this.#custom.getNamespacedCustomObject({ ...STUDIES, namespace, name }));
+  }
+
+  replaceStudyStatus(study: LoraStudy): Promise<LoraStudy> {
+    const { namespace, name } = study.metadata as { namespace: string; name: string };
+    return this.#call('update', 'lorastudies/status', () => this.#custom.replaceNamespacedCustomObjectStatus({ ...STUDIES, namespace, name, body: study }));
+  }
+
+  getTrial(namespace: string, name: string): Promise<LoraTrial> {
+    return this.#call('get', 'loratrials', () => this.#custom.getNamespacedCustomObject({ ...TRIALS, namespace, name }));
+  }
+
+  createTrial(trial: LoraTrial): Promise<LoraTrial> {
+    const namespace = trial.metadata.namespace as string;
+    return this.#call('create', 'loratrials', () => this.#custom.createNamespacedCustomObject({ ...TRIALS, namespace, body: trial }));
+  }
+
+  replaceTrialStatus(trial: LoraTrial): Promise<LoraTrial> {
+    const { namespace, name } = trial.metadata as { namespace: string; name: string };
+    return this.#call('update', 'loratrials/status', () => this.#custom.replaceNamespacedCustomObjectStatus({ ...TRIALS, namespace, name, body: trial }));
+  }
+
+  createJob(job: V1Job): Promise<V1Job> {
+    const namespace = job.metadata?.namespace as string;
+    return this.#call('create', 'jobs', () => this.#batch.createNamespacedJob({ namespace, body: job }));
+  }
+
+  async deleteJob(namespace: string, name: string): Promise<void> {
+    await this.#call('delete', 'jobs', () => this.#batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }));
+  }
+
+  async createEvent(event: CoreV1Event): Promise<void> {
+    const namespace = event.metadata?.namespace as string;
+    await this.#call('create', 'events', () => this.#core.createNamespacedEvent({ namespace, body: event }));
+  }
+
+  async #call<T>(verb: string, resource: string, request: () => Promise<unknown>): Promise<T> {
+    this.#metrics?.apiRequests.inc({ verb, resource });
+    try {
+      return (await request()) as T;
+    } catch (error) {
+      this.#metrics?.apiErrors.inc({ verb, resource, code: String(statusCode(error) ?? 'network') });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Wires the operator together: informer sources for studies, trials, Jobs and Pods (in all
+ * namespaces or the listed ones) feed one cache view and queue study keys; the StudyReconciler
+ * runs in a controller; the log follower feeds it; the manager starts them in order and gates
+ * the leader-only parts on the Lease.
+ */
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION } from '../api/common.ts';
+import { StoreView, type IndexedStore } from './cluster-view.ts';
+import { ClientNodeKubeApi } from './kube-api.ts';
+import { LABELS, TRIAL_SELECTOR } from './labels.ts';
+import { LogFollower } from './log-follower.ts';
+import { kubeLogStream } from './log-stream.ts';
+import type { Logger } from './logger.ts';
+import { OperatorMetrics } from './metrics.ts';
+import type { Planner } from './planner.ts';
+import { Controller } from './runtime/controller.ts';
+import { LeaderElector } from './runtime/leader-election.ts';
+import { Manager } from './runtime/manager.ts';
+import type { RateLimiter } from './runtime/rate-limiter.ts';
+import { InformerSource } from './runtime/source.ts';
+import { StudyReconciler } from './study-reconciler.ts';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  planner: Planner;
+  logger: Logger;
+  metrics?: OperatorMetrics;
+  /** Namespaces to watch; empty or absent: all. */
+  namespaces?: string[];
+  /** Leader election; absent: this replica always acts. */
+  leaderElection?: { namespace: string; identity: string; name?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Studies reconciled at once; default 4. */
+  maxConcurrentReconciles?: number;
+  rateLimiter?: RateLimiter;
+  /** Faster informer restarts and re-watches (tests). */
+  sourceBackoffMs?: number;
+  now?: () => number;
+  logPollMs?: number;
+  logRetryMs?: number;
+}
+
+export interface Operator {
+  manager: Manager;
+  metrics: OperatorMetrics;
+  view: StoreView;
+  start(signal: AbortSignal): Promise<void>;
+}
+
+export function createOperator(options: OperatorOptions): Operator {
+  const metrics = options.metrics ?? new OperatorMetrics();
+  const logger = options.logger;
+  const view = new StoreView();
+  const api = new ClientNodeKubeApi(options.kubeConfig, metrics);
+  let controller: Controller | undefined;
+  const enqueue = (namespace: string | undefined, study: string | undefined): void => {
+    if (namespace && study) controller?.enqueue(`${namespace}/${study}`);
+  };
+  const follower = new LogFollower({ open: kubeLogStream(options.kubeConfig), logger, retryMs: options.logRetryMs, onUpdate: (namespace, study) => controller?.enqueueAfter(`${namespace}/${study}`, 100) });
+  const reconciler = new StudyReconciler({ view, api, planner: options.planner, logger, metrics, logs: follower, now: options.now, logPollMs: options.logPollMs });
+  controller = new Controller({
+    name: 'lorastudy', reconciler, logger, metrics, rateLimiter: options.rateLimiter,
+    maxConcurrentReconciles: options.maxConcurrentReconciles ?? 4,
+    initialKeys: () => [...view.studies.keys()],
+  });
+  const manager = new Manager({ logger, metrics, leaderElector: options.leaderElection && new LeaderElector({ ...options.leaderElection, kubeConfig: options.kubeConfig, logger }) });
+  for (const source of sources(options, metrics, view, enqueue)) manager.addSource(source);
+  manager.add(follower);
+  manager.add(controller);
+  return { manager, metrics, view, start: (signal) => manager.start(signal) };
+}
+
+type Enqueue = (namespace: string | undefined, study: string | undefined) => void;
+
+function sources(options: OperatorOptions, metrics: OperatorMetrics, view: StoreView, enqueue: Enqueue): InformerSource<KubernetesObject>[] {
+  const custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
+  const batch = options.kubeConfig.makeApiClient(BatchV1Api);
+  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
+  const result: InformerSource<KubernetesObject>[] = [];
+  const counted = <T>(resource: string, list: () => Promise<T>) => () => {
+    metrics.apiRequests.inc({ verb: 'list', resource });
+    return list();
+  };
+  for (const namespace of namespaces) {
+    const ns = namespace ? `/namespaces/${namespace}` : '';
+    const customList = (plural: string) => counted(plural, () => (namespace
+      ? custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural })
+      : custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as Promise<KubernetesListObject<KubernetesObject>>);
+    const studies = source(options, `lorastudies${ns}`, `/apis/${API_GROUP}/${API_VERSION}${ns}/lorastudies`, customList('lorastudies'));
+    const trials = source(options, `loratrials${ns}`, `/apis/${API_GROUP}/${API_VERSION}${ns}/loratrials`, customList('loratrials'));
+    const jobs = source(options, `jobs${ns}`, `/apis/batch/v1${ns}/jobs`, counted('jobs', () => (namespace ? batch.listNamespacedJob({ namespace, labelSelector: TRIAL_SELECTOR }) : batch.listJobForAllNamespaces({ labelSelector: TRIAL_SELECTOR })) as Promise<KubernetesListObject<KubernetesObject>>), TRIAL_SELECTOR);
+    const pods = source(options, `pods${ns}`, `/api/v1${ns}/pods`, counted('pods', () => (namespace ? core.listNamespacedPod({ namespace, labelSelector: TRIAL_SELECTOR }) : core.listPodForAllNamespaces({ labelSelector: TRIAL_SELECTOR })) as Promise<KubernetesListObject<KubernetesObject>>), TRIAL_SELECTOR);
+    feed(studies, view.studies, (o) => enqueue(o.metadata?.namespace, o.metadata?.name));
+    feed(trials, view.trialStore, (o) => enqueue(o.metadata?.namespace, (o as { spec?: { study?: string } }).spec?.study));
+    feed(jobs, view.jobs as IndexedStore<KubernetesObject>, (o) => enqueue(o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
+    feed(pods, view.podStore as IndexedStore<KubernetesObject>, (o) => enqueue(o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
+    result.push(studies, trials, jobs, pods);
+  }
+  return result;
+}
+
+function source(options: OperatorOptions, name: string, path: string, list: () => Promise<KubernetesListObject<KubernetesObject>>, labelSelector?: string): InformerSource<KubernetesObject> {
+  const backoff = options.sourceBackoffMs;
+  return new InformerSource({ name, kubeConfig: options.kubeConfig, path, list, labelSelector, logger: options.logger, ...(backoff === undefined ? {} : { minBackoffMs: backoff, rewatchDelayMs: backoff }) });
+}
+
+function feed(source: InformerSource<KubernetesObject>, store: IndexedStore<KubernetesObject>, onChange: (object: KubernetesObject) => void): void {
+  source.onChange((object, event) => {
+    if (event === 'delete') store.remove(object);
+    else store.upsert(object);
+    onChange(object);
+  });
+}

@@ -1,0 +1,295 @@
+/**
+ * The StudyReconciler: level-triggered and idempotent. For one study key it reads the study and
+ * its trials, Jobs and Pods from the caches, brings each running trial's status up to date
+ * (pod state, log values, final result), asks the engine's plan what to do, does it (create
+ * trial then Job, prune, stop), and writes the study status. It never waits inside a reconcile;
+ * it requeues instead.
+ */
+import { checkStudyManifest } from '../api/validate-study.ts';
+import { parseDurationMs } from '../api/common.ts';
+import type { LoraStudy } from '../api/study.ts';
+import { LoraTrialSchema, isTrialActive, type LoraTrial, type TrialPhase } from '../api/trial.ts';
+import type { Issue } from '../errors.ts';
+import type { Params } from '../api/parameters.ts';
+import type { ClusterView } from './cluster-view.ts';
+import { EventRecorder } from './event-recorder.ts';
+import type { KubeApi } from './kube-api.ts';
+import type { Logger } from './logger.ts';
+import type { OperatorMetrics } from './metrics.ts';
+import type { Plan, Planner } from './planner.ts';
+import type { Result } from './runtime/controller.ts';
+import { TerminalError } from './runtime/terminal-error.ts';
+import { writeStatus } from './status-writer.ts';
+import { condition, desiredStudyStatus, isFinished } from './study-status.ts';
+import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, searchSpaceHash, startTrial, writeTrialStatus } from './trial-actions.ts';
+import { observeTrial, type TrialVerdict } from './trial-observer.ts';
+import type { TrialLog } from './trial-log.ts';
+import type { FollowTarget } from './log-follower.ts';
+
+/** What the reconciler needs of the log follower. */
+export interface TrialLogSource {
+  follow(target: FollowTarget): void;
+  report(namespace: string, trial: string): { log: TrialLog; isComplete: boolean } | undefined;
+  forget(namespace: string, trial: string): void;
+}
+
+export interface StudyReconcilerOptions {
+  view: ClusterView;
+  api: KubeApi;
+  planner: Planner;
+  logger: Logger;
+  metrics?: OperatorMetrics;
+  /** Follows pod logs for intermediate values; without one only termination messages count. */
+  logs?: TrialLogSource;
+  /** Milliseconds clock; default Date.now. */
+  now?: () => number;
+  /** Look again this soon while a finished pod's log is still being read; default 1 s. */
+  logPollMs?: number;
+  /** Finish a trial without its full log this long after the pod ended; default 60 s. */
+  logGraceMs?: number;
+}
+
+interface Context {
+  study: LoraStudy;
+  log: Logger;
+  signal: AbortSignal;
+  nowMs: number;
+}
+
+export class StudyReconciler {
+  readonly #options: StudyReconcilerOptions;
+  readonly #events: EventRecorder;
+  readonly #now: () => number;
+  readonly #countsByStudy = new Map<string, Map<TrialPhase, number>>();
+
+  constructor(options: StudyReconcilerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#events = new EventRecorder(options.api, options.logger, { now: this.#now });
+  }
+
+  async reconcile(key: string, signal: AbortSignal): Promise<Result> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const raw = this.#options.view.study(namespace, name) as LoraStudy | undefined;
+    if (!raw) return this.#gone(key);
+    if ((raw.metadata as { deletionTimestamp?: unknown }).deletionTimestamp) return {};
+    const log = this.#options.logger.child({ study: key });
+    const checked = checkStudyManifest(raw);
+    if (!checked.study) return this.#invalid(raw, checked.issues, log);
+    const context: Context = { study: { ...checked.study, metadata: raw.metadata, status: raw.status }, log, signal, nowMs: this.#now() };
+    const trials = this.#trialsOf(context);
+    const synced = await this.#syncTrials(context, trials);
+    return this.#planAndAct(context, synced.trials, synced.isWaitingForLog);
+  }
+
+  #gone(key: string): Result {
+    this.#countsByStudy.delete(key);
+    this.#publishCounts();
+    return {};
+  }
+
+  #trialsOf(context: Context): LoraTrial[] {
+    const { namespace, name } = context.study.metadata as { namespace: string; name: string };
+    const trials: LoraTrial[] = [];
+    for (const raw of this.#options.view.trials(namespace, name)) {
+      const parsed = LoraTrialSchema.safeParse(raw);
+      if (parsed.success) trials.push({ ...parsed.data, metadata: (raw as LoraTrial).metadata });
+      else context.log.warn({ trial: (raw as LoraTrial).metadata?.name, err: parsed.error.message }, 'ignoring a LoraTrial that does not match the schema');
+    }
+    return trials.sort((a, b) => a.spec.number - b.spec.number);
+  }
+
+  /** Brings each unfinished trial's status up to date from its Job, Pod and log. */
+  async #syncTrials(context: Context, trials: LoraTrial[]): Promise<{ trials: LoraTrial[]; isWaitingForLog: boolean }> {
+    let isWaitingForLog = false;
+    const result: LoraTrial[] = [];
+    for (const trial of trials) {
+      const synced = await this.#syncTrial(context, trial);
+      result.push(synced.trial);
+      isWaitingForLog ||= synced.isWaitingForLog;
+    }
+    return { trials: result, isWaitingForLog };
+  }
+
+  async #syncTrial(context: Context, trial: LoraTrial): Promise<{ trial: LoraTrial; isWaitingForLog: boolean }> {
+    const { view, api, logs } = this.#options;
+    const namespace = trial.metadata.namespace as string;
+    const name = trial.metadata.name as string;
+    const job = view.job(namespace, name);
+    if (!isTrialActive(trial.status?.phase)) {
+      logs?.forget(namespace, name);
+      if (job && !job.status?.completionTime && !job.status?.conditions?.some((c) => c.status === 'True') && !job.metadata?.deletionTimestamp) await deleteJob(api, trial);
+      return { trial, isWaitingForLog: false };
+    }
+    if (!job && !isFinished(context.study.status)) await ensureJob(api, context.study, trial);
+    const verdict = this.#observe(context, trial);
+    if (verdict.follow) logs?.follow({ namespace, pod: verdict.follow.pod, trial: name, study: context.study.metadata.name as string, isFinished: verdict.follow.isFinished });
+    if (JSON.stringify(verdict.status) === JSON.stringify(trial.status)) return { trial, isWaitingForLog: verdict.isWaitingForLog };
+    this.#checkSignal(context);
+    const written = await writeTrialStatus(api, trial, (fresh) => (isTrialActive(fresh.status?.phase) ? this.#observe(context, fresh).status : (fresh.status as LoraTrial['status'] & object)));
+    await this.#recordTrialTransition(context, trial, written);
+    return { trial: written, isWaitingForLog: verdict.isWaitingForLog };
+  }
+
+  #observe(context: Context, trial: LoraTrial): TrialVerdict {
+    const namespace = trial.metadata.namespace as string;
+    const name = trial.metadata.name as string;
+    return observeTrial({
+      trial, job: this.#options.view.job(namespace, name), pods: this.#options.view.pods(namespace, name),
+      log: this.#options.logs?.report(namespace, name), metric: context.study.spec.objective.metric,
+      nowMs: context.nowMs, logGraceMs: this.#options.logGraceMs,
+    });
+  }
+
+  async #recordTrialTransition(context: Context, before: LoraTrial, after: LoraTrial): Promise<void> {
+    const phase = after.status?.phase;
+    if (phase === before.status?.phase) return;
+    const name = after.metadata.name;
+    const log = context.log.child({ trial: name });
+    log.info({ phase, value: after.status?.value, reason: after.status?.reason }, `trial ${phase}`);
+    const study = { kind: 'LoraStudy' as const, metadata: context.study.metadata };
+    if (phase === 'Failed') await this.#events.record(study, 'Warning', 'TrialFailed', `Trial ${name} failed (${after.status?.reason}): ${after.status?.message ?? ''}`.trim());
+    if (phase === 'EarlyStopped') await this.#events.record(study, 'Normal', 'TrialEarlyStopped', `Trial ${name} stopped itself at epoch ${after.status?.stoppedAtEpoch ?? '?'} with ${after.status?.value}${after.status?.message ? `: ${after.status.message}` : ''}`);
+  }
+
+  async #planAndAct(context: Context, trials: LoraTrial[], isWaitingForLog: boolean): Promise<Result> {
+    const plan = this.#plan(context, trials);
+    const refusal = this.#specChangeRefusal(context, trials);
+    let current = trials;
+    for (const action of plan.actions) {
+      this.#checkSignal(context);
+      if (action.type === 'startTrial' && !refusal && !isFinished(plan.status)) await this.#start(context, action.number, action.params, action.seed);
+      if (action.type === 'pruneTrial') current = await this.#prune(context, current, action.name, action.step, action.value, action.message);
+    }
+    if (isFinished(plan.status)) await this.#stopActive(context, current, plan.status.completionReason ?? 'Finished');
+    this.#countTrials(context, current);
+    await this.#writeStudyStatus(context, plan, refusal);
+    return this.#requeue(context, plan, isWaitingForLog);
+  }
+
+  #plan(context: Context, trials: LoraTrial[]): Plan {
+    const end = this.#options.metrics?.samplerSeconds.startTimer();
+    try {
+      return this.#options.planner(context.study, trials, context.nowMs);
+    } finally {
+      end?.();
+    }
+  }
+
+  async #start(context: Context, number: number, params: Params, seed: number): Promise<void> {
+    const { trial, isNew } = await startTrial(this.#options.api, context.study, number, params, seed);
+    if (!isNew) return;
+    context.log.child({ trial: trial.metadata.name }).info({ number, params }, 'trial started');
+    await this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialStarted', `Started trial ${trial.metadata.name} with ${JSON.stringify(params)}`);
+  }
+
+  async #prune(context: Context, trials: LoraTrial[], name: string, step: number, value: number | undefined, message: string | undefined): Promise<LoraTrial[]> {
+    const trial = trials.find((candidate) => candidate.metadata.name === name);
+    if (!trial || !isTrialActive(trial.status?.phase)) return trials;
+    const written = await this.#markStopped(context, trial, 'Pruned', step, value, message ?? `pruned at step ${step}`);
+    context.log.child({ trial: name }).info({ step, value }, 'trial pruned');
+    await this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialPruned', `Pruned trial ${name} at step ${step}${value === undefined ? '' : ` (value ${value})`}`);
+    return trials.map((candidate) => (candidate === trial ? written : candidate));
+  }
+
+  /** Records the trial as Pruned first, then deletes its Job (a restart in between finishes the delete). */
+  async #markStopped(context: Context, trial: LoraTrial, reason: string, step: number | undefined, value: number | undefined, message: string): Promise<LoraTrial> {
+    const nowIso = new Date(context.nowMs).toISOString();
+    const lastStep = step ?? trial.status?.intermediateValues?.at(-1)?.step;
+    const written = await writeTrialStatus(this.#options.api, trial, (fresh) => {
+      if (!isTrialActive(fresh.status?.phase)) return fresh.status as NonNullable<LoraTrial['status']>;
+      const status = { ...(fresh.status ?? { intermediateValues: [] }), phase: 'Pruned' as const, reason, message, completionTime: nowIso, intermediateValues: fresh.status?.intermediateValues ?? [] };
+      return { ...status, ...(lastStep === undefined ? {} : { prunedAtStep: lastStep }), ...(value === undefined ? {} : { value }) };
+    });
+    await deleteJob(this.#options.api, trial);
+    this.#options.logs?.forget(trial.metadata.namespace as string, trial.metadata.name as string);
+    return written;
+  }
+
+  async #stopActive(context: Context, trials: LoraTrial[], reason: string): Promise<void> {
+    for (const trial of trials.filter((candidate) => isTrialActive(candidate.status?.phase))) {
+      this.#checkSignal(context);
+      await this.#markStopped(context, trial, 'StudyFinished', undefined, undefined, `stopped: the study finished (${reason})`);
+    }
+  }
+
+  /** Trials sampled for another search space or objective: refuse to go on (nothing is deleted). */
+  #specChangeRefusal(context: Context, trials: LoraTrial[]): Issue | undefined {
+    const hash = searchSpaceHash(context.study);
+    const changed = trials.find((trial) => {
+      const recorded = (trial.metadata.annotations as Record<string, string> | undefined)?.[SPEC_HASH_ANNOTATION];
+      return recorded !== undefined && recorded !== hash;
+    });
+    if (!changed) return undefined;
+    return { code: 'immutable', path: 'spec.parameters', message: `the search space or objective changed after trial ${changed.metadata.name} started; they cannot change on a running study. Finished trials are kept; re-create the study to search a new space` };
+  }
+
+  async #writeStudyStatus(context: Context, plan: Plan, refusal: Issue | undefined): Promise<void> {
+    const { study, nowMs } = context;
+    const generation = study.metadata.generation;
+    const extra = [condition('Valid', true, 'SpecValid', 'the spec passed validation', nowMs, generation)];
+    extra.push(refusal ? condition('SpecAccepted', false, 'ImmutableFieldChanged', `${refusal.path}: ${refusal.message}`, nowMs, generation) : condition('SpecAccepted', true, 'SpecAccepted', 'the spec in effect is the current one', nowMs, generation));
+    const wasFinished = isFinished(study.status);
+    this.#checkSignal(context);
+    const written = await writeStatus({
+      current: study,
+      desired: (fresh) => desiredStudyStatus({ ...study, status: fresh.status }, plan.status, extra),
+      read: () => this.#options.api.getStudy(study.metadata.namespace as string, study.metadata.name as string),
+      replace: (object) => this.#options.api.replaceStudyStatus(object),
+    });
+    if (refusal && !study.status?.conditions?.some((c) => c.type === 'SpecAccepted' && c.status === 'False')) {
+      await this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecChangeRefused', `${refusal.path}: ${refusal.message}`);
+    }
+    if (!wasFinished && isFinished(written.status)) {
+      context.log.info({ reason: written.status?.completionReason, best: written.status?.bestTrial }, 'study finished');
+      await this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Normal', 'StudyFinished', `Study finished (${written.status?.completionReason}); best trial ${written.status?.bestTrial?.name ?? 'none'} with ${written.status?.bestTrial?.value ?? '-'}`);
+    }
+  }
+
+  async #invalid(study: LoraStudy, issues: Issue[], log: Logger): Promise<Result> {
+    const nowMs = this.#now();
+    const message = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    const alreadyReported = study.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
+    if (!alreadyReported) {
+      const valid = condition('Valid', false, 'SpecInvalid', message, nowMs, study.metadata.generation);
+      await writeStatus({
+        current: study,
+        desired: (fresh) => ({ ...(fresh.status ?? { phase: 'Pending', conditions: [] }), phase: fresh.status?.phase ?? 'Pending', conditions: [...(fresh.status?.conditions ?? []).filter((c) => c.type !== 'Valid'), valid], observedGeneration: study.metadata.generation }),
+        read: () => this.#options.api.getStudy(study.metadata.namespace as string, study.metadata.name as string),
+        replace: (object) => this.#options.api.replaceStudyStatus(object),
+      });
+      await this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecInvalid', message);
+    }
+    log.warn({ issues }, 'study spec is invalid; no trials start until it is fixed');
+    throw new TerminalError(`LoraStudy ${study.metadata.namespace}/${study.metadata.name} is invalid: ${message}`);
+  }
+
+  #requeue(context: Context, plan: Plan, isWaitingForLog: boolean): Result {
+    if (isFinished(plan.status)) return {};
+    const waits: number[] = [];
+    if (isWaitingForLog) waits.push(this.#options.logPollMs ?? 1000);
+    const timeoutMs = context.study.spec.budget.timeout ? parseDurationMs(context.study.spec.budget.timeout) : Number.NaN;
+    const startMs = Date.parse(plan.status.startTime ?? context.study.status?.startTime ?? '');
+    if (Number.isFinite(timeoutMs) && Number.isFinite(startMs)) waits.push(Math.max(100, startMs + timeoutMs - context.nowMs));
+    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
+  }
+
+  #checkSignal(context: Context): void {
+    if (context.signal.aborted) throw new Error('reconcile aborted: shutting down or lost the leader lease');
+  }
+
+  #countTrials(context: Context, trials: LoraTrial[]): void {
+    const counts = new Map<TrialPhase, number>();
+    for (const trial of trials) counts.set(trial.status?.phase ?? 'Pending', (counts.get(trial.status?.phase ?? 'Pending') ?? 0) + 1);
+    this.#countsByStudy.set(`${context.study.metadata.namespace}/${context.study.metadata.name}`, counts);
+    this.#publishCounts();
+  }
+
+  #publishCounts(): void {
+    const gauge = this.#options.metrics?.trialsByState;
+    if (!gauge) return;
+    const totals = new Map<TrialPhase, number>();
+    for (const counts of this.#countsByStudy.values()) for (const [phase, n] of counts) totals.set(phase, (totals.get(phase) ?? 0) + n);
+    for (const phase of ['Pending', 'Running', 'Succeeded', 'Pruned', 'EarlyStopped', 'Failed'] as const) gauge.set({ phase }, totals.get(phase) ?? 0);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Merging the engine's status into the study's: conditions keep their lastTransitionTime while
+ * their status holds (so an unchanged study writes nothing), start and completion times stay
+ * as first written, and the operator's own conditions (Valid, SpecAccepted) are added.
+ */
+import type { Condition } from '../api/common.ts';
+import type { LoraStudy, StudyStatus } from '../api/study.ts';
+
+export function mergeConditions(previous: readonly Condition[] | undefined, next: readonly Condition[]): Condition[] {
+  return next.map((condition) => {
+    const old = previous?.find((candidate) => candidate.type === condition.type);
+    return old && old.status === condition.status ? { ...condition, lastTransitionTime: old.lastTransitionTime } : condition;
+  });
+}
+
+export function setCondition(conditions: readonly Condition[], condition: Condition): Condition[] {
+  return [...conditions.filter((existing) => existing.type !== condition.type), condition];
+}
+
+export function condition(type: string, isTrue: boolean, reason: string, message: string, nowMs: number, generation?: number): Condition {
+  return { type, status: isTrue ? 'True' : 'False', reason, message, lastTransitionTime: new Date(nowMs).toISOString(), ...(generation === undefined ? {} : { observedGeneration: generation }) };
+}
+
+/** The status to write: the engine's, with the operator's conditions and stable timestamps. */
+export function desiredStudyStatus(study: LoraStudy, planned: StudyStatus, extra: readonly import('../api/common.ts').Condition[]): StudyStatus {
+  const previous = study.status;
+  let conditions = planned.conditions ?? [];
+  for (const own of extra) conditions = setCondition(conditions, own);
+  const status: StudyStatus = { ...planned, conditions: mergeConditions(previous?.conditions, conditions), observedGeneration: study.metadata.generation };
+  if (previous?.startTime) status.startTime = previous.startTime;
+  if (previous?.completionTime && isFinished(previous) && isFinished(status)) status.completionTime = previous.completionTime;
+  return dropUndefined(status);
+}
+
+export function isFinished(status: StudyStatus | undefined): boolean {
+  return status?.phase === 'Succeeded' || status?.phase === 'Failed';
+}
+
+/** JSON round trip: the API server drops undefined fields, so compare without them. */
+export function dropUndefined<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

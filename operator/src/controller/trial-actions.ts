@@ -1,0 +1,85 @@
+/**
+ * The writes that start and stop trials. Each is idempotent: the LoraTrial's name
+ * `<study>-<number>` is the key, a 409 AlreadyExists means an earlier attempt (or a stale
+ * cache) got there first, and the Job is always built from the trial the API server holds, so
+ * the same trial number can never run with two sets of params.
+ */
+import { createHash } from 'node:crypto';
+import type { V1OwnerReference } from '@kubernetes/client-node';
+import { API_GROUP_VERSION } from '../api/common.ts';
+import type { LoraStudy } from '../api/study.ts';
+import { trialName, type LoraTrial, type TrialStatus } from '../api/trial.ts';
+import type { Params } from '../api/parameters.ts';
+import type { KubeApi } from './kube-api.ts';
+import { isAlreadyExists, isNotFound } from './kube-errors.ts';
+import { LABELS, MANAGED_BY } from './labels.ts';
+import { writeStatus } from './status-writer.ts';
+import { buildTrialJob } from './trial-job.ts';
+
+/** Annotation on each trial: the search space and objective it was sampled for. */
+export const SPEC_HASH_ANNOTATION = 'lorahpo.io/search-space-hash';
+
+/** A fingerprint of what must not change once trials exist: parameters and objective. */
+export function searchSpaceHash(study: LoraStudy): string {
+  const { metric, direction } = study.spec.objective;
+  const text = JSON.stringify({ parameters: study.spec.parameters, objective: { metric, direction } });
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Creates the trial (or finds it) and then its Job; `isNew` says whether this call created it. */
+export async function startTrial(api: KubeApi, study: LoraStudy, number: number, params: Params, seed: number): Promise<{ trial: LoraTrial; isNew: boolean }> {
+  const namespace = study.metadata.namespace as string;
+  const name = trialName(study.metadata.name as string, number);
+  const body = newTrial(study, name, number, params, seed);
+  let trial: LoraTrial;
+  let isNew = true;
+  try {
+    trial = await api.createTrial(body);
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+    trial = await api.getTrial(namespace, name);
+    isNew = false;
+  }
+  await ensureJob(api, study, trial);
+  return { trial, isNew };
+}
+
+function newTrial(study: LoraStudy, name: string, number: number, params: Params, seed: number): LoraTrial {
+  const owner: V1OwnerReference = { apiVersion: API_GROUP_VERSION, kind: 'LoraStudy', name: study.metadata.name as string, uid: study.metadata.uid as string, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: 'LoraTrial',
+    metadata: {
+      name,
+      namespace: study.metadata.namespace,
+      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.study]: study.metadata.name as string, [LABELS.trialNumber]: String(number) },
+      annotations: { [SPEC_HASH_ANNOTATION]: searchSpaceHash(study) },
+      ownerReferences: [owner],
+    } as LoraTrial['metadata'],
+    spec: { study: study.metadata.name as string, number, params, seed },
+  };
+}
+
+/** Creates the trial's Job unless it exists. */
+export async function ensureJob(api: KubeApi, study: LoraStudy, trial: LoraTrial): Promise<void> {
+  try {
+    await api.createJob(buildTrialJob(study, trial));
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+}
+
+/** Deletes the trial's Job (background: the pod gets SIGTERM); gone already is fine. */
+export async function deleteJob(api: KubeApi, trial: LoraTrial): Promise<void> {
+  try {
+    await api.deleteJob(trial.metadata.namespace as string, trial.metadata.name as string);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+/** Writes a trial's status with its resourceVersion, re-reading on conflict. */
+export function writeTrialStatus(api: KubeApi, trial: LoraTrial, desired: (fresh: LoraTrial) => TrialStatus): Promise<LoraTrial> {
+  const { namespace, name } = trial.metadata as { namespace: string; name: string };
+  return writeStatus({ current: trial, desired, read: () => api.getTrial(namespace, name), replace: (object) => api.replaceTrialStatus(object) });
+}

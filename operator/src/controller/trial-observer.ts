@@ -1,0 +1,120 @@
+/**
+ * Works out a running trial's status from what the cluster shows: its Job, its newest Pod, and
+ * what its log said. Pure: the reconciler writes the result. The final value comes from the
+ * termination message (the kubelet copies LORAHPO_RESULT_FILE there), else from the log.
+ */
+import type { V1ContainerStateTerminated, V1Job, V1Pod } from '@kubernetes/client-node';
+import { ResultEventSchema, type ResultEvent } from '../../../trainer/src/contract/events.ts';
+import { appendIntermediate, isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
+import { TRAINER_CONTAINER } from './labels.ts';
+import type { TrialLog } from './trial-log.ts';
+
+export interface TrialObservation {
+  trial: LoraTrial;
+  job: V1Job | undefined;
+  pods: V1Pod[];
+  log: { log: TrialLog; isComplete: boolean } | undefined;
+  metric: string;
+  nowMs: number;
+  /** How long to wait for the log of a finished pod before finishing without it; default 60 s. */
+  logGraceMs?: number;
+}
+
+export interface TrialVerdict {
+  status: TrialStatus;
+  /** The pod whose log to follow, and whether it has finished. */
+  follow?: { pod: string; isFinished: boolean };
+  /** Waiting for the rest of a finished pod's log: look again soon. */
+  isWaitingForLog: boolean;
+}
+
+export function observeTrial(observation: TrialObservation): TrialVerdict {
+  const { trial, nowMs } = observation;
+  const status: TrialStatus = { ...(trial.status ?? { phase: 'Pending', intermediateValues: [] }) };
+  status.phase ??= 'Pending';
+  status.intermediateValues ??= [];
+  if (!isTrialActive(status.phase)) return { status, isWaitingForLog: false };
+  status.jobName = trial.metadata.name;
+  status.intermediateValues = mergeCurve(status.intermediateValues, observation);
+  const pod = newestPod(observation.pods);
+  const terminated = pod && trainerTerminated(pod);
+  if (pod && !terminated && pod.status?.phase === 'Failed') return { status: failed(status, pod.status.reason ?? 'PodFailed', pod.status.message ?? 'the pod failed before the trainer ran', nowMs), isWaitingForLog: false };
+  const jobFailure = observation.job?.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  if (!terminated && jobFailure) return { status: failed(status, jobFailure.reason ?? 'JobFailed', jobFailure.message ?? 'the Job failed', nowMs), isWaitingForLog: false };
+  if (!pod || !isStarted(pod)) return { status, isWaitingForLog: false };
+  status.phase = 'Running';
+  status.startTime ??= pod.status?.startTime ? new Date(pod.status.startTime).toISOString() : new Date(nowMs).toISOString();
+  const podName = pod.metadata?.name as string;
+  if (!terminated) return { status, follow: { pod: podName, isFinished: false }, isWaitingForLog: false };
+  return finished(status, terminated, podName, observation);
+}
+
+function finished(status: TrialStatus, terminated: V1ContainerStateTerminated, pod: string, observation: TrialObservation): TrialVerdict {
+  const follow = { pod, isFinished: true };
+  const finishedMs = terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : observation.nowMs;
+  const logReady = observation.log?.isComplete === true || observation.nowMs - finishedMs > (observation.logGraceMs ?? 60_000);
+  if (!logReady) return { status, follow, isWaitingForLog: true };
+  if (terminated.exitCode !== 0) {
+    const reason = terminated.reason && terminated.reason !== 'Error' ? terminated.reason : 'Error';
+    const tail = (terminated.message ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 500);
+    return { status: failed(status, reason, `trainer exited with code ${terminated.exitCode}${tail ? `: ${tail}` : ''}`, finishedMs), follow, isWaitingForLog: false };
+  }
+  const result = resultOf(terminated.message) ?? observation.log?.log.result;
+  if (!result) return { status: failed(status, 'NoResult', 'the trainer exited 0 without a result line (see the trainer contract)', finishedMs), follow, isWaitingForLog: false };
+  return { status: succeeded(status, result, finishedMs), follow, isWaitingForLog: false };
+}
+
+function succeeded(status: TrialStatus, result: ResultEvent, finishedMs: number): TrialStatus {
+  const next: TrialStatus = { ...status, phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded', value: result.value, completionTime: new Date(finishedMs).toISOString() };
+  if (Object.keys(result.metrics).length > 0) next.metrics = result.metrics;
+  if (result.stoppedEpoch !== undefined) next.stoppedAtEpoch = result.stoppedEpoch;
+  if (result.bestEpoch !== undefined) next.bestEpoch = result.bestEpoch;
+  if (result.adapterPath !== undefined) next.adapterPath = result.adapterPath;
+  next.reason = result.earlyStopped ? 'EarlyStopped' : 'Completed';
+  if (result.reason) next.message = result.reason;
+  return next;
+}
+
+function failed(status: TrialStatus, reason: string, message: string, atMs: number): TrialStatus {
+  return { ...status, phase: 'Failed', reason, message, completionTime: new Date(atMs).toISOString() };
+}
+
+/** The termination message holds the result line, unless the kubelet fell back to the log. */
+export function resultOf(message: string | undefined): ResultEvent | undefined {
+  const lines = (message ?? '').trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const parsed = ResultEventSchema.safeParse(JSON.parse(line));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // not JSON: a log line the kubelet copied
+    }
+  }
+  return undefined;
+}
+
+function mergeCurve(curve: TrialStatus['intermediateValues'], observation: TrialObservation): TrialStatus['intermediateValues'] {
+  const points = observation.log?.log.curve(observation.metric) ?? [];
+  let merged = curve;
+  for (const point of points) {
+    const known = merged.find((existing) => existing.step === point.step);
+    if (known?.value !== point.value) merged = appendIntermediate(merged, point.step, point.value);
+  }
+  return merged;
+}
+
+function newestPod(pods: V1Pod[]): V1Pod | undefined {
+  const time = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
+  return pods.filter((pod) => !pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed').sort((a, b) => time(b) - time(a))[0];
+}
+
+function trainerTerminated(pod: V1Pod): V1ContainerStateTerminated | undefined {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const trainer = statuses.find((s) => s.name === TRAINER_CONTAINER) ?? statuses[0];
+  return trainer?.state?.terminated;
+}
+
+function isStarted(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Running' || phase === 'Succeeded' || phase === 'Failed' || trainerTerminated(pod) !== undefined;
+}

@@ -1,0 +1,178 @@
+/**
+ * The StudyReconciler against an in-memory API and cache. The planner here is scripted (the
+ * engine has its own tests): these tests pin what the reconciler does with a plan.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Pod } from '@kubernetes/client-node';
+import { StudyReconciler } from '../../../operator/src/controller/study-reconciler.ts';
+import type { Plan, PlanAction, Planner } from '../../../operator/src/controller/planner.ts';
+import { TerminalError } from '../../../operator/src/controller/runtime/terminal-error.ts';
+import { silentLogger } from '../../../operator/src/controller/logger.ts';
+import type { LoraStudy } from '../../../operator/src/api/study.ts';
+import { FakeApi } from './fake-api.ts';
+import { studyFixture } from './fixtures.ts';
+
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+const signal = new AbortController().signal;
+
+function scripted(actions: (trials: readonly { metadata: { name?: string } }[]) => PlanAction[], phase: 'Running' | 'Succeeded' = 'Running'): Planner {
+  return (_study, trials): Plan => ({
+    actions: actions(trials),
+    status: { phase, conditions: [], trialCounts: { pending: 0, running: trials.length, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 }, ...(phase === 'Succeeded' ? { completionReason: 'MaxTrials' as const } : {}) },
+  });
+}
+
+function setup(planner: Planner, study: LoraStudy = studyFixture()) {
+  const api = new FakeApi();
+  api.putStudy(study);
+  api.sync();
+  const reconciler = new StudyReconciler({ view: api.view, api, planner, logger: silentLogger(), now: () => NOW });
+  return { api, reconciler, key: `${study.metadata.namespace}/${study.metadata.name}` };
+}
+
+const startTwo: PlanAction[] = [
+  { type: 'startTrial', number: 0, params: { learningRate: 1e-4, loraR: 8 }, seed: 7 },
+  { type: 'startTrial', number: 1, params: { learningRate: 3e-4, loraR: 16 }, seed: 8 },
+];
+
+test('study reconciler › starts trials: LoraTrial owned by the study, then its Job, an Event each', async () => {
+  const { api, reconciler, key } = setup(scripted(() => startTwo));
+  await reconciler.reconcile(key, signal);
+  assert.deepEqual([...api.trials.keys()], ['team-a/qa-0', 'team-a/qa-1']);
+  assert.deepEqual([...api.jobs.keys()], ['team-a/qa-0', 'team-a/qa-1']);
+  const trial = api.trials.get('team-a/qa-1');
+  assert.deepEqual(trial?.spec, { study: 'qa', number: 1, params: { learningRate: 3e-4, loraR: 16 }, seed: 8 });
+  assert.equal((trial?.metadata as { ownerReferences?: { kind: string; uid: string }[] }).ownerReferences?.[0]?.kind, 'LoraStudy');
+  assert.equal(api.jobs.get('team-a/qa-1')?.metadata?.ownerReferences?.[0]?.uid, trial?.metadata.uid);
+  assert.deepEqual(api.events.map((e) => e.reason), ['TrialStarted', 'TrialStarted']);
+  const status = api.studies.get(key)?.status;
+  assert.equal(status?.phase, 'Running');
+  assert.equal(status?.conditions.find((c) => c.type === 'Valid')?.status, 'True');
+  assert.equal(status?.observedGeneration, 1);
+});
+
+test('study reconciler › a stale cache never starts a trial number twice', async () => {
+  const { api, reconciler, key } = setup(scripted(() => startTwo));
+  await reconciler.reconcile(key, signal);
+  const before = { trials: api.trials.size, jobs: api.jobs.size, events: api.events.length };
+  await reconciler.reconcile(key, signal);
+  assert.deepEqual({ trials: api.trials.size, jobs: api.jobs.size, events: api.events.length }, before);
+  assert.ok(api.requests.includes('create loratrials qa-0'), 'the second reconcile tried and got 409');
+});
+
+test('study reconciler › after a 409 the Job is built from the trial the API server holds', async () => {
+  let params = { learningRate: 1e-4, loraR: 8 };
+  const { api, reconciler, key } = setup(scripted(() => [{ type: 'startTrial', number: 0, params, seed: 1 }]));
+  await reconciler.reconcile(key, signal);
+  api.jobs.clear();
+  params = { learningRate: 9e-4, loraR: 16 };
+  await reconciler.reconcile(key, signal);
+  const env = api.jobs.get('team-a/qa-0')?.spec?.template.spec?.containers[0]?.env ?? [];
+  assert.equal(env.find((e) => e.name === 'LORAHPO_PARAMS')?.value, JSON.stringify({ learningRate: 1e-4, loraR: 8 }));
+});
+
+test('study reconciler › an invalid spec gets Valid=False with the field path, one Warning, no trials, a terminal error', async () => {
+  const bad = studyFixture();
+  (bad.spec.parameters[0] as { min: number }).min = 1e-2;
+  const { api, reconciler, key } = setup(scripted(() => startTwo), bad);
+  await assert.rejects(reconciler.reconcile(key, signal), TerminalError);
+  const valid = api.studies.get(key)?.status?.conditions.find((c) => c.type === 'Valid');
+  assert.equal(valid?.status, 'False');
+  assert.match(valid?.message ?? '', /spec\.parameters\[learningRate\]/);
+  assert.equal(api.trials.size, 0);
+  assert.deepEqual(api.events.map((e) => [e.type, e.reason]), [['Warning', 'SpecInvalid']]);
+  api.sync();
+  await assert.rejects(reconciler.reconcile(key, signal), TerminalError);
+  assert.equal(api.events.length, 1, 'the same problem is reported once');
+});
+
+test('study reconciler › pruning marks the trial Pruned with its step, then deletes its Job', async () => {
+  let actions: PlanAction[] = startTwo;
+  const { api, reconciler, key } = setup(scripted(() => actions));
+  await reconciler.reconcile(key, signal);
+  api.sync();
+  actions = [{ type: 'pruneTrial', name: 'qa-1', step: 200, value: 2.5 }];
+  await reconciler.reconcile(key, signal);
+  const status = api.trials.get('team-a/qa-1')?.status;
+  assert.equal(status?.phase, 'Pruned');
+  assert.equal(status?.prunedAtStep, 200);
+  assert.equal(status?.value, 2.5);
+  assert.equal(api.jobs.has('team-a/qa-1'), false);
+  assert.equal(api.jobs.has('team-a/qa-0'), true);
+  assert.equal(api.events.at(-1)?.reason, 'TrialPruned');
+});
+
+function terminatedPod(trial: string, exitCode: number, reason: string, message: string): V1Pod {
+  return {
+    metadata: { name: `${trial}-abcde`, namespace: 'team-a', labels: { 'lorahpo.io/trial': trial, 'lorahpo.io/study': 'qa' }, creationTimestamp: new Date(NOW - 60_000) },
+    status: { phase: exitCode === 0 ? 'Succeeded' : 'Failed', startTime: new Date(NOW - 50_000), containerStatuses: [{ name: 'trainer', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason, message, finishedAt: new Date(NOW - 120_000) } } }] },
+  };
+}
+
+test('study reconciler › takes the final value from the termination message; OOMKilled fails the trial with the reason', async () => {
+  let actions: PlanAction[] = startTwo;
+  const { api, reconciler, key } = setup(scripted(() => actions));
+  await reconciler.reconcile(key, signal);
+  actions = [];
+  api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 1.25, earlyStopped: true, stoppedEpoch: 2, bestEpoch: 1, adapterPath: '/output/qa-0' })));
+  api.putPod(terminatedPod('qa-1', 137, 'OOMKilled', ''));
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  const done = api.trials.get('team-a/qa-0')?.status;
+  assert.equal(done?.phase, 'EarlyStopped');
+  assert.equal(done?.value, 1.25);
+  assert.equal(done?.stoppedAtEpoch, 2);
+  assert.equal(done?.adapterPath, '/output/qa-0');
+  const failed = api.trials.get('team-a/qa-1')?.status;
+  assert.equal(failed?.phase, 'Failed');
+  assert.equal(failed?.reason, 'OOMKilled');
+  assert.match(failed?.message ?? '', /exited with code 137/);
+  assert.deepEqual(api.events.slice(2).map((e) => e.reason).sort(), ['TrialEarlyStopped', 'TrialFailed']);
+});
+
+test('study reconciler › a changed search space is refused in the status; nothing starts, nothing is deleted', async () => {
+  let actions: PlanAction[] = startTwo.slice(0, 1);
+  const study = studyFixture();
+  const { api, reconciler, key } = setup(scripted(() => actions), study);
+  await reconciler.reconcile(key, signal);
+  const changed = structuredClone(api.studies.get(key) as LoraStudy);
+  changed.spec.parameters = [{ name: 'loraR', type: 'categorical', values: [4, 8] }];
+  api.studies.set(key, changed);
+  api.sync();
+  actions = [{ type: 'startTrial', number: 1, params: { loraR: 4 }, seed: 2 }];
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.size, 1);
+  const accepted = api.studies.get(key)?.status?.conditions.find((c) => c.type === 'SpecAccepted');
+  assert.equal(accepted?.status, 'False');
+  assert.match(accepted?.message ?? '', /re-create the study/);
+  assert.equal(api.events.at(-1)?.reason, 'SpecChangeRefused');
+});
+
+test('study reconciler › a status conflict is re-read and retried; an unchanged study writes nothing', async () => {
+  const { api, reconciler, key } = setup(scripted(() => []));
+  api.studyConflicts = 2;
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.studies.get(key)?.status?.phase, 'Running');
+  api.sync();
+  const writes = api.requests.filter((r) => r.startsWith('update')).length;
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.requests.filter((r) => r.startsWith('update')).length, writes);
+});
+
+test('study reconciler › a finished study stops its running trials and records StudyFinished once', async () => {
+  let phase: 'Running' | 'Succeeded' = 'Running';
+  let actions: PlanAction[] = startTwo;
+  const planner: Planner = (study, trials) => scripted(() => actions, phase)(study, trials, NOW);
+  const { api, reconciler, key } = setup(planner);
+  await reconciler.reconcile(key, signal);
+  api.sync();
+  actions = [];
+  phase = 'Succeeded';
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.jobs.size, 0);
+  assert.deepEqual([...api.trials.values()].map((t) => t.status?.reason), ['StudyFinished', 'StudyFinished']);
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.events.filter((e) => e.reason === 'StudyFinished').length, 1);
+});
