@@ -14,3 +14,15 @@ export { RandomSampler } from './sampler/random.ts';
 export { GridSampler, checkGridSpace, MAX_GRID_POINTS } from './sampler/grid.ts';
 export { TpeSampler, type TpeSamplerOptions } from './sampler/tpe/tpe-sampler.ts';
 export { trialRng, type Rng } from './sampler/rng.ts';
+// The LoraStudy/LoraTrial API, the engine and the pruners (issue #3).
+export * from './api/common.ts';
+export * from './api/study.ts';
+export * from './api/trial.ts';
+export { checkStudySpec, checkStudyManifest, parseStudyManifest, MAX_STUDY_NAME_LENGTH } from './api/validate-study.ts';
+export { renderAllCrds, renderCrd, buildCrd, CRD_DEFINITIONS } from './api/crd-gen.ts';
+export { formatIssue, formatIssues } from './format-issue.ts';
+export { plan, samplerConfig, type StudyInput, type PlanResult } from './engine/plan.ts';
+export type { PlanAction, StartAction, PruneAction, StopAction, FinishAction } from './engine/actions.ts';
+export { STOPPED_BY_STUDY } from './engine/actions.ts';
+export { createPruner } from './pruner/create-pruner.ts';
+export type { Pruner, PruneContext } from './pruner/pruner.ts';

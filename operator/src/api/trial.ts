@@ -16,6 +16,12 @@ export const TrialSpecSchema = z.object({
   number: z.number().int().min(0).describe('Trial number within the study, from 0.'),
   params: freeFormObject('The sampled hyperparameters, keyed by parameter name.'),
   seed: z.number().int().min(0).describe('Seed handed to the trainer as LORAHPO_SEED.'),
+  historyCutoff: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Trials numbered below this had finished when this trial was sampled; its sampling and pruning depend on them only.'),
 });
 
 export const IntermediateValueSchema = z.object({ step: z.number().int().min(0), value: z.number() });

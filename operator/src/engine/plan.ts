@@ -1,0 +1,89 @@
+/**
+ * The engine: a pure function of (study, trials, clock) that says what to do and what the
+ * study's status is. No I/O, no clock reads, randomness only from the sampler's seeded streams;
+ * the Kubernetes controller and the local runner both call it after every change and apply the
+ * actions idempotently.
+ */
+import type { StudySpec, StudyStatus } from '../api/study.ts';
+import type { LoraTrial } from '../api/trial.ts';
+import type { ObjectMeta } from '../api/common.ts';
+import { isTrialActive } from '../api/trial.ts';
+import { checkStudySpec } from '../api/validate-study.ts';
+import { createSampler } from '../sampler/sampler.ts';
+import type { SamplerConfig } from '../sampler/sampler-config.ts';
+import { parseSearchSpace } from '../sampler/search-space.ts';
+import { createPruner } from '../pruner/create-pruner.ts';
+import { STOPPED_BY_STUDY, type PlanAction, type StopAction } from './actions.ts';
+import { completionReason, STOPPING_REASONS, timeUntilTimeoutMs } from './completion.ts';
+import { toRecord } from './history.ts';
+import { applyPrunes, decidePrunes } from './prune-decisions.ts';
+import { decideStarts } from './start-decisions.ts';
+import { buildStatus, invalidStatus } from './status.ts';
+
+/** A study as read: the spec may be anything (it is validated here). */
+export interface StudyInput {
+  metadata: ObjectMeta;
+  spec: unknown;
+  status?: StudyStatus;
+}
+
+export interface PlanResult {
+  actions: PlanAction[];
+  status: StudyStatus;
+  /** Call plan again after this long even if nothing changes (the timeout). */
+  requeueAfterMs?: number;
+}
+
+/** The sampler configuration of a spec: TPE options only for TPE. */
+export function samplerConfig(spec: StudySpec): SamplerConfig {
+  const { algorithm, seed, ...options } = spec.sampler;
+  if (algorithm !== 'tpe') return { algorithm, seed };
+  const set = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  return { algorithm, seed, ...set };
+}
+
+function stopActions(trials: readonly LoraTrial[], reason: StopAction['reason']): StopAction[] {
+  return trials
+    .filter((trial) => isTrialActive(trial.status?.phase))
+    .map((trial) => ({ type: 'stop', name: trial.metadata.name as string, number: trial.spec.number, reason, message: `stopped: the study finished (${reason})` }));
+}
+
+function applyStops(trials: readonly LoraTrial[], stops: readonly StopAction[], nowIso: string): LoraTrial[] {
+  return trials.map((trial) => {
+    const stop = stops.find((action) => action.name === trial.metadata.name);
+    if (!stop) return trial;
+    const status = trial.status ?? { phase: 'Pending' as const, intermediateValues: [] };
+    return { ...trial, status: { ...status, phase: 'Pruned', reason: STOPPED_BY_STUDY, message: stop.message, completionTime: nowIso } };
+  });
+}
+
+export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date): PlanResult {
+  const nowIso = now.toISOString();
+  const generation = study.metadata.generation;
+  const { spec, issues } = checkStudySpec(study.spec);
+  if (spec === undefined) return { actions: [], status: invalidStatus(issues, nowIso, study.status, generation) };
+  const name = study.metadata.name ?? 'study';
+  const pruner = createPruner(spec.pruner);
+  const own = trials.filter((trial) => trial.spec.study === name);
+  const prunes = decidePrunes(spec, name, own, own.map(toRecord), pruner);
+  let current = applyPrunes(own, prunes, nowIso);
+  const startTime = study.status?.startTime ?? nowIso;
+  const clock = { startTimeMs: Date.parse(startTime), nowMs: now.getTime() };
+  let reason = completionReason({ spec, records: current.map(toRecord), started: current.length, isSpaceExhausted: false, ...clock });
+  const actions: PlanAction[] = [...prunes];
+  if (reason !== undefined && STOPPING_REASONS.has(reason)) {
+    const stops = stopActions(current, reason);
+    actions.push(...stops);
+    current = applyStops(current, stops, nowIso);
+  } else if (reason === undefined) {
+    const space = parseSearchSpace(spec.parameters);
+    const decided = decideStarts({ spec, study: { name, namespace: study.metadata.namespace }, space, sampler: createSampler(samplerConfig(spec)), pruner, nowIso }, current);
+    actions.push(...decided.starts);
+    current = decided.trials;
+    reason = completionReason({ spec, records: current.map(toRecord), started: current.length, isSpaceExhausted: decided.isSpaceExhausted, ...clock });
+  }
+  const status = buildStatus({ previous: study.status, generation, nowIso, spec, trials: current, reason, startTime: current.length > 0 ? startTime : study.status?.startTime });
+  if (status.completionReason !== undefined) actions.push({ type: 'finish', reason: status.completionReason, phase: status.phase });
+  const requeueAfterMs = status.completionReason === undefined ? timeUntilTimeoutMs(spec, clock.startTimeMs, clock.nowMs) : undefined;
+  return { actions, status, ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }) };
+}

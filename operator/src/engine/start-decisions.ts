@@ -1,0 +1,84 @@
+/**
+ * Which trials start: up to parallelTrials at once, within maxTrials, numbers in order. Trial n
+ * starts only when every trial below its cutoff has finished (see history.ts), and is sampled
+ * from exactly that history, so its params never depend on timing.
+ */
+import { API_GROUP_VERSION } from '../api/common.ts';
+import { isTrialActive, trialName, type LoraTrial } from '../api/trial.ts';
+import type { StudySpec } from '../api/study.ts';
+import type { Parameter } from '../api/parameters.ts';
+import { LorahpoError } from '../errors.ts';
+import type { Pruner } from '../pruner/pruner.ts';
+import type { Sampler } from '../sampler/sampler.ts';
+import type { StartAction } from './actions.ts';
+import { historyCutoff, samplerHistory, toRecord } from './history.ts';
+import { trialSeed } from './trial-seed.ts';
+
+export interface StartContext {
+  spec: StudySpec;
+  study: { name: string; namespace?: string };
+  space: readonly Parameter[];
+  sampler: Sampler;
+  pruner: Pruner;
+  nowIso: string;
+}
+
+export interface StartDecisions {
+  starts: StartAction[];
+  trials: LoraTrial[];
+  isSpaceExhausted: boolean;
+}
+
+function nextNumber(trials: readonly LoraTrial[]): number {
+  return trials.reduce((next, trial) => Math.max(next, trial.spec.number + 1), 0);
+}
+
+function newTrial(context: StartContext, number: number, params: StartAction['params'], cutoff: number): StartAction {
+  const name = trialName(context.study.name, number);
+  const seed = trialSeed(context.spec.sampler.seed, number);
+  const trial: LoraTrial = {
+    apiVersion: API_GROUP_VERSION,
+    kind: 'LoraTrial',
+    metadata: {
+      name,
+      ...(context.study.namespace === undefined ? {} : { namespace: context.study.namespace }),
+      labels: { 'lorahpo.io/study': context.study.name, 'lorahpo.io/trial': name, 'lorahpo.io/trial-number': String(number) },
+    },
+    spec: { study: context.study.name, number, params, seed, historyCutoff: cutoff },
+    status: { phase: 'Pending', intermediateValues: [] },
+  };
+  return { type: 'start', name, number, params, seed, historyCutoff: cutoff, trial };
+}
+
+/** Samples trial `number`, or says the (grid) space is used up. */
+function sampleParams(context: StartContext, trials: readonly LoraTrial[], number: number, cutoff: number): StartAction['params'] | 'exhausted' {
+  const records = trials.map(toRecord);
+  const visible = samplerHistory(records, number, cutoff);
+  const history = context.pruner.samplerHistory?.(number, visible, context.study.name) ?? visible;
+  if (context.sampler.isExhausted?.(context.space, history)) return 'exhausted';
+  try {
+    return context.sampler.sample({ space: context.space, direction: context.spec.objective.direction, trials: history, number });
+  } catch (error) {
+    if (error instanceof LorahpoError && error.code === 'LORAHPO_GRID_EXHAUSTED') return 'exhausted';
+    throw error;
+  }
+}
+
+export function decideStarts(context: StartContext, current: readonly LoraTrial[]): StartDecisions {
+  const { maxTrials, parallelTrials } = context.spec.budget;
+  const trials = [...current];
+  const starts: StartAction[] = [];
+  for (;;) {
+    const active = trials.filter((trial) => isTrialActive(trial.status?.phase));
+    if (active.length >= parallelTrials || trials.length >= maxTrials) break;
+    const number = nextNumber(trials);
+    const cutoff = historyCutoff(number, parallelTrials);
+    if (active.some((trial) => trial.spec.number < cutoff)) break;
+    const params = sampleParams(context, trials, number, cutoff);
+    if (params === 'exhausted') return { starts, trials, isSpaceExhausted: true };
+    const start = newTrial(context, number, params, cutoff);
+    starts.push(start);
+    trials.push(start.trial);
+  }
+  return { starts, trials, isSpaceExhausted: false };
+}

@@ -1,0 +1,120 @@
+/** The LoraStudy status `plan` writes: phase, conditions, counts, best trial, early-stopping summary. */
+import type { BestTrial, CompletionReason, EarlyStoppingSummary, StudyPhase, StudySpec, StudyStatus, TrialCounts } from '../api/study.ts';
+import type { LoraTrial } from '../api/trial.ts';
+import { formatIssue } from '../format-issue.ts';
+import type { Issue } from '../errors.ts';
+import { STOPPED_BY_STUDY } from './actions.ts';
+import { setConditions, type ConditionInput } from './conditions.ts';
+import { isBetter } from './completion.ts';
+
+export function countTrials(trials: readonly LoraTrial[]): TrialCounts {
+  const counts: TrialCounts = { pending: 0, running: 0, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 };
+  for (const trial of trials) {
+    const phase = trial.status?.phase ?? 'Pending';
+    const key = (phase.charAt(0).toLowerCase() + phase.slice(1)) as keyof TrialCounts;
+    counts[key] += 1;
+  }
+  return counts;
+}
+
+/** The best Succeeded/EarlyStopped trial; ties go to the lower number. */
+export function bestTrial(trials: readonly LoraTrial[], direction: 'minimize' | 'maximize'): BestTrial | undefined {
+  let best: LoraTrial | undefined;
+  for (const trial of [...trials].sort((a, b) => a.spec.number - b.spec.number)) {
+    const value = trial.status?.value;
+    if ((trial.status?.phase !== 'Succeeded' && trial.status?.phase !== 'EarlyStopped') || value === undefined || Number.isNaN(value)) continue;
+    if (best === undefined || isBetter(value, best.status?.value as number, direction)) best = trial;
+  }
+  if (best?.status?.value === undefined) return undefined;
+  const step = best.status.intermediateValues.at(-1)?.step;
+  return {
+    name: best.metadata.name as string,
+    number: best.spec.number,
+    value: best.status.value,
+    params: best.spec.params,
+    ...(step === undefined ? {} : { step }),
+    ...(best.status.adapterPath === undefined ? {} : { adapterPath: best.status.adapterPath }),
+  };
+}
+
+export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppingSummary {
+  const sorted = [...trials].sort((a, b) => a.spec.number - b.spec.number);
+  const pruned = sorted
+    .filter((trial) => trial.status?.phase === 'Pruned' && trial.status.reason !== STOPPED_BY_STUDY && trial.status.prunedAtStep !== undefined)
+    .map((trial) => ({ name: trial.metadata.name as string, number: trial.spec.number, step: trial.status?.prunedAtStep as number, ...(trial.status?.value === undefined ? {} : { value: trial.status.value }) }));
+  const stopped = sorted
+    .filter((trial) => trial.status?.phase === 'EarlyStopped')
+    .map((trial) => ({
+      name: trial.metadata.name as string,
+      number: trial.spec.number,
+      ...(trial.status?.stoppedAtEpoch === undefined ? {} : { epoch: trial.status.stoppedAtEpoch }),
+      ...(trial.status?.bestEpoch === undefined ? {} : { bestEpoch: trial.status.bestEpoch }),
+      ...(trial.status?.message === undefined ? {} : { reason: trial.status.message }),
+    }));
+  return { pruned, stopped };
+}
+
+export interface StatusInput {
+  previous?: StudyStatus;
+  generation?: number;
+  nowIso: string;
+  spec: StudySpec;
+  trials: readonly LoraTrial[];
+  reason?: CompletionReason;
+  startTime?: string;
+}
+
+function studyPhase(reason: CompletionReason | undefined, counts: TrialCounts, hasBest: boolean): StudyPhase {
+  if (reason === undefined) return counts.pending + counts.running > 0 ? 'Running' : 'Pending';
+  if (reason === 'TooManyFailures' || !hasBest) return 'Failed';
+  return 'Succeeded';
+}
+
+function summary(spec: StudySpec, counts: TrialCounts, best: BestTrial | undefined, reason: CompletionReason | undefined): string {
+  const finished = counts.succeeded + counts.pruned + counts.earlyStopped + counts.failed;
+  const bestText = best ? `best ${spec.objective.metric} ${best.value} (trial ${best.name})` : 'no complete trial yet';
+  const done = reason ? `finished (${reason}): ` : '';
+  return `${done}${bestText}; ${finished}/${spec.budget.maxTrials} trials finished: ${counts.succeeded} succeeded, ${counts.earlyStopped} stopped early, ${counts.pruned} pruned, ${counts.failed} failed`;
+}
+
+/** The status of a valid study after this plan's actions. */
+export function buildStatus(input: StatusInput): StudyStatus {
+  const { spec, trials, reason, previous } = input;
+  const counts = countTrials(trials);
+  const best = bestTrial(trials, spec.objective.direction);
+  const phase = studyPhase(reason, counts, best !== undefined);
+  const isDone = phase === 'Succeeded' || phase === 'Failed';
+  const finished = counts.succeeded + counts.pruned + counts.earlyStopped + counts.failed;
+  const message = summary(spec, counts, best, reason);
+  const conditions: ConditionInput[] = [
+    { type: 'Valid', status: 'True', reason: 'SpecValid', message: 'the spec is valid' },
+    { type: 'Running', status: isDone ? 'False' : 'True', reason: isDone ? 'Finished' : 'TrialsRunning', message: `${counts.pending + counts.running} trials running` },
+    { type: 'Complete', status: isDone ? 'True' : 'False', reason: reason ?? 'InProgress', message },
+  ];
+  return {
+    phase,
+    ...(input.generation === undefined ? {} : { observedGeneration: input.generation }),
+    conditions: setConditions(previous?.conditions ?? [], conditions, input.nowIso, input.generation),
+    trialCounts: counts,
+    progress: `${finished}/${spec.budget.maxTrials}`,
+    ...(best ? { bestTrial: best } : {}),
+    earlyStopping: earlyStoppingSummary(trials),
+    ...(isDone && reason ? { completionReason: reason } : {}),
+    message,
+    ...(input.startTime ? { startTime: input.startTime } : {}),
+    ...(isDone ? { completionTime: previous?.completionTime && previous.completionReason === reason ? previous.completionTime : input.nowIso } : {}),
+  };
+}
+
+/** The status of a study whose spec breaks the rules: Valid=False with every issue, no trials start. */
+export function invalidStatus(issues: readonly Issue[], nowIso: string, previous?: StudyStatus, generation?: number): StudyStatus {
+  const message = `spec is invalid: ${issues.map((issue) => formatIssue(issue)).join('; ')}`;
+  return {
+    phase: 'Failed',
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    conditions: setConditions(previous?.conditions ?? [], [{ type: 'Valid', status: 'False', reason: 'SpecInvalid', message }], nowIso, generation),
+    ...(previous?.trialCounts ? { trialCounts: previous.trialCounts } : {}),
+    message,
+    ...(previous?.startTime ? { startTime: previous.startTime } : {}),
+  };
+}
