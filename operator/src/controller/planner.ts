@@ -8,13 +8,17 @@ import type { LoraTrial } from '../api/trial.ts';
 import type { Params } from '../api/parameters.ts';
 
 export type PlanAction =
-  | { type: 'startTrial'; number: number; params: Params; seed: number }
+  /** `trial`: the LoraTrial to create as the engine filled it in (spec, labels); owner added here. */
+  | { type: 'startTrial'; number: number; params: Params; seed: number; trial?: LoraTrial }
   | { type: 'pruneTrial'; name: string; step: number; value?: number; message?: string }
+  | { type: 'stopTrial'; name: string; reason: CompletionReason; message: string }
   | { type: 'finishStudy'; reason: CompletionReason; message?: string };
 
 export interface Plan {
   actions: PlanAction[];
   status: StudyStatus;
+  /** Plan again after this long even if nothing changes (the study's timeout). */
+  requeueAfterMs?: number;
 }
 
 export type Planner = (study: LoraStudy, trials: readonly LoraTrial[], nowMs: number) => Plan;

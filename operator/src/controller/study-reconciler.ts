@@ -6,7 +6,6 @@
  * it requeues instead.
  */
 import { checkStudyManifest } from '../api/validate-study.ts';
-import { parseDurationMs } from '../api/common.ts';
 import type { LoraStudy } from '../api/study.ts';
 import { LoraTrialSchema, isTrialActive, type LoraTrial, type TrialPhase } from '../api/trial.ts';
 import type { Issue } from '../errors.ts';
@@ -158,8 +157,9 @@ export class StudyReconciler {
     let current = trials;
     for (const action of plan.actions) {
       this.#checkSignal(context);
-      if (action.type === 'startTrial' && !refusal && !isFinished(plan.status)) await this.#start(context, action.number, action.params, action.seed);
+      if (action.type === 'startTrial' && !refusal && !isFinished(plan.status)) await this.#start(context, action.number, action.params, action.seed, action.trial);
       if (action.type === 'pruneTrial') current = await this.#prune(context, current, action.name, action.step, action.value, action.message);
+      if (action.type === 'stopTrial') current = await this.#stop(context, current, action.name, action.message);
     }
     if (isFinished(plan.status)) await this.#stopActive(context, current, plan.status.completionReason ?? 'Finished');
     this.#countTrials(context, current);
@@ -176,8 +176,8 @@ export class StudyReconciler {
     }
   }
 
-  async #start(context: Context, number: number, params: Params, seed: number): Promise<void> {
-    const { trial, isNew } = await startTrial(this.#options.api, context.study, number, params, seed);
+  async #start(context: Context, number: number, params: Params, seed: number, template: LoraTrial | undefined): Promise<void> {
+    const { trial, isNew } = await startTrial(this.#options.api, context.study, number, params, seed, template);
     if (!isNew) return;
     context.log.child({ trial: trial.metadata.name }).info({ number, params }, 'trial started');
     await this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialStarted', `Started trial ${trial.metadata.name} with ${JSON.stringify(params)}`);
@@ -189,6 +189,13 @@ export class StudyReconciler {
     const written = await this.#markStopped(context, trial, 'Pruned', step, value, message ?? `pruned at step ${step}`);
     context.log.child({ trial: name }).info({ step, value }, 'trial pruned');
     await this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialPruned', `Pruned trial ${name} at step ${step}${value === undefined ? '' : ` (value ${value})`}`);
+    return trials.map((candidate) => (candidate === trial ? written : candidate));
+  }
+
+  async #stop(context: Context, trials: LoraTrial[], name: string, message: string): Promise<LoraTrial[]> {
+    const trial = trials.find((candidate) => candidate.metadata.name === name);
+    if (!trial || !isTrialActive(trial.status?.phase)) return trials;
+    const written = await this.#markStopped(context, trial, 'StudyFinished', undefined, undefined, message);
     return trials.map((candidate) => (candidate === trial ? written : candidate));
   }
 
@@ -268,9 +275,7 @@ export class StudyReconciler {
     if (isFinished(plan.status)) return {};
     const waits: number[] = [];
     if (isWaitingForLog) waits.push(this.#options.logPollMs ?? 1000);
-    const timeoutMs = context.study.spec.budget.timeout ? parseDurationMs(context.study.spec.budget.timeout) : Number.NaN;
-    const startMs = Date.parse(plan.status.startTime ?? context.study.status?.startTime ?? '');
-    if (Number.isFinite(timeoutMs) && Number.isFinite(startMs)) waits.push(Math.max(100, startMs + timeoutMs - context.nowMs));
+    if (plan.requeueAfterMs !== undefined) waits.push(Math.max(100, plan.requeueAfterMs));
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
   }
 

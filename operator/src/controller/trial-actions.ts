@@ -27,10 +27,10 @@ export function searchSpaceHash(study: LoraStudy): string {
 }
 
 /** Creates the trial (or finds it) and then its Job; `isNew` says whether this call created it. */
-export async function startTrial(api: KubeApi, study: LoraStudy, number: number, params: Params, seed: number): Promise<{ trial: LoraTrial; isNew: boolean }> {
+export async function startTrial(api: KubeApi, study: LoraStudy, number: number, params: Params, seed: number, template?: LoraTrial): Promise<{ trial: LoraTrial; isNew: boolean }> {
   const namespace = study.metadata.namespace as string;
   const name = trialName(study.metadata.name as string, number);
-  const body = newTrial(study, name, number, params, seed);
+  const body = newTrial(study, name, number, params, seed, template);
   let trial: LoraTrial;
   let isNew = true;
   try {
@@ -44,19 +44,21 @@ export async function startTrial(api: KubeApi, study: LoraStudy, number: number,
   return { trial, isNew };
 }
 
-function newTrial(study: LoraStudy, name: string, number: number, params: Params, seed: number): LoraTrial {
+/** The LoraTrial to create: the engine's (when given) with our owner, labels and annotation. */
+function newTrial(study: LoraStudy, name: string, number: number, params: Params, seed: number, template?: LoraTrial): LoraTrial {
   const owner: V1OwnerReference = { apiVersion: API_GROUP_VERSION, kind: 'LoraStudy', name: study.metadata.name as string, uid: study.metadata.uid as string, controller: true, blockOwnerDeletion: true };
+  const base = template?.metadata;
   return {
     apiVersion: API_GROUP_VERSION,
     kind: 'LoraTrial',
     metadata: {
       name,
       namespace: study.metadata.namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.study]: study.metadata.name as string, [LABELS.trialNumber]: String(number) },
-      annotations: { [SPEC_HASH_ANNOTATION]: searchSpaceHash(study) },
+      labels: { ...base?.labels, [LABELS.managedBy]: MANAGED_BY, [LABELS.study]: study.metadata.name as string, [LABELS.trialNumber]: String(number) },
+      annotations: { ...base?.annotations, [SPEC_HASH_ANNOTATION]: searchSpaceHash(study) },
       ownerReferences: [owner],
     } as LoraTrial['metadata'],
-    spec: { study: study.metadata.name as string, number, params, seed },
+    spec: template ? { ...template.spec, study: study.metadata.name as string, number } : { study: study.metadata.name as string, number, params, seed },
   };
 }
 

@@ -1,11 +1,96 @@
-// `lorahpo operator`: runs the LoraStudy controller. The full entry (flags, manager, leader
-// election) lands with the controller runtime; until then it says so and exits non-zero.
+/**
+ * `lorahpo operator`: runs the LoraStudy controller against the cluster in the kubeconfig (or
+ * in-cluster), serves /metrics /healthz /readyz, and with --leader-elect acts only while it
+ * holds the Lease. SIGTERM stops it gracefully. Flags fall back to environment variables.
+ */
+import os from 'node:os';
+import { Command, CommanderError } from 'commander';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { CliDeps } from '../deps.ts';
+import { createOperator } from '../../controller/operator.ts';
+import { createLogger } from '../../controller/logger.ts';
+import { OperatorMetrics } from '../../controller/metrics.ts';
+import { startHealthServer } from '../../controller/health-server.ts';
+import { enginePlanner } from '../../controller/planner-adapter.ts';
+
+export interface OperatorFlags {
+  kubeconfig?: string;
+  namespace: string[];
+  metricsPort: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaseName: string;
+  identity: string;
+  maxConcurrentReconciles: number;
+  logLevel: string;
+}
+
+export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
+  const list = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return new Command('operator')
+    .description('run the Kubernetes controller for LoraStudies')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)', env.KUBECONFIG)
+    .option('-n, --namespace <ns>', 'watch this namespace (repeat or comma-separate; default: all, or $LORAHPO_NAMESPACES)', list, list(env.LORAHPO_NAMESPACES ?? '', []))
+    .option('--metrics-port <port>', 'port of /metrics, /healthz, /readyz (0: none)', (v) => integer(v, '--metrics-port'), integer(env.LORAHPO_METRICS_PORT ?? '8080', 'LORAHPO_METRICS_PORT'))
+    .option('--leader-elect', 'act only while holding the Lease (run 2 replicas for HA)', ['1', 'true'].includes(env.LORAHPO_LEADER_ELECT ?? ''))
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease', env.POD_NAMESPACE ?? 'default')
+    .option('--lease-name <name>', 'name of the Lease', 'lorahpo-operator')
+    .option('--identity <id>', 'this replica in the Lease', env.POD_NAME ?? `${os.hostname()}-${process.pid}`)
+    .option('--max-concurrent-reconciles <n>', 'studies reconciled at once', (v) => integer(v, '--max-concurrent-reconciles'), 4)
+    .option('--log-level <level>', 'pino level: debug, info, warn, error', env.LORAHPO_LOG_LEVEL ?? 'info')
+    .exitOverride();
+}
+
+function integer(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number >= 0, got "${text}"`);
+  return value;
+}
+
 export async function operatorCommand(args: string[], deps?: unknown): Promise<number> {
-  void deps;
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write('Usage: lorahpo operator [--kubeconfig PATH] [--namespace NS]... [--metrics-port N] [--leader-elect]\n');
-    return 0;
+  const cli = (deps ?? {}) as Partial<CliDeps>;
+  const env = cli.env ?? process.env;
+  const stderr = cli.stderr ?? process.stderr;
+  const spec = operatorCommandSpec(env).configureOutput({ writeOut: (t) => (cli.stdout ?? process.stdout).write(t), writeErr: (t) => stderr.write(t) });
+  let flags: OperatorFlags;
+  try {
+    spec.parse(args, { from: 'user' });
+    flags = spec.opts<OperatorFlags>();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    stderr.write(`lorahpo operator: ${(error as Error).message}\n`);
+    return 2;
   }
-  process.stderr.write('lorahpo operator: the controller is not built yet (issue #6 in progress)\n');
-  return 2;
+  return runOperator(flags, cli.signal ?? shutdownSignal());
+}
+
+async function runOperator(flags: OperatorFlags, signal: AbortSignal): Promise<number> {
+  const logger = createLogger({ level: flags.logLevel });
+  const kubeConfig = new KubeConfig();
+  try {
+    if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot load the Kubernetes configuration');
+    return 1;
+  }
+  const metrics = new OperatorMetrics({ collectProcessMetrics: true });
+  const operator = createOperator({
+    kubeConfig, planner: enginePlanner, logger, metrics, namespaces: flags.namespace,
+    maxConcurrentReconciles: flags.maxConcurrentReconciles,
+    leaderElection: flags.leaderElect ? { namespace: flags.leaderElectionNamespace, name: flags.leaseName, identity: flags.identity } : undefined,
+  });
+  const health = flags.metricsPort > 0 ? await startHealthServer({ metrics, isReady: () => operator.manager.isReady, port: flags.metricsPort }) : undefined;
+  logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespaces: flags.namespace.length ? flags.namespace : 'all', metricsPort: health?.port, leaderElect: flags.leaderElect }, 'operator starting');
+  await operator.start(signal);
+  await health?.close();
+  logger.info('operator stopped');
+  return 0;
+}
+
+function shutdownSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGTERM', () => controller.abort());
+  process.once('SIGINT', () => controller.abort());
+  return controller.signal;
 }
