@@ -1,0 +1,144 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { trialEnvironment } from '../../trainer/src/contract/env.ts';
+import { parseTrainerLine, type MetricEvent, type ResultEvent } from '../../trainer/src/contract/events.ts';
+import { makeBatch } from '../../trainer/src/data/batches.ts';
+import { SafetensorsFile } from '../../trainer/src/io/safetensors.ts';
+import { adapterVariables, createAdapters, disposeAdapters } from '../../trainer/src/lora/inject.ts';
+import { main } from '../../trainer/src/main.ts';
+import { LlamaModel } from '../../trainer/src/model/llama.ts';
+import { AdamW } from '../../trainer/src/optim/adamw.ts';
+import { Rng } from '../../trainer/src/rng.ts';
+import { trainStep } from '../../trainer/src/train/step.ts';
+import { TINY_DATA, TINY_MODEL, captureIo, tempDir, tinyCheckpoint, useWasm } from './fixture.ts';
+
+before(useWasm);
+
+const BASE = ['--model', TINY_MODEL, '--dataset', TINY_DATA, '--backend', 'wasm'];
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}, signal?: AbortSignal) {
+  const capture = captureIo(env, signal);
+  const code = await main(args, capture.io);
+  const events = capture.stdoutLines().map(parseTrainerLine);
+  const metrics = events.flatMap((e) => (e.kind === 'event' && e.event.type === 'metric' ? [e.event as MetricEvent] : []));
+  const results = events.flatMap((e) => (e.kind === 'event' && e.event.type === 'result' ? [e.event as ResultEvent] : []));
+  assert.ok(events.every((e) => e.kind !== 'malformed'), 'every JSON line keeps the contract');
+  return { code, metrics, result: results[0], resultCount: results.length, stderr: capture.stderrText() };
+}
+
+test('main › a short run lowers the eval loss, reports per the contract and saves a PEFT adapter', async () => {
+  const out = tempDir();
+  const resultFile = join(out, 'result.json');
+  const training = JSON.stringify({ targetModules: ['q_proj', 'v_proj', 'gate_proj', 'down_proj'], evalSteps: 8, maxSteps: 24 });
+  const r = await run([...BASE, '--training', training, '--params', '{"learningRate":0.01,"loraR":4,"loraAlpha":8}', '--output-dir', out, '--result-file', resultFile]);
+  assert.equal(r.code, 0, r.stderr);
+  const evalLosses = r.metrics.filter((m) => m.name === 'eval_loss');
+  assert.deepEqual(evalLosses.map((m) => m.step), [8, 16, 22, 24]); // every 8 steps and at the epoch's end (22 steps)
+  assert.ok(evalLosses.at(-1)!.value < evalLosses[0].value - 0.05, JSON.stringify(evalLosses));
+  const perplexity = r.metrics.find((m) => m.name === 'perplexity' && m.step === 24)!;
+  assert.ok(Math.abs(perplexity.value - Math.exp(evalLosses.at(-1)!.value)) < 1e-9);
+  assert.equal(r.resultCount, 1);
+  assert.equal(r.result.value, Math.min(...evalLosses.map((m) => m.value)));
+  assert.equal(r.result.earlyStopped, false);
+  assert.deepEqual(JSON.parse(readFileSync(resultFile, 'utf8')), r.result);
+  const adapter = new SafetensorsFile(readFileSync(join(out, 'adapter_model.safetensors')), 'adapter');
+  assert.equal(adapter.names().length, 2 * 4 * 2);
+  assert.deepEqual(adapter.shape('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight'), [4, 64]);
+  assert.deepEqual(adapter.shape('base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight'), [32, 4]);
+  assert.deepEqual(adapter.shape('base_model.model.model.layers.1.mlp.down_proj.lora_A.weight'), [4, 176]);
+  assert.ok(adapter.tensor('base_model.model.model.layers.1.mlp.gate_proj.lora_B.weight').data.some((v) => v !== 0));
+  const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+  assert.deepEqual([config.peft_type, config.task_type, config.r, config.lora_alpha, config.lora_dropout], ['LORA', 'CAUSAL_LM', 4, 8, 0.05]);
+  assert.deepEqual(config.target_modules, ['q_proj', 'v_proj', 'gate_proj', 'down_proj']);
+  assert.equal(config.base_model_name_or_path, TINY_MODEL.replace(/\/$/, ''));
+});
+
+test('main › early stopping fires on a flat curve and says when and why', async () => {
+  const training = JSON.stringify({ evalSteps: 1, maxSteps: 30, earlyStopping: { patience: 2, minDelta: 0.01 } });
+  const r = await run([...BASE, '--training', training, '--params', '{"learningRate":1e-9}']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.metrics.filter((m) => m.name === 'eval_loss').map((m) => m.step), [1, 2, 3]);
+  assert.equal(r.result.earlyStopped, true);
+  assert.equal(r.result.stoppedEpoch, 1);
+  assert.equal(r.result.bestEpoch, 1);
+  assert.equal(r.result.reason, 'no improvement > 0.01 in 2 evaluation(s)');
+});
+
+test('main › reads the contract environment, and the same seed gives the same result', async () => {
+  const env = trialEnvironment({
+    trial: 'tiny-1', seed: 11, params: { learningRate: 0.003, scheduler: 'linear', loraDropout: 0.1 },
+    training: { model: TINY_MODEL, dataset: TINY_DATA, maxSteps: 3, backend: 'wasm', objective: { metric: 'perplexity', direction: 'minimize' } },
+  });
+  const first = await run([], env);
+  const second = await run([], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /trial tiny-1: 3 steps/);
+  assert.equal(first.result.value, first.result.metrics.perplexity);
+  assert.equal(second.result.value, first.result.value);
+  const reseeded = await run([], { ...env, LORAHPO_SEED: '12' });
+  assert.notEqual(reseeded.result.value, first.result.value);
+});
+
+test('main › bad input exits 2 with a message naming what is wrong, and no result', async () => {
+  const dir = tempDir();
+  const badData = join(dir, 'bad.jsonl');
+  writeFileSync(badData, '{"question":"q","answer":"a"}\n{"question":"q"}\n');
+  const cases: [string[], RegExp][] = [
+    [['--model', join(dir, 'nowhere'), '--dataset', TINY_DATA], /nowhere\/config\.json is missing/],
+    [['--model', TINY_MODEL, '--dataset', badData], /bad\.jsonl:2: "answer" must be a non-empty string/],
+    [['--model', TINY_MODEL, '--dataset', join(dir, 'none.jsonl')], /dataset .*none\.jsonl does not exist/],
+    [[...BASE, '--params', '{"learningRate":-1}'], /learningRate/],
+    [[...BASE, '--training', '{"objective":{"metric":"accuracy"}}'], /training\.objective\.metric is accuracy/],
+    [[...BASE, '--training', '{"epochs":0}'], /LORAHPO_TRAINING\.epochs/],
+    [['--dataset', TINY_DATA], /training\.model is required/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.resultCount, 0);
+  }
+});
+
+test('main › an aborted run (SIGTERM) stops before the next step with exit 0 and no result', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  const r = await run([...BASE, '--max-steps', '50'], {}, controller.signal);
+  assert.equal(r.code, 0);
+  assert.equal(r.resultCount, 0);
+  assert.match(r.stderr, /stopped by SIGTERM after 0 step/);
+});
+
+test('main › the real process stops on SIGTERM and exits cleanly', async () => {
+  const bin = fileURLToPath(new URL('../../bin/lorahpo-trainer.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, ...BASE, '--max-steps', '100000', '--eval-steps', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    if (stdout.includes('"metric"')) child.kill('SIGTERM');
+  });
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  assert.deepEqual([code, signal], [0, null]);
+  assert.ok(!stdout.includes('"result"'));
+});
+
+test('training step › tensor count stays flat over steps (no leaks)', () => {
+  const model = new LlamaModel(tinyCheckpoint(), 'explicit');
+  const adapters = createAdapters(model, ['q_proj', 'k_proj', 'v_proj', 'o_proj'], { r: 8, alpha: 16, dropout: 0.1 }, new Rng(3));
+  const variables = adapterVariables(adapters);
+  const optimizer = new AdamW(variables, { weightDecay: 0.01 });
+  const ctx = { model, adapters, variables, optimizer, dropoutRng: new Rng(4) };
+  const micro = [makeBatch([{ ids: [1, 5, 6, 7, 2], lossMask: [0, 1, 1, 1, 1] }], 0), makeBatch([{ ids: [1, 8, 9, 2], lossMask: [0, 0, 1, 1] }], 0)];
+  trainStep(ctx, micro, 1e-3, 1);
+  const after = tf.memory().numTensors;
+  for (let i = 0; i < 4; i++) trainStep(ctx, micro, 1e-3, 1);
+  assert.equal(tf.memory().numTensors, after);
+  optimizer.dispose();
+  disposeAdapters(adapters);
+  model.dispose();
+});

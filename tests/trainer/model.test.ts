@@ -1,0 +1,93 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { makeBatch } from '../../trainer/src/data/batches.ts';
+import { adapterVariables, createAdapters, disposeAdapters, type AdapterSet } from '../../trainer/src/lora/inject.ts';
+import { LlamaModel } from '../../trainer/src/model/llama.ts';
+import type { GradientMode } from '../../trainer/src/model/ops.ts';
+import { Rng } from '../../trainer/src/rng.ts';
+import { batchLossSum } from '../../trainer/src/train/step.ts';
+import { tinyCheckpoint, useWasm } from './fixture.ts';
+
+const ALL = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+const batch = makeBatch([
+  { ids: [1, 40, 41, 300, 301, 302, 2], lossMask: [0, 0, 0, 1, 1, 1, 1] },
+  { ids: [1, 77, 78, 79, 2], lossMask: [0, 1, 1, 1, 1] },
+], 0);
+
+before(useWasm);
+
+function withModel<T>(mode: GradientMode, body: (model: LlamaModel, adapters: AdapterSet) => T): T {
+  const model = new LlamaModel(tinyCheckpoint(), mode);
+  const adapters = createAdapters(model, ALL, { r: 4, alpha: 8, dropout: 0 }, new Rng(1));
+  try {
+    return body(model, adapters);
+  } finally {
+    disposeAdapters(adapters);
+    model.dispose();
+  }
+}
+
+/** Gives B random values so the adapters change the output (B starts at zero). */
+function randomizeB(adapters: AdapterSet, seed: number): void {
+  const rng = new Rng(seed);
+  for (const a of adapters.values()) {
+    const values = Float32Array.from({ length: a.bT.size }, () => 0.3 * rng.normal());
+    a.bT.assign(tf.tensor(values, a.bT.shape));
+  }
+}
+
+const logitsOf = (model: LlamaModel, adapters?: AdapterSet) =>
+  tf.tidy(() => model.forward(tf.tensor2d(batch.ids, [batch.batch, batch.seqLen], 'int32'), { adapters }).dataSync() as Float32Array);
+
+test('lora › with B = 0 the adapted model gives exactly the base logits', () => {
+  withModel('explicit', (model, adapters) => {
+    const base = logitsOf(model);
+    assert.ok(base.some((v) => v !== 0));
+    assert.deepEqual(logitsOf(model, adapters), base);
+    randomizeB(adapters, 3);
+    assert.notDeepEqual(logitsOf(model, adapters), base);
+  });
+});
+
+test('model › explicit-transpose gradients equal autograd on logits and LoRA gradients', () => {
+  const run = (mode: GradientMode) => withModel(mode, (model, adapters) => {
+    randomizeB(adapters, 5);
+    const vars = adapterVariables(adapters);
+    const { value, grads } = tf.variableGrads(() => batchLossSum(model, batch, adapters), vars);
+    const out = { logits: logitsOf(model, adapters), loss: value.dataSync()[0], grads: vars.map((v) => grads[v.name].dataSync() as Float32Array) };
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  });
+  const explicit = run('explicit');
+  const autograd = run('autograd');
+  const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  assert.ok(maxDiff(explicit.logits, autograd.logits) < 1e-5);
+  assert.ok(Math.abs(explicit.loss - autograd.loss) < 1e-4);
+  explicit.grads.forEach((g, i) => assert.ok(maxDiff(g, autograd.grads[i]) < 1e-5, `gradient ${i}`));
+});
+
+test('lora › gradients of A and B match central finite differences', () => {
+  withModel('explicit', (model, adapters) => {
+    randomizeB(adapters, 7);
+    const vars = adapterVariables(adapters);
+    const loss = () => tf.tidy(() => batchLossSum(model, batch, adapters).dataSync()[0] / batch.tokens);
+    const { grads } = tf.variableGrads(() => tf.div(batchLossSum(model, batch, adapters), batch.tokens) as tf.Scalar, vars);
+    const eps = 1e-2;
+    for (const v of [vars[0], vars[1], vars[vars.length - 2], vars[vars.length - 1]]) {
+      const g = grads[v.name].dataSync();
+      const original = v.dataSync().slice();
+      const largest = [...g.keys()].sort((i, j) => Math.abs(g[j]) - Math.abs(g[i]))[0];
+      const at = (delta: number) => {
+        const values = original.slice();
+        values[largest] += delta;
+        v.assign(tf.tensor(values, v.shape));
+        return loss();
+      };
+      const numeric = (at(eps) - at(-eps)) / (2 * eps);
+      v.assign(tf.tensor(original, v.shape));
+      assert.ok(Math.abs(numeric - g[largest]) <= 0.02 * Math.abs(g[largest]) + 1e-4, `${v.name}[${largest}]: analytic ${g[largest]}, numeric ${numeric}`);
+    }
+    tf.dispose(Object.values(grads));
+  });
+});

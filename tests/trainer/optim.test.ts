@@ -1,0 +1,82 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { AdamW } from '../../trainer/src/optim/adamw.ts';
+import { clipByGlobalNorm } from '../../trainer/src/optim/clip.ts';
+import { learningRateAt, warmupSteps, type Schedule } from '../../trainer/src/optim/schedule.ts';
+import { EarlyStopping } from '../../trainer/src/train/early-stopping.ts';
+import { useWasm } from './fixture.ts';
+
+before(useWasm);
+
+const close = (actual: ArrayLike<number>, expected: number[], tolerance = 1e-6) =>
+  expected.forEach((e, i) => assert.ok(Math.abs(actual[i] - e) <= tolerance, `[${i}] ${actual[i]} ≠ ${e}`));
+
+test('adamw › the first step moves each weight by lr·sign(g) after decoupled decay', () => {
+  const p = tf.variable(tf.tensor1d([1, -2]));
+  const adamw = new AdamW([p], { weightDecay: 0.01 });
+  adamw.step([tf.tensor1d([0.5, -0.1])], 0.1);
+  // decay: 1·(1 − 0.1·0.01) = 0.999; m̂ = g, v̂ = g², so the step is 0.1·g/(|g| + 1e-8)
+  close(p.dataSync(), [0.999 - 0.1 * (0.5 / (0.5 + 1e-8)), -1.998 + 0.1 * (0.1 / (0.1 + 1e-8))]);
+  adamw.dispose();
+  p.dispose();
+});
+
+test('adamw › the second step uses bias-corrected moments (PyTorch formula by hand)', () => {
+  const p = tf.variable(tf.tensor1d([0.3]));
+  const adamw = new AdamW([p], { weightDecay: 0.1 });
+  adamw.step([tf.tensor1d([0.2])], 0.01);
+  adamw.step([tf.tensor1d([-0.4])], 0.005);
+  // by hand: after step 1, p1 = 0.3·(1 − 0.001) − 0.01·0.2/(0.2 + 1e-8) = 0.2897
+  // m2 = 0.9·0.02 + 0.1·(−0.4) = −0.022;  v2 = 0.999·0.00004 + 0.001·0.16 = 0.00019996
+  // p2 = p1·(1 − 0.0005) − (0.005/0.19)·m2/(√v2/√0.001999 + 1e-8)
+  const p1 = 0.3 * 0.999 - 0.01 * (0.2 / (0.2 + 1e-8));
+  const p2 = p1 * (1 - 0.005 * 0.1) - (0.005 / (1 - 0.81)) * (-0.022 / (Math.sqrt(0.00019996) / Math.sqrt(1 - 0.998001) + 1e-8));
+  close(p.dataSync(), [p2]);
+  assert.equal(adamw.stepCount, 2);
+  adamw.dispose();
+  p.dispose();
+});
+
+test('clipping › scales all gradients by maxNorm / (norm + 1e-6) when the global norm is larger', () => {
+  const grads = [tf.tensor1d([3, 4]), tf.tensor1d([12])];
+  const clipped = clipByGlobalNorm(grads, 1);
+  assert.ok(Math.abs(clipped.norm - 13) < 1e-5);
+  const coefficient = 1 / (13 + 1e-6);
+  close(clipped.grads[0].dataSync(), [3 * coefficient, 4 * coefficient]);
+  close(clipped.grads[1].dataSync(), [12 * coefficient]);
+  const unclipped = clipByGlobalNorm(grads, 100);
+  close(unclipped.grads[0].dataSync(), [3, 4]);
+  tf.dispose([...grads, ...clipped.grads, ...unclipped.grads]);
+});
+
+test('schedules › warm-up then cosine, linear and constant at chosen steps', () => {
+  const base: Schedule = { peak: 1, scheduler: 'cosine', warmupSteps: warmupSteps(0.1, 10), totalSteps: 10 };
+  assert.equal(base.warmupSteps, 1);
+  assert.equal(warmupSteps(0.25, 10), 3); // ceil(2.5), as transformers rounds
+  assert.equal(learningRateAt(0, base), 0);
+  assert.equal(learningRateAt(1, base), 1);
+  close([learningRateAt(5, base)], [0.5 * (1 + Math.cos((Math.PI * 4) / 9))]);
+  close([learningRateAt(10, base)], [0]);
+  close([learningRateAt(5, { ...base, scheduler: 'linear' })], [5 / 9]);
+  assert.equal(learningRateAt(9, { ...base, scheduler: 'constant' }), 1);
+  const warm = { ...base, warmupSteps: 3, peak: 2e-4 };
+  close([learningRateAt(1, warm), learningRateAt(2, warm)], [2e-4 / 3, 4e-4 / 3], 1e-12);
+});
+
+test('early stopping › fires after `patience` evaluations on a flat curve', () => {
+  const stopper = new EarlyStopping({ patience: 2, minDelta: 0 }, 'minimize');
+  assert.deepEqual([1, 1, 1].map((v) => stopper.observe(v).shouldStop), [false, false, true]);
+});
+
+test('early stopping › improvements within minDelta count as none, but the best still follows them', () => {
+  const stopper = new EarlyStopping({ patience: 3, minDelta: 0.001 }, 'minimize');
+  const seen = [1, 0.9995, 0.999, 0.9985].map((v) => stopper.observe(v));
+  assert.deepEqual(seen.map((s) => s.isBest), [true, true, true, true]);
+  assert.deepEqual(seen.map((s) => s.shouldStop), [false, false, false, true]);
+  assert.equal(stopper.best, 0.9985);
+  const maximize = new EarlyStopping({ patience: 1, minDelta: 0 }, 'maximize');
+  assert.deepEqual([0.5, 0.6, 0.55].map((v) => maximize.observe(v).shouldStop), [false, false, true]);
+  const never = new EarlyStopping(undefined, 'minimize');
+  assert.ok([1, 1, 1, 1].every((v) => !never.observe(v).shouldStop));
+});
