@@ -7,7 +7,7 @@
  */
 import { checkStudyManifest } from '../api/validate-study.ts';
 import type { LoraStudy } from '../api/study.ts';
-import { LoraTrialSchema, isTrialActive, type LoraTrial, type TrialPhase } from '../api/trial.ts';
+import { LoraTrialSchema, isTrialActive, type LoraTrial, type TrialPhase, type TrialStatus } from '../api/trial.ts';
 import type { Issue } from '../errors.ts';
 import type { Params } from '../api/parameters.ts';
 import type { ClusterView } from './cluster-view.ts';
@@ -48,6 +48,13 @@ export interface StudyReconcilerOptions {
   logGraceMs?: number;
 }
 
+interface Synced {
+  trials: LoraTrial[];
+  /** Final statuses of trials whose pods ended, not yet written. */
+  finals: Map<string, TrialStatus>;
+  isWaitingForLog: boolean;
+}
+
 interface Context {
   study: LoraStudy;
   log: Logger;
@@ -78,7 +85,8 @@ export class StudyReconciler {
     const context: Context = { study: { ...checked.study, metadata: raw.metadata, status: raw.status }, log, signal, nowMs: this.#now() };
     const trials = this.#trialsOf(context);
     const synced = await this.#syncTrials(context, trials);
-    return this.#planAndAct(context, synced.trials, synced.isWaitingForLog);
+    const current = synced.finals.size > 0 ? await this.#settle(context, synced.trials, synced.finals) : synced.trials;
+    return this.#planAndAct(context, current, synced.isWaitingForLog);
   }
 
   #gone(key: string): Result {
@@ -98,19 +106,23 @@ export class StudyReconciler {
     return trials.sort((a, b) => a.spec.number - b.spec.number);
   }
 
-  /** Brings each unfinished trial's status up to date from its Job, Pod and log. */
-  async #syncTrials(context: Context, trials: LoraTrial[]): Promise<{ trials: LoraTrial[]; isWaitingForLog: boolean }> {
-    let isWaitingForLog = false;
-    const result: LoraTrial[] = [];
+  /**
+   * Brings each unfinished trial's status up to date from its Job, Pod and log. A trial whose
+   * pod has ended is not finished yet: it comes back still Running with its whole curve, and its
+   * final status in `finals`, so the pruner judges the full curve first (see #settle).
+   */
+  async #syncTrials(context: Context, trials: LoraTrial[]): Promise<Synced> {
+    const synced: Synced = { trials: [], finals: new Map(), isWaitingForLog: false };
     for (const trial of trials) {
-      const synced = await this.#syncTrial(context, trial);
-      result.push(synced.trial);
-      isWaitingForLog ||= synced.isWaitingForLog;
+      const one = await this.#syncTrial(context, trial);
+      synced.trials.push(one.trial);
+      if (one.final) synced.finals.set(trial.metadata.name as string, one.final);
+      synced.isWaitingForLog ||= one.isWaitingForLog;
     }
-    return { trials: result, isWaitingForLog };
+    return synced;
   }
 
-  async #syncTrial(context: Context, trial: LoraTrial): Promise<{ trial: LoraTrial; isWaitingForLog: boolean }> {
+  async #syncTrial(context: Context, trial: LoraTrial): Promise<{ trial: LoraTrial; final?: TrialStatus; isWaitingForLog: boolean }> {
     const { view, api, logs } = this.#options;
     const namespace = trial.metadata.namespace as string;
     const name = trial.metadata.name as string;
@@ -123,11 +135,41 @@ export class StudyReconciler {
     if (!job && !isFinished(context.study.status)) await ensureJob(api, context.study, trial);
     const verdict = this.#observe(context, trial);
     if (verdict.follow) logs?.follow({ namespace, pod: verdict.follow.pod, trial: name, study: context.study.metadata.name as string, isFinished: verdict.follow.isFinished });
+    if (!isTrialActive(verdict.status.phase)) {
+      return { trial: { ...trial, status: { ...verdict.status, phase: 'Running' } }, final: verdict.status, isWaitingForLog: false };
+    }
     if (JSON.stringify(verdict.status) === JSON.stringify(trial.status)) return { trial, isWaitingForLog: verdict.isWaitingForLog };
     this.#checkSignal(context);
-    const written = await writeTrialStatus(api, trial, (fresh) => (isTrialActive(fresh.status?.phase) ? this.#observe(context, fresh).status : (fresh.status as LoraTrial['status'] & object)));
-    await this.#recordTrialTransition(context, trial, written);
+    const written = await writeTrialStatus(api, trial, (fresh) => (isTrialActive(fresh.status?.phase) ? this.#observe(context, fresh).status : (fresh.status as TrialStatus)));
     return { trial: written, isWaitingForLog: verdict.isWaitingForLog };
+  }
+
+  /**
+   * Finishes the trials whose pods ended: the pruner first judges each one's full curve as if it
+   * were still running (so whether a trial is pruned never depends on how late the operator saw
+   * its values); the ones it would not prune get their final status.
+   */
+  async #settle(context: Context, trials: LoraTrial[], finals: Map<string, TrialStatus>): Promise<LoraTrial[]> {
+    const prunes = new Map<string, { step: number; value?: number; message?: string }>();
+    for (const action of this.#plan(context, trials).actions) if (action.type === 'pruneTrial' && finals.has(action.name)) prunes.set(action.name, action);
+    const settled: LoraTrial[] = [];
+    for (const trial of trials) {
+      const name = trial.metadata.name as string;
+      const final = finals.get(name);
+      const prune = prunes.get(name);
+      if (!final) settled.push(trial);
+      else if (prune) settled.push(await this.#pruneOne(context, trial, prune.step, prune.value, prune.message, trial.status));
+      else settled.push(await this.#finish(context, trial, final));
+    }
+    return settled;
+  }
+
+  async #finish(context: Context, trial: LoraTrial, final: TrialStatus): Promise<LoraTrial> {
+    this.#checkSignal(context);
+    const written = await writeTrialStatus(this.#options.api, trial, (fresh) => (isTrialActive(fresh.status?.phase) ? final : (fresh.status as TrialStatus)));
+    await this.#recordTrialTransition(context, trial, written);
+    this.#options.logs?.forget(trial.metadata.namespace as string, trial.metadata.name as string);
+    return written;
   }
 
   #observe(context: Context, trial: LoraTrial): TrialVerdict {
@@ -186,10 +228,16 @@ export class StudyReconciler {
   async #prune(context: Context, trials: LoraTrial[], name: string, step: number, value: number | undefined, message: string | undefined): Promise<LoraTrial[]> {
     const trial = trials.find((candidate) => candidate.metadata.name === name);
     if (!trial || !isTrialActive(trial.status?.phase)) return trials;
-    const written = await this.#markStopped(context, trial, 'Pruned', step, value, message ?? `pruned at step ${step}`);
+    const written = await this.#pruneOne(context, trial, step, value, message);
+    return trials.map((candidate) => (candidate === trial ? written : candidate));
+  }
+
+  async #pruneOne(context: Context, trial: LoraTrial, step: number, value: number | undefined, message: string | undefined, base?: TrialStatus): Promise<LoraTrial> {
+    const name = trial.metadata.name as string;
+    const written = await this.#markStopped(context, trial, 'Pruned', step, value, message ?? `pruned at step ${step}`, base);
     context.log.child({ trial: name }).info({ step, value }, 'trial pruned');
     await this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialPruned', `Pruned trial ${name} at step ${step}${value === undefined ? '' : ` (value ${value})`}`);
-    return trials.map((candidate) => (candidate === trial ? written : candidate));
+    return written;
   }
 
   async #stop(context: Context, trials: LoraTrial[], name: string, message: string): Promise<LoraTrial[]> {
@@ -200,12 +248,14 @@ export class StudyReconciler {
   }
 
   /** Records the trial as Pruned first, then deletes its Job (a restart in between finishes the delete). */
-  async #markStopped(context: Context, trial: LoraTrial, reason: string, step: number | undefined, value: number | undefined, message: string): Promise<LoraTrial> {
+  async #markStopped(context: Context, trial: LoraTrial, reason: string, step: number | undefined, value: number | undefined, message: string, base?: TrialStatus): Promise<LoraTrial> {
     const nowIso = new Date(context.nowMs).toISOString();
     const lastStep = step ?? trial.status?.intermediateValues?.at(-1)?.step;
+    this.#checkSignal(context);
     const written = await writeTrialStatus(this.#options.api, trial, (fresh) => {
       if (!isTrialActive(fresh.status?.phase)) return fresh.status as NonNullable<LoraTrial['status']>;
-      const status = { ...(fresh.status ?? { intermediateValues: [] }), phase: 'Pruned' as const, reason, message, completionTime: nowIso, intermediateValues: fresh.status?.intermediateValues ?? [] };
+      const from = base ?? fresh.status;
+      const status = { ...(from ?? { intermediateValues: [] }), phase: 'Pruned' as const, reason, message, completionTime: nowIso, intermediateValues: from?.intermediateValues ?? [] };
       return { ...status, ...(lastStep === undefined ? {} : { prunedAtStep: lastStep }), ...(value === undefined ? {} : { value }) };
     });
     await deleteJob(this.#options.api, trial);
