@@ -27,12 +27,11 @@ export function planBlocks(dimensions: number, observations: Observations, mode:
   const all = Array.from({ length: dimensions }, (_, d) => d);
   if (mode === 'univariate') return all.map((d) => [d]);
   const rows = finishedRows(observations);
-  const signatures = all.map((d) => presence(observations, d, rows));
   if (mode === 'multivariate') {
-    const everywhere = signatures[0].length === 0 ? '' : '1'.repeat(rows.length);
-    const joint = all.filter((d) => signatures[d] === everywhere);
+    const joint = all.filter((d) => rows.every((row) => !Number.isNaN(observations.columns[d][row])));
     return [joint, ...all.filter((d) => !joint.includes(d)).map((d) => [d])].filter((block) => block.length > 0);
   }
+  const signatures = all.map((d) => presence(observations, d, rows));
   const groups = new Map<string, number[]>();
   for (const d of all) {
     const key = signatures[d].includes('1') ? signatures[d] : `alone:${d}`;

@@ -28,11 +28,16 @@ export interface CategoricalKernels {
 
 export type Kernels = NumericKernels | CategoricalKernels;
 
+/** Beyond this many standard deviations on both sides the lost mass is < 1e-16: log mass is 0. */
+const FULL_MASS_Z = 8.3;
+
 /** Builds numeric kernels; computes each kernel's mass on the bounds once. */
 export function numericKernels(domain: NumericDomain, mu: Float64Array, sigma: Float64Array): NumericKernels {
   const logMass = new Float64Array(mu.length);
   for (let k = 0; k < mu.length; k++) {
-    logMass[k] = logNdtrDiff((domain.low - mu[k]) / sigma[k], (domain.high - mu[k]) / sigma[k]);
+    const lower = (domain.low - mu[k]) / sigma[k];
+    const upper = (domain.high - mu[k]) / sigma[k];
+    logMass[k] = lower < -FULL_MASS_Z && upper > FULL_MASS_Z ? 0 : logNdtrDiff(lower, upper);
   }
   return { kind: 'numeric', domain, mu, sigma, logMass };
 }
@@ -69,6 +74,11 @@ export class Mixture {
 
   /** log density of each of `count` points (columns `points`) into `out`. */
   logDensity(points: readonly Float64Array[], count: number, out: Float64Array): void {
+    const only = this.kernels[0];
+    if (this.kernels.length === 1 && only.kind === 'categorical') {
+      this.logCategoricalMarginal(only, points[0], count, out);
+      return;
+    }
     const K = this.componentCount;
     const acc = scratch(count * K);
     for (let i = 0; i < count; i++) acc.set(this.logWeights, i * K);
@@ -79,6 +89,17 @@ export class Mixture {
       else addDiscrete(kernels, points[d], count, K, acc);
     }
     for (let i = 0; i < count; i++) out[i] = logSumExp(acc, i * K, K);
+  }
+
+  /** A lone categorical dimension: the mixture is one categorical distribution, mixed once. */
+  private logCategoricalMarginal(kernels: CategoricalKernels, column: Float64Array, count: number, out: Float64Array): void {
+    const choices = kernels.domain.values.length;
+    const marginal = new Float64Array(choices);
+    for (let k = 0; k < this.componentCount; k++) {
+      const weight = Math.exp(this.logWeights[k]);
+      for (let c = 0; c < choices; c++) marginal[c] += weight * kernels.probabilities[k * choices + c];
+    }
+    for (let i = 0; i < count; i++) out[i] = Math.log(marginal[column[i]]);
   }
 
   private pickComponent(u: number): number {
@@ -165,11 +186,17 @@ function addDiscrete(kernels: NumericKernels, column: Float64Array, count: numbe
   }
 }
 
+/** Terms this far below the largest add less than e^-40 ≈ 4e-18 each: skipping their exp is exact to double precision. */
+const NEGLIGIBLE_LOG_TERM = -40;
+
 function logSumExp(values: Float64Array, start: number, length: number): number {
   let max = -Infinity;
   for (let k = start; k < start + length; k++) if (values[k] > max) max = values[k];
   if (max === -Infinity || Number.isNaN(max)) return max;
   let sum = 0;
-  for (let k = start; k < start + length; k++) sum += Math.exp(values[k] - max);
+  for (let k = start; k < start + length; k++) {
+    const shifted = values[k] - max;
+    if (shifted > NEGLIGIBLE_LOG_TERM) sum += Math.exp(shifted);
+  }
   return max + Math.log(sum);
 }

@@ -13,12 +13,34 @@ export interface Observations {
   readonly columns: readonly Float64Array[];
 }
 
-export function toObservations(domains: readonly Domain[], trials: readonly TrialRecord[]): Observations {
-  const columns = domains.map((domain) => {
-    const column = new Float64Array(trials.length);
-    for (let row = 0; row < trials.length; row++) column[row] = toInternal(domain, trials[row].params[domain.name]);
-    return column;
-  });
+/**
+ * Remembers each params object's internal coordinates for one space, so a study asking again
+ * with mostly the same (frozen) records converts only the new ones. Pure memoisation.
+ */
+export class InternalCache {
+  private spaceKey = '';
+  private rows = new WeakMap<object, Float64Array>();
+
+  rowOf(domains: readonly Domain[], spaceKey: string, params: TrialRecord['params']): Float64Array {
+    if (spaceKey !== this.spaceKey) {
+      this.spaceKey = spaceKey;
+      this.rows = new WeakMap();
+    }
+    let row = this.rows.get(params);
+    if (row === undefined) {
+      row = Float64Array.from(domains, (domain) => toInternal(domain, params[domain.name]));
+      if (Object.isFrozen(params)) this.rows.set(params, row);
+    }
+    return row;
+  }
+}
+
+export function toObservations(domains: readonly Domain[], trials: readonly TrialRecord[], cache: InternalCache, spaceKey: string): Observations {
+  const columns = domains.map(() => new Float64Array(trials.length));
+  for (let row = 0; row < trials.length; row++) {
+    const values = cache.rowOf(domains, spaceKey, trials[row].params);
+    for (let d = 0; d < domains.length; d++) columns[d][row] = values[d];
+  }
   return { trials, columns };
 }
 

@@ -80,16 +80,17 @@ function categoricalKernels(
   const floor = priorWeight / (m + 1);
   const rowTotal = floor * choices + 1;
   const [other, own] = [floor / rowTotal, (floor + 1) / rowTotal];
+  const [logOther, logOwn] = [Math.log(other), Math.log(own)];
+  probabilities.fill(other, 0, m * choices);
+  logProbabilities.fill(logOther, 0, m * choices);
   for (let k = 0; k < m; k++) {
-    fillRow(probabilities, logProbabilities, k * choices, choices, other);
     probabilities[k * choices + choicesSeen[k]] = own;
-    logProbabilities[k * choices + choicesSeen[k]] = Math.log(own);
+    logProbabilities[k * choices + choicesSeen[k]] = logOwn;
   }
-  if (hasPrior) fillRow(probabilities, logProbabilities, m * choices, choices, 1 / choices);
+  if (hasPrior) {
+    probabilities.fill(1 / choices, m * choices, K * choices);
+    logProbabilities.fill(-Math.log(choices), m * choices, K * choices);
+  }
   return { kind: 'categorical', domain, probabilities, logProbabilities };
 }
 
-function fillRow(probabilities: Float64Array, logProbabilities: Float64Array, start: number, length: number, value: number): void {
-  probabilities.fill(value, start, start + length);
-  logProbabilities.fill(Math.log(value), start, start + length);
-}

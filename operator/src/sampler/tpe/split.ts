@@ -1,8 +1,10 @@
 /**
  * The good/bad split of TPE. Finished trials are ranked best first: complete trials by their
  * direction-adjusted value, then pruned trials (those that got further first, ties by their value
- * at that step); NaN is worst. The best gamma(n) are good. Running trials join the bad set under
- * the constant-liar option; failed trials are ignored.
+ * at that step); NaN is worst; ties by trial number. The best gamma(n) are good. Running trials
+ * join the bad set under the constant-liar option; failed trials are ignored.
+ * Only the top gamma (≤ 25) need ordering, so the split selects them in one pass instead of
+ * sorting all n trials.
  */
 import type { TrialRecord } from '../../study/trial.ts';
 import type { Direction } from '../sampler.ts';
@@ -25,55 +27,88 @@ export function gamma(finished: number, ratio: number, cap: number): number {
   return Math.min(Math.ceil(ratio * finished), cap);
 }
 
-interface RankKey {
-  trial: TrialRecord;
+/** Sort keys of the finished trials, as parallel arrays. */
+interface RankKeys {
+  trials: TrialRecord[];
   /** 0 complete, 1 pruned. */
-  group: number;
-  /** Pruned: the negated last step, so further comes first. */
-  progress: number;
-  /** Direction-adjusted, lower is better; NaN mapped to +Infinity after ties on ±Infinity. */
-  score: number;
-  isNaN: boolean;
+  group: Uint8Array;
+  /** Pruned: the negated last step, so further comes first (+∞ without any step). */
+  progress: Float64Array;
+  /** Direction-adjusted value, lower is better; NaN sorts last within its group and progress. */
+  score: Float64Array;
 }
 
-function rankKey(trial: TrialRecord, sign: number): RankKey {
-  if (trial.state === 'complete') {
-    const value = trial.value ?? Number.NaN;
-    return { trial, group: 0, progress: 0, score: sign * value, isNaN: Number.isNaN(value) };
+function rankKeys(trials: readonly TrialRecord[], direction: Direction): RankKeys {
+  const finished = trials.filter((trial) => trial.state === 'complete' || trial.state === 'pruned');
+  const sign = direction === 'minimize' ? 1 : -1;
+  const keys: RankKeys = {
+    trials: finished,
+    group: new Uint8Array(finished.length),
+    progress: new Float64Array(finished.length),
+    score: new Float64Array(finished.length),
+  };
+  finished.forEach((trial, i) => {
+    if (trial.state === 'complete') {
+      keys.score[i] = sign * (trial.value ?? Number.NaN);
+      return;
+    }
+    const last = trial.intermediate.length > 0 ? trial.intermediate[trial.intermediate.length - 1] : undefined;
+    keys.group[i] = 1;
+    keys.progress[i] = last === undefined ? Infinity : -last.step;
+    keys.score[i] = sign * (last?.value ?? Number.NaN);
+  });
+  return keys;
+}
+
+function compare(keys: RankKeys, a: number, b: number): number {
+  if (keys.group[a] !== keys.group[b]) return keys.group[a] - keys.group[b];
+  if (keys.progress[a] !== keys.progress[b]) return keys.progress[a] < keys.progress[b] ? -1 : 1;
+  const [scoreA, scoreB] = [keys.score[a], keys.score[b]];
+  const [nanA, nanB] = [Number.isNaN(scoreA), Number.isNaN(scoreB)];
+  if (nanA !== nanB) return nanA ? 1 : -1;
+  if (!nanA && scoreA !== scoreB) return scoreA < scoreB ? -1 : 1;
+  return keys.trials[a].number - keys.trials[b].number;
+}
+
+/** Indices of the best `count` keys, best first: one pass with a small sorted buffer. */
+function selectBest(keys: RankKeys, count: number): number[] {
+  const best: number[] = [];
+  for (let i = 0; i < keys.trials.length; i++) {
+    if (best.length === count && compare(keys, i, best[count - 1]) >= 0) continue;
+    let at = best.length === count ? count - 1 : best.length;
+    while (at > 0 && compare(keys, i, best[at - 1]) < 0) {
+      best[at] = best[at - 1];
+      at--;
+    }
+    best[at] = i;
+    if (best.length > count) best.length = count;
   }
-  const last = trial.intermediate.length > 0 ? trial.intermediate[trial.intermediate.length - 1] : undefined;
-  const value = last?.value ?? Number.NaN;
-  return { trial, group: 1, progress: last === undefined ? Infinity : -last.step, score: sign * value, isNaN: Number.isNaN(value) };
-}
-
-function compareKeys(a: RankKey, b: RankKey): number {
-  if (a.group !== b.group) return a.group - b.group;
-  if (a.progress !== b.progress) return a.progress - b.progress;
-  if (a.isNaN !== b.isNaN) return a.isNaN ? 1 : -1;
-  if (!a.isNaN && a.score !== b.score) return a.score < b.score ? -1 : 1;
-  return a.trial.number - b.trial.number;
+  return best;
 }
 
 /** Finished trials, best first. */
 export function rankFinished(trials: readonly TrialRecord[], direction: Direction): TrialRecord[] {
-  const sign = direction === 'minimize' ? 1 : -1;
-  const keys: RankKey[] = [];
-  for (const trial of trials) {
-    if (trial.state === 'complete' || trial.state === 'pruned') keys.push(rankKey(trial, sign));
-  }
-  keys.sort(compareKeys);
-  return keys.map((key) => key.trial);
+  const keys = rankKeys(trials, direction);
+  const order = Array.from(keys.trials, (_, i) => i).sort((a, b) => compare(keys, a, b));
+  return order.map((i) => keys.trials[i]);
 }
 
 const byNumber = (a: TrialRecord, b: TrialRecord): number => a.number - b.number;
 
+function sortByNumber(trials: TrialRecord[]): TrialRecord[] {
+  for (let i = 1; i < trials.length; i++) if (trials[i].number < trials[i - 1].number) return trials.sort(byNumber);
+  return trials;
+}
+
 export function splitTrials(trials: readonly TrialRecord[], options: SplitOptions): Split {
-  const ranked = rankFinished(trials, options.direction);
-  const goodCount = gamma(ranked.length, options.gammaRatio, options.gammaCap);
-  const good = ranked.slice(0, goodCount).sort(byNumber);
-  const bad = ranked.slice(goodCount);
+  const keys = rankKeys(trials, options.direction);
+  const goodIndices = selectBest(keys, gamma(keys.trials.length, options.gammaRatio, options.gammaCap));
+  const isGood = new Uint8Array(keys.trials.length);
+  for (const i of goodIndices) isGood[i] = 1;
+  const good = sortByNumber(goodIndices.map((i) => keys.trials[i]));
+  const bad = keys.trials.filter((_, i) => isGood[i] === 0);
   if (options.constantLiar) {
     for (const trial of trials) if (trial.state === 'running') bad.push(trial);
   }
-  return { good, bad: bad.sort(byNumber) };
+  return { good, bad: sortByNumber(bad) };
 }

@@ -11,7 +11,7 @@ import { trialRng, type Rng } from '../rng.ts';
 import type { SampleContext, Sampler } from '../sampler.ts';
 import type { TpeOptions } from '../sampler-config.ts';
 import { planBlocks, type TpeMode } from './blocks.ts';
-import { blockObservations, toObservations, type Observations } from './observations.ts';
+import { InternalCache, blockObservations, toObservations, type Observations } from './observations.ts';
 import { buildParzenEstimator, type ParzenOptions } from './parzen-estimator.ts';
 import { splitTrials } from './split.ts';
 
@@ -27,6 +27,7 @@ export class TpeSampler implements Sampler {
   private readonly options: TpeSamplerOptions;
   private readonly mode: TpeMode;
   private readonly parzen: ParzenOptions;
+  private readonly cache = new InternalCache();
 
   constructor(options: TpeSamplerOptions) {
     this.options = Object.freeze({ ...options });
@@ -45,7 +46,7 @@ export class TpeSampler implements Sampler {
     }
     const { good, bad } = splitTrials(context.trials, { ...this.options, direction: context.direction });
     const domains = context.space.map(toDomain);
-    const observations = toObservations(domains, [...good, ...bad]);
+    const observations = toObservations(domains, [...good, ...bad], this.cache, JSON.stringify(context.space));
     const params: Params = {};
     for (const block of planBlocks(domains.length, observations, this.mode)) {
       this.sampleBlock(domains, block, observations, good.length, rng, params);

@@ -1,0 +1,82 @@
+"""Optuna side of the sampler benchmark: a JSON-lines server driven by bench/sampler/peer.ts.
+
+Commands (one JSON object per line on stdin, one reply per line on stdout):
+  {"cmd": "hello"}                                   -> {"optuna": version}
+  {"cmd": "study", "space": [...], "direction": d, "seed": s, "multivariate": b}  -> {}
+  {"cmd": "ask"}                                     -> {"number": n, "params": {...}}
+  {"cmd": "tell", "number": n, "value": v}           -> {}
+  {"cmd": "speed", "space": [...], "history": [{"params":..., "value":...}], "values": [...],
+   "seed": s, "multivariate": b}                     -> {"ms": [per-trial ask+tell times]}
+The objective is evaluated by the caller, so both samplers see identical problems and noise.
+"""
+import json
+import sys
+import time
+import warnings
+
+warnings.filterwarnings("ignore")
+import optuna  # noqa: E402
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def distribution(param):
+    kind = param["type"]
+    if kind == "categorical":
+        return optuna.distributions.CategoricalDistribution(param["values"])
+    if kind == "int":
+        return optuna.distributions.IntDistribution(
+            param["min"], param["max"], log=param.get("log", False), step=param.get("step", 1))
+    return optuna.distributions.FloatDistribution(
+        param["min"], param["max"], log=param.get("log", False), step=param.get("step"))
+
+
+def new_study(command):
+    sampler = optuna.samplers.TPESampler(seed=command["seed"], multivariate=command["multivariate"])
+    return optuna.create_study(direction=command.get("direction", "minimize"), sampler=sampler)
+
+
+def speed(command, distributions):
+    study = new_study(command)
+    study.add_trials([
+        optuna.trial.create_trial(params=entry["params"], distributions=distributions, value=entry["value"])
+        for entry in command["history"]
+    ])
+    times = []
+    for value in command["values"]:
+        start = time.perf_counter()
+        trial = study.ask(distributions)
+        study.tell(trial, value)
+        times.append((time.perf_counter() - start) * 1000)
+    return {"ms": times}
+
+
+def main():
+    study = None
+    distributions = None
+    pending = {}
+    for line in sys.stdin:
+        command = json.loads(line)
+        kind = command["cmd"]
+        reply = {}
+        if kind == "hello":
+            reply = {"optuna": optuna.__version__}
+        elif kind == "study":
+            study = new_study(command)
+            distributions = {p["name"]: distribution(p) for p in command["space"]}
+            pending = {}
+        elif kind == "ask":
+            trial = study.ask(distributions)
+            pending[trial.number] = trial
+            reply = {"number": trial.number, "params": trial.params}
+        elif kind == "tell":
+            study.tell(pending.pop(command["number"]), command["value"])
+        elif kind == "speed":
+            distributions = {p["name"]: distribution(p) for p in command["space"]}
+            reply = speed(command, distributions)
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
