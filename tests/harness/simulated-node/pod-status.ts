@@ -1,0 +1,80 @@
+import type { V1Pod } from '@kubernetes/client-node';
+
+/** metav1.Time: RFC 3339 in whole seconds. */
+export function apiTime(date = new Date()): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+export interface TerminatedState {
+  exitCode: number;
+  reason: string;
+  message?: string;
+  startedAt: string;
+  finishedAt: string;
+  containerID: string;
+}
+
+/** What the kubelet knows about one container, rendered into a containerStatus. */
+export interface ContainerRecord {
+  name: string;
+  image: string;
+  restartCount: number;
+  state: { waiting: { reason: string; message?: string } } | { running: { startedAt: string } } | { terminated: TerminatedState };
+  lastTerminated?: TerminatedState;
+  containerID?: string;
+}
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+
+/** The pod-level facts the status is computed from. */
+export interface PodState {
+  phase: PodPhase;
+  reason?: string;
+  message?: string;
+  startTime: string;
+  hostIP: string;
+  podIP: string;
+  containers: ContainerRecord[];
+}
+
+function containerStatus(record: ContainerRecord): object {
+  const ready = 'running' in record.state;
+  return {
+    name: record.name, image: record.image, imageID: `sim://${record.image}`, ready, started: ready,
+    restartCount: record.restartCount, state: record.state,
+    ...(record.lastTerminated ? { lastState: { terminated: record.lastTerminated } } : { lastState: {} }),
+    ...(record.containerID ? { containerID: record.containerID } : {}),
+  };
+}
+
+// Ready and ContainersReady as the 1.20 kubelet words them.
+function readiness(state: PodState): { status: 'True' | 'False'; reason?: string; message?: string } {
+  if (state.phase === 'Succeeded' || state.phase === 'Failed') return { status: 'False', reason: 'PodCompleted' };
+  const unready = state.containers.filter((c) => !('running' in c.state)).map((c) => c.name);
+  if (unready.length === 0) return { status: 'True' };
+  return { status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+}
+
+/** Keeps lastTransitionTime stable while a condition's status stays the same. */
+function transitionTime(previous: V1Pod | undefined, type: string, status: string): string {
+  const before = previous?.status?.conditions?.find((c) => c.type === type);
+  if (before && before.status === status && before.lastTransitionTime) return apiTime(new Date(before.lastTransitionTime));
+  return apiTime();
+}
+
+/** The pod status the kubelet would write, as a JSON object for a merge patch. */
+export function renderPodStatus(state: PodState, previous: V1Pod | undefined): object {
+  const ready = readiness(state);
+  const condition = (type: string, status: string, extra: object = {}) =>
+    ({ type, status, lastProbeTime: null, lastTransitionTime: transitionTime(previous, type, status), ...extra });
+  const readyExtra = { ...(ready.reason ? { reason: ready.reason } : {}), ...(ready.message ? { message: ready.message } : {}) };
+  return {
+    phase: state.phase, reason: state.reason ?? null, message: state.message ?? null,
+    hostIP: state.hostIP, podIP: state.podIP, podIPs: [{ ip: state.podIP }], startTime: state.startTime,
+    conditions: [
+      condition('Initialized', 'True'), condition('Ready', ready.status, readyExtra),
+      condition('ContainersReady', ready.status, readyExtra), condition('PodScheduled', 'True'),
+    ],
+    containerStatuses: state.containers.map(containerStatus),
+  };
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, type KubeConfig, type V1Node, type V1Taint } from '@kubernetes/client-node';
+import type { ImageConfig } from './container-launch.ts';
+import { Kubelet } from './kubelet.ts';
+import { startKubeletServer } from './kubelet-server.ts';
+import { defaultCapacity, nodeObject, registerNode } from './node-object.ts';
+import { Scheduler } from './scheduler.ts';
+import type { Workload, WorkloadSelector } from './workload.ts';
+
+export interface SimulatedNodeOptions {
+  /** Credentials for the API server (the node talks to it directly, not through the fault proxy). */
+  kubeConfig: KubeConfig;
+  /** Serving certificate for 127.0.0.1 from the CA the API server trusts for kubelets. */
+  tls: { certPem: string; keyPem: string };
+  /** Node name. Default `sim-node`. */
+  name?: string;
+  /** What runs a container when `workloadFor` gives nothing. Default `'process'` (the real command). */
+  workload?: Workload;
+  /** Chooses the workload per container, e.g. by pod label. */
+  workloadFor?: WorkloadSelector;
+  /** ENTRYPOINT/CMD per image (`name:tag` or `name`) for containers that set no command. */
+  images?: Record<string, ImageConfig>;
+  /** Merged over {cpu: 64, memory: 256Gi, pods: 110, nvidia.com/gpu: 8, ephemeral-storage: 1Ti}. */
+  capacity?: Record<string, string>;
+  labels?: Record<string, string>;
+  taints?: V1Taint[];
+  /** Environment every container process starts from. Default PATH and HOME of this process. */
+  baseEnv?: Record<string, string>;
+  /** Env names pointed at the container's termination-message file when unset. Default ['LORAHPO_RESULT_FILE']. */
+  terminationMessageEnv?: string[];
+  /** Where containers run whose workingDir does not exist here. Default this process's cwd. */
+  workingDir?: string;
+  /** Restart back-off for restartPolicy OnFailure/Always. Default 1 s doubling to 10 s (the kubelet's: 10 s to 5 min). */
+  restartBackoffMs?: { initial: number; max: number };
+  /** Receives the node's complaints (failed writes, watch restarts). Default: stderr when LORAHPO_HARNESS_DEBUG=1. */
+  report?: (message: string) => void;
+}
+
+/** A scheduler and a kubelet for one Node, working through the API only. */
+export interface SimulatedNode {
+  readonly name: string;
+  readonly kubeletPort: number;
+  /** Changes the default workload for containers started from now on. */
+  setWorkload(workload: Workload): void;
+  /** Kills the pod's container (the first running one unless named) as the OOM killer would. False when none runs. */
+  oomKill(namespace: string, pod: string, container?: string): boolean;
+  /** Stops scheduling and kills every workload; the Node object stays, as with a dead kubelet. */
+  stop(): Promise<void>;
+}
+
+function defaultReport(message: string): void {
+  if (process.env.LORAHPO_HARNESS_DEBUG === '1') process.stderr.write(`[sim-node] ${message}\n`);
+}
+
+export async function startSimulatedNode(options: SimulatedNodeOptions): Promise<SimulatedNode> {
+  const api = options.kubeConfig.makeApiClient(CoreV1Api);
+  const name = options.name ?? 'sim-node';
+  const report = options.report ?? defaultReport;
+  const podsDir = mkdtempSync(join(tmpdir(), `lorahpo-${name}-`));
+  let workload: Workload = options.workload ?? 'process';
+  const launch = {
+    api, podsDir, images: options.images ?? {},
+    baseEnv: options.baseEnv ?? { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
+    terminationMessageEnv: options.terminationMessageEnv ?? ['LORAHPO_RESULT_FILE'], workingDir: options.workingDir ?? process.cwd(),
+  };
+  let scheduler: Scheduler | undefined;
+  const kubelet = new Kubelet({
+    kc: options.kubeConfig, api, nodeName: name, launch, report,
+    workloadFor: (pod, container) => options.workloadFor?.(pod, container) ?? workload,
+    restartBackoffMs: options.restartBackoffMs ?? { initial: 1000, max: 10_000 },
+    onCapacityFreed: () => scheduler?.kick(),
+  });
+  const { server, port } = await startKubeletServer(options.tls, kubelet.logs);
+  const shape = { name, kubeletPort: port, capacity: { ...defaultCapacity, ...options.capacity }, labels: options.labels ?? {}, taints: options.taints ?? [] };
+  const node: V1Node = await registerNode(api, nodeObject(shape));
+  await kubelet.start();
+  scheduler = new Scheduler({ kc: options.kubeConfig, api, node: () => node, usedByKubelet: () => kubelet.used(), kubeletHas: (uid) => kubelet.has(uid), report });
+  await scheduler.start();
+  return {
+    name, kubeletPort: port,
+    setWorkload(next) { workload = next; },
+    oomKill: (namespace, pod, container) => kubelet.oomKill(namespace, pod, container),
+    async stop() {
+      await scheduler?.stop();
+      await kubelet.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(podsDir, { recursive: true, force: true });
+    },
+  };
+}
