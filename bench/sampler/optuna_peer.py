@@ -6,7 +6,7 @@ Commands (one JSON object per line on stdin, one reply per line on stdout):
   {"cmd": "ask"}                                     -> {"number": n, "params": {...}}
   {"cmd": "tell", "number": n, "value": v}           -> {}
   {"cmd": "speed", "space": [...], "history": [{"params":..., "value":...}], "values": [...],
-   "seed": s, "multivariate": b}                     -> {"ms": [per-trial ask+tell times]}
+   "seed": s, "multivariate": b}                     -> {"wall": ms, "cpu": ms} per ask+tell
 The objective is evaluated by the caller, so both samplers see identical problems and noise.
 """
 import json
@@ -42,13 +42,14 @@ def speed(command, distributions):
         optuna.trial.create_trial(params=entry["params"], distributions=distributions, value=entry["value"])
         for entry in command["history"]
     ])
-    times = []
+    wall_start = time.perf_counter()
+    cpu_start = time.process_time()
     for value in command["values"]:
-        start = time.perf_counter()
         trial = study.ask(distributions)
         study.tell(trial, value)
-        times.append((time.perf_counter() - start) * 1000)
-    return {"ms": times}
+    count = len(command["values"])
+    return {"wall": (time.perf_counter() - wall_start) * 1000 / count,
+            "cpu": (time.process_time() - cpu_start) * 1000 / count}
 
 
 def main():

@@ -7,7 +7,7 @@
 import { RandomSampler, Study, parseSearchSpace, trialRng, type SamplerConfig, type TrialRecord } from '../../operator/src/index.ts';
 import type { OptunaPeer } from './peer.ts';
 import { LORA_SPACE } from './problems.ts';
-import { formatFixed, mean } from './stats.ts';
+import { formatFixed } from './stats.ts';
 
 export interface SpeedOptions {
   sizes: number[];
@@ -34,19 +34,39 @@ function windowValues(size: number, count: number): number[] {
   return Array.from({ length: count }, () => rng.next());
 }
 
-function timeOurs(sampler: SamplerConfig, trials: TrialRecord[], values: number[]): number {
-  const study = Study.fromTrials({ direction: 'minimize', parameters: LORA_SPACE, sampler }, trials);
-  const started = performance.now();
-  for (const value of values) study.tell(study.ask().number, value);
-  return (performance.now() - started) / values.length;
+/** Per-trial milliseconds: wall clock, and CPU time of the whole process (robust to other load). */
+interface Timing {
+  wall: number;
+  cpu: number;
 }
 
-async function timeOptuna(peer: OptunaPeer, multivariate: boolean, trials: TrialRecord[], values: number[]): Promise<number> {
-  const reply = await peer.request<{ ms: number[] }>({
+const NO_TIMING: Timing = { wall: Number.NaN, cpu: Number.NaN };
+
+function timeOurs(sampler: SamplerConfig, trials: TrialRecord[], values: number[]): Timing {
+  const study = Study.fromTrials({ direction: 'minimize', parameters: LORA_SPACE, sampler }, trials);
+  const cpuStart = process.cpuUsage();
+  const started = performance.now();
+  for (const value of values) study.tell(study.ask().number, value);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: (performance.now() - started) / values.length, cpu: (cpu.user + cpu.system) / 1000 / values.length };
+}
+
+async function timeOptuna(peer: OptunaPeer, multivariate: boolean, trials: TrialRecord[], values: number[]): Promise<Timing> {
+  return peer.request<Timing>({
     cmd: 'speed', space: LORA_SPACE, seed: 0, multivariate, values,
     history: trials.map((trial) => ({ params: trial.params, value: trial.value })),
   });
-  return mean(reply.ms);
+}
+
+type Row = { size: number; uni: Timing; scott: Timing; neighbour: Timing; optunaUni: Timing; optunaMulti: Timing };
+
+function table(rows: Row[], clock: keyof Timing): string[] {
+  const ratio = (a: number, b: number) => (Number.isNaN(a) ? 'n/a' : `${formatFixed(a / b, 1)}×`);
+  return [
+    '| N | ours uni | Optuna uni | Optuna/ours | ours multi (scott) | ours multi (neighbour) | Optuna multi | Optuna/ours (scott) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.size} | ${formatFixed(r.uni[clock], 2)} | ${formatFixed(r.optunaUni[clock], 1)} | ${ratio(r.optunaUni[clock], r.uni[clock])} | ${formatFixed(r.scott[clock], 2)} | ${formatFixed(r.neighbour[clock], 2)} | ${formatFixed(r.optunaMulti[clock], 1)} | ${ratio(r.optunaMulti[clock], r.scott[clock])} |`),
+  ];
 }
 
 const UNI: SamplerConfig = { algorithm: 'tpe', seed: 0, multivariate: false };
@@ -56,26 +76,26 @@ const NEIGHBOUR: SamplerConfig = { algorithm: 'tpe', seed: 0, multivariate: true
 export async function speedTable(peer: OptunaPeer | undefined, options: SpeedOptions): Promise<string> {
   timeOurs(SCOTT, history(200), windowValues(200, 50)); // warm up the JIT before timing
   timeOurs(UNI, history(200), windowValues(200, 50));
-  const lines = [
-    `ms per trial (ask + tell), 7-parameter LoRA space, mean over a window of ${options.oursWindow} (ours) / ${options.optunaWindow} (Optuna) trials after N.`,
-    '',
-    '| N | ours uni | Optuna uni | Optuna/ours | ours multi (scott) | ours multi (neighbour) | Optuna multi | Optuna/ours (scott) |',
-    '|---|---|---|---|---|---|---|---|',
-  ];
+  const rows: Row[] = [];
   for (const size of options.sizes) {
     const trials = history(size);
     const oursValues = windowValues(size, options.oursWindow);
     const [uni, scott, neighbour] = [UNI, SCOTT, NEIGHBOUR].map((config) => timeOurs(config, trials, oursValues));
-    let optunaUni = Number.NaN;
-    let optunaMulti = Number.NaN;
-    if (peer !== undefined) {
-      const optunaValues = windowValues(size, options.optunaWindow);
-      optunaUni = await timeOptuna(peer, false, trials, optunaValues);
-      optunaMulti = await timeOptuna(peer, true, trials, optunaValues);
-    }
+    const optunaValues = windowValues(size, options.optunaWindow);
+    const optunaUni = peer === undefined ? NO_TIMING : await timeOptuna(peer, false, trials, optunaValues);
+    const optunaMulti = peer === undefined ? NO_TIMING : await timeOptuna(peer, true, trials, optunaValues);
+    rows.push({ size, uni, scott, neighbour, optunaUni, optunaMulti });
     options.log(`  speed N=${size} done`);
-    const ratio = (a: number, b: number) => (Number.isNaN(a) ? 'n/a' : `${formatFixed(a / b, 1)}×`);
-    lines.push(`| ${size} | ${formatFixed(uni, 2)} | ${formatFixed(optunaUni, 1)} | ${ratio(optunaUni, uni)} | ${formatFixed(scott, 2)} | ${formatFixed(neighbour, 2)} | ${formatFixed(optunaMulti, 1)} | ${ratio(optunaMulti, scott)} |`);
   }
-  return lines.join('\n');
+  return [
+    `ms per trial (ask + tell) on the 7-parameter LoRA space, after a history of N trials; mean over a window of ${options.oursWindow} (ours) / ${options.optunaWindow} (Optuna) consecutive trials.`,
+    '',
+    'CPU time of the sampling process (robust to other load on the machine):',
+    '',
+    ...table(rows, 'cpu'),
+    '',
+    'Wall clock:',
+    '',
+    ...table(rows, 'wall'),
+  ].join('\n');
 }
