@@ -21,6 +21,9 @@ export interface OperatorFlags {
   leaderElectionNamespace: string;
   leaseName: string;
   identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   maxConcurrentReconciles: number;
   logLevel: string;
 }
@@ -36,6 +39,9 @@ export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
     .option('--leader-election-namespace <ns>', 'namespace of the Lease', env.POD_NAMESPACE ?? 'default')
     .option('--lease-name <name>', 'name of the Lease', 'lorahpo-operator')
     .option('--identity <id>', 'this replica in the Lease', env.POD_NAME ?? `${os.hostname()}-${process.pid}`)
+    .option('--lease-duration-ms <ms>', 'how long the Lease lasts without renewal', (v) => integer(v, '--lease-duration-ms'), integer(env.LORAHPO_LEASE_DURATION_MS ?? '15000', 'LORAHPO_LEASE_DURATION_MS'))
+    .option('--renew-deadline-ms <ms>', 'the leader stops acting when it cannot renew for this long', (v) => integer(v, '--renew-deadline-ms'), integer(env.LORAHPO_LEASE_RENEW_DEADLINE_MS ?? '10000', 'LORAHPO_LEASE_RENEW_DEADLINE_MS'))
+    .option('--retry-period-ms <ms>', 'time between Lease attempts', (v) => integer(v, '--retry-period-ms'), integer(env.LORAHPO_LEASE_RETRY_MS ?? '2000', 'LORAHPO_LEASE_RETRY_MS'))
     .option('--max-concurrent-reconciles <n>', 'studies reconciled at once', (v) => integer(v, '--max-concurrent-reconciles'), 4)
     .option('--log-level <level>', 'pino level: debug, info, warn, error', env.LORAHPO_LOG_LEVEL ?? 'info')
     .exitOverride();
@@ -78,7 +84,7 @@ async function runOperator(flags: OperatorFlags, signal: AbortSignal): Promise<n
   const operator = createOperator({
     kubeConfig, planner: enginePlanner, logger, metrics, namespaces: flags.namespace,
     maxConcurrentReconciles: flags.maxConcurrentReconciles,
-    leaderElection: flags.leaderElect ? { namespace: flags.leaderElectionNamespace, name: flags.leaseName, identity: flags.identity } : undefined,
+    leaderElection: flags.leaderElect ? { namespace: flags.leaderElectionNamespace, name: flags.leaseName, identity: flags.identity, leaseDurationMs: flags.leaseDurationMs, renewDeadlineMs: flags.renewDeadlineMs, retryPeriodMs: flags.retryPeriodMs } : undefined,
   });
   const health = flags.metricsPort > 0 ? await startHealthServer({ metrics, isReady: () => operator.manager.isReady, port: flags.metricsPort }) : undefined;
   logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespaces: flags.namespace.length ? flags.namespace : 'all', metricsPort: health?.port, leaderElect: flags.leaderElect }, 'operator starting');

@@ -1,0 +1,53 @@
+/**
+ * Faults: 10 % of requests answered 500, 429 or 409 and every watch dropped every few seconds;
+ * the study still completes, exactly as an undisturbed run.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ControlPlane } from '../harness/control-plane.ts';
+import { LoraStudySchema } from '../../operator/src/api/study.ts';
+import { createNamespace, createStudy, readTrials, startCluster, startOperator, studyFinished, studyManifest, type RunningOperator } from './support/cluster.ts';
+import { objectiveWorkload } from './support/objective.ts';
+import { clusterOutcome, referenceRun } from './support/reference-run.ts';
+
+let cp: ControlPlane;
+let operator: RunningOperator | undefined;
+let dropper: NodeJS.Timeout | undefined;
+
+before(async () => {
+  cp = await startCluster(objectiveWorkload({ stepMs: 30 }));
+});
+
+after(async () => {
+  clearInterval(dropper);
+  await operator?.stop();
+  await cp?.stop();
+});
+
+test('operator › with 10 % of requests failing (500/429/409) and watches dropped every 3 s the study completes correctly', async () => {
+  const namespace = await createNamespace(cp, 'faults');
+  const manifest = studyManifest('faults', namespace, {
+    budget: { maxTrials: 12, parallelTrials: 3 },
+    pruner: { algorithm: 'median', startupTrials: 3, warmupSteps: 1 },
+  });
+  await createStudy(cp, manifest);
+  const isOperatorRequest = (request: { path: string; isWatch: boolean }) => !request.isWatch && !request.path.includes('/pods/') && request.path.includes(`/namespaces/${namespace}/`) || request.path.startsWith('/apis/lorahpo.io');
+  cp.faults.failRequests({ status: 500, fraction: 0.034, match: isOperatorRequest });
+  cp.faults.failRequests({ status: 429, fraction: 0.034, match: isOperatorRequest });
+  cp.faults.failRequests({ status: 409, fraction: 0.034, match: isOperatorRequest });
+  dropper = setInterval(() => cp.faults.dropWatches(Math.random() < 0.5 ? 'reset' : 'end'), 3000);
+  operator = startOperator(cp, namespace);
+  const study = await studyFinished(cp, namespace, 'faults', 240_000);
+  clearInterval(dropper);
+  cp.faults.clearFaults();
+  assert.ok(cp.faults.stats.injectedFailures > 0, 'faults were injected');
+  assert.ok(cp.faults.stats.droppedWatches > 0, 'watches were dropped');
+  const trials = await readTrials(cp, namespace);
+  const expected = referenceRun(LoraStudySchema.parse(manifest));
+  const actual = clusterOutcome(trials, study.status!);
+  assert.deepEqual(actual.params, expected.params);
+  assert.deepEqual(actual.phases, expected.phases);
+  assert.deepEqual(actual.prunedAt, expected.prunedAt);
+  assert.deepEqual(study.status?.bestTrial, expected.status.bestTrial);
+  assert.deepEqual(study.status?.trialCounts, expected.status.trialCounts);
+});

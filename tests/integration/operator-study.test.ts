@@ -1,0 +1,75 @@
+/**
+ * The operator on the real control plane with a simulated node: a 12-trial study with the
+ * median pruner runs to the end, prunes exactly the trials an undisturbed in-memory run of the
+ * engine prunes, and reports the right best trial, counts and Events.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ControlPlane } from '../harness/control-plane.ts';
+import { LoraStudySchema } from '../../operator/src/api/study.ts';
+import { createNamespace, createStudy, readEvents, readTrials, startCluster, startOperator, studyFinished, studyManifest, type RunningOperator } from './support/cluster.ts';
+import { objectiveWorkload } from './support/objective.ts';
+import { clusterOutcome, referenceRun } from './support/reference-run.ts';
+
+let cp: ControlPlane;
+let operator: RunningOperator | undefined;
+
+before(async () => {
+  cp = await startCluster(objectiveWorkload({ stepMs: 20 }));
+});
+
+after(async () => {
+  await operator?.stop();
+  await cp?.stop();
+});
+
+test('operator › a 12-trial study with parallelTrials 3 and the median pruner finishes as the engine says', async () => {
+  const namespace = await createNamespace(cp, 'median-12');
+  const manifest = studyManifest('median', namespace, {
+    budget: { maxTrials: 12, parallelTrials: 3 },
+    pruner: { algorithm: 'median', startupTrials: 3, warmupSteps: 1 },
+  });
+  operator = startOperator(cp, namespace);
+  await createStudy(cp, manifest);
+  const study = await studyFinished(cp, namespace, 'median');
+  const trials = await readTrials(cp, namespace);
+  const expected = referenceRun(LoraStudySchema.parse(manifest));
+  const actual = clusterOutcome(trials, study.status!);
+  assert.deepEqual(actual.params, expected.params, 'the same params for every trial number');
+  assert.deepEqual(actual.phases, expected.phases);
+  assert.deepEqual(actual.prunedAt, expected.prunedAt);
+  assert.ok(Object.keys(actual.prunedAt).length > 0, 'the median pruner pruned some trials');
+  assert.equal(study.status?.phase, 'Succeeded');
+  assert.equal(study.status?.completionReason, 'MaxTrials');
+  assert.deepEqual(study.status?.trialCounts, expected.status.trialCounts);
+  assert.equal(study.status?.bestTrial?.name, expected.status.bestTrial?.name);
+  assert.equal(study.status?.bestTrial?.value, expected.status.bestTrial?.value);
+  assert.deepEqual(study.status?.bestTrial?.params, expected.status.bestTrial?.params);
+  assert.equal(trials.length, 12);
+  const reasons = (await readEvents(cp, namespace)).map((event) => event.reason);
+  assert.equal(reasons.filter((r) => r === 'TrialStarted').length, 12);
+  assert.equal(reasons.filter((r) => r === 'TrialPruned').length, Object.keys(expected.prunedAt).length);
+  assert.equal(reasons.filter((r) => r === 'StudyFinished').length, 1);
+  const conditions = Object.fromEntries((study.status?.conditions ?? []).map((c) => [c.type, c.status]));
+  assert.equal(conditions.Valid, 'True');
+  await operator.stop();
+  operator = undefined;
+});
+
+test('operator › an invalid study gets Valid=False with the field path and a Warning Event, and no trials', async () => {
+  const namespace = await createNamespace(cp, 'invalid');
+  operator = startOperator(cp, namespace);
+  const manifest = studyManifest('bad', namespace, { parameters: [{ name: 'learningRate', type: 'float', min: 1e-2, max: 1e-4, log: true }] });
+  await createStudy(cp, manifest);
+  const { eventually, readStudy } = await import('./support/cluster.ts');
+  const study = await eventually('Valid=False', async () => {
+    const current = await readStudy(cp, namespace, 'bad');
+    return current.status?.conditions?.find((c) => c.type === 'Valid' && c.status === 'False') ? current : undefined;
+  }, 30_000);
+  assert.match(study.status?.conditions?.find((c) => c.type === 'Valid')?.message ?? '', /spec\.parameters\[learningRate\]/);
+  const events = await readEvents(cp, namespace);
+  assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'SpecInvalid'));
+  assert.equal((await readTrials(cp, namespace)).length, 0);
+  await operator.stop();
+  operator = undefined;
+});
