@@ -104,7 +104,13 @@ export function checkSpaceRules(rawParameters: unknown): Issue[] {
   return checkSearchSpace(rawParameters, 'spec.parameters').filter((found) => SPACE_RULE_CODES.has(found.code));
 }
 
+export interface RuleOptions {
+  /** The trials run another trainer than the spec says (`lorahpo run --trainer`). */
+  hasTrainerOverride?: boolean;
+}
+
 /** Every other rule issue of a spec zod has parsed. */
-export function checkStudyRules(spec: StudySpec): Issue[] {
-  return [...checkPruner(spec.pruner, 'spec.pruner'), ...checkSampler(spec), ...checkBudget(spec), ...checkBuiltInTrainer(spec)];
+export function checkStudyRules(spec: StudySpec, options: RuleOptions = {}): Issue[] {
+  const trainer = options.hasTrainerOverride ? [] : checkBuiltInTrainer(spec);
+  return [...checkPruner(spec.pruner, 'spec.pruner'), ...checkSampler(spec), ...checkBudget(spec), ...trainer];
 }

@@ -8,7 +8,7 @@ import { formatIssues } from '../format-issue.ts';
 import { LoraStudySchema, StudySpecSchema, type LoraStudy, type StudySpec } from './study.ts';
 import { findUnknownFields } from './unknown-fields.ts';
 import { zodIssues } from './zod-issues.ts';
-import { checkSpaceRules, checkStudyRules } from './study-rules.ts';
+import { checkSpaceRules, checkStudyRules, type RuleOptions } from './study-rules.ts';
 import { API_GROUP_VERSION } from './common.ts';
 
 /** Study names leave room for `-<number>` and Kubernetes' pod suffixes within 63 characters. */
@@ -20,13 +20,13 @@ export interface SpecCheck {
 }
 
 /** Checks a spec as read (e.g. from the API server); paths start with `spec.`. */
-export function checkStudySpec(rawSpec: unknown): SpecCheck {
+export function checkStudySpec(rawSpec: unknown, options: RuleOptions = {}): SpecCheck {
   const root = { spec: rawSpec };
   const parsed = StudySpecSchema.safeParse(rawSpec);
   const structural = parsed.success ? [] : zodIssues(prefixError(parsed.error), root);
   const unknown = findUnknownFields(StudySpecSchema, rawSpec).map((found) => ({ ...found, path: `spec.${found.path}` }));
   const space = checkSpaceRules((rawSpec as { parameters?: unknown } | undefined)?.parameters);
-  const rules = parsed.success ? checkStudyRules(parsed.data) : [];
+  const rules = parsed.success ? checkStudyRules(parsed.data, options) : [];
   const issues = [...structural, ...unknown, ...space, ...rules];
   return issues.length === 0 && parsed.success ? { spec: parsed.data, issues } : { issues };
 }
@@ -42,7 +42,7 @@ export interface ManifestCheck {
 }
 
 /** Checks a whole LoraStudy document. */
-export function checkStudyManifest(doc: unknown): ManifestCheck {
+export function checkStudyManifest(doc: unknown, options: RuleOptions = {}): ManifestCheck {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     return { issues: [{ code: 'invalid_type', path: '', message: 'is not a YAML mapping (expected a LoraStudy object)' }] };
   }
@@ -53,7 +53,7 @@ export function checkStudyManifest(doc: unknown): ManifestCheck {
   if (typeof name !== 'string' || name === '') issues.push({ code: 'required', path: 'metadata.name', message: 'is required' });
   else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) issues.push({ code: 'invalid_format', path: 'metadata.name', message: `is "${name}" but must be a DNS label: lower-case letters, digits and -` });
   else if (name.length > MAX_STUDY_NAME_LENGTH) issues.push({ code: 'too_big', path: 'metadata.name', message: `is ${name.length} characters but must be at most ${MAX_STUDY_NAME_LENGTH} (trial and pod names add to it)` });
-  const specCheck = checkStudySpec(record.spec);
+  const specCheck = checkStudySpec(record.spec, options);
   issues.push(...specCheck.issues);
   if (issues.length > 0) return { issues };
   const study = LoraStudySchema.safeParse(doc);

@@ -8,7 +8,6 @@ import { crdsCommand, crdsCommandSpec } from './commands/crds.ts';
 import { validateCommand, validateCommandSpec } from './commands/validate.ts';
 import { runCommand, runCommandSpec } from './commands/run.ts';
 import { statusCommand, statusCommandSpec } from './commands/status.ts';
-import { operatorCommand } from './commands/operator.ts';
 
 const DESCRIPTION = `Hyperparameter optimisation of LoRA fine-tuning: TPE, pruners, early stopping.
 The same LoraStudy manifest runs on a laptop (lorahpo run) and on Kubernetes (kubectl apply).`;
@@ -39,7 +38,11 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[args...]')
-    .action(async (args: string[]) => setExit(await operatorCommand(args, deps)));
+    .action(async (args: string[]) => {
+      // Loaded on demand: the controller pulls in the Kubernetes client, which the local commands never need.
+      const { operatorCommand } = await import('./commands/operator.ts');
+      setExit(await operatorCommand(args, deps));
+    });
   return program;
 }
 
@@ -52,6 +55,10 @@ export async function main(argv: string[], deps?: CliDeps): Promise<number> {
   if (deps === undefined) {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // Piped into `head`: stop quietly, like other command-line tools (a rerun resumes).
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') stop();
+    });
   }
   let exitCode = 0;
   const program = buildProgram(deps ?? processDeps(controller.signal), (code) => (exitCode = code));

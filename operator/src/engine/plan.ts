@@ -57,10 +57,15 @@ function applyStops(trials: readonly LoraTrial[], stops: readonly StopAction[], 
   });
 }
 
-export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date): PlanResult {
+export interface PlanOptions {
+  /** Trials run another trainer than the spec names (`lorahpo run --trainer`): skip the built-in trainer's rules. */
+  hasTrainerOverride?: boolean;
+}
+
+export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date, options: PlanOptions = {}): PlanResult {
   const nowIso = now.toISOString();
   const generation = study.metadata.generation;
-  const { spec, issues } = checkStudySpec(study.spec);
+  const { spec, issues } = checkStudySpec(study.spec, options);
   if (spec === undefined) return { actions: [], status: invalidStatus(issues, nowIso, study.status, generation) };
   const name = study.metadata.name ?? 'study';
   const pruner = createPruner(spec.pruner);

@@ -1,0 +1,64 @@
+/**
+ * Replays a journal into what the engine needs: the study as first run, its start time, and the
+ * trials as LoraTrial objects. A trial started again (after an interruption) starts afresh.
+ */
+import type { LoraStudyInput } from '../api/study.ts';
+import { appendIntermediate, isTrialActive, type LoraTrial } from '../api/trial.ts';
+import { STOPPED_BY_STUDY } from '../engine/actions.ts';
+import type { JournalEvent } from './journal.ts';
+
+export interface JournalState {
+  study?: LoraStudyInput;
+  manifestPath?: string;
+  startTime?: string;
+  trials: Map<string, LoraTrial>;
+  attempts: Map<string, number>;
+}
+
+function update(state: JournalState, name: string, change: (trial: LoraTrial) => LoraTrial): void {
+  const trial = state.trials.get(name);
+  if (trial) state.trials.set(name, change(trial));
+}
+
+function status(trial: LoraTrial): NonNullable<LoraTrial['status']> {
+  return trial.status ?? { phase: 'Pending', intermediateValues: [] };
+}
+
+/** Applies one event; events about finished trials (a late metric) change nothing. */
+export function applyEvent(state: JournalState, event: JournalEvent): void {
+  switch (event.type) {
+    case 'study':
+      state.study = event.study;
+      state.manifestPath = event.manifestPath;
+      return;
+    case 'started':
+      state.startTime ??= event.time;
+      state.attempts.set(event.trial.metadata.name as string, event.attempt);
+      state.trials.set(event.trial.metadata.name as string, { ...event.trial, status: { phase: 'Running', intermediateValues: [], startTime: event.time } });
+      return;
+    case 'metric':
+      return update(state, event.name, (trial) =>
+        isTrialActive(trial.status?.phase) ? { ...trial, status: { ...status(trial), intermediateValues: appendIntermediate(status(trial).intermediateValues, event.step, event.value) } } : trial,
+      );
+    case 'pruned':
+      return update(state, event.name, (trial) => ({
+        ...trial,
+        status: { ...status(trial), phase: 'Pruned', prunedAtStep: event.step, ...(event.value === undefined ? {} : { value: event.value }), reason: 'Pruned', message: event.message, completionTime: event.time },
+      }));
+    case 'stopped':
+      return update(state, event.name, (trial) => ({ ...trial, status: { ...status(trial), phase: 'Pruned', reason: STOPPED_BY_STUDY, message: event.message, completionTime: event.time } }));
+    case 'finished':
+      return update(state, event.name, (trial) => (isTrialActive(trial.status?.phase) ? { ...trial, status: { ...status(trial), ...event.status, completionTime: event.time } } : trial));
+  }
+}
+
+export function replayJournal(events: readonly JournalEvent[]): JournalState {
+  const state: JournalState = { trials: new Map(), attempts: new Map() };
+  for (const event of events) applyEvent(state, event);
+  return state;
+}
+
+/** The trials in number order. */
+export function trialList(state: JournalState): LoraTrial[] {
+  return [...state.trials.values()].sort((a, b) => a.spec.number - b.spec.number);
+}

@@ -1,0 +1,219 @@
+/**
+ * `lorahpo run` without a cluster: the engine's actions applied to child processes. The journal
+ * is written before each action takes effect, so a crash or Ctrl-C loses nothing; a rerun
+ * resumes: finished trials are never run again, interrupted ones run again from the start (with
+ * the same params and seed, so the study ends as an undisturbed run would).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { LoraStudy, StudySpec, StudyStatus } from '../api/study.ts';
+import { isTrialActive, type LoraTrial } from '../api/trial.ts';
+import { plan, type PlanResult } from '../engine/plan.ts';
+import type { PlanAction } from '../engine/actions.ts';
+import type { ResultEvent } from '../../../trainer/src/contract/events.ts';
+import { Journal, JOURNAL_FILE, readJournal, type JournalEvent } from './journal.ts';
+import { applyEvent, replayJournal, trialList, type JournalState } from './journal-state.ts';
+import { TrialProcess, type TrialOutcome } from './trial-process.ts';
+import { trialCommand, trialEnv, type TrialCommand } from './trial-command.ts';
+import { checkResume } from './resume-check.ts';
+
+export type RunnerEvent =
+  | { type: 'resumed'; finished: number; rerun: string[] }
+  | { type: 'started'; trial: LoraTrial; attempt: number }
+  | { type: 'metric'; name: string; step: number; value: number }
+  | { type: 'pruned'; name: string; step: number; value?: number; message: string }
+  | { type: 'stopped'; name: string; message: string }
+  | { type: 'finished'; trial: LoraTrial }
+  | { type: 'status'; status: StudyStatus; trials: LoraTrial[] }
+  | { type: 'interrupted'; running: string[] };
+
+export interface LocalRunnerOptions {
+  study: LoraStudy;
+  manifestPath: string;
+  stateDir: string;
+  /** `--trainer`: overrides the trial command. */
+  trainer?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  signal: AbortSignal;
+  /** SIGTERM → SIGKILL grace period (default 10 s). */
+  graceMs?: number;
+  onEvent: (event: RunnerEvent) => void;
+}
+
+export interface RunOutcome {
+  status: StudyStatus;
+  trials: LoraTrial[];
+  isInterrupted: boolean;
+}
+
+export class LocalRunner {
+  readonly #options: LocalRunnerOptions;
+  readonly #spec: StudySpec;
+  readonly #command: TrialCommand;
+  readonly #processes = new Map<string, TrialProcess>();
+  #state!: JournalState;
+  #journal!: Journal;
+  #status?: StudyStatus;
+  #wake: () => void = () => {};
+
+  constructor(options: LocalRunnerOptions) {
+    this.#options = options;
+    this.#spec = options.study.spec;
+    this.#command = trialCommand(this.#spec, options.trainer, options.cwd);
+  }
+
+  async run(): Promise<RunOutcome> {
+    this.#open();
+    try {
+      let result: PlanResult;
+      for (;;) {
+        const waiting = new Promise<void>((resolve) => (this.#wake = resolve));
+        result = this.#planAndAct();
+        if (this.#options.signal.aborted) return await this.#interrupt();
+        if (result.status.completionReason !== undefined && this.#processes.size === 0) break;
+        await this.#sleep(waiting, result.requeueAfterMs);
+      }
+      return { status: result.status, trials: trialList(this.#state), isInterrupted: false };
+    } finally {
+      this.#journal.close();
+    }
+  }
+
+  #open(): void {
+    const { stateDir, study, manifestPath } = this.#options;
+    mkdirSync(join(stateDir, 'trials'), { recursive: true });
+    const path = join(stateDir, JOURNAL_FILE);
+    this.#state = replayJournal(readJournal(path));
+    checkResume(this.#state, study, stateDir);
+    this.#journal = new Journal(path);
+    if (this.#state.study === undefined) {
+      this.#record({ type: 'study', time: this.#now(), version: 1, manifestPath, study });
+    } else {
+      const trials = trialList(this.#state);
+      const rerun = trials.filter((trial) => isTrialActive(trial.status?.phase)).map((trial) => trial.metadata.name as string);
+      this.#options.onEvent({ type: 'resumed', finished: trials.length - rerun.length, rerun });
+    }
+    if (this.#state.startTime) this.#status = { phase: 'Running', conditions: [], startTime: this.#state.startTime };
+  }
+
+  #now(): string {
+    return this.#options.now().toISOString();
+  }
+
+  /** Journals the event, then applies it to the in-memory state. */
+  #record(event: JournalEvent): void {
+    this.#journal.append(event);
+    applyEvent(this.#state, event);
+  }
+
+  #planAndAct(): PlanResult {
+    const study = { metadata: this.#options.study.metadata, spec: this.#options.study.spec, status: this.#status };
+    const result = plan(study, trialList(this.#state), this.#options.now(), { hasTrainerOverride: this.#options.trainer !== undefined });
+    this.#status = result.status;
+    if (!this.#options.signal.aborted) {
+      for (const action of result.actions) this.#apply(action);
+      for (const trial of trialList(this.#state)) {
+        if (isTrialActive(trial.status?.phase) && !this.#processes.has(trial.metadata.name as string)) this.#launch(trial);
+      }
+    }
+    this.#options.onEvent({ type: 'status', status: result.status, trials: trialList(this.#state) });
+    return result;
+  }
+
+  #apply(action: PlanAction): void {
+    if (action.type === 'start') {
+      this.#record({ type: 'started', time: this.#now(), trial: action.trial, attempt: 1 });
+      this.#spawn(action.trial.metadata.name as string);
+    } else if (action.type === 'prune') {
+      this.#record({ type: 'pruned', time: this.#now(), name: action.name, step: action.step, ...(action.value === undefined ? {} : { value: action.value }), message: action.message });
+      this.#options.onEvent({ type: 'pruned', name: action.name, step: action.step, value: action.value, message: action.message });
+      this.#processes.get(action.name)?.terminate();
+    } else if (action.type === 'stop') {
+      this.#record({ type: 'stopped', time: this.#now(), name: action.name, reason: action.reason, message: action.message });
+      this.#options.onEvent({ type: 'stopped', name: action.name, message: action.message });
+      this.#processes.get(action.name)?.terminate();
+    }
+  }
+
+  /** Runs an active trial that has no process (interrupted last time): from the start. */
+  #launch(trial: LoraTrial): void {
+    const name = trial.metadata.name as string;
+    const attempt = (this.#state.attempts.get(name) ?? 0) + 1;
+    this.#record({ type: 'started', time: this.#now(), trial: { ...trial, status: undefined }, attempt });
+    this.#spawn(name);
+  }
+
+  #spawn(name: string): void {
+    const trial = this.#state.trials.get(name) as LoraTrial;
+    const dir = join(this.#options.stateDir, 'trials', name);
+    const paths = { logFile: join(dir, 'trial.log'), resultFile: join(dir, 'result.json'), outputDir: join(dir, 'output') };
+    mkdirSync(dir, { recursive: true });
+    rmSync(paths.resultFile, { force: true });
+    this.#options.onEvent({ type: 'started', trial, attempt: this.#state.attempts.get(name) ?? 1 });
+    const process = new TrialProcess({
+      ...this.#command,
+      env: trialEnv(this.#spec, trial, paths, dirname(this.#options.manifestPath), this.#options.env),
+      cwd: this.#options.cwd,
+      ...paths,
+      objectiveMetric: this.#spec.objective.metric,
+      graceMs: this.#options.graceMs ?? 10_000,
+      deadlineMs: (this.#spec.trialTemplate?.activeDeadlineSeconds ?? 0) * 1000,
+      onMetric: (event) => this.#onMetric(name, event.step, event.value),
+    });
+    this.#processes.set(name, process);
+    void process.done.then((outcome) => {
+      this.#processes.delete(name);
+      this.#onExit(name, outcome);
+      this.#wake();
+    });
+  }
+
+  #onMetric(name: string, step: number, value: number): void {
+    if (this.#options.signal.aborted || !isTrialActive(this.#state.trials.get(name)?.status?.phase)) return;
+    this.#record({ type: 'metric', name, step, value });
+    this.#options.onEvent({ type: 'metric', name, step, value });
+    this.#wake();
+  }
+
+  #onExit(name: string, outcome: TrialOutcome): void {
+    if (!isTrialActive(this.#state.trials.get(name)?.status?.phase)) return;
+    if (outcome.kind === 'terminated') return;
+    if (outcome.kind === 'failed' && this.#options.signal.aborted) return;
+    const status = outcome.kind === 'result' ? resultStatus(outcome.result) : { phase: 'Failed' as const, reason: outcome.reason, message: outcome.message };
+    this.#record({ type: 'finished', time: this.#now(), name, status });
+    this.#options.onEvent({ type: 'finished', trial: this.#state.trials.get(name) as LoraTrial });
+  }
+
+  async #sleep(waiting: Promise<void>, requeueAfterMs: number | undefined): Promise<void> {
+    const onAbort = () => this.#wake();
+    this.#options.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = requeueAfterMs === undefined ? undefined : setTimeout(() => this.#wake(), requeueAfterMs);
+    await waiting;
+    clearTimeout(timer);
+    this.#options.signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Ctrl-C: stop every trial, journal nothing about them (they run again next time). */
+  async #interrupt(): Promise<RunOutcome> {
+    const running = [...this.#processes.keys()];
+    this.#options.onEvent({ type: 'interrupted', running });
+    const exits = [...this.#processes.values()].map((process) => (process.terminate(), process.done));
+    await Promise.all(exits);
+    return { status: this.#status as StudyStatus, trials: trialList(this.#state), isInterrupted: true };
+  }
+}
+
+function resultStatus(result: ResultEvent): Extract<JournalEvent, { type: 'finished' }>['status'] {
+  return {
+    phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded',
+    value: result.value,
+    metrics: result.metrics,
+    reason: result.earlyStopped ? 'EarlyStopped' : 'Completed',
+    ...(result.stoppedEpoch === undefined ? {} : { stoppedAtEpoch: result.stoppedEpoch }),
+    ...(result.bestEpoch === undefined ? {} : { bestEpoch: result.bestEpoch }),
+    ...(result.adapterPath === undefined ? {} : { adapterPath: result.adapterPath }),
+    ...(result.reason === undefined ? {} : { message: result.reason }),
+  };
+}
