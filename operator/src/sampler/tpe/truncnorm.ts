@@ -15,15 +15,19 @@ const INV_SQRT2 = Math.SQRT1_2;
  */
 export function logErfc(z: number): number {
   const t = 1 / (1 + 0.5 * z);
-  const poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
-    + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  return Math.log(t) - z * z + poly;
+  return Math.log(t) - z * z + erfcExponent(t);
 }
 
-/** Φ(x), the standard normal distribution function. */
+function erfcExponent(t: number): number {
+  return -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+    + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+}
+
+/** Φ(x), the standard normal distribution function (one exp: hot in kernel normalisation). */
 export function ndtr(x: number): number {
   const z = Math.abs(x) * INV_SQRT2;
-  const tail = 0.5 * Math.exp(logErfc(z));
+  const t = 1 / (1 + 0.5 * z);
+  const tail = 0.5 * t * Math.exp(erfcExponent(t) - z * z);
   return x < 0 ? tail : 1 - tail;
 }
 
