@@ -69,7 +69,7 @@ export function studyManifest(name: string, namespace: string, spec: Partial<Lor
         { name: 'learningRate', type: 'float', min: 1e-5, max: 1e-2, log: true },
         { name: 'loraR', type: 'categorical', values: [8, 16] },
       ],
-      sampler: { algorithm: 'tpe', seed: 7, startupTrials: 4 },
+      sampler: { algorithm: 'tpe', seed: 1, startupTrials: 4 },
       trialTemplate: { image: 'lorahpo-trainer:test', command: ['fake-trainer'] },
       ...spec,
     },
