@@ -20,6 +20,7 @@ import { AdamW } from './optim/adamw.ts';
 import { warmupSteps } from './optim/schedule.ts';
 import { Rng } from './rng.ts';
 import { resolveSettings, type Flags, type RunSettings } from './settings.ts';
+import { DataParallelStepper } from './parallel/data-parallel.ts';
 import { planSteps } from './train/plan.ts';
 import { runTrainingLoop, type LoopOutcome } from './train/run.ts';
 
@@ -45,6 +46,7 @@ function parseFlags(argv: string[], stderr: Sink): Flags {
     .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend').choices(BACKEND_CHOICES))
     .option('--skip-bad-lines', 'leave malformed dataset lines out with a warning')
     .option('--split-seed <n>', 'seed of the train/eval split (default 0: the same split for every trial)')
+    .option('--workers <n>', 'gradient worker threads on the wasm backend (data parallelism; LORAHPO_WORKERS), default 1')
     .exitOverride()
     .configureOutput({ writeOut: (s) => stderr.write(s), writeErr: (s) => stderr.write(s) });
   program.parse(argv, { from: 'user' });
@@ -75,9 +77,10 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
   const optimizer = new AdamW(variables, { weightDecay: h.weightDecay });
   const plan = planSteps({ trainSequences: data.train.length, batchSize: t.batchSize, gradientAccumulationSteps: t.gradientAccumulationSteps, epochs: t.epochs, maxSteps: t.maxSteps });
   reporter.log(`trial ${settings.trial}: ${plan.totalSteps} steps (${plan.stepsPerEpoch} per epoch), params ${JSON.stringify(h)}`);
+  const parallel = await startWorkers(settings, selected.choice, reporter);
   try {
     const outcome = await runTrainingLoop({
-      step: { model, adapters, variables, optimizer, dropoutRng: rng.fork() },
+      step: { model, adapters, variables, optimizer, dropoutRng: rng.fork() }, parallel,
       train: data.train, evalBatches: data.evalBatches, batchSize: t.batchSize, accumulation: t.gradientAccumulationSteps, padId, plan,
       schedule: { peak: h.learningRate, scheduler: h.scheduler, warmupSteps: warmupSteps(h.warmupRatio, plan.totalSteps), totalSteps: plan.totalSteps },
       maxGradNorm: h.maxGradNorm, evalSteps: t.evalSteps, objective: settings.objective, earlyStopping: t.earlyStopping, shuffleRng: rng.fork(),
@@ -85,10 +88,23 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
     });
     return finish(outcome, settings, reporter);
   } finally {
+    await parallel?.close();
     optimizer.dispose();
     disposeAdapters(adapters);
     model.dispose();
   }
+}
+
+async function startWorkers(settings: RunSettings, backend: string, reporter: Reporter): Promise<DataParallelStepper | undefined> {
+  if (settings.workers <= 1) return undefined;
+  if (backend !== 'wasm') {
+    reporter.log(`warning: --workers is for the wasm backend (single-threaded in Node); ${backend} uses its own threads, so it is ignored`);
+    return undefined;
+  }
+  const h = settings.hyper;
+  const lora = { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout };
+  reporter.log(`data parallelism: ${settings.workers} gradient workers`);
+  return DataParallelStepper.start(settings.workers, { source: { kind: 'directory', path: settings.model }, targets: settings.training.targetModules, lora });
 }
 
 function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter): number {

@@ -24,6 +24,7 @@ export interface Flags {
   backend?: string;
   skipBadLines?: boolean;
   splitSeed?: string;
+  workers?: string;
 }
 
 export interface RunSettings {
@@ -37,6 +38,8 @@ export interface RunSettings {
   training: TrainingSettings;
   hyper: Hyperparameters;
   objective: { metric: string; direction: 'minimize' | 'maximize' };
+  /** Gradient worker threads (data parallelism on the wasm backend); 1 = none. */
+  workers: number;
 }
 
 function flagNumber(name: string, value: string | undefined): number | undefined {
@@ -77,6 +80,13 @@ function hyperparameters(training: TrainingSettings, params: Record<string, unkn
   return parsed.data;
 }
 
+function workerCount(env: NodeJS.ProcessEnv, flags: Flags): number {
+  const raw = flags.workers ?? env.LORAHPO_WORKERS ?? '1';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new LorahpoError('LORAHPO_SPEC_INVALID', `--workers / LORAHPO_WORKERS must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 export function resolveSettings(env: NodeJS.ProcessEnv, flags: Flags, warn: (m: string) => void): RunSettings {
   const merged: NodeJS.ProcessEnv = { ...env, [ENV.training]: trainingJson(env, flags) };
   if (flags.params !== undefined) merged[ENV.params] = flags.params;
@@ -100,6 +110,6 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: Flags, warn: (m: 
   return {
     trial: read.trial, seed: read.seed, splitSeed: flagNumber('split-seed', flags.splitSeed) ?? 0,
     resultFile: read.resultFile, outputDir: read.outputDir, model: training.model, dataset: training.dataset,
-    training, hyper: hyperparameters(training, read.params, warn), objective,
+    training, hyper: hyperparameters(training, read.params, warn), objective, workers: workerCount(env, flags),
   };
 }

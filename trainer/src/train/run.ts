@@ -13,10 +13,13 @@ import type { Rng } from '../rng.ts';
 import { EarlyStopping, type Direction, type EarlyStoppingOptions } from './early-stopping.ts';
 import { evaluateLoss } from './evaluate.ts';
 import { groupsOf, type TrainPlan } from './plan.ts';
+import type { DataParallelStepper } from '../parallel/data-parallel.ts';
 import { trainStep, type StepContext } from './step.ts';
 
 export interface LoopInput {
   step: StepContext;
+  /** Computes the steps' gradients on worker threads when given. */
+  parallel?: DataParallelStepper;
   train: readonly Sequence[];
   evalBatches: readonly HostBatch[];
   batchSize: number;
@@ -96,7 +99,9 @@ export async function runTrainingLoop(input: LoopInput): Promise<LoopOutcome> {
       await yieldToEventLoop();
       if (input.signal.aborted) return outcome(state, input, undefined, true);
       const lr = learningRateAt(state.step, input.schedule);
-      const result = trainStep(input.step, groups[g], lr, input.maxGradNorm);
+      const result = input.parallel
+        ? await input.parallel.step(input.step, groups[g], lr, input.maxGradNorm)
+        : trainStep(input.step, groups[g], lr, input.maxGradNorm);
       state.step++;
       state.trainLossSum += result.loss;
       state.trainLossSteps++;

@@ -28,9 +28,15 @@ export function batchLossSum(model: LlamaModel, batch: HostBatch, adapters: Adap
   return weightedNllSum(logits, tf.tensor1d(batch.targets, 'int32'), tf.tensor1d(batch.weights));
 }
 
-/** Gradients of mean loss over all micro-batches' target tokens; the caller disposes them. */
-export function accumulateGradients(ctx: StepContext, micro: readonly HostBatch[]): { grads: tf.Tensor[]; loss: number } {
-  const totalTokens = micro.reduce((n, b) => n + b.tokens, 0);
+/**
+ * Gradients of the mean loss over the step's target tokens (all micro-batches; `totalTokens`
+ * when these are one worker's share of a larger step); the caller disposes them.
+ */
+export function accumulateGradients(
+  ctx: Pick<StepContext, 'model' | 'adapters' | 'variables' | 'dropoutRng'>,
+  micro: readonly HostBatch[],
+  totalTokens = micro.reduce((n, b) => n + b.tokens, 0),
+): { grads: tf.Tensor[]; loss: number } {
   let sums: tf.Tensor[] | undefined;
   let loss = 0;
   for (const batch of micro) {

@@ -1,0 +1,26 @@
+/** Speed of the data-parallel step (wasm workers) at the bench config; used by speed-variant.ts. */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { adapterVariables, createAdapters } from '../../trainer/src/lora/inject.ts';
+import { LlamaModel } from '../../trainer/src/model/llama.ts';
+import { AdamW } from '../../trainer/src/optim/adamw.ts';
+import { DataParallelStepper } from '../../trainer/src/parallel/data-parallel.ts';
+import { Rng } from '../../trainer/src/rng.ts';
+import { benchBatch, benchCheckpoint, type BenchSpec } from './bench-model.ts';
+
+export async function dataParallelSpeed(spec: BenchSpec, steps: number, workers: number) {
+  await tf.setBackend('wasm');
+  const lora = { r: spec.loraR, alpha: spec.loraAlpha, dropout: 0 };
+  const model = new LlamaModel(benchCheckpoint(spec), 'explicit');
+  const adapters = createAdapters(model, spec.targetModules, lora, new Rng(2));
+  const variables = adapterVariables(adapters);
+  const ctx = { model, adapters, variables, optimizer: new AdamW(variables, { weightDecay: 0.01 }) };
+  const pool = await DataParallelStepper.start(workers, { source: { kind: 'random', config: spec.model, seed: 1 }, targets: spec.targetModules, lora });
+  const batch = benchBatch(spec, 3);
+  await pool.step(ctx, [batch], 1e-4, 1);
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) await pool.step(ctx, [batch], 1e-4, 1);
+  const msPerStep = (performance.now() - start) / steps;
+  await pool.close();
+  return { msPerStep, tokensPerS: batch.tokens / (msPerStep / 1000) };
+}

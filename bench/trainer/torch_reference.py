@@ -1,0 +1,219 @@
+"""Independent PyTorch reference for the lorahpo trainer bench (bench/trainer/bench.ts).
+
+A Llama decoder with LoRA written directly on torch ops (no transformers, no peft), so that the
+TensorFlow.js trainer can be checked against it and timed next to it.
+
+  check <dir>                 reads dir/{request.json, lora_init.safetensors}, writes
+                              dir/logits.f32 and dir/check.json
+  speed <config.json> <threads> <steps>
+                              prints {"ms_per_step", "tokens_per_s"} of a LoRA training step
+"""
+import json
+import math
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DTYPES = {"F32": np.float32, "F16": np.float16}
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + n])
+    base = 8 + n
+    out = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        raw = data[base + start : base + end]
+        if entry["dtype"] == "BF16":
+            bits = np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16
+            arr = bits.view(np.float32)
+        else:
+            arr = np.frombuffer(raw, dtype=DTYPES[entry["dtype"]]).astype(np.float32)
+        out[name] = torch.from_numpy(arr.reshape(entry["shape"]).copy())
+    return out
+
+
+class Config:
+    def __init__(self, c):
+        self.vocab = c["vocab_size"]
+        self.d = c["hidden_size"]
+        self.inter = c["intermediate_size"]
+        self.layers = c["num_hidden_layers"]
+        self.heads = c["num_attention_heads"]
+        self.kv = c.get("num_key_value_heads") or self.heads
+        self.hd = c.get("head_dim") or self.d // self.heads
+        self.eps = c.get("rms_norm_eps", 1e-6)
+        self.theta = c.get("rope_theta", 10000.0)
+        self.tied = c.get("tie_word_embeddings", False)
+
+
+def rms_norm(x, w, eps):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def rope(seq, hd, theta):
+    inv = 1.0 / (theta ** (np.arange(0, hd, 2, dtype=np.float64) / hd))
+    inv = inv.astype(np.float32).astype(np.float64)
+    ang = np.outer(np.arange(seq, dtype=np.float64), inv)
+    emb = np.concatenate([ang, ang], axis=1)
+    return torch.tensor(np.cos(emb), dtype=torch.float32), torch.tensor(np.sin(emb), dtype=torch.float32)
+
+
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat([-x[..., h:], x[..., :h]], dim=-1)
+
+
+class LoraLlama:
+    """Frozen weights W (name → tensor); LoRA A [r, in] and B [out, r] as trainable leaves."""
+
+    def __init__(self, cfg, weights, lora, scale):
+        self.c, self.w, self.lora, self.scale = cfg, weights, lora, scale
+
+    def linear(self, x, name):
+        y = x @ self.w[name + ".weight"].T
+        ab = self.lora.get(name)
+        if ab is not None:
+            y = y + (x @ ab[0].T @ ab[1].T) * self.scale
+        return y
+
+    def forward(self, ids):
+        c = self.c
+        b, t = ids.shape
+        h = self.w["model.embed_tokens.weight"][ids]
+        cos, sin = rope(t, c.hd, c.theta)
+        mask = torch.full((t, t), float("-inf")).triu(1)
+        for i in range(c.layers):
+            p = f"model.layers.{i}"
+            x = rms_norm(h, self.w[p + ".input_layernorm.weight"], c.eps)
+            q = self.linear(x, p + ".self_attn.q_proj").view(b, t, c.heads, c.hd).transpose(1, 2)
+            k = self.linear(x, p + ".self_attn.k_proj").view(b, t, c.kv, c.hd).transpose(1, 2)
+            v = self.linear(x, p + ".self_attn.v_proj").view(b, t, c.kv, c.hd).transpose(1, 2)
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
+            k = k.repeat_interleave(c.heads // c.kv, dim=1)
+            v = v.repeat_interleave(c.heads // c.kv, dim=1)
+            att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(c.hd) + mask, dim=-1)
+            ctx = (att @ v).transpose(1, 2).reshape(b, t, c.heads * c.hd)
+            h = h + self.linear(ctx, p + ".self_attn.o_proj")
+            y = rms_norm(h, self.w[p + ".post_attention_layernorm.weight"], c.eps)
+            g = self.linear(y, p + ".mlp.gate_proj")
+            h = h + self.linear(F.silu(g) * self.linear(y, p + ".mlp.up_proj"), p + ".mlp.down_proj")
+        h = rms_norm(h, self.w["model.norm.weight"], c.eps)
+        head = self.w["model.embed_tokens.weight"] if c.tied else self.w["lm_head.weight"]
+        return h @ head.T
+
+    def loss(self, ids, targets, weights):
+        logits = self.forward(ids)
+        nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
+        return (nll * weights.reshape(-1)).sum() / weights.sum(), logits
+
+
+def lora_from_peft(state):
+    lora = {}
+    for name, tensor in state.items():
+        module = name[len("base_model.model.") : -len(".lora_A.weight")]
+        if name.endswith(".lora_A.weight"):
+            lora.setdefault(module, [None, None])[0] = tensor.clone().requires_grad_(True)
+        else:
+            lora.setdefault(module, [None, None])[1] = tensor.clone().requires_grad_(True)
+    return lora
+
+
+def one_step(model, params, batch, h):
+    opt = torch.optim.AdamW(params, lr=h["learningRate"], betas=(0.9, 0.999), eps=1e-8, weight_decay=h["weightDecay"])
+    loss, _ = model.loss(*batch)
+    opt.zero_grad()
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(params, h["maxGradNorm"])
+    opt.step()
+    return loss.item(), norm.item()
+
+
+def check(directory):
+    req = json.load(open(f"{directory}/request.json"))
+    cfg = Config(json.load(open(f"{req['model']}/config.json")))
+    weights = load_safetensors(f"{req['model']}/model.safetensors")
+    lora = lora_from_peft(load_safetensors(f"{directory}/lora_init.safetensors"))
+    h = req["hyper"]
+    model = LoraLlama(cfg, weights, lora, h["loraAlpha"] / h["loraR"])
+    shape = (req["batch"], req["seqLen"])
+    batch = (
+        torch.tensor(req["ids"], dtype=torch.long).view(shape),
+        torch.tensor(req["targets"], dtype=torch.long).view(shape),
+        torch.tensor(req["weights"], dtype=torch.float32).view(shape),
+    )
+    with torch.no_grad():
+        logits = model.forward(batch[0])
+    logits.numpy().astype("<f4").tofile(f"{directory}/logits.f32")
+    params = [t for pair in lora.values() for t in pair]
+    loss_before, grad_norm = one_step(model, params, batch, h)
+    with torch.no_grad():
+        loss_after, _ = model.loss(*batch)
+    json.dump({"lossBefore": loss_before, "gradNorm": grad_norm, "lossAfter": loss_after.item()}, open(f"{directory}/check.json", "w"))
+
+
+def speed(config_path, threads, steps):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    spec = json.load(open(config_path))
+    cfg = Config(spec["model"])
+    names = {}
+    for i in range(cfg.layers):
+        p = f"model.layers.{i}"
+        names.update({
+            p + ".self_attn.q_proj.weight": (cfg.heads * cfg.hd, cfg.d), p + ".self_attn.k_proj.weight": (cfg.kv * cfg.hd, cfg.d),
+            p + ".self_attn.v_proj.weight": (cfg.kv * cfg.hd, cfg.d), p + ".self_attn.o_proj.weight": (cfg.d, cfg.heads * cfg.hd),
+            p + ".mlp.gate_proj.weight": (cfg.inter, cfg.d), p + ".mlp.up_proj.weight": (cfg.inter, cfg.d), p + ".mlp.down_proj.weight": (cfg.d, cfg.inter),
+        })
+    weights = {n: torch.randn(s) * 0.02 for n, s in names.items()}
+    weights["model.embed_tokens.weight"] = torch.randn(cfg.vocab, cfg.d) * 0.02
+    if not cfg.tied:
+        weights["lm_head.weight"] = torch.randn(cfg.vocab, cfg.d) * 0.02
+    for i in range(cfg.layers):
+        weights[f"model.layers.{i}.input_layernorm.weight"] = torch.ones(cfg.d)
+        weights[f"model.layers.{i}.post_attention_layernorm.weight"] = torch.ones(cfg.d)
+    weights["model.norm.weight"] = torch.ones(cfg.d)
+    r = spec["loraR"]
+    lora = {}
+    for i in range(cfg.layers):
+        for m in spec["targetModules"]:
+            name = f"model.layers.{i}.self_attn.{m}"
+            out_f, in_f = weights[name + ".weight"].shape
+            lora[name] = [((torch.rand(r, in_f) * 2 - 1) / math.sqrt(in_f)).requires_grad_(True), torch.zeros(out_f, r, requires_grad=True)]
+    model = LoraLlama(cfg, weights, lora, spec["loraAlpha"] / r)
+    params = [t for pair in lora.values() for t in pair]
+    opt = torch.optim.AdamW(params, lr=1e-4, eps=1e-8, weight_decay=0.01)
+    b, t = spec["batch"], spec["seqLen"]
+    ids = torch.randint(0, cfg.vocab, (b, t))
+    batch = (ids, torch.roll(ids, -1, 1), torch.ones(b, t))
+
+    def step():
+        loss, _ = model.loss(*batch)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    step()  # warm-up
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    ms = (time.perf_counter() - start) * 1000 / steps
+    print(json.dumps({"ms_per_step": ms, "tokens_per_s": b * t / (ms / 1000), "threads": threads}))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "check":
+        check(sys.argv[2])
+    else:
+        speed(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
