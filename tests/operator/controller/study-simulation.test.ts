@@ -87,5 +87,11 @@ for (const seed of [1, 2, 3]) {
     assert.deepEqual(final?.status?.bestTrial, expected.status.bestTrial);
     assert.equal(api.requests.filter((r) => r.startsWith('create jobs')).length >= 12, true);
     assert.equal(api.events.filter((e) => e.reason === 'TrialStarted').length, 12, 'each trial started once');
+    api.sync();
+    await reconciler.reconcile('ns/sim', signal);
+    api.sync();
+    const before = api.requests.length;
+    await reconciler.reconcile('ns/sim', signal);
+    assert.deepEqual(api.requests.slice(before), [], 'a finished, unchanged study makes no requests');
   });
 }
