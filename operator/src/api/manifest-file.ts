@@ -15,14 +15,20 @@ export interface ManifestDocument {
   doc: unknown;
 }
 
-/** Lines (1-based) where each YAML document starts. */
+/**
+ * Lines (1-based) where each YAML document starts, in the order js-yaml returns them: text
+ * before the first `---` is a document only if it holds more than comments; each `---` starts one.
+ */
 function documentStartLines(text: string): number[] {
   const lines = text.split('\n');
-  const starts = [1];
+  const starts: number[] = [];
+  const firstMarker = lines.findIndex((line) => /^---(\s|$)/.test(line));
+  const prefix = firstMarker === -1 ? lines : lines.slice(0, firstMarker);
+  const firstContent = prefix.findIndex((line) => line.trim() !== '' && !line.trimStart().startsWith('#') && !line.startsWith('%'));
+  if (firstContent !== -1) starts.push(firstContent + 1);
   lines.forEach((line, i) => {
-    if (/^---(\s|$)/.test(line) && i > 0) starts.push(i + 2);
+    if (/^---(\s|$)/.test(line)) starts.push(i + 2);
   });
-  if (/^---(\s|$)/.test(lines[0] ?? '')) starts[0] = 2;
   return starts;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Issue } from '../errors.ts';
 import { checkSearchSpace } from '../sampler/search-space.ts';
+import { checkGridSpace } from '../sampler/grid.ts';
 import { HyperparametersSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
 import { parseDurationMs } from './common.ts';
 import { TPE_OPTION_NAMES, type InnerPrunerSpec, type PrunerAlgorithm, type StudySpec } from './study.ts';
@@ -45,7 +46,7 @@ function checkPruner(pruner: InnerPrunerSpec & { wrapped?: InnerPrunerSpec }, pa
 }
 
 function checkThreshold(pruner: InnerPrunerSpec, path: string): Issue[] {
-  if (pruner.lower === undefined && pruner.upper === undefined) return [issue('required', `${path}.lower`, 'or upper is required for the threshold pruner')];
+  if (pruner.lower === undefined && pruner.upper === undefined) return [issue('required', `${path}.lower`, 'is required for the threshold pruner (or upper, or both)')];
   if (pruner.lower !== undefined && pruner.upper !== undefined && !(pruner.upper > pruner.lower)) {
     return [issue('range_empty', `${path}.upper`, `is ${pruner.upper} but must be > lower (${pruner.lower})`)];
   }
@@ -63,11 +64,7 @@ function checkSampler(spec: StudySpec): Issue[] {
       if ((spec.sampler as Record<string, unknown>)[key] !== undefined) issues.push(issue('sampler_option', `spec.sampler.${key}`, `is set but applies only to algorithm tpe, not ${spec.sampler.algorithm}`));
     }
   }
-  if (spec.sampler.algorithm === 'grid') {
-    for (const parameter of spec.parameters) {
-      if (parameter.type === 'float' && parameter.step === undefined) issues.push(issue('grid_infinite', `spec.parameters[${parameter.name}].step`, 'is required by the grid sampler (a float without step has no finite grid)'));
-    }
-  }
+  if (spec.sampler.algorithm === 'grid') issues.push(...checkGridSpace(spec.parameters, 'spec.parameters'));
   return issues;
 }
 

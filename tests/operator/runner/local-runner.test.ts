@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFixtureStudy } from '../../fixtures/study.ts';
+import { runStudy, studyOutcome } from './helpers.ts';
+
+test('local runner › a crashing, a malformed and a silent trial each fail with the reason; the study goes on', async () => {
+  const { dir, manifest } = writeFixtureStudy({ maxTrials: 4, parallelTrials: 2, misbehave: 'demo-0:crash,demo-1:malformed,demo-2:silent', spec: { pruner: { algorithm: 'none' } } });
+  const { outcome } = await runStudy(dir, manifest);
+  const byName = new Map(outcome.trials.map((trial) => [trial.metadata.name, trial.status]));
+  assert.equal(byName.get('demo-0')?.phase, 'Failed');
+  assert.equal(byName.get('demo-0')?.reason, 'Crashed');
+  assert.match(byName.get('demo-0')?.message ?? '', /exited with code 3: fixture: simulated out-of-memory/);
+  assert.equal(byName.get('demo-1')?.reason, 'ContractViolation');
+  assert.match(byName.get('demo-1')?.message ?? '', /stdout line \d+ breaks the trainer contract \(value: /);
+  assert.equal(byName.get('demo-2')?.reason, 'NoResult');
+  assert.match(byName.get('demo-2')?.message ?? '', /without reporting the objective \(eval_loss\)/);
+  assert.equal(byName.get('demo-3')?.phase, 'Succeeded');
+  assert.equal(outcome.status.completionReason, 'MaxTrials');
+  assert.equal(outcome.status.bestTrial?.name, 'demo-3');
+  const log = readFileSync(join(dir, '.lorahpo', 'demo', 'trials', 'demo-0', 'trial.log'), 'utf8');
+  assert.match(log, /simulated out-of-memory/);
+  assert.match(log, /--- exited with code 3/);
+});
+
+test('local runner › interrupted (Ctrl-C) mid-study, the rerun resumes and ends exactly as an undisturbed run', async () => {
+  const reference = writeFixtureStudy({ maxTrials: 9 });
+  const undisturbed = await runStudy(reference.dir, reference.manifest);
+  assert.equal(undisturbed.outcome.isInterrupted, false);
+
+  const disturbed = writeFixtureStudy({ maxTrials: 9 });
+  let finished = 0;
+  const first = await runStudy(disturbed.dir, disturbed.manifest, (event) => event.type === 'finished' && (finished += 1) === 3);
+  assert.equal(first.outcome.isInterrupted, true);
+  const finishedBefore = first.outcome.trials.filter((trial) => !['Pending', 'Running'].includes(trial.status?.phase ?? 'Pending')).map((trial) => trial.metadata.name);
+  const second = await runStudy(disturbed.dir, disturbed.manifest);
+  const restarted = second.events.flatMap((event) => (event.type === 'started' ? [event.trial.metadata.name] : []));
+  for (const name of finishedBefore) assert.ok(!restarted.includes(name), `${name} finished before the interruption but ran again`);
+  assert.deepEqual(studyOutcome(second.outcome.status, second.outcome.trials), studyOutcome(undisturbed.outcome.status, undisturbed.outcome.trials));
+});
