@@ -65,7 +65,7 @@ export async function statusCommand(dir: string | undefined, options: StatusOpti
     countsLine(status),
     `state: ${stateDir}`,
     '',
-    ...trialTable(trials, metric, status.bestTrial?.name, (deps.stdout.columns ?? 200) - 1),
+    ...trialTable(trials, metric, status.bestTrial?.name, (deps.stdout.columns || 200) - 1),
   ];
   deps.stdout.write(`${lines.join('\n')}\n`);
   return 0;

@@ -48,8 +48,8 @@ export class TtyView implements RunView {
     const filled = Math.round((BAR_WIDTH * done) / Math.max(total, 1));
     const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
     const seconds = Math.round((Date.now() - this.#startMs) / 1000);
-    const rows = Math.max(5, ((this.#out as { rows?: number }).rows ?? 30) - 8 - this.#notes.length);
-    const table = trialTable(this.#trials.slice(-rows), this.#metric, status.bestTrial?.name, (this.#out.columns ?? 120) - 1);
+    const rows = Math.max(5, ((this.#out as { rows?: number }).rows || 30) - 8 - this.#notes.length);
+    const table = trialTable(this.#trials.slice(-rows), this.#metric, status.bestTrial?.name, (this.#out.columns || 120) - 1);
     return [
       `${this.#title}  ${bar} ${status.progress} trials  ${seconds}s`,
       `${bestLine(status, this.#metric)}`,
