@@ -10,7 +10,7 @@ export const TpeOptionsSchema = z.object({
   startupTrials: z.number().int().min(0).default(10).describe('Finished trials sampled at random before TPE starts.'),
   candidates: z.number().int().min(1).default(24).describe('Draws from the good density scored per suggestion.'),
   multivariate: z.boolean().default(true).describe('Model the parameters jointly (true) or one at a time.'),
-  bandwidth: z.enum(['scott', 'neighbour']).default('scott').describe('Kernel width rule of multivariate TPE.'),
+  bandwidth: z.enum(['scott', 'neighbour']).default('neighbour').describe('Kernel width rule of multivariate TPE.'),
   group: z.boolean().default(false).describe('Multivariate per group of parameters that always appear together.'),
   constantLiar: z.boolean().default(false).describe('Count running trials as bad, so parallel trials spread out.'),
   priorWeight: z.number().min(0).default(1).describe('Weight of the prior (uniform-like) kernel.'),
