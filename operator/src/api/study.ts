@@ -116,8 +116,16 @@ export const TrialTemplateSchema = z
   })
   .describe('How each trial runs: a PodSpec fragment merged over the defaults.');
 
+export const SCHEDULING_MODES = ['reproducible', 'greedy'] as const;
+
 export const StudySpecSchema = z.object({
   objective: ObjectiveSchema,
+  scheduling: z
+    .enum(SCHEDULING_MODES)
+    .default('reproducible')
+    .describe(
+      'reproducible: trial n starts once the trials below n - parallelTrials + 1 have finished and depends on them only, so results never depend on timing. greedy: start whenever a slot is free and learn from every finished trial (no idle slots, not reproducible).',
+    ),
   parameters: z.array(ParameterSchema).min(1).describe('The search space, one named entry per hyperparameter.'),
   sampler: SamplerSpecSchema.default({ algorithm: 'tpe', seed: 0 }),
   pruner: PrunerSpecSchema.default({ algorithm: 'none' }),
@@ -191,6 +199,7 @@ export type Budget = z.infer<typeof BudgetSchema>;
 export type TrialTemplate = z.infer<typeof TrialTemplateSchema>;
 export type StudyTraining = z.infer<typeof StudyTrainingSchema>;
 export type StudySpec = z.infer<typeof StudySpecSchema>;
+export type SchedulingMode = (typeof SCHEDULING_MODES)[number];
 export type StudySpecInput = z.input<typeof StudySpecSchema>;
 export type StudyPhase = (typeof STUDY_PHASES)[number];
 export type CompletionReason = (typeof COMPLETION_REASONS)[number];

@@ -1,7 +1,8 @@
 /**
  * Which trials start: up to parallelTrials at once, within maxTrials, numbers in order. Trial n
  * starts only when every trial below its cutoff has finished (see history.ts), and is sampled
- * from exactly that history, so its params never depend on timing.
+ * from exactly that history, so its params never depend on timing. With `scheduling: greedy` a
+ * trial starts whenever a slot is free and sees every earlier trial as it is at that moment.
  */
 import { API_GROUP_VERSION } from '../api/common.ts';
 import { isTrialActive, trialName, type LoraTrial } from '../api/trial.ts';
@@ -72,8 +73,9 @@ export function decideStarts(context: StartContext, current: readonly LoraTrial[
     const active = trials.filter((trial) => isTrialActive(trial.status?.phase));
     if (active.length >= parallelTrials || trials.length >= maxTrials) break;
     const number = nextNumber(trials);
-    const cutoff = historyCutoff(number, parallelTrials);
-    if (active.some((trial) => trial.spec.number < cutoff)) break;
+    const isGreedy = context.spec.scheduling === 'greedy';
+    const cutoff = isGreedy ? number : historyCutoff(number, parallelTrials);
+    if (!isGreedy && active.some((trial) => trial.spec.number < cutoff)) break;
     const params = sampleParams(context, trials, number, cutoff);
     if (params === 'exhausted') return { starts, trials, isSpaceExhausted: true };
     const start = newTrial(context, number, params, cutoff);
