@@ -43,8 +43,10 @@ interface SpeedRow {
 function runVariant(variant: string, cores: number, variantSteps: number): SpeedRow {
   const child = spawnSync(process.execPath, [fileURLToPath(new URL('./speed-variant.ts', import.meta.url)), variant, String(variantSteps), String(cores)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
-  if (child.status !== 0 || line === undefined) return { name: variant, cores, note: `failed: ${(child.stderr || '').trim().split('\n').at(-1)}` };
-  return { name: variant, cores, ...(JSON.parse(line) as { msPerStep: number; tokensPerS: number; note?: string }) };
+  if (line === undefined) return { name: variant, cores, note: `failed: ${(child.stderr || '').trim().split('\n').at(-1)}` };
+  const parsed = JSON.parse(line) as { msPerStep: number; tokensPerS: number; error?: string };
+  if (parsed.error !== undefined) return { name: variant, cores, note: parsed.error.replace(/\|/g, '/').slice(0, 140) };
+  return { name: variant, cores, msPerStep: parsed.msPerStep, tokensPerS: parsed.tokensPerS };
 }
 
 function runTorch(python: string, threads: number, torchSteps: number): SpeedRow {

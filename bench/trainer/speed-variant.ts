@@ -1,7 +1,7 @@
 /**
  * One speed measurement of the bench, in its own process (a tfjs backend is process-wide):
  *   node bench/trainer/speed-variant.ts <variant> <steps> <cores>
- * variants: tensorflow, wasm-explicit, wasm-autograd, cpu-explicit, wasm-data-parallel.
+ * variants: tensorflow-gpu, tensorflow, wasm-explicit, wasm-autograd, cpu-explicit, wasm-data-parallel.
  * Prints {"msPerStep", "tokensPerS"} after one warm-up step.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,7 +14,8 @@ import { trainStep } from '../../trainer/src/train/step.ts';
 import { SPEC, benchBatch, benchCheckpoint } from './bench-model.ts';
 
 async function singleProcess(variant: string, steps: number): Promise<{ msPerStep: number; tokensPerS: number }> {
-  const [backend, grads] = variant.split('-') as [BackendChoice, string | undefined];
+  const backend = (variant.startsWith('tensorflow-gpu') ? 'tensorflow-gpu' : variant.split('-')[0]) as BackendChoice;
+  const grads = variant.endsWith('-autograd') ? 'autograd' : undefined;
   const selected = await selectBackend(backend, process.env, () => {});
   const mode = grads === 'autograd' || selected.gradientMode === 'autograd' ? 'autograd' : 'explicit';
   const model = new LlamaModel(benchCheckpoint(SPEC), mode);
@@ -39,6 +40,10 @@ async function measure(variant: string, steps: number, cores: number) {
 
 if (import.meta.main) {
   const [variant, steps, cores] = process.argv.slice(2);
-  const result = await measure(variant, Number(steps), Number(cores));
-  process.stdout.write(JSON.stringify({ ...result, backend: tf.getBackend() }) + '\n');
+  try {
+    const result = await measure(variant, Number(steps), Number(cores));
+    process.stdout.write(JSON.stringify({ ...result, backend: tf.getBackend() }) + '\n');
+  } catch (error) {
+    process.stdout.write(JSON.stringify({ error: (error as Error).message.split('\n')[0] }) + '\n');
+  }
 }

@@ -12,7 +12,7 @@ import type { Rng } from '../rng.ts';
 import { attention, causalMask } from './attention.ts';
 import type { LlamaConfig } from './config.ts';
 import { FrozenLinear, rmsNorm, silu, type GradientMode } from './ops.ts';
-import { ropeTables, type RopeTables } from './rope.ts';
+import { ropeTables, rotateHalfWeight, type RopeTables } from './rope.ts';
 
 export type TargetModule = (typeof TARGET_MODULES)[number];
 
@@ -43,6 +43,7 @@ export class LlamaModel {
   private readonly finalNorm: tf.Tensor1D;
   private readonly lmHead: FrozenLinear;
   private readonly positionTables = new Map<number, { rope: RopeTables; mask: tf.Tensor2D }>();
+  private readonly rotateHalf: FrozenLinear;
 
   constructor(checkpoint: Checkpoint, mode: GradientMode) {
     this.config = checkpoint.config;
@@ -58,6 +59,7 @@ export class LlamaModel {
     for (let i = 0; i < this.config.numLayers; i++) this.layers.push(this.uploadLayer(i, upload));
     const head = this.config.tieWordEmbeddings ? this.embed : (upload('lm_head.weight') as tf.Tensor2D);
     this.lmHead = new FrozenLinear(head, mode);
+    this.rotateHalf = new FrozenLinear(rotateHalfWeight(this.config.headDim), mode);
   }
 
   private uploadLayer(i: number, upload: (name: string) => tf.Tensor): Layer {
@@ -79,7 +81,7 @@ export class LlamaModel {
     let tables = this.positionTables.get(seqLen);
     if (tables === undefined) {
       const rope = ropeTables(seqLen, this.config.headDim, this.config.ropeTheta);
-      tables = { rope: { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin) }, mask: tf.keep(causalMask(seqLen, this.config.numHeads / this.config.numKvHeads)) };
+      tables = { rope: { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), rotate: this.rotateHalf }, mask: tf.keep(causalMask(seqLen, this.config.numHeads / this.config.numKvHeads)) };
       this.positionTables.set(seqLen, tables);
     }
     return tables;
@@ -122,6 +124,7 @@ export class LlamaModel {
     this.embed.dispose();
     this.finalNorm.dispose();
     this.lmHead.dispose();
+    this.rotateHalf.dispose();
     for (const layer of this.layers) {
       layer.inputNorm.dispose();
       layer.postNorm.dispose();

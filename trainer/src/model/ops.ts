@@ -16,11 +16,22 @@ function swapLastTwo(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
+/**
+ * ∂(a b)/∂b = aᵀ dy. When a is a tall activation and dy narrow (a LoRA A: x [tokens, in],
+ * dy [tokens, r]), (dyᵀ a)ᵀ transposes two small tensors instead of the large one.
+ */
+function gradOfRight(a: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+  const [, inner = 0] = a.shape;
+  const [, width = 0] = dy.shape;
+  if (a.rank === 2 && dy.size + inner * width < a.size) return tf.transpose(tf.matMul(tf.transpose(dy), a));
+  return tf.matMul(swapLastTwo(a), dy);
+}
+
 const explicitMatMul = tf.customGrad((a, b, save) => {
   (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor]);
   return {
     value: tf.matMul(a as tf.Tensor, b as tf.Tensor),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, swapLastTwo(saved[1])), tf.matMul(swapLastTwo(saved[0]), dy)],
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, swapLastTwo(saved[1])), gradOfRight(saved[0], dy)],
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 

@@ -4,14 +4,31 @@
  * rotate_half(x) = [−x₂, x₁].
  */
 import * as tf from '@tensorflow/tfjs';
+import type { FrozenLinear } from './ops.ts';
 
 export interface RopeTables {
   cos: tf.Tensor2D;
   sin: tf.Tensor2D;
+  /** rotate_half as a product with a constant signed permutation (see rotateHalfWeight). */
+  rotate: FrozenLinear;
+}
+
+/**
+ * rotate_half(x) = x Rᵀ-as-stored: a [headDim, headDim] weight in PyTorch's [out, in] layout, so a
+ * FrozenLinear applies it as one 2-D product (cheaper on wasm than split + negate + concat).
+ */
+export function rotateHalfWeight(headDim: number): tf.Tensor2D {
+  const half = headDim / 2;
+  const w = new Float32Array(headDim * headDim);
+  for (let j = 0; j < half; j++) {
+    w[j * headDim + (j + half)] = -1; // out j < half takes −x[j + half]
+    w[(j + half) * headDim + j] = 1; // out j ≥ half takes x[j − half]
+  }
+  return tf.tensor2d(w, [headDim, headDim]);
 }
 
 /** cos and sin tables [seqLen, headDim] for positions 0 … seqLen−1. */
-export function ropeTables(seqLen: number, headDim: number, theta: number): RopeTables {
+export function ropeTables(seqLen: number, headDim: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
   const half = headDim / 2;
   const cos = new Float32Array(seqLen * headDim);
   const sin = new Float32Array(seqLen * headDim);
@@ -30,8 +47,7 @@ export function ropeTables(seqLen: number, headDim: number, theta: number): Rope
 
 /** x is [batch, heads, seq, headDim]. */
 export function applyRope(x: tf.Tensor4D, tables: RopeTables): tf.Tensor4D {
-  const half = x.shape[3] / 2;
-  const [x1, x2] = tf.split(x, [half, half], 3);
-  const rotated = tf.concat([tf.neg(x2), x1], 3);
+  const [b, h, s, d] = x.shape;
+  const rotated = tf.reshape(tables.rotate.forward(tf.reshape(x, [b * h * s, d])), x.shape);
   return tf.add(tf.mul(x, tables.cos), tf.mul(rotated, tables.sin)) as tf.Tensor4D;
 }
