@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { crdsDir, fixturesDir, repoRoot } from './paths.ts';
 
@@ -28,7 +28,7 @@ function studyFixture(name: string): StudyObject & Record<string, unknown> {
 before(async () => {
   cp = await startControlPlane();
   objects = cp.kubeConfig.makeApiClient(CustomObjectsApi);
-  await cp.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  await cp.createNamespace(namespace);
   const applied = await cp.kubectl(['apply', '-f', crdsDir]);
   assert.equal(applied.code, 0, `kubectl apply -f crds/ failed: ${applied.stderr}`);
   const established = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/lorastudies.lorahpo.io', 'crd/loratrials.lorahpo.io']);

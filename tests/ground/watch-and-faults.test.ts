@@ -13,7 +13,7 @@ let core: CoreV1Api;
 before(async () => {
   cp = await startControlPlane();
   core = cp.kubeConfig.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await cp.createNamespace(namespace);
 });
 
 afterEach(() => cp.faults.clearFaults());

@@ -60,7 +60,7 @@ before(async () => {
   });
   core = cp.kubeConfig.makeApiClient(CoreV1Api);
   batch = cp.kubeConfig.makeApiClient(BatchV1Api);
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await cp.createNamespace(namespace);
   const applied = await cp.kubectl(['apply', '-f', crdsDir]);
   assert.equal(applied.code, 0, applied.stderr);
 });

@@ -57,6 +57,11 @@ export interface ControlPlane {
   startNode(options?: Omit<SimulatedNodeOptions, 'kubeConfig' | 'tls'>): Promise<SimulatedNode>;
   /** Runs the cached kubectl (same version as the server) with this control plane's kubeconfig. */
   kubectl(args: readonly string[], options?: { input?: string; direct?: boolean }): Promise<KubectlResult>;
+  /**
+   * Creates a namespace and waits for its `default` ServiceAccount: until that exists the
+   * ServiceAccount admission plugin refuses pods there (Jobs retry; bare pods would fail).
+   */
+  createNamespace(name: string): Promise<void>;
   /** Stops and starts kube-apiserver on the same port; etcd and its data stay. */
   restartApiServer(): Promise<void>;
   /** Stops the nodes, the proxy and exactly the processes started here; removes workDir. */
@@ -181,6 +186,7 @@ async function assemble(options: ControlPlaneOptions, started: Started, running:
     processes: () => [...started.processes],
     kubectl: (args, kubectlOptions = {}) => runKubectl(binaries.kubectl, kubectlOptions.direct ? directKubeconfigPath : kubeconfigPath, args, kubectlOptions.input),
     restartApiServer: running.restart,
+    createNamespace: (name) => createNamespaceReady(directKubeConfig.makeApiClient(CoreV1Api), name, options.controllers ?? defaultControllers),
     async stop() {
       for (const each of nodes) await each.stop();
       await faults.close();
@@ -188,4 +194,11 @@ async function assemble(options: ControlPlaneOptions, started: Started, running:
       if (!(options.keepWorkDir || process.env.LORAHPO_KEEP_CONTROL_PLANE === '1')) rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+async function createNamespaceReady(api: CoreV1Api, name: string, controllers: readonly string[]): Promise<void> {
+  await api.createNamespace({ body: { metadata: { name } } });
+  if (!controllers.includes('serviceaccount')) return;
+  await waitFor(`the default ServiceAccount in namespace ${name}`, async () =>
+    api.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => false), undefined, 30_000);
 }

@@ -51,8 +51,11 @@ export async function registerNode(api: CoreV1Api, node: NodeJson): Promise<V1No
     await api.createNode({ body: { apiVersion: 'v1', kind: 'Node', metadata: node.metadata, spec: node.spec } });
   } catch (error) {
     if ((error as { code?: number }).code !== 409) throw error;
-    await api.patchNode({ name, body: { metadata: { labels: node.metadata?.labels }, spec: node.spec } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   }
+  // The TaintNodesByCondition admission plugin adds node.kubernetes.io/not-ready on create; the
+  // node-lifecycle controller (not run here) would lift it once the node is Ready. Set ours.
+  await api.patchNode({ name, body: { metadata: { labels: node.metadata?.labels }, spec: { taints: node.spec?.taints ?? [] } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   // Status is not taken from a create everywhere; write it through the status subresource.
   return api.patchNodeStatus({ name, body: { status: node.status } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 }
