@@ -9,7 +9,9 @@ const source = fileURLToPath(new URL('../trainer/src/main.ts', import.meta.url))
 const built = fileURLToPath(new URL('../dist/trainer/src/main.js', import.meta.url));
 const entry = existsSync(source) ? source : built;
 const controller = new AbortController();
-process.once('SIGTERM', () => {
+process.on('SIGTERM', () => {
+  // on, not once: a second SIGTERM must not kill the process mid-cleanup
+  if (controller.signal.aborted) return;
   controller.abort();
   setTimeout(() => process.exit(0), 1000).unref(); // stop within a second even mid-evaluation
 });

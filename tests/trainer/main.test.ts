@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -88,6 +88,9 @@ test('main › bad input exits 2 with a message naming what is wrong, and no res
   const dir = tempDir();
   const badData = join(dir, 'bad.jsonl');
   writeFileSync(badData, '{"question":"q","answer":"a"}\n{"question":"q"}\n');
+  const noTokenizer = join(dir, 'model');
+  mkdirSync(noTokenizer);
+  for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(TINY_MODEL, f), join(noTokenizer, f));
   const cases: [string[], RegExp][] = [
     [['--model', join(dir, 'nowhere'), '--dataset', TINY_DATA], /nowhere\/config\.json is missing/],
     [['--model', TINY_MODEL, '--dataset', badData], /bad\.jsonl:2: "answer" must be a non-empty string/],
@@ -96,6 +99,7 @@ test('main › bad input exits 2 with a message naming what is wrong, and no res
     [[...BASE, '--training', '{"objective":{"metric":"accuracy"}}'], /training\.objective\.metric is accuracy/],
     [[...BASE, '--training', '{"epochs":0}'], /LORAHPO_TRAINING\.epochs/],
     [['--dataset', TINY_DATA], /training\.model is required/],
+    [['--model', noTokenizer, '--dataset', TINY_DATA], /tokenizer\.json is missing/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args);
@@ -118,9 +122,10 @@ test('main › the real process stops on SIGTERM and exits cleanly', async () =>
   const bin = fileURLToPath(new URL('../../bin/lorahpo-trainer.js', import.meta.url));
   const child = spawn(process.execPath, [bin, ...BASE, '--max-steps', '100000', '--eval-steps', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
+  let signals = 0;
   child.stdout.on('data', (chunk) => {
     stdout += chunk;
-    if (stdout.includes('"metric"')) child.kill('SIGTERM');
+    if (stdout.includes('"metric"') && signals++ < 2) child.kill('SIGTERM'); // twice: the second must not kill it
   });
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
   assert.deepEqual([code, signal], [0, null]);

@@ -152,7 +152,9 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
 
 if (import.meta.main) {
   const controller = new AbortController();
-  process.once('SIGTERM', () => {
+  process.on('SIGTERM', () => {
+    // on, not once: a second SIGTERM must not kill the process mid-cleanup
+    if (controller.signal.aborted) return;
     controller.abort();
     setTimeout(() => process.exit(0), 1000).unref(); // stop within a second even mid-evaluation
   });
