@@ -151,7 +151,7 @@ export const BestTrialSchema = z.object({
   name: z.string(),
   number: z.number().int(),
   value: z.number(),
-  params: freeFormObject('The best trial\'s hyperparameters.'),
+  params: freeFormObject('The best trial\'s hyperparameters (always written by the engine).').optional(),
   step: z.number().int().optional().describe('Last step the trial reported.'),
   adapterPath: z.string().optional(),
 });

@@ -49,7 +49,7 @@ export function trialTable(trials: readonly LoraTrial[], metric: string, bestNam
 /** One line: best so far with its params. */
 export function bestLine(status: StudyStatus, metric: string): string {
   const best = status.bestTrial;
-  return best ? `best ${metric} ${formatValue(best.value)} at ${best.name} (${formatParams(best.params)})` : `no complete trial yet`;
+  return best ? `best ${metric} ${formatValue(best.value)} at ${best.name} (${formatParams(best.params ?? {})})` : `no complete trial yet`;
 }
 
 export function countsLine(status: StudyStatus): string {
