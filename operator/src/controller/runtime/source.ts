@@ -43,7 +43,15 @@ export class InformerSource<T extends KubernetesObject> implements Runnable {
     this.#options = options;
     const delay = options.rewatchDelayMs;
     const delayFn = delay === undefined ? undefined : () => sleep(delay);
-    this.#informer = new ListWatch<T>(options.path, new Watch(options.kubeConfig), options.list, false, options.labelSelector, undefined, delayFn ? { delayFn } : undefined);
+    // Synced once a list has filled the cache (the informer fills it right after the list
+    // resolves, hence setImmediate), not once the watch connects: a proxy may hold a watch's
+    // response headers back until the first event.
+    const list = async (): Promise<KubernetesListObject<T>> => {
+      const result = await options.list();
+      setImmediate(() => this.#markSynced());
+      return result;
+    };
+    this.#informer = new ListWatch<T>(options.path, new Watch(options.kubeConfig), list, false, options.labelSelector, undefined, delayFn ? { delayFn } : undefined);
     this.#informer.on('add', (object) => this.#emit(object, 'add'));
     this.#informer.on('update', (object) => this.#emit(object, 'update'));
     this.#informer.on('delete', (object) => this.#emit(object, 'delete'));
