@@ -33,3 +33,16 @@ export function benchBatch(spec: BenchSpec, seed: number, rows = spec.batch): Ho
   const targets = Int32Array.from({ length: n }, () => rng.int(vocab));
   return { batch: rows, seqLen: spec.seqLen, ids, targets, weights: new Float32Array(n).fill(1), tokens: n };
 }
+
+/** Times `steps` calls after one warm-up: the best step (least disturbed on a shared machine) and the median. */
+export async function timeSteps(steps: number, tokens: number, step: () => unknown): Promise<{ msPerStep: number; medianMs: number; tokensPerS: number }> {
+  await step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    await step();
+    times.push(performance.now() - start);
+  }
+  const best = Math.min(...times);
+  return { msPerStep: best, medianMs: times.sort((a, b) => a - b)[Math.floor(times.length / 2)], tokensPerS: tokens / (best / 1000) };
+}

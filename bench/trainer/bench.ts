@@ -36,6 +36,7 @@ interface SpeedRow {
   name: string;
   cores: number;
   msPerStep?: number;
+  medianMs?: number;
   tokensPerS?: number;
   note?: string;
 }
@@ -44,17 +45,23 @@ function runVariant(variant: string, cores: number, variantSteps: number): Speed
   const child = spawnSync(process.execPath, [fileURLToPath(new URL('./speed-variant.ts', import.meta.url)), variant, String(variantSteps), String(cores)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   if (line === undefined) return { name: variant, cores, note: `failed: ${(child.stderr || '').trim().split('\n').at(-1)}` };
-  const parsed = JSON.parse(line) as { msPerStep: number; tokensPerS: number; error?: string };
-  if (parsed.error !== undefined) return { name: variant, cores, note: parsed.error.replace(/\|/g, '/').slice(0, 140) };
-  return { name: variant, cores, msPerStep: parsed.msPerStep, tokensPerS: parsed.tokensPerS };
+  const parsed = JSON.parse(line) as { msPerStep: number; medianMs: number; tokensPerS: number; error?: string };
+  if (parsed.error !== undefined) return { name: variant, cores, note: shortError(parsed.error) };
+  return { name: variant, cores, msPerStep: parsed.msPerStep, medianMs: parsed.medianMs, tokensPerS: parsed.tokensPerS };
+}
+
+function shortError(message: string): string {
+  const missing = /Cannot find package '(@tensorflow\/[\w-]+)'/.exec(message);
+  if (missing !== null) return `not installed: ${missing[1]}`;
+  return message.replace(/\|/g, '/').slice(0, 120);
 }
 
 function runTorch(python: string, threads: number, torchSteps: number): SpeedRow {
   const child = spawnSync(python, [`${HERE}torch_reference.py`, 'speed', SPEC_FILE, String(threads), String(torchSteps)], { encoding: 'utf8' });
   const line = child.stdout.trim().split('\n').at(-1);
   if (child.status !== 0 || !line) return { name: `pytorch-cpu-openblas`, cores: threads, note: `failed: ${child.stderr.trim().split('\n').at(-1)}` };
-  const r = JSON.parse(line) as { ms_per_step: number; tokens_per_s: number };
-  return { name: 'pytorch-cpu-openblas', cores: threads, msPerStep: r.ms_per_step, tokensPerS: r.tokens_per_s };
+  const r = JSON.parse(line) as { ms_per_step: number; median_ms: number; tokens_per_s: number };
+  return { name: 'pytorch-cpu-openblas', cores: threads, msPerStep: r.ms_per_step, medianMs: r.median_ms, tokensPerS: r.tokens_per_s };
 }
 
 function fmt(n: number | undefined, digits = 0): string {
@@ -63,11 +70,11 @@ function fmt(n: number | undefined, digits = 0): string {
 
 function speedTable(rows: SpeedRow[]): string {
   const torchBy = new Map(rows.filter((r) => r.name.startsWith('pytorch') && r.tokensPerS).map((r) => [r.cores, r.tokensPerS!]));
-  const lines = ['| setup | cores | ms per step | tokens/s | PyTorch same cores ÷ this (slowdown) |', '|---|---|---|---|---|'];
+  const lines = ['| setup | cores | best ms per step | median ms | tokens/s (best) | slowdown vs PyTorch, same cores |', '|---|---|---|---|---|---|'];
   for (const r of rows) {
     const peer = torchBy.get(r.cores);
     const ratio = r.tokensPerS && peer && !r.name.startsWith('pytorch') ? `${(peer / r.tokensPerS).toFixed(2)}×` : r.name.startsWith('pytorch') ? 'peer' : '—';
-    lines.push(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.cores} | ${fmt(r.msPerStep)} | ${fmt(r.tokensPerS)} | ${ratio} |`);
+    lines.push(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.cores} | ${fmt(r.msPerStep)} | ${fmt(r.medianMs)} | ${fmt(r.tokensPerS)} | ${ratio} |`);
   }
   return lines.join('\n');
 }

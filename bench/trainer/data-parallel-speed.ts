@@ -6,7 +6,7 @@ import { LlamaModel } from '../../trainer/src/model/llama.ts';
 import { AdamW } from '../../trainer/src/optim/adamw.ts';
 import { DataParallelStepper } from '../../trainer/src/parallel/data-parallel.ts';
 import { Rng } from '../../trainer/src/rng.ts';
-import { benchBatch, benchCheckpoint, type BenchSpec } from './bench-model.ts';
+import { benchBatch, benchCheckpoint, timeSteps, type BenchSpec } from './bench-model.ts';
 
 export async function dataParallelSpeed(spec: BenchSpec, steps: number, workers: number) {
   await tf.setBackend('wasm');
@@ -17,10 +17,7 @@ export async function dataParallelSpeed(spec: BenchSpec, steps: number, workers:
   const ctx = { model, adapters, variables, optimizer: new AdamW(variables, { weightDecay: 0.01 }) };
   const pool = await DataParallelStepper.start(workers, { source: { kind: 'random', config: spec.model, seed: 1 }, targets: spec.targetModules, lora });
   const batch = benchBatch(spec, 3);
-  await pool.step(ctx, [batch], 1e-4, 1);
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) await pool.step(ctx, [batch], 1e-4, 1);
-  const msPerStep = (performance.now() - start) / steps;
+  const timing = await timeSteps(steps, batch.tokens, () => pool.step(ctx, [batch], 1e-4, 1));
   await pool.close();
-  return { msPerStep, tokensPerS: batch.tokens / (msPerStep / 1000) };
+  return timing;
 }

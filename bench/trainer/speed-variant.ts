@@ -2,7 +2,7 @@
  * One speed measurement of the bench, in its own process (a tfjs backend is process-wide):
  *   node bench/trainer/speed-variant.ts <variant> <steps> <cores>
  * variants: tensorflow-gpu, tensorflow, wasm-explicit, wasm-autograd, cpu-explicit, wasm-data-parallel.
- * Prints {"msPerStep", "tokensPerS"} after one warm-up step.
+ * Prints {"msPerStep" (best step), "medianMs", "tokensPerS"} after one warm-up step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '../../trainer/src/backend.ts';
@@ -11,9 +11,9 @@ import { LlamaModel } from '../../trainer/src/model/llama.ts';
 import { AdamW } from '../../trainer/src/optim/adamw.ts';
 import { Rng } from '../../trainer/src/rng.ts';
 import { trainStep } from '../../trainer/src/train/step.ts';
-import { SPEC, benchBatch, benchCheckpoint } from './bench-model.ts';
+import { SPEC, benchBatch, benchCheckpoint, timeSteps } from './bench-model.ts';
 
-async function singleProcess(variant: string, steps: number): Promise<{ msPerStep: number; tokensPerS: number }> {
+async function singleProcess(variant: string, steps: number) {
   const backend = (variant.startsWith('tensorflow-gpu') ? 'tensorflow-gpu' : variant.split('-')[0]) as BackendChoice;
   const grads = variant.endsWith('-autograd') ? 'autograd' : undefined;
   const selected = await selectBackend(backend, process.env, () => {});
@@ -23,11 +23,7 @@ async function singleProcess(variant: string, steps: number): Promise<{ msPerSte
   const variables = adapterVariables(adapters);
   const ctx = { model, adapters, variables, optimizer: new AdamW(variables, { weightDecay: 0.01 }) };
   const batch = benchBatch(SPEC, 3);
-  trainStep(ctx, [batch], 1e-4, 1);
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) trainStep(ctx, [batch], 1e-4, 1);
-  const msPerStep = (performance.now() - start) / steps;
-  return { msPerStep, tokensPerS: batch.tokens / (msPerStep / 1000) };
+  return timeSteps(steps, batch.tokens, () => trainStep(ctx, [batch], 1e-4, 1));
 }
 
 async function measure(variant: string, steps: number, cores: number) {
