@@ -28,3 +28,15 @@ test('bandwidth › clip to [range / min(100, n + 2), range] and the Scott-style
   assert.equal(many[0], 0.01);
   assert.ok(Math.abs(scottBandwidth(32, 4, 3) - 0.2 * 32 ** (-1 / 8) * 3) < 1e-15);
 });
+
+test('argsort › orders finite doubles (negatives, zeros, duplicates, tiny and huge) like a comparison sort', async () => {
+  const { argsort } = await import('../../../operator/src/sampler/tpe/argsort.ts');
+  const values = Float64Array.from([3, -1, 0, -0.5, 1e-300, 2.5e10, -7e-8, 3, 0.1, -1, 42, 1e-5]);
+  const order = argsort(values);
+  const sorted = [...order].map((i) => values[i]);
+  assert.deepEqual(sorted, [...values].sort((a, b) => a - b));
+  assert.deepEqual([...order].sort((a, b) => a - b), [...values.keys()]);
+  const big = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+  const bigOrder = argsort(big);
+  for (let i = 1; i < big.length; i++) assert.ok(big[bigOrder[i - 1]] <= big[bigOrder[i]]);
+});

@@ -4,40 +4,28 @@
  * bounds act as sentinels). Scott-style rule: one width 0.2 · n^(−1/(D+4)) · range for all.
  * Both are clipped to [range / min(100, n + 2), range].
  */
+import { argsort } from './argsort.ts';
 
 export interface NeighbourOptions {
   considerEndpoints: boolean;
 }
 
-/** First index of an ascending array whose value is ≥ x. */
-function lowerBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Neighbour-rule bandwidths for observations `values` (any order) on [low, high]. Equal values
- * share a kernel width: the gaps are taken to the nearest distinct neighbours. Widths are worked
- * out once per sorted position, then looked up by binary search (no index sort needed).
+ * share a kernel width: the gaps are taken to the nearest distinct neighbours.
  */
 export function neighbourBandwidths(values: Float64Array, low: number, high: number, options: NeighbourOptions): Float64Array {
   const m = values.length;
+  const order = argsort(values);
   const sorted = new Float64Array(m);
-  sorted.set(values);
-  sorted.sort();
+  for (let i = 0; i < m; i++) sorted[i] = values[order[i]];
   const widthAt = sortedWidths(sorted, low, high, !options.considerEndpoints && m >= 2);
   const sigma = new Float64Array(m);
-  for (let i = 0; i < m; i++) sigma[i] = widthAt[lowerBound(sorted, values[i])];
+  for (let i = 0; i < m; i++) sigma[order[i]] = widthAt[i];
   return sigma;
 }
 
-/** The width of the first of each run of equal values in `sorted`. */
+/** The width of every position of `sorted`; a run of equal values shares one width. */
 function sortedWidths(sorted: Float64Array, low: number, high: number, trimEndpoints: boolean): Float64Array {
   const m = sorted.length;
   const widths = new Float64Array(m);
@@ -50,9 +38,10 @@ function sortedWidths(sorted: Float64Array, low: number, high: number, trimEndpo
     while (after < m && sorted[after] === x) after++;
     const leftGap = x - (first === 0 ? low : sorted[first - 1]);
     const rightGap = (after === m ? high : sorted[after]) - x;
-    if (trimEndpoints && x === lowest && x !== highest) widths[first] = rightGap;
-    else if (trimEndpoints && x === highest && x !== lowest) widths[first] = leftGap;
-    else widths[first] = Math.max(leftGap, rightGap);
+    let width = Math.max(leftGap, rightGap);
+    if (trimEndpoints && x === lowest && x !== highest) width = rightGap;
+    else if (trimEndpoints && x === highest && x !== lowest) width = leftGap;
+    widths.fill(width, first, after);
     first = after;
   }
   return widths;
