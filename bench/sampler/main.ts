@@ -26,7 +26,7 @@ function contenders(peer: OptunaPeer | undefined): Contender[] {
     ours('random', { algorithm: 'random' }),
     ours('ours uni', { algorithm: 'tpe', multivariate: false }, 'Optuna uni'),
     ours('ours multi (scott)', { algorithm: 'tpe', multivariate: true, bandwidth: 'scott' }, 'Optuna multi'),
-    ours('ours multi (neighbour)', { algorithm: 'tpe', multivariate: true, bandwidth: 'neighbour' }, 'Optuna multi'),
+    ours('ours multi (neighbour) = default', { algorithm: 'tpe' }, 'Optuna multi'),
   ];
   if (peer !== undefined) list.push(optuna('Optuna uni', peer, false), optuna('Optuna multi', peer, true));
   return list;
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const quick = args.quick ?? false;
   const seeds = Number(args.seeds ?? (quick ? 5 : 20));
   const { peer, reason } = await startOptunaPeer();
-  console.log(`# Sampler benchmark (${quick ? 'quick' : 'full'} mode)`);
+  console.log(`# Sampler benchmark (${quick ? 'quick' : 'full'} mode): npm run bench:sampler${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`);
   console.log(peer !== undefined ? `Optuna ${peer.version}` : `Optuna missing, ours only (${reason}). Install: apt-get install python3-optuna`);
   const started = performance.now();
