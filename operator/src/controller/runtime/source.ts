@@ -86,7 +86,7 @@ export class InformerSource<T extends KubernetesObject> implements Runnable {
     let backoffMs = minMs;
     while (!signal.aborted) {
       this.#failed = undefined;
-      await this.#informer.start();
+      await Promise.race([this.#informer.start(), aborted(signal)]);
       if (this.#failed === undefined) {
         this.#markSynced();
         backoffMs = minMs;
