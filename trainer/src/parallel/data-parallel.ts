@@ -32,7 +32,8 @@ export class DataParallelStepper {
 
   /** Starts `count` workers, each loading the model; resolves when all are ready. */
   static async start(count: number, init: WorkerInit): Promise<DataParallelStepper> {
-    const url = new URL('./grad-worker.ts', import.meta.url);
+    const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js'; // sources in a checkout, dist/ when installed
+    const url = new URL(`./grad-worker.${extension}`, import.meta.url);
     const workers = Array.from({ length: count }, () => new Worker(url, { workerData: init }));
     await Promise.all(workers.map((w) => reply<string>(w)));
     return new DataParallelStepper(workers);
