@@ -55,7 +55,16 @@ export function applyPrunes(trials: readonly LoraTrial[], prunes: readonly Prune
     const status = trial.status ?? { phase: 'Pending' as const, intermediateValues: [] };
     return {
       ...trial,
-      status: { ...status, phase: 'Pruned', prunedAtStep: prune.step, ...(prune.value === undefined ? {} : { value: prune.value }), reason: 'Pruned', message: prune.message, completionTime: nowIso },
+      status: {
+        ...status,
+        phase: 'Pruned',
+        prunedAtStep: prune.step,
+        intermediateValues: status.intermediateValues.filter((point) => point.step <= prune.step),
+        ...(prune.value === undefined ? {} : { value: prune.value }),
+        reason: 'Pruned',
+        message: prune.message,
+        completionTime: nowIso,
+      },
     };
   });
 }

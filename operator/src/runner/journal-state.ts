@@ -43,7 +43,17 @@ export function applyEvent(state: JournalState, event: JournalEvent): void {
     case 'pruned':
       return update(state, event.name, (trial) => ({
         ...trial,
-        status: { ...status(trial), phase: 'Pruned', prunedAtStep: event.step, ...(event.value === undefined ? {} : { value: event.value }), reason: 'Pruned', message: event.message, completionTime: event.time },
+        status: {
+          ...status(trial),
+          phase: 'Pruned',
+          prunedAtStep: event.step,
+          // Values the trial printed after the step it was pruned at depend on timing: drop them.
+          intermediateValues: status(trial).intermediateValues.filter((point) => point.step <= event.step),
+          ...(event.value === undefined ? {} : { value: event.value }),
+          reason: 'Pruned',
+          message: event.message,
+          completionTime: event.time,
+        },
       }));
     case 'stopped':
       return update(state, event.name, (trial) => ({ ...trial, status: { ...status(trial), phase: 'Pruned', reason: STOPPED_BY_STUDY, message: event.message, completionTime: event.time } }));

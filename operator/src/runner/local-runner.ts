@@ -53,6 +53,7 @@ export class LocalRunner {
   readonly #spec: StudySpec;
   readonly #command: TrialCommand;
   readonly #processes = new Map<string, TrialProcess>();
+  readonly #exits = new Map<string, TrialOutcome>();
   #state!: JournalState;
   #journal!: Journal;
   #status?: StudyStatus;
@@ -71,6 +72,7 @@ export class LocalRunner {
       for (;;) {
         const waiting = new Promise<void>((resolve) => (this.#wake = resolve));
         result = this.#planAndAct();
+        if (this.#recordExits()) continue;
         if (this.#options.signal.aborted) return await this.#interrupt();
         if (result.status.completionReason !== undefined && this.#processes.size === 0) break;
         await this.#sleep(waiting, result.requeueAfterMs);
@@ -115,7 +117,8 @@ export class LocalRunner {
     if (!this.#options.signal.aborted) {
       for (const action of result.actions) this.#apply(action);
       for (const trial of trialList(this.#state)) {
-        if (isTrialActive(trial.status?.phase) && !this.#processes.has(trial.metadata.name as string)) this.#launch(trial);
+        const name = trial.metadata.name as string;
+        if (isTrialActive(trial.status?.phase) && !this.#processes.has(name) && !this.#exits.has(name)) this.#launch(trial);
       }
     }
     this.#options.onEvent({ type: 'status', status: result.status, trials: trialList(this.#state) });
@@ -165,9 +168,20 @@ export class LocalRunner {
     this.#processes.set(name, process);
     void process.done.then((outcome) => {
       this.#processes.delete(name);
-      this.#onExit(name, outcome);
+      this.#exits.set(name, outcome);
       this.#wake();
     });
+  }
+
+  /**
+   * Records the trials that ended since the last plan. This runs after plan has judged their
+   * whole curve, so a trial the pruner stops at its last step is Pruned however quickly it exited.
+   */
+  #recordExits(): boolean {
+    const exits = [...this.#exits];
+    this.#exits.clear();
+    for (const [name, outcome] of exits) this.#onExit(name, outcome);
+    return exits.length > 0;
   }
 
   #onMetric(name: string, step: number, value: number): void {

@@ -67,16 +67,23 @@ test('lorahpo run › 12 trials, 3 at a time, median pruner: finishes, prunes th
   assert.equal(best.value, Math.min(...trials.filter((t) => t.status?.phase === 'Succeeded').map((t) => t.status?.value as number)));
 });
 
-function finishedInJournal(journal: string): string[] {
+function journalEvents(journal: string): { type: string; name?: string; trial?: { metadata: { name: string } } }[] {
   if (!existsSync(journal)) return [];
   return readFileSync(journal, 'utf8').split('\n').filter(Boolean).flatMap((line) => {
     try {
-      const event = JSON.parse(line);
-      return event.type === 'finished' || event.type === 'pruned' ? [event.name] : [];
+      return [JSON.parse(line)];
     } catch {
       return [];
     }
   });
+}
+
+function finishedInJournal(journal: string): string[] {
+  return journalEvents(journal).flatMap((event) => (event.type === 'finished' || event.type === 'pruned' ? [event.name as string] : []));
+}
+
+function startedInJournal(journal: string): string[] {
+  return journalEvents(journal).flatMap((event) => (event.type === 'started' ? [event.trial?.metadata.name as string] : []));
 }
 
 function killOrphans(runLog: string): void {
@@ -91,15 +98,22 @@ function killOrphans(runLog: string): void {
 }
 
 test('lorahpo run › killed (SIGKILL) mid-study and run again: no finished trial reruns, the final status equals an undisturbed run', async () => {
-  const { dir } = writeFixtureStudy({ runLog: 'runs.log' });
+  const { dir } = writeFixtureStudy({ runLog: 'runs.log', stepMs: 40 });
   const runLog = join(dir, 'runs.log');
   const journal = join(dir, '.lorahpo', 'demo', 'journal.jsonl');
   const child = spawn(process.execPath, [CLI, 'run', 'study.yaml'], { cwd: dir, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  while (finishedInJournal(journal).length < 4) await new Promise((resolve) => setTimeout(resolve, 50));
+  // Mid-study: four trials done and a trial process running (it logged its start; 40 ms steps).
+  const isMidStudy = () => {
+    const finished = new Set(finishedInJournal(journal));
+    const running = existsSync(runLog) ? readFileSync(runLog, 'utf8').split('\n').filter(Boolean).map((line) => line.split(' ')[0]) : [];
+    return finished.size >= 4 && running.some((name) => !finished.has(name));
+  };
+  while (!isMidStudy()) await new Promise((resolve) => setTimeout(resolve, 50));
   child.kill('SIGKILL');
   await exited;
   const finishedBefore = new Set(finishedInJournal(journal));
+  const interrupted = [...new Set(startedInJournal(journal))].filter((name) => !finishedBefore.has(name));
   killOrphans(runLog);
   const startsBefore = readFileSync(runLog, 'utf8').split('\n').filter(Boolean).length;
 
@@ -108,8 +122,6 @@ test('lorahpo run › killed (SIGKILL) mid-study and run again: no finished tria
   assert.match(rerun.stdout, /resuming: \d+ trials already finished/);
   const startedAfter = readFileSync(runLog, 'utf8').split('\n').filter(Boolean).slice(startsBefore).map((line) => line.split(' ')[0]);
   for (const name of startedAfter) assert.ok(!finishedBefore.has(name), `${name} had finished but ran again`);
-  const startedBefore = readFileSync(runLog, 'utf8').split('\n').filter(Boolean).slice(0, startsBefore).map((line) => line.split(' ')[0]);
-  const interrupted = startedBefore.filter((name) => !finishedBefore.has(name));
   assert.ok(interrupted.length > 0, 'the kill interrupted some trial');
   for (const name of interrupted) assert.ok(startedAfter.includes(name), `${name} was interrupted but did not run again`);
   const { status, trials } = statusOf(dir);

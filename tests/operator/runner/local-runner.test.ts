@@ -39,3 +39,13 @@ test('local runner › interrupted (Ctrl-C) mid-study, the rerun resumes and end
   for (const name of finishedBefore) assert.ok(!restarted.includes(name), `${name} finished before the interruption but ran again`);
   assert.deepEqual(studyOutcome(second.outcome.status, second.outcome.trials), studyOutcome(undisturbed.outcome.status, undisturbed.outcome.trials));
 });
+
+test('local runner › the study timeout stops the running trials (SIGTERM) and finishes with Timeout', async () => {
+  const { dir, manifest } = writeFixtureStudy({ maxTrials: 4, parallelTrials: 2, stepMs: 400, maxSteps: 50, spec: { budget: { maxTrials: 4, parallelTrials: 2, timeout: '1500ms' } } });
+  const { outcome, events } = await runStudy(dir, manifest);
+  assert.equal(outcome.status.completionReason, 'Timeout');
+  assert.equal(outcome.status.phase, 'Failed', 'no trial completed within the timeout');
+  const stopped = events.filter((event) => event.type === 'stopped').map((event) => (event as { name: string }).name);
+  assert.deepEqual(stopped.sort(), ['demo-0', 'demo-1']);
+  for (const trial of outcome.trials) assert.equal(trial.status?.reason, 'StudyFinished');
+});
