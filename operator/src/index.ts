@@ -26,3 +26,5 @@ export type { PlanAction, StartAction, PruneAction, StopAction, FinishAction } f
 export { STOPPED_BY_STUDY } from './engine/actions.ts';
 export { createPruner } from './pruner/create-pruner.ts';
 export type { Pruner, PruneContext } from './pruner/pruner.ts';
+// The local runner behind `lorahpo run` (issue #3).
+export { LocalRunner, type LocalRunnerOptions, type RunnerEvent, type RunOutcome } from './runner/local-runner.ts';
