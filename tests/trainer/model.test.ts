@@ -91,3 +91,26 @@ test('lora › gradients of A and B match central finite differences', () => {
     tf.dispose(Object.values(grads));
   });
 });
+
+test('gradient accumulation › two micro-batches give the gradients of one batch holding both', async () => {
+  const { accumulateGradients } = await import('../../trainer/src/train/step.ts');
+  const rows = [
+    { ids: [1, 40, 41, 300, 301, 302, 2], lossMask: [0, 0, 0, 1, 1, 1, 1] },
+    { ids: [1, 77, 78, 79, 2], lossMask: [0, 1, 1, 1, 1] },
+    { ids: [1, 90, 91, 2], lossMask: [0, 0, 1, 1] },
+  ];
+  withModel('explicit', (model, adapters) => {
+    randomizeB(adapters, 11);
+    const variables = adapterVariables(adapters);
+    const ctx = { model, adapters, variables };
+    const split = accumulateGradients(ctx, [makeBatch(rows.slice(0, 2), 0), makeBatch(rows.slice(2), 0)]);
+    const whole = accumulateGradients(ctx, [makeBatch(rows, 0)]);
+    assert.ok(Math.abs(split.loss - whole.loss) < 1e-5, `${split.loss} vs ${whole.loss}`);
+    split.grads.forEach((g, i) => {
+      const a = g.dataSync();
+      const b = whole.grads[i].dataSync();
+      assert.ok(a.every((v, j) => Math.abs(v - b[j]) < 1e-6), variables[i].name);
+    });
+    tf.dispose([...split.grads, ...whole.grads]);
+  });
+});

@@ -49,10 +49,10 @@ export function attention(config: LlamaConfig, inputs: AttentionInputs): tf.Tens
   const groups = config.numHeads / config.numKvHeads;
   const kv = config.numKvHeads;
   const q = applyRope(splitHeads(inputs.q, batch, seqLen, config.numHeads, hd), inputs.rope);
-  const grouped = tf.reshape(q, [batch, kv, groups * seqLen, hd]);
+  const grouped = tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [batch, kv, groups * seqLen, hd]); // scale q, not the larger scores
   const k = applyRope(splitHeads(inputs.k, batch, seqLen, kv, hd), inputs.rope);
   const v = splitHeads(inputs.v, batch, seqLen, kv, hd);
-  const scores = tf.add(tf.mul(matMulTransposed(grouped, k, mode), 1 / Math.sqrt(hd)), inputs.mask);
+  const scores = tf.add(matMulTransposed(grouped, k, mode), inputs.mask);
   const context = tf.reshape(matMul(tf.softmax(scores), v, mode), [batch, config.numHeads, seqLen, hd]);
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * seqLen, config.numHeads * hd]);
 }
