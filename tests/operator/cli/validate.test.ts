@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -50,6 +50,7 @@ const table: [string, unknown, string][] = [
   ['missing objective', bad((d) => delete d.spec.objective), 'spec.objective is required'],
   ['bad direction', bad((d) => (d.spec.objective.direction = 'down')), 'spec.objective.direction is "down" but must be one of "minimize", "maximize"'],
   ['typo in budget', bad((d) => (d.spec.budget = { maxTrial: 10 })), 'spec.budget.maxTrial is not a known field (known here: maxTrials, parallelTrials, maxFailedTrials, noImprovementTrials, timeout)'],
+  ['typo inside a parameter', bad((d) => (d.spec.parameters[0].lg = true)), 'spec.parameters[learningRate].lg is not a known field (known here: name, type, min, max, log, step)'],
   ['parallel above max', bad((d) => (d.spec.budget = { maxTrials: 4, parallelTrials: 8 })), 'spec.budget.parallelTrials is 8 but must be <= maxTrials (4)'],
   ['failures never reached', bad((d) => (d.spec.budget = { maxTrials: 4, maxFailedTrials: 4 })), 'spec.budget.maxFailedTrials is 4 but must be < maxTrials (4) to ever take effect'],
   ['bad timeout', bad((d) => (d.spec.budget = { timeout: '3 hours' })), 'spec.budget.timeout is "3 hours" but must be a duration such as 90m, 24h or 1h30m'],
@@ -105,4 +106,12 @@ test('lorahpo validate › YAML syntax errors name the file and line', async () 
   const { deps, output } = captureDeps(dir);
   assert.equal(await main(['validate', 'broken.yaml'], deps), 1);
   assert.match(output().err, /^broken\.yaml:\d+:\d+: not valid YAML/);
+});
+
+test('lorahpo validate › every manifest in examples/ is valid', async () => {
+  const examples = new URL('../../../examples/', import.meta.url).pathname;
+  const files = readdirSync(examples).filter((file) => file.endsWith('.yaml'));
+  assert.ok(files.length >= 3);
+  const { deps, output } = captureDeps(examples);
+  assert.equal(await main(['validate', ...files], deps), 0, output().err);
 });
