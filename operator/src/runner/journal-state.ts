@@ -13,6 +13,8 @@ export interface JournalState {
   startTime?: string;
   trials: Map<string, LoraTrial>;
   attempts: Map<string, number>;
+  /** The pid of each trial's latest process (to stop orphans of a runner that died). */
+  pids: Map<string, number>;
 }
 
 function update(state: JournalState, name: string, change: (trial: LoraTrial) => LoraTrial): void {
@@ -35,6 +37,9 @@ export function applyEvent(state: JournalState, event: JournalEvent): void {
       state.startTime ??= event.time;
       state.attempts.set(event.trial.metadata.name as string, event.attempt);
       state.trials.set(event.trial.metadata.name as string, { ...event.trial, status: { phase: 'Running', intermediateValues: [], startTime: event.time } });
+      return;
+    case 'spawned':
+      state.pids.set(event.name, event.pid);
       return;
     case 'metric':
       return update(state, event.name, (trial) =>
@@ -63,7 +68,7 @@ export function applyEvent(state: JournalState, event: JournalEvent): void {
 }
 
 export function replayJournal(events: readonly JournalEvent[]): JournalState {
-  const state: JournalState = { trials: new Map(), attempts: new Map() };
+  const state: JournalState = { trials: new Map(), attempts: new Map(), pids: new Map() };
   for (const event of events) applyEvent(state, event);
   return state;
 }

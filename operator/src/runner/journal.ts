@@ -15,6 +15,7 @@ export const JOURNAL_VERSION = 1;
 export type JournalEvent =
   | { type: 'study'; time: string; version: number; manifestPath: string; study: LoraStudyInput }
   | { type: 'started'; time: string; trial: LoraTrial; attempt: number }
+  | { type: 'spawned'; name: string; pid: number }
   | { type: 'metric'; name: string; step: number; value: number }
   | { type: 'pruned'; time: string; name: string; step: number; value?: number; message: string }
   | { type: 'stopped'; time: string; name: string; reason: string; message: string }

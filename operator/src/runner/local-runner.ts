@@ -16,9 +16,10 @@ import { applyEvent, replayJournal, trialList, type JournalState } from './journ
 import { TrialProcess, type TrialOutcome } from './trial-process.ts';
 import { trialCommand, trialEnv, type TrialCommand } from './trial-command.ts';
 import { checkResume } from './resume-check.ts';
+import { stopOrphan } from './orphans.ts';
 
 export type RunnerEvent =
-  | { type: 'resumed'; finished: number; rerun: string[] }
+  | { type: 'resumed'; finished: number; rerun: string[]; orphans: string[] }
   | { type: 'started'; trial: LoraTrial; attempt: number }
   | { type: 'metric'; name: string; step: number; value: number }
   | { type: 'pruned'; name: string; step: number; value?: number; message: string }
@@ -95,9 +96,21 @@ export class LocalRunner {
     } else {
       const trials = trialList(this.#state);
       const rerun = trials.filter((trial) => isTrialActive(trial.status?.phase)).map((trial) => trial.metadata.name as string);
-      this.#options.onEvent({ type: 'resumed', finished: trials.length - rerun.length, rerun });
+      const orphans = rerun.filter((name) => this.#stopOrphan(name));
+      this.#options.onEvent({ type: 'resumed', finished: trials.length - rerun.length, rerun, orphans });
     }
     if (this.#state.startTime) this.#status = { phase: 'Running', conditions: [], startTime: this.#state.startTime };
+  }
+
+  /** A trial process the last (killed) runner left behind: stop it before running the trial again. */
+  #stopOrphan(name: string): boolean {
+    const pid = this.#state.pids.get(name);
+    return pid !== undefined && stopOrphan(pid, name, this.#paths(name).outputDir);
+  }
+
+  #paths(name: string) {
+    const dir = join(this.#options.stateDir, 'trials', name);
+    return { dir, logFile: join(dir, 'trial.log'), resultFile: join(dir, 'result.json'), outputDir: join(dir, 'output') };
   }
 
   #now(): string {
@@ -150,8 +163,7 @@ export class LocalRunner {
 
   #spawn(name: string): void {
     const trial = this.#state.trials.get(name) as LoraTrial;
-    const dir = join(this.#options.stateDir, 'trials', name);
-    const paths = { logFile: join(dir, 'trial.log'), resultFile: join(dir, 'result.json'), outputDir: join(dir, 'output') };
+    const { dir, ...paths } = this.#paths(name);
     mkdirSync(dir, { recursive: true });
     rmSync(paths.resultFile, { force: true });
     this.#options.onEvent({ type: 'started', trial, attempt: this.#state.attempts.get(name) ?? 1 });
@@ -166,6 +178,7 @@ export class LocalRunner {
       onMetric: (event) => this.#onMetric(name, event.step, event.value),
     });
     this.#processes.set(name, process);
+    if (process.pid !== undefined) this.#record({ type: 'spawned', name, pid: process.pid });
     void process.done.then((outcome) => {
       this.#processes.delete(name);
       this.#exits.set(name, outcome);

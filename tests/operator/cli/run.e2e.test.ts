@@ -86,15 +86,17 @@ function startedInJournal(journal: string): string[] {
   return journalEvents(journal).flatMap((event) => (event.type === 'started' ? [event.trial?.metadata.name as string] : []));
 }
 
-function killOrphans(runLog: string): void {
-  if (!existsSync(runLog)) return;
-  for (const line of readFileSync(runLog, 'utf8').split('\n').filter(Boolean)) {
-    try {
-      process.kill(Number(line.split(' ')[1]), 'SIGKILL');
-    } catch {
-      // already gone
-    }
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
 }
 
 test('lorahpo run › killed (SIGKILL) mid-study and run again: no finished trial reruns, the final status equals an undisturbed run', async () => {
@@ -114,7 +116,6 @@ test('lorahpo run › killed (SIGKILL) mid-study and run again: no finished tria
   await exited;
   const finishedBefore = new Set(finishedInJournal(journal));
   const interrupted = [...new Set(startedInJournal(journal))].filter((name) => !finishedBefore.has(name));
-  killOrphans(runLog);
   const startsBefore = readFileSync(runLog, 'utf8').split('\n').filter(Boolean).length;
 
   const rerun = cli(dir, 'run', 'study.yaml');
@@ -126,4 +127,7 @@ test('lorahpo run › killed (SIGKILL) mid-study and run again: no finished tria
   for (const name of interrupted) assert.ok(startedAfter.includes(name), `${name} was interrupted but did not run again`);
   const { status, trials } = statusOf(dir);
   assert.deepEqual(studyOutcome(status, trials), studyOutcome(reference.status, reference.trials));
+  const leftovers = readFileSync(runLog, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[1])).filter(isAlive);
+  killAll(leftovers);
+  assert.deepEqual(leftovers, [], 'trial processes of the killed run are still alive');
 });

@@ -23,7 +23,7 @@ export class PlainView implements RunView {
   onEvent(event: RunnerEvent): void {
     switch (event.type) {
       case 'resumed':
-        return this.#line(`resuming: ${event.finished} trials already finished${event.rerun.length > 0 ? `, running again: ${event.rerun.join(', ')}` : ''}`);
+        return this.#line(`resuming: ${event.finished} trials already finished${event.rerun.length > 0 ? `, running again: ${event.rerun.join(', ')}` : ''}${event.orphans.length > 0 ? ` (stopped their leftover processes: ${event.orphans.join(', ')})` : ''}`);
       case 'started':
         return this.#line(`${event.trial.metadata.name} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}  ${formatParams(event.trial.spec.params)}`);
       case 'pruned':
