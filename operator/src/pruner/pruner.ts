@@ -27,8 +27,12 @@ export interface Pruner {
 }
 
 /** The curve's values as a step → value map, in step order. */
-export function curveUpTo(trial: TrialRecord, step: number): { step: number; value: number }[] {
-  return trial.intermediate.filter((point) => point.step <= step).sort((a, b) => a.step - b.step);
+export function curveUpTo(trial: TrialRecord, step: number): readonly { step: number; value: number }[] {
+  const curve = trial.intermediate;
+  let isSortedAndWithin = true;
+  for (let i = 0; i < curve.length && isSortedAndWithin; i += 1) isSortedAndWithin = curve[i].step <= step && (i === 0 || curve[i - 1].step < curve[i].step);
+  if (isSortedAndWithin) return curve;
+  return curve.filter((point) => point.step <= step).sort((a, b) => a.step - b.step);
 }
 
 /** The value a trial reported at `step`, if any. */

@@ -60,7 +60,8 @@ export class SuccessiveHalvingPruner implements Pruner {
   /** The value `trial` recorded at `rung`: its first reported value at or past the rung's step. */
   #rungValue(trial: TrialRecord, minResource: number, rung: number): number[] {
     const rungStep = this.#rungStep(minResource, rung);
-    const reached = trial.intermediate.filter((point) => point.step >= rungStep).sort((a, b) => a.step - b.step)[0];
+    let reached: { step: number; value: number } | undefined;
+    for (const point of trial.intermediate) if (point.step >= rungStep && (reached === undefined || point.step < reached.step)) reached = point;
     return reached === undefined ? [] : [reached.value];
   }
 }
