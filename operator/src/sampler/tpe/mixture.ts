@@ -2,7 +2,8 @@
  * A weighted mixture of product kernels: component k has weight w_k and, in every dimension, a
  * kernel (a truncated normal, a discretised truncated normal, or a categorical distribution).
  * Sampling picks one component and draws every dimension from it, so multivariate draws keep
- * their joint structure; log densities are accumulated per (point, component) in one flat buffer.
+ * their joint structure. Log densities are worked out one point at a time over a reused row of
+ * K component terms, which stays in cache however large the history grows.
  */
 import type { CategoricalDomain, NumericDomain } from '../domain.ts';
 import { snapInternal, valueInterval } from '../domain.ts';
@@ -14,16 +15,23 @@ export interface NumericKernels {
   readonly domain: NumericDomain;
   readonly mu: Float64Array;
   readonly sigma: Float64Array;
+  readonly inverseSigma: Float64Array;
   /** log of each kernel's normal mass on the (internal) bounds. */
   readonly logMass: Float64Array;
+  /** Continuous density constant: −log σ − log √(2π) − log mass. */
+  readonly logNormalizer: Float64Array;
 }
 
+/**
+ * Kernel k puts probability `own` on its observed choice and `other` on each other choice;
+ * a component with observed choice −1 (the prior) is uniform.
+ */
 export interface CategoricalKernels {
   readonly kind: 'categorical';
   readonly domain: CategoricalDomain;
-  /** Row k holds component k's probabilities over the choices. */
-  readonly probabilities: Float64Array;
-  readonly logProbabilities: Float64Array;
+  readonly observed: Int32Array;
+  readonly own: number;
+  readonly other: number;
 }
 
 export type Kernels = NumericKernels | CategoricalKernels;
@@ -31,15 +39,27 @@ export type Kernels = NumericKernels | CategoricalKernels;
 /** Beyond this many standard deviations on both sides the lost mass is < 1e-16: log mass is 0. */
 const FULL_MASS_Z = 8.3;
 
-/** Builds numeric kernels; computes each kernel's mass on the bounds once. */
+/** Builds numeric kernels; computes each kernel's mass on the bounds and its constants once. */
 export function numericKernels(domain: NumericDomain, mu: Float64Array, sigma: Float64Array): NumericKernels {
-  const logMass = new Float64Array(mu.length);
-  for (let k = 0; k < mu.length; k++) {
+  const K = mu.length;
+  const logMass = new Float64Array(K);
+  const inverseSigma = new Float64Array(K);
+  const logNormalizer = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
     const lower = (domain.low - mu[k]) / sigma[k];
     const upper = (domain.high - mu[k]) / sigma[k];
     logMass[k] = lower < -FULL_MASS_Z && upper > FULL_MASS_Z ? 0 : logNdtrDiff(lower, upper);
+    inverseSigma[k] = 1 / sigma[k];
+    logNormalizer[k] = -Math.log(sigma[k]) - LOG_SQRT_2PI - logMass[k];
   }
-  return { kind: 'numeric', domain, mu, sigma, logMass };
+  return { kind: 'numeric', domain, mu, sigma, inverseSigma, logMass, logNormalizer };
+}
+
+/** Probability of `choice` under categorical kernel k. */
+export function categoricalProbability(kernels: CategoricalKernels, k: number, choice: number): number {
+  const observed = kernels.observed[k];
+  if (observed < 0) return 1 / kernels.domain.values.length;
+  return observed === choice ? kernels.own : kernels.other;
 }
 
 export class Mixture {
@@ -79,16 +99,19 @@ export class Mixture {
       this.logCategoricalMarginal(only, points[0], count, out);
       return;
     }
-    const K = this.componentCount;
-    const acc = scratch(count * K);
-    for (let i = 0; i < count; i++) acc.set(this.logWeights, i * K);
-    for (let d = 0; d < this.kernels.length; d++) {
-      const kernels = this.kernels[d];
-      if (kernels.kind === 'categorical') addCategorical(kernels, points[d], count, K, acc);
-      else if (kernels.domain.step === 0) addContinuous(kernels, points[d], count, K, acc);
-      else addDiscrete(kernels, points[d], count, K, acc);
+    const row = scratch(this.componentCount);
+    const interval = new Float64Array(2);
+    for (let i = 0; i < count; i++) {
+      row.set(this.logWeights);
+      for (let d = 0; d < this.kernels.length; d++) {
+        const kernels = this.kernels[d];
+        const x = points[d][i];
+        if (kernels.kind === 'categorical') addCategorical(kernels, x, row);
+        else if (kernels.domain.step === 0) addContinuous(kernels, x, row);
+        else addDiscrete(kernels, x, row, interval);
+      }
+      out[i] = logSumExp(row);
     }
-    for (let i = 0; i < count; i++) out[i] = logSumExp(acc, i * K, K);
   }
 
   /** A lone categorical dimension: the mixture is one categorical distribution, mixed once. */
@@ -97,7 +120,7 @@ export class Mixture {
     const marginal = new Float64Array(choices);
     for (let k = 0; k < this.componentCount; k++) {
       const weight = Math.exp(this.logWeights[k]);
-      for (let c = 0; c < choices; c++) marginal[c] += weight * kernels.probabilities[k * choices + c];
+      for (let c = 0; c < choices; c++) marginal[c] += weight * categoricalProbability(kernels, k, c);
     }
     for (let i = 0; i < count; i++) out[i] = Math.log(marginal[column[i]]);
   }
@@ -116,8 +139,8 @@ export class Mixture {
 }
 
 /**
- * One growable buffer for the (point, component) log terms, reused across calls: scoring then
- * allocates nothing per candidate or per ask. Its content never outlives a logDensity call.
+ * One growable row for the component log terms, reused across calls: scoring allocates nothing
+ * per candidate or per ask. Its content never outlives a logDensity call.
  */
 let scratchBuffer = new Float64Array(0);
 
@@ -131,7 +154,7 @@ function drawFrom(kernels: Kernels, k: number, rng: Rng): number {
     const choices = kernels.domain.values.length;
     let u = rng.next();
     for (let c = 0; c < choices - 1; c++) {
-      u -= kernels.probabilities[k * choices + c];
+      u -= categoricalProbability(kernels, k, c);
       if (u < 0) return c;
     }
     return choices - 1;
@@ -141,60 +164,46 @@ function drawFrom(kernels: Kernels, k: number, rng: Rng): number {
   return snapInternal(domain, x);
 }
 
-function addCategorical(kernels: CategoricalKernels, column: Float64Array, count: number, K: number, acc: Float64Array): void {
-  const choices = kernels.domain.values.length;
-  const logProbabilities = kernels.logProbabilities;
-  for (let i = 0; i < count; i++) {
-    const choice = column[i];
-    const row = i * K;
-    for (let k = 0; k < K; k++) acc[row + k] += logProbabilities[k * choices + choice];
+function addCategorical(kernels: CategoricalKernels, choice: number, row: Float64Array): void {
+  const { observed } = kernels;
+  const logOwn = Math.log(kernels.own);
+  const logOther = Math.log(kernels.other);
+  const logUniform = -Math.log(kernels.domain.values.length);
+  for (let k = 0; k < row.length; k++) {
+    const seen = observed[k];
+    row[k] += seen < 0 ? logUniform : seen === choice ? logOwn : logOther;
   }
 }
 
 /** Truncated normal log pdf: −z²/2 − log σ − log √(2π) − log mass. */
-function addContinuous(kernels: NumericKernels, column: Float64Array, count: number, K: number, acc: Float64Array): void {
-  const { mu, sigma, logMass } = kernels;
-  const constant = new Float64Array(K);
-  const inverse = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    inverse[k] = 1 / sigma[k];
-    constant[k] = -Math.log(sigma[k]) - LOG_SQRT_2PI - logMass[k];
-  }
-  for (let i = 0; i < count; i++) {
-    const x = column[i];
-    const row = i * K;
-    for (let k = 0; k < K; k++) {
-      const z = (x - mu[k]) * inverse[k];
-      acc[row + k] += constant[k] - 0.5 * z * z;
-    }
+function addContinuous(kernels: NumericKernels, x: number, row: Float64Array): void {
+  const { mu, inverseSigma, logNormalizer } = kernels;
+  for (let k = 0; k < row.length; k++) {
+    const z = (x - mu[k]) * inverseSigma[k];
+    row[k] += logNormalizer[k] - 0.5 * z * z;
   }
 }
 
 /** Discrete values: the normal's mass on the value's interval over its mass on the bounds. */
-function addDiscrete(kernels: NumericKernels, column: Float64Array, count: number, K: number, acc: Float64Array): void {
-  const { mu, sigma, logMass, domain } = kernels;
-  const interval = new Float64Array(2);
-  for (let i = 0; i < count; i++) {
-    valueInterval(domain, column[i], interval, 0);
-    const lower = interval[0];
-    const upper = interval[1];
-    const row = i * K;
-    for (let k = 0; k < K; k++) {
-      const inverse = 1 / sigma[k];
-      acc[row + k] += logNdtrDiff((lower - mu[k]) * inverse, (upper - mu[k]) * inverse) - logMass[k];
-    }
+function addDiscrete(kernels: NumericKernels, x: number, row: Float64Array, interval: Float64Array): void {
+  const { mu, inverseSigma, logMass, domain } = kernels;
+  valueInterval(domain, x, interval, 0);
+  const lower = interval[0];
+  const upper = interval[1];
+  for (let k = 0; k < row.length; k++) {
+    row[k] += logNdtrDiff((lower - mu[k]) * inverseSigma[k], (upper - mu[k]) * inverseSigma[k]) - logMass[k];
   }
 }
 
 /** Terms this far below the largest add less than e^-40 ≈ 4e-18 each: skipping their exp is exact to double precision. */
 const NEGLIGIBLE_LOG_TERM = -40;
 
-function logSumExp(values: Float64Array, start: number, length: number): number {
+function logSumExp(values: Float64Array): number {
   let max = -Infinity;
-  for (let k = start; k < start + length; k++) if (values[k] > max) max = values[k];
+  for (let k = 0; k < values.length; k++) if (values[k] > max) max = values[k];
   if (max === -Infinity || Number.isNaN(max)) return max;
   let sum = 0;
-  for (let k = start; k < start + length; k++) {
+  for (let k = 0; k < values.length; k++) {
     const shifted = values[k] - max;
     if (shifted > NEGLIGIBLE_LOG_TERM) sum += Math.exp(shifted);
   }

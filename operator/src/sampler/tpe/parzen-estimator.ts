@@ -74,23 +74,9 @@ function categoricalKernels(
   priorWeight: number,
 ): CategoricalKernels {
   const choices = domain.values.length;
-  const K = m + (hasPrior ? 1 : 0);
-  const probabilities = new Float64Array(K * choices);
-  const logProbabilities = new Float64Array(K * choices);
+  const observed = new Int32Array(m + (hasPrior ? 1 : 0)).fill(-1);
+  for (let k = 0; k < m; k++) observed[k] = choicesSeen[k];
   const floor = priorWeight / (m + 1);
   const rowTotal = floor * choices + 1;
-  const [other, own] = [floor / rowTotal, (floor + 1) / rowTotal];
-  const [logOther, logOwn] = [Math.log(other), Math.log(own)];
-  probabilities.fill(other, 0, m * choices);
-  logProbabilities.fill(logOther, 0, m * choices);
-  for (let k = 0; k < m; k++) {
-    probabilities[k * choices + choicesSeen[k]] = own;
-    logProbabilities[k * choices + choicesSeen[k]] = logOwn;
-  }
-  if (hasPrior) {
-    probabilities.fill(1 / choices, m * choices, K * choices);
-    logProbabilities.fill(-Math.log(choices), m * choices, K * choices);
-  }
-  return { kind: 'categorical', domain, probabilities, logProbabilities };
+  return { kind: 'categorical', domain, observed, own: (floor + 1) / rowTotal, other: floor / rowTotal };
 }
-
