@@ -17,6 +17,7 @@ import { TrialProcess, type TrialOutcome } from './trial-process.ts';
 import { trialCommand, trialEnv, type TrialCommand } from './trial-command.ts';
 import { checkResume } from './resume-check.ts';
 import { stopOrphan } from './orphans.ts';
+import { lockStateDir } from './state-lock.ts';
 
 export type RunnerEvent =
   | { type: 'resumed'; finished: number; rerun: string[]; orphans: string[] }
@@ -67,7 +68,14 @@ export class LocalRunner {
   }
 
   async run(): Promise<RunOutcome> {
-    this.#open();
+    mkdirSync(join(this.#options.stateDir, 'trials'), { recursive: true });
+    const unlock = lockStateDir(this.#options.stateDir);
+    try {
+      this.#open();
+    } catch (error) {
+      unlock();
+      throw error;
+    }
     try {
       let result: PlanResult;
       for (;;) {
@@ -81,12 +89,12 @@ export class LocalRunner {
       return { status: result.status, trials: trialList(this.#state), isInterrupted: false };
     } finally {
       this.#journal.close();
+      unlock();
     }
   }
 
   #open(): void {
     const { stateDir, study, manifestPath } = this.#options;
-    mkdirSync(join(stateDir, 'trials'), { recursive: true });
     const path = join(stateDir, JOURNAL_FILE);
     this.#state = replayJournal(readJournal(path));
     checkResume(this.#state, study, stateDir);
