@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     if (args.only !== 'quality') {
       console.log('\n## Speed\n');
       const sizes = quick ? [100, 1000] : [100, 500, 1000, 2000];
-      console.log(await speedTable(peer, { sizes, oursWindow: quick ? 30 : 100, optunaWindow: quick ? 5 : 20, log }));
+      console.log(await speedTable(peer, { sizes, oursWindow: quick ? 30 : 100, optunaWindow: quick ? 5 : 20, repeats: quick ? 1 : 3, log }));
     }
   } finally {
     peer?.close();

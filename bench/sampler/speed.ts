@@ -1,7 +1,7 @@
 /**
  * Time per trial (ask + tell) at history size N. Both sides start from the same N-trial history
  * (random parameters, random values), then time a window of W consecutive ask+tell pairs and
- * report the mean. Timing a window rather than a whole study keeps Optuna's slow large-N asks
+ * report the mean (the median of several such windows). Timing a window rather than a whole study keeps Optuna's slow large-N asks
  * affordable; the history grows by W during the window (W ≪ N).
  */
 import { RandomSampler, Study, parseSearchSpace, trialRng, type SamplerConfig, type TrialRecord } from '../../operator/src/index.ts';
@@ -13,6 +13,8 @@ export interface SpeedOptions {
   sizes: number[];
   oursWindow: number;
   optunaWindow: number;
+  /** Each window is timed this many times (fresh study each time); the median is reported. */
+  repeats: number;
   log: (line: string) => void;
 }
 
@@ -58,6 +60,14 @@ async function timeOptuna(peer: OptunaPeer, multivariate: boolean, trials: Trial
   });
 }
 
+/** Median of `repeats` timings, per clock. */
+async function medianTiming(repeats: number, time: () => Timing | Promise<Timing>): Promise<Timing> {
+  const timings: Timing[] = [];
+  for (let i = 0; i < repeats; i++) timings.push(await time());
+  const middle = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+  return { wall: middle(timings.map((t) => t.wall)), cpu: middle(timings.map((t) => t.cpu)) };
+}
+
 type Row = { size: number; uni: Timing; scott: Timing; neighbour: Timing; optunaUni: Timing; optunaMulti: Timing };
 
 function table(rows: Row[], clock: keyof Timing): string[] {
@@ -80,15 +90,17 @@ export async function speedTable(peer: OptunaPeer | undefined, options: SpeedOpt
   for (const size of options.sizes) {
     const trials = history(size);
     const oursValues = windowValues(size, options.oursWindow);
-    const [uni, scott, neighbour] = [UNI, SCOTT, NEIGHBOUR].map((config) => timeOurs(config, trials, oursValues));
+    const ours = (config: SamplerConfig) => medianTiming(options.repeats, () => timeOurs(config, trials, oursValues));
+    const [uni, scott, neighbour] = [await ours(UNI), await ours(SCOTT), await ours(NEIGHBOUR)];
     const optunaValues = windowValues(size, options.optunaWindow);
-    const optunaUni = peer === undefined ? NO_TIMING : await timeOptuna(peer, false, trials, optunaValues);
-    const optunaMulti = peer === undefined ? NO_TIMING : await timeOptuna(peer, true, trials, optunaValues);
+    const theirs = (multivariate: boolean) => (peer === undefined ? NO_TIMING
+      : medianTiming(options.repeats, () => timeOptuna(peer, multivariate, trials, optunaValues)));
+    const [optunaUni, optunaMulti] = [await theirs(false), await theirs(true)];
     rows.push({ size, uni, scott, neighbour, optunaUni, optunaMulti });
     options.log(`  speed N=${size} done`);
   }
   return [
-    `ms per trial (ask + tell) on the 7-parameter LoRA space, after a history of N trials; mean over a window of ${options.oursWindow} (ours) / ${options.optunaWindow} (Optuna) consecutive trials.`,
+    `ms per trial (ask + tell) on the 7-parameter LoRA space, after a history of N trials: mean over a window of ${options.oursWindow} (ours) / ${options.optunaWindow} (Optuna) consecutive trials, median of ${options.repeats} such windows.`,
     '',
     'CPU time of the sampling process (robust to other load on the machine):',
     '',
