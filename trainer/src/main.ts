@@ -3,7 +3,6 @@
  * (docs/trainer.md). Input from LORAHPO_* environment variables, or the same as flags; metric and
  * result lines on stdout; logs on stderr. SIGTERM stops it between steps and it exits 0.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +13,7 @@ import { loadTokenizer } from './data/tokenizer.ts';
 import { saveAdapter } from './io/adapter.ts';
 import { loadCheckpoint } from './io/checkpoint.ts';
 import { Reporter, type Sink } from './io/reporter.ts';
+import { readDatasetFile, readOptionalText } from './io/text-files.ts';
 import { adapterVariables, createAdapters, disposeAdapters } from './lora/inject.ts';
 import { LlamaModel } from './model/llama.ts';
 import { AdamW } from './optim/adamw.ts';
@@ -61,11 +61,10 @@ function eosAndPad(settings: RunSettings, config: { eosTokenId?: number; padToke
 
 async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Promise<number> {
   const checkpoint = loadCheckpoint(settings.model);
-  const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
-  const tokenizer = loadTokenizer(join(settings.model, 'tokenizer.json'), join(settings.model, 'tokenizer_config.json'), read);
+  const tokenizer = loadTokenizer(join(settings.model, 'tokenizer.json'), join(settings.model, 'tokenizer_config.json'), readOptionalText);
   const { eosId, padId } = eosAndPad(settings, checkpoint.config, tokenizer.tokenId);
   const t = settings.training;
-  const data = prepareData({ file: settings.dataset, training: t, tokenizer, eosId, padId, splitSeed: settings.splitSeed, log: (m) => reporter.log(m) });
+  const data = prepareData({ file: settings.dataset, content: readDatasetFile(settings.dataset), training: t, tokenizer, eosId, padId, splitSeed: settings.splitSeed, log: (m) => reporter.log(m) });
   const selected = await selectBackend(t.backend, io.env, (m) => reporter.log(m));
   reporter.log(`backend: ${selected.choice} (tfjs ${tf.getBackend()}, ${selected.gradientMode} gradients)`);
   const model = new LlamaModel(checkpoint, selected.gradientMode);

@@ -2,7 +2,6 @@
  * From the dataset file to what the loop consumes: records, the seeded train/eval split (the same
  * split seed for every trial, so their eval losses compare), token sequences, evaluation batches.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { LorahpoError } from '../../../operator/src/errors.ts';
 import type { TrainingSettings } from '../contract/training.ts';
 import { Rng } from '../rng.ts';
@@ -17,18 +16,15 @@ export interface PreparedData {
 }
 
 export interface PrepareInput {
+  /** Names the dataset in messages. */
   file: string;
+  content: string;
   training: TrainingSettings;
   tokenizer: TextTokenizer;
   eosId: number;
   padId: number;
   splitSeed: number;
   log: (message: string) => void;
-}
-
-function readDataset(file: string): string {
-  if (!existsSync(file)) throw new LorahpoError('LORAHPO_DATA_INVALID', `dataset ${file} does not exist`);
-  return readFileSync(file, 'utf8');
 }
 
 function toSequences(records: ReturnType<typeof parseJsonl>, p: PrepareInput): Sequence[] {
@@ -41,7 +37,7 @@ function toSequences(records: ReturnType<typeof parseJsonl>, p: PrepareInput): S
 }
 
 export function prepareData(p: PrepareInput): PreparedData {
-  const records = parseJsonl(readDataset(p.file), p.file, { skipBadLines: p.training.skipBadLines, warn: p.log });
+  const records = parseJsonl(p.content, p.file, { skipBadLines: p.training.skipBadLines, warn: p.log });
   if (records.some((r) => r.kind === 'qa')) checkTemplate(p.training.promptTemplate);
   const rng = new Rng(p.splitSeed);
   const split = splitOf(records, p.training.evalFraction, rng);
