@@ -104,14 +104,16 @@ test('lorahpo run › killed (SIGKILL) mid-study and run again: no finished tria
   const runLog = join(dir, 'runs.log');
   const journal = join(dir, '.lorahpo', 'demo', 'journal.jsonl');
   const child = spawn(process.execPath, [CLI, 'run', 'study.yaml'], { cwd: dir, stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let hasExited = false;
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve((hasExited = true) && code)));
   // Mid-study: four trials done and a trial process running (it logged its start; 40 ms steps).
   const isMidStudy = () => {
     const finished = new Set(finishedInJournal(journal));
     const running = existsSync(runLog) ? readFileSync(runLog, 'utf8').split('\n').filter(Boolean).map((line) => line.split(' ')[0]) : [];
     return finished.size >= 4 && running.some((name) => !finished.has(name));
   };
-  while (!isMidStudy()) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (!isMidStudy() && !hasExited) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(!hasExited, 'the study ended before it could be killed mid-way');
   child.kill('SIGKILL');
   await exited;
   const finishedBefore = new Set(finishedInJournal(journal));
