@@ -6,6 +6,7 @@
 import { LorahpoError, SpecInvalidError, type Issue } from '../errors.ts';
 import type { Parameter, ParameterInput, Params } from '../api/parameters.ts';
 import { parseSearchSpace } from '../sampler/search-space.ts';
+import { checkGridSpace } from '../sampler/grid.ts';
 import { createSampler, parseSamplerConfig, type Direction, type Sampler, type SamplerConfig } from '../sampler/sampler.ts';
 import type { ParsedSamplerConfig } from '../sampler/sampler-config.ts';
 import type { TrialRecord } from './trial.ts';
@@ -41,6 +42,10 @@ export class Study {
     this.direction = config.direction;
     this.space = Object.freeze(parseSearchSpace(config.parameters));
     this.samplerConfig = parseSamplerConfig(config.sampler);
+    const gridIssues = this.samplerConfig.algorithm === 'grid' ? checkGridSpace(this.space) : [];
+    if (gridIssues.length > 0) {
+      throw new SpecInvalidError('search space cannot be gridded:', gridIssues, 'LORAHPO_SEARCH_SPACE_INVALID');
+    }
     this.sampler = createSampler(this.samplerConfig);
   }
 

@@ -130,4 +130,7 @@ test('study › a grid study reports exhaustion and ask throws LORAHPO_GRID_EXHA
   assert.throws(() => study.ask(), (e) => e instanceof LorahpoError && e.code === 'LORAHPO_GRID_EXHAUSTED');
   assert.equal(study.trials.length, 6, 'a refused ask records nothing');
   assert.equal(new Study(config).isExhausted, false);
+  assert.throws(() => new Study({ direction: 'minimize', sampler: { algorithm: 'grid' },
+    parameters: [{ name: 'lr', type: 'float', min: 0.1, max: 1 }] }),
+  (e) => e instanceof SpecInvalidError && e.code === 'LORAHPO_SEARCH_SPACE_INVALID' && e.issues[0].path === 'parameters[lr].step');
 });
