@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import type { ControlPlane } from '../harness/control-plane.ts';
 import { LoraStudySchema } from '../../operator/src/api/study.ts';
-import { createNamespace, createStudy, readStudy, readTrials, spawnOperator, startCluster, studyFinished, studyManifest } from './support/cluster.ts';
+import { freePort } from '../harness/free-port.ts';
+import { createNamespace, createStudy, eventually, readStudy, readTrials, spawnOperator, startCluster, studyFinished, studyManifest } from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { clusterOutcome, referenceRun } from './support/reference-run.ts';
 
@@ -45,11 +46,13 @@ test('operator › killed and restarted 10+ times during a 30-trial study: nothi
   const next = random(Number(process.env.LORAHPO_TEST_SEED ?? 42));
   let kills = 0;
   let finishedSeen: string[] = [];
-  while (kills < 10 || (await readStudy(cp, namespace, 'restarts')).status?.phase === 'Running') {
-    child = spawnOperator(cp, namespace);
-    await new Promise((resolve) => setTimeout(resolve, 300 + next() * 1700));
-    const study = await readStudy(cp, namespace, 'restarts');
-    if (study.status?.phase === 'Succeeded' || study.status?.phase === 'Failed') break;
+  const isFinished = async () => ['Succeeded', 'Failed'].includes((await readStudy(cp, namespace, 'restarts')).status?.phase ?? '');
+  while (kills < 10 || !(await isFinished())) {
+    const port = await freePort();
+    child = spawnOperator(cp, namespace, ['--metrics-port', String(port)]);
+    await eventually('the operator to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 60_000, 100);
+    await new Promise((resolve) => setTimeout(resolve, 100 + next() * 1500));
+    if (await isFinished()) break;
     child.kill('SIGKILL');
     await exited(child);
     kills++;
@@ -58,7 +61,7 @@ test('operator › killed and restarted 10+ times during a 30-trial study: nothi
     finishedSeen = finishedNow;
   }
   assert.ok(kills >= 10, `killed ${kills} times before the study finished; make the study longer`);
-  child = child && child.exitCode === null ? child : spawnOperator(cp, namespace);
+  if (!child || child.exitCode !== null || child.signalCode !== null) child = spawnOperator(cp, namespace);
   const study = await studyFinished(cp, namespace, 'restarts', 240_000);
   child.kill('SIGTERM');
   await exited(child);
