@@ -81,7 +81,10 @@ test('test ground › an invalid LoraStudy is refused with 422 naming the field 
     objects.createNamespacedCustomObject({ group, version, namespace, plural: 'lorastudies', body: study }),
     (error: { code?: number; body?: string }) => {
       assert.equal(error.code, 422);
-      assert.match(String(error.body), /spec\.objective\.direction: Unsupported value: "sideways"/);
+      const status = JSON.parse(String(error.body)) as { reason: string; message: string; details: { causes: { field: string }[] } };
+      assert.equal(status.reason, 'Invalid');
+      assert.deepEqual(status.details.causes.map((cause) => cause.field), ['spec.objective.direction']);
+      assert.match(status.message, /spec\.objective\.direction: Unsupported value: "sideways"/);
       return true;
     });
   const viaKubectl = await cp.kubectl(['create', '-n', namespace, '-f', '-'], { input: JSON.stringify(study) });

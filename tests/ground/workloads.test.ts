@@ -42,7 +42,8 @@ const workloads: Record<string, WorkloadFunction> = {
     return 143;
   },
   async 'ignore-sigterm'() {
-    await sleep(3_600_000);
+    // Unreferenced: an abandoned workload must not keep the test process alive.
+    await sleep(3_600_000, undefined, { ref: false });
     return 0;
   },
   async ticker({ stdout, signal }) {
@@ -78,7 +79,7 @@ function job(name: string, workload: string, extra: { backoffLimit?: number; res
         metadata: { labels: { [workloadLabel]: workload } },
         spec: {
           restartPolicy: extra.restartPolicy ?? 'Never', automountServiceAccountToken: false,
-          containers: [{ name: 'main', image: 'lorahpo-trainer:test', env: [{ name: 'GROUND_PARAM', value: 'x-$(HOSTNAME)' }], terminationMessagePolicy: extra.message }],
+          containers: [{ name: 'main', image: 'lorahpo-trainer:test', env: [{ name: 'GROUND_BASE', value: 'base' }, { name: 'GROUND_PARAM', value: 'x-$(GROUND_BASE)-$(UNDEFINED)' }], terminationMessagePolicy: extra.message }],
         },
       },
     },
@@ -107,7 +108,7 @@ test('test ground › a Job pod runs a test workload; kubectl logs shows its out
   const [finished] = await podsOf('greet');
   const logs = await cp.kubectl(['logs', '-n', namespace, 'job/greet']);
   assert.equal(logs.code, 0, logs.stderr);
-  assert.equal(logs.stdout, `hello from ${finished.metadata?.name}\nparam=x-${finished.metadata?.name}\n`);
+  assert.equal(logs.stdout, `hello from ${finished.metadata?.name}\nparam=x-base-$(UNDEFINED)\n`);
   const state = finished.status?.containerStatuses?.[0].state?.terminated;
   assert.equal(state?.exitCode, 0);
   assert.equal(state?.reason, 'Completed');

@@ -6,7 +6,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startApiServer } from './api-server.ts';
 import { ensureBinaries, type KubernetesBinaries } from './binaries.ts';
 import { defaultControllers, startControllerManager } from './controller-manager.ts';
-import { startEtcd } from './etcd.ts';
+import { startEtcd, type Etcd } from './etcd.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import { freePort } from './free-port.ts';
 import { runKubectl, type KubectlResult } from './kubectl.ts';
@@ -114,10 +114,8 @@ interface Started {
   processes: ManagedProcess[];
 }
 
-async function startProcesses(options: ControlPlaneOptions, started: Started): Promise<{ apiServerUrl: string; restart: () => Promise<void> }> {
+async function startProcesses(options: ControlPlaneOptions, started: Started, etcd: Etcd): Promise<{ apiServerUrl: string; restart: () => Promise<void> }> {
   const { binaries, workDir, pki, tokens } = started;
-  const etcd = await startEtcd(binaries.etcd, join(workDir, 'etcd'), join(workDir, 'logs'));
-  started.processes.push(etcd.process);
   const apiConfig = {
     binary: binaries.kubeApiServer, port: await freePort(), etcdUrl: etcd.clientUrl, pki, tokenFile: join(workDir, 'tokens.csv'),
     adminToken: tokens.admin, workDir, serviceAccountAdmission: options.serviceAccountAdmission ?? true, extraArgs: options.apiServerArgs ?? [],
@@ -152,12 +150,19 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const workDir = options.workDir ?? defaultWorkDir();
   mkdirSync(join(workDir, 'logs'), { recursive: true });
   mkdirSync(join(workDir, 'pki'), { recursive: true });
-  const pki = await createPki(join(workDir, 'pki'));
-  const started: Started = { binaries, workDir, pki, caPem: readFileSync(pki.caCert, 'utf8'), tokens: writeTokenFile(join(workDir, 'tokens.csv')), processes: [] };
+  const processes: ManagedProcess[] = [];
+  // etcd needs no certificates: start it while openssl works.
+  const etcdStarting = startEtcd(binaries.etcd, join(workDir, 'etcd'), join(workDir, 'logs')).then((etcd) => {
+    processes.push(etcd.process);
+    return etcd;
+  });
   try {
-    return await assemble(options, started, await startProcesses(options, started));
+    const [pki, etcd] = await Promise.all([createPki(join(workDir, 'pki')), etcdStarting]);
+    const started: Started = { binaries, workDir, pki, caPem: readFileSync(pki.caCert, 'utf8'), tokens: writeTokenFile(join(workDir, 'tokens.csv')), processes };
+    return await assemble(options, started, await startProcesses(options, started, etcd));
   } catch (error) {
-    await stopAll(started.processes);
+    await etcdStarting.catch(() => undefined);
+    await stopAll(processes);
     throw new Error(`control plane failed to start (files kept in ${workDir}): ${(error as Error).message}`, { cause: error });
   }
 }

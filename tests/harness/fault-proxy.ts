@@ -208,6 +208,8 @@ export class FaultProxy {
       headers: { ...req.headers, host: this.#upstream.host }, agent: this.#agent,
     }, (upstreamResponse) => {
       res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+      // A watch answers with headers and then nothing until an event: pass the headers on now.
+      res.flushHeaders();
       upstreamResponse.pipe(res);
       upstreamResponse.once('error', () => res.socket?.destroy());
     });

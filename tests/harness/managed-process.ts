@@ -28,13 +28,22 @@ export interface StartProcessOptions {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-// A test file that crashes must not leave etcd or the API server behind.
+function killAll(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+// A test file that crashes or is interrupted must not leave etcd or the API server behind. On a
+// signal, kill the children, then let the signal do what it would have done without us.
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 export function startProcess(options: StartProcessOptions): ManagedProcess {

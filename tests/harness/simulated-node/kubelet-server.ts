@@ -44,6 +44,7 @@ function writer(res: ServerResponse, query: LogQuery): (entry: LogEntry) => bool
 
 function serveLog(store: LogStore, query: LogQuery, req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/plain' });
+  res.flushHeaders();
   const write = writer(res, query);
   for (const entry of selectEntries(store.entries, query)) {
     if (!write(entry)) return void res.end();

@@ -240,7 +240,8 @@ export class PodWorker {
     const name = this.#pod.metadata?.name ?? '';
     const namespace = this.#pod.metadata?.namespace ?? '';
     try {
-      await this.#deps.api.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0, body: { preconditions: { uid: this.uid } } });
+      // With a body the API server ignores query parameters: the grace period goes in the body.
+      await this.#deps.api.deleteNamespacedPod({ name, namespace, body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } } });
     } catch (error) {
       if (!isNotFound(error)) this.#deps.report(`deleting pod ${namespace}/${name}: ${(error as Error).message}`);
     }
@@ -254,7 +255,10 @@ export class PodWorker {
   // Status writes are serialised and coalesced: the latest state wins, none overtakes another.
   #writeStatus(): void {
     this.#dirty = true;
-    this.#flushing ??= this.#flush().finally(() => { this.#flushing = undefined; });
+    this.#flushing ??= this.#flush().finally(() => {
+      this.#flushing = undefined;
+      if (this.#dirty && !this.#removed) this.#writeStatus();
+    });
   }
 
   async #statusSettled(): Promise<void> {
