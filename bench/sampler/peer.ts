@@ -32,6 +32,7 @@ class PythonPeer implements OptunaPeer {
       for (const resolve of this.waiting.splice(0)) resolve('');
     };
     this.child.on('error', fail);
+    this.child.stdin.on('error', fail);
     this.child.on('exit', (code) => fail(new Error(`optuna peer exited (${code}): ${stderr.trim().split('\n').pop() ?? ''}`)));
   }
 
@@ -52,11 +53,12 @@ class PythonPeer implements OptunaPeer {
 }
 
 /**
- * Tries $LORAHPO_PYTHON, then python3 on PATH, then Debian's /usr/bin/python3 (where
- * python3-optuna installs; a pyenv or venv python3 first on PATH does not see it).
+ * Uses $LORAHPO_PYTHON when set; otherwise tries python3 on PATH, then Debian's /usr/bin/python3
+ * (where python3-optuna installs; a pyenv or venv python3 first on PATH does not see it).
  */
 export async function startOptunaPeer(): Promise<{ peer?: OptunaPeer; reason?: string }> {
-  const candidates = [process.env.LORAHPO_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c));
+  const chosen = process.env.LORAHPO_PYTHON;
+  const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
   const reasons: string[] = [];
   for (const python of [...new Set(candidates)]) {
     const peer = new PythonPeer(python);
