@@ -11,26 +11,18 @@ export interface NeighbourOptions {
 }
 
 /**
- * Neighbour-rule bandwidths for observations `values` (any order) on [low, high]. Equal values
- * share a kernel width: the gaps are taken to the nearest distinct neighbours.
+ * Neighbour-rule bandwidths for observations `values` (any order) on [low, high], written to
+ * out[0..m). Equal values share a kernel width: the gaps are taken to the nearest distinct
+ * neighbours.
  */
-export function neighbourBandwidths(values: Float64Array, low: number, high: number, options: NeighbourOptions): Float64Array {
+export function neighbourBandwidths(
+  values: Float64Array, low: number, high: number, options: NeighbourOptions, out = new Float64Array(values.length),
+): Float64Array {
   const m = values.length;
   const order = argsort(values);
   const sorted = new Float64Array(m);
   for (let i = 0; i < m; i++) sorted[i] = values[order[i]];
-  const widthAt = sortedWidths(sorted, low, high, !options.considerEndpoints && m >= 2);
-  const sigma = new Float64Array(m);
-  for (let i = 0; i < m; i++) sigma[order[i]] = widthAt[i];
-  return sigma;
-}
-
-/** The width of every position of `sorted`; a run of equal values shares one width. */
-function sortedWidths(sorted: Float64Array, low: number, high: number, trimEndpoints: boolean): Float64Array {
-  const m = sorted.length;
-  const widths = new Float64Array(m);
-  const lowest = sorted[0];
-  const highest = sorted[m - 1];
+  const trimEndpoints = !options.considerEndpoints && m >= 2;
   let first = 0;
   while (first < m) {
     const x = sorted[first];
@@ -39,12 +31,12 @@ function sortedWidths(sorted: Float64Array, low: number, high: number, trimEndpo
     const leftGap = x - (first === 0 ? low : sorted[first - 1]);
     const rightGap = (after === m ? high : sorted[after]) - x;
     let width = Math.max(leftGap, rightGap);
-    if (trimEndpoints && x === lowest && x !== highest) width = rightGap;
-    else if (trimEndpoints && x === highest && x !== lowest) width = leftGap;
-    widths.fill(width, first, after);
+    if (trimEndpoints && x === sorted[0] && x !== sorted[m - 1]) width = rightGap;
+    else if (trimEndpoints && x === sorted[m - 1] && x !== sorted[0]) width = leftGap;
+    for (let j = first; j < after; j++) out[order[j]] = width;
     first = after;
   }
-  return widths;
+  return out;
 }
 
 /** Scott-style width shared by every observation kernel of a D-dimensional joint estimator. */

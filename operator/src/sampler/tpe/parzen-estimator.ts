@@ -48,16 +48,13 @@ function numericKernelsFor(
   dimensions: number,
 ): Kernels {
   const range = domain.high - domain.low;
-  const useScott = options.bandwidth === 'scott' && dimensions > 1;
-  const observed = useScott
-    ? new Float64Array(m).fill(scottBandwidth(m, dimensions, range))
-    : neighbourBandwidths(values, domain.low, domain.high, options);
-  clipBandwidths(observed, range);
   const K = m + (hasPrior ? 1 : 0);
   const mu = new Float64Array(K);
   const sigma = new Float64Array(K);
   mu.set(values.subarray(0, m));
-  sigma.set(observed);
+  if (options.bandwidth === 'scott' && dimensions > 1) sigma.fill(scottBandwidth(m, dimensions, range), 0, m);
+  else neighbourBandwidths(values.subarray(0, m), domain.low, domain.high, options, sigma);
+  clipBandwidths(sigma.subarray(0, m), range);
   if (hasPrior) {
     mu[m] = 0.5 * (domain.low + domain.high);
     sigma[m] = range;
