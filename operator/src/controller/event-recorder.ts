@@ -27,7 +27,7 @@ export class EventRecorder {
     this.#now = options.now ?? Date.now;
   }
 
-  async record(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  record(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const { name, namespace, uid, resourceVersion } = target.metadata;
     const time = new Date(this.#now());
     const event: CoreV1Event = {
@@ -42,10 +42,7 @@ export class EventRecorder {
       count: 1,
       reportingComponent: this.#component,
     };
-    try {
-      await this.#api.createEvent(event);
-    } catch (error) {
-      this.#logger.warn({ err: error, reason, object: `${namespace}/${name}` }, 'could not record an Event');
-    }
+    // Not awaited: an Event never holds up (or fails) the reconcile that reports it.
+    this.#api.createEvent(event).catch((error: unknown) => this.#logger.warn({ err: error, reason, object: `${namespace}/${name}` }, 'could not record an Event'));
   }
 }

@@ -113,8 +113,9 @@ export class StudyReconciler {
    */
   async #syncTrials(context: Context, trials: LoraTrial[]): Promise<Synced> {
     const synced: Synced = { trials: [], finals: new Map(), isWaitingForLog: false };
-    for (const trial of trials) {
-      const one = await this.#syncTrial(context, trial);
+    const results = await Promise.all(trials.map((trial) => this.#syncTrial(context, trial)));
+    for (const [index, one] of results.entries()) {
+      const trial = trials[index] as LoraTrial;
       synced.trials.push(one.trial);
       if (one.final) synced.finals.set(trial.metadata.name as string, one.final);
       synced.isWaitingForLog ||= one.isWaitingForLog;
@@ -152,16 +153,13 @@ export class StudyReconciler {
   async #settle(context: Context, trials: LoraTrial[], finals: Map<string, TrialStatus>): Promise<LoraTrial[]> {
     const prunes = new Map<string, { step: number; value?: number; message?: string }>();
     for (const action of this.#plan(context, trials).actions) if (action.type === 'pruneTrial' && finals.has(action.name)) prunes.set(action.name, action);
-    const settled: LoraTrial[] = [];
-    for (const trial of trials) {
+    return Promise.all(trials.map((trial) => {
       const name = trial.metadata.name as string;
       const final = finals.get(name);
       const prune = prunes.get(name);
-      if (!final) settled.push(trial);
-      else if (prune) settled.push(await this.#pruneOne(context, trial, prune.step, prune.value, prune.message, trial.status));
-      else settled.push(await this.#finish(context, trial, final));
-    }
-    return settled;
+      if (!final) return trial;
+      return prune ? this.#pruneOne(context, trial, prune.step, prune.value, prune.message, trial.status) : this.#finish(context, trial, final);
+    }));
   }
 
   async #finish(context: Context, trial: LoraTrial, final: TrialStatus): Promise<LoraTrial> {
@@ -189,17 +187,22 @@ export class StudyReconciler {
     const log = context.log.child({ trial: name });
     log.info({ phase, value: after.status?.value, reason: after.status?.reason }, `trial ${phase}`);
     const study = { kind: 'LoraStudy' as const, metadata: context.study.metadata };
-    if (phase === 'Failed') await this.#events.record(study, 'Warning', 'TrialFailed', `Trial ${name} failed (${after.status?.reason}): ${after.status?.message ?? ''}`.trim());
-    if (phase === 'EarlyStopped') await this.#events.record(study, 'Normal', 'TrialEarlyStopped', `Trial ${name} stopped itself at epoch ${after.status?.stoppedAtEpoch ?? '?'} with ${after.status?.value}${after.status?.message ? `: ${after.status.message}` : ''}`);
+    if (phase === 'Failed') this.#events.record(study, 'Warning', 'TrialFailed', `Trial ${name} failed (${after.status?.reason}): ${after.status?.message ?? ''}`.trim());
+    if (phase === 'EarlyStopped') this.#events.record(study, 'Normal', 'TrialEarlyStopped', `Trial ${name} stopped itself at epoch ${after.status?.stoppedAtEpoch ?? '?'} with ${after.status?.value}${after.status?.message ? `: ${after.status.message}` : ''}`);
   }
 
   async #planAndAct(context: Context, trials: LoraTrial[], isWaitingForLog: boolean): Promise<Result> {
     const plan = this.#plan(context, trials);
     const refusal = this.#specChangeRefusal(context, trials);
     let current = trials;
+    const starts = plan.actions.filter((action) => action.type === 'startTrial');
+    if (!refusal && !isFinished(plan.status)) {
+      this.#checkSignal(context);
+      // Independent and idempotent (the name is the key): started together.
+      await Promise.all(starts.map((action) => this.#start(context, action.number, action.params, action.seed, action.trial)));
+    }
     for (const action of plan.actions) {
       this.#checkSignal(context);
-      if (action.type === 'startTrial' && !refusal && !isFinished(plan.status)) await this.#start(context, action.number, action.params, action.seed, action.trial);
       if (action.type === 'pruneTrial') current = await this.#prune(context, current, action.name, action.step, action.value, action.message);
       if (action.type === 'stopTrial') current = await this.#stop(context, current, action.name, action.message);
     }
@@ -222,7 +225,7 @@ export class StudyReconciler {
     const { trial, isNew } = await startTrial(this.#options.api, context.study, number, params, seed, template);
     if (!isNew) return;
     context.log.child({ trial: trial.metadata.name }).info({ number, params }, 'trial started');
-    await this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialStarted', `Started trial ${trial.metadata.name} with ${JSON.stringify(params)}`);
+    this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialStarted', `Started trial ${trial.metadata.name} with ${JSON.stringify(params)}`);
   }
 
   async #prune(context: Context, trials: LoraTrial[], name: string, step: number, value: number | undefined, message: string | undefined): Promise<LoraTrial[]> {
@@ -236,7 +239,7 @@ export class StudyReconciler {
     const name = trial.metadata.name as string;
     const written = await this.#markStopped(context, trial, 'Pruned', step, value, message ?? `pruned at step ${step}`, base);
     context.log.child({ trial: name }).info({ step, value }, 'trial pruned');
-    await this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialPruned', `Pruned trial ${name} at step ${step}${value === undefined ? '' : ` (value ${value})`}`);
+    this.#events.record({ kind: 'LoraStudy', metadata: context.study.metadata }, 'Normal', 'TrialPruned', `Pruned trial ${name} at step ${step}${value === undefined ? '' : ` (value ${value})`}`);
     return written;
   }
 
@@ -295,11 +298,11 @@ export class StudyReconciler {
       replace: (object) => this.#options.api.replaceStudyStatus(object),
     });
     if (refusal && !study.status?.conditions?.some((c) => c.type === 'SpecAccepted' && c.status === 'False')) {
-      await this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecChangeRefused', `${refusal.path}: ${refusal.message}`);
+      this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecChangeRefused', `${refusal.path}: ${refusal.message}`);
     }
     if (!wasFinished && isFinished(written.status)) {
       context.log.info({ reason: written.status?.completionReason, best: written.status?.bestTrial }, 'study finished');
-      await this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Normal', 'StudyFinished', `Study finished (${written.status?.completionReason}); best trial ${written.status?.bestTrial?.name ?? 'none'} with ${written.status?.bestTrial?.value ?? '-'}`);
+      this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Normal', 'StudyFinished', `Study finished (${written.status?.completionReason}); best trial ${written.status?.bestTrial?.name ?? 'none'} with ${written.status?.bestTrial?.value ?? '-'}`);
     }
   }
 
@@ -315,7 +318,7 @@ export class StudyReconciler {
         read: () => this.#options.api.getStudy(study.metadata.namespace as string, study.metadata.name as string),
         replace: (object) => this.#options.api.replaceStudyStatus(object),
       });
-      await this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecInvalid', message);
+      this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecInvalid', message);
     }
     log.warn({ issues }, 'study spec is invalid; no trials start until it is fixed');
     throw new TerminalError(`LoraStudy ${study.metadata.namespace}/${study.metadata.name} is invalid: ${message}`);

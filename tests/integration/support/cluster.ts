@@ -18,8 +18,15 @@ import type { LoraStudy, LoraStudyInput } from '../../../operator/src/api/study.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const GROUP = { group: 'lorahpo.io', version: 'v1alpha1' };
 
-export async function startCluster(workload: Workload): Promise<ControlPlane> {
-  const cp = await startControlPlane({ node: { workload } });
+/**
+ * kube-controller-manager's client defaults to 20 requests/s, which throttles the job controller
+ * (a pod create, status updates and Events per Job) long before the operator; clusters that
+ * run many Jobs raise it, and so do we.
+ */
+const FAST_CONTROLLER_MANAGER = ['--kube-api-qps=400', '--kube-api-burst=800'];
+
+export async function startCluster(workload: Workload, options: { pods?: number } = {}): Promise<ControlPlane> {
+  const cp = await startControlPlane({ node: { workload, capacity: { pods: String(options.pods ?? 110) } }, controllerManagerArgs: FAST_CONTROLLER_MANAGER });
   const applied = await cp.kubectl(['apply', '-f', `${root}crds`], { direct: true });
   if (applied.code !== 0) throw new Error(`applying the CRDs failed: ${applied.stderr}`);
   const ready = await cp.kubectl(['wait', '--for=condition=established', '--timeout=60s', 'crd/lorastudies.lorahpo.io', 'crd/loratrials.lorahpo.io'], { direct: true });
