@@ -2,7 +2,10 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoreV1Api, makeInformer, type Informer, type ObjectCache, type V1ConfigMap } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
+import { FaultProxy } from '../harness/fault-proxy.ts';
+import { tokenKubeConfig } from '../harness/kubeconfig.ts';
 import { eventually } from '../harness/eventually.ts';
 import { startResilientInformer } from '../harness/resilient-informer.ts';
 
@@ -104,17 +107,23 @@ test('test ground › injected 500, 429 and 409 answers carry the API Status sha
 });
 
 test('test ground › a fraction of requests fails, the same ones for the same seed', async () => {
-  const outcomes = async () => {
-    const before = cp.faults.stats.injectedFailures;
-    const results: boolean[] = [];
-    for (let i = 0; i < 40; i += 1) results.push(await core.readNamespace({ name: namespace }).then(() => true, () => false));
-    return { results, injected: cp.faults.stats.injectedFailures - before };
+  const pattern = async (seed: number) => {
+    const proxy = await FaultProxy.start({ upstreamUrl: cp.apiServerUrl, caPem: cp.caPem, seed,
+      certPem: readFileSync(cp.pki.apiServerCert, 'utf8'), keyPem: readFileSync(cp.pki.apiServerKey, 'utf8') });
+    proxy.failRequests({ status: 500, fraction: 0.3 });
+    const api = tokenKubeConfig(proxy.url, cp.caPem, 'lorahpo-admin', cp.adminToken).makeApiClient(CoreV1Api);
+    const outcomes: boolean[] = [];
+    for (let i = 0; i < 40; i += 1) outcomes.push(await api.readNamespace({ name: namespace }).then(() => true, () => false));
+    const injected = proxy.stats.injectedFailures;
+    await proxy.close();
+    return { outcomes, injected };
   };
-  cp.faults.failRequests({ status: 500, fraction: 0.3 });
-  const first = await outcomes();
-  const failures = first.results.filter((ok) => !ok).length;
+  const first = await pattern(7);
+  const failures = first.outcomes.filter((ok) => !ok).length;
   assert.ok(failures > 0 && failures < 40, `${failures} of 40 failed`);
   assert.equal(first.injected, failures);
+  assert.deepEqual((await pattern(7)).outcomes, first.outcomes);
+  assert.notDeepEqual((await pattern(8)).outcomes, first.outcomes);
 });
 
 test('test ground › requests can match by verb and path, e.g. only status writes conflict', async () => {
