@@ -19,7 +19,7 @@ before(async () => {
   await cp.createNamespace(namespace);
 });
 
-afterEach(() => cp.faults.clearFaults());
+afterEach(() => cp?.faults.clearFaults());
 
 after(async () => {
   await cp?.stop();
