@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { BatchV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { crdsDir, fixturesDir, repoRoot } from './paths.ts';
 
@@ -108,3 +108,25 @@ test('test ground › an update with a stale resourceVersion gets 409 Conflict',
     });
 });
 
+
+test('test ground › the documented Kubernetes 1.20 limits hold: no Job suspend, no CEL rules, no strict field validation', async () => {
+  const batch = cp.kubeConfig.makeApiClient(BatchV1Api);
+  const job = await batch.createNamespacedJob({ namespace, dryRun: 'All', body: {
+    metadata: { name: 'suspended' },
+    spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'any' }] } } },
+  } });
+  assert.equal(job.spec?.suspend, undefined, 'Job suspend (Kueue) is not in 1.20');
+  const celCrd = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'cels.ground.lorahpo.io' },
+    spec: { group: 'ground.lorahpo.io', scope: 'Namespaced', names: { kind: 'Cel', plural: 'cels' }, versions: [{ name: 'v1', served: true, storage: true,
+      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'false' }] } } } } }] },
+  };
+  const refused = await cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: JSON.stringify(celCrd) });
+  assert.match(refused.stderr, /unknown field "x-kubernetes-validations"/, 'kubectl 1.20 refuses CRDs with CEL rules');
+  const created = await cp.kubectl(['create', '--validate=false', '--dry-run=server', '-o', 'json', '-f', '-'], { input: JSON.stringify(celCrd) });
+  assert.equal(created.code, 0, created.stderr);
+  assert.doesNotMatch(created.stdout, /x-kubernetes-validations/, 'the 1.20 API server drops CEL rules');
+  const unknownField = { ...studyFixture('unknown-field'), spec: { ...studyFixture('x').spec, notAField: 1 } };
+  const pruned = await objects.createNamespacedCustomObject({ group, version, namespace, plural: 'lorastudies', body: unknownField, fieldValidation: 'Strict' }) as StudyObject;
+  assert.equal(pruned.spec.notAField, undefined, 'an unknown field is pruned even with fieldValidation=Strict');
+});
