@@ -55,6 +55,7 @@ async function up(): Promise<number> {
     printExport();
     return 0;
   }
+  if (state) killLeftovers(state);
   await ensureBinaries();
   mkdirSync(runDir, { recursive: true });
   rmSync(statePath, { force: true });
@@ -89,6 +90,15 @@ async function daemon(): Promise<void> {
   process.once('SIGINT', () => void shutdown());
 }
 
+/** What a daemon that died without cleaning up (SIGKILL, reboot of Node) left behind. */
+function killLeftovers(state: UpState): void {
+  for (const [pid, executable] of Object.entries(state.processes)) {
+    if (isAlive(Number(pid), executable)) process.kill(Number(pid), 'SIGKILL');
+  }
+  if (existsSync(state.workDir)) rmSync(state.workDir, { recursive: true, force: true });
+  rmSync(statePath, { force: true });
+}
+
 async function down(): Promise<number> {
   const state = readState();
   if (!state) {
@@ -97,11 +107,7 @@ async function down(): Promise<number> {
   }
   if (isAlive(state.daemonPid)) process.kill(state.daemonPid, 'SIGTERM');
   for (let waitedMs = 0; waitedMs < 20_000 && isAlive(state.daemonPid); waitedMs += 200) await sleep(200);
-  for (const [pid, executable] of Object.entries(state.processes)) {
-    if (isAlive(Number(pid), executable)) process.kill(Number(pid), 'SIGKILL');
-  }
-  if (existsSync(state.workDir)) rmSync(state.workDir, { recursive: true, force: true });
-  rmSync(statePath, { force: true });
+  killLeftovers(state);
   rmSync(kubeconfigPath, { force: true });
   process.stderr.write('kube:down: stopped\n');
   return 0;
