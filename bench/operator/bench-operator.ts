@@ -1,18 +1,20 @@
 /**
  * bench:operator — the operator (a separate `lorahpo operator` process) on the real control
  * plane with a simulated node running a fast workload function. Measures trial turnaround (a
- * trial ends → the next trial's Job exists, seen through a watch), API requests per trial, the
- * operator's peak RSS and CPU seconds. Scenarios: 100 studies × 10 trials with parallelTrials 5,
- * and 200 studies × 5 running at once (1000 running trials).
+ * trial's pod is seen terminated → the study's next Job is seen, both through watches, so the
+ * simulated kubelet's own lag is not counted), API requests per trial (the operator's counter), the
+ * operator's peak RSS and CPU seconds (from /proc). Scenarios: 100 studies × 10 trials with
+ * parallelTrials 5, and 200 studies × 10 whose first 5 trials each hold until all 1000 run at
+ * once, then end together (a wave of 1000 ends at 1000 running trials).
  *
  *   npm run bench:operator                     # both scenarios
  *   npm run bench:operator -- --only small     # or: --only large; --studies N scales the study count
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ListWatch, Watch, BatchV1Api, type V1Job } from '@kubernetes/client-node';
+import { ListWatch, Watch, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { freePort } from '../../tests/harness/free-port.ts';
-import { createNamespace, createStudy, readStudy, spawnOperator, startCluster, studyManifest } from '../../tests/integration/support/cluster.ts';
+import { createNamespace, createStudy, spawnOperator, startCluster, studyManifest } from '../../tests/integration/support/cluster.ts';
 import type { WorkloadContext } from '../../tests/harness/simulated-node/workload.ts';
 
 interface Scenario {
@@ -22,6 +24,8 @@ interface Scenario {
   parallel: number;
   steps: number;
   stepMs: number;
+  /** Trials wait until this many run at once, then all go on (a wave of ends at that load). */
+  holdUntilRunning?: number;
 }
 
 interface Measured {
@@ -40,15 +44,23 @@ const { values } = parseArgs({ options: { only: { type: 'string' }, studies: { t
 const scale = values.studies ? Number(values.studies) : undefined;
 const scenarios: Scenario[] = [
   { name: 'small', studies: scale ?? 100, trials: 10, parallel: 5, steps: 3, stepMs: 30 },
-  { name: 'large', studies: scale ?? 200, trials: 10, parallel: 5, steps: 4, stepMs: 2500 },
+  { name: 'large', studies: scale ?? 200, trials: 10, parallel: 5, steps: 3, stepMs: 30, holdUntilRunning: (scale ?? 200) * 5 },
 ].filter((s) => !values.only || s.name === values.only);
 
-function fastWorkload(scenario: Scenario, ends: Map<string, number[]>, running: { now: number; peak: number }) {
+interface Running {
+  now: number;
+  peak: number;
+  release?: () => void;
+  released: Promise<void>;
+}
+
+function fastWorkload(scenario: Scenario, running: Running) {
   return async (context: WorkloadContext): Promise<number> => {
-    const study = context.pod.metadata?.labels?.['lorahpo.io/study'] ?? '?';
     running.now++;
     running.peak = Math.max(running.peak, running.now);
+    if (scenario.holdUntilRunning !== undefined && running.now >= scenario.holdUntilRunning) running.release?.();
     try {
+      if (scenario.holdUntilRunning !== undefined) await Promise.race([running.released, new Promise((resolve) => context.signal.addEventListener('abort', resolve))]);
       for (let step = 1; step <= scenario.steps; step++) {
         await new Promise((resolve) => setTimeout(resolve, scenario.stepMs * (0.5 + Math.random())));
         if (context.signal.aborted) return 0;
@@ -58,9 +70,6 @@ function fastWorkload(scenario: Scenario, ends: Map<string, number[]>, running: 
       return 0;
     } finally {
       running.now--;
-      const list = ends.get(study) ?? [];
-      list.push(performance.now());
-      ends.set(study, list);
     }
   };
 }
@@ -98,18 +107,31 @@ async function apiRequests(port: number): Promise<number> {
 
 async function runScenario(scenario: Scenario): Promise<Measured> {
   const ends = new Map<string, number[]>();
-  const running = { now: 0, peak: 0 };
-  const cp = await startCluster(fastWorkload(scenario, ends, running));
+  const running: Running = { now: 0, peak: 0, released: Promise.resolve() };
+  running.released = new Promise<void>((resolve) => (running.release = resolve));
+  const cp = await startCluster(fastWorkload(scenario, running), { pods: scenario.studies * scenario.parallel + 100 });
   try {
     const namespace = await createNamespace(cp, `bench-${scenario.name}`);
     const jobsSeen = new Map<string, number[]>();
     const batch = cp.directKubeConfig.makeApiClient(BatchV1Api);
+    const custom = cp.directKubeConfig.makeApiClient(CustomObjectsApi);
     const jobs = new ListWatch<V1Job>(`/apis/batch/v1/namespaces/${namespace}/jobs`, new Watch(cp.directKubeConfig), () => batch.listNamespacedJob({ namespace }), false);
     jobs.on('add', (job) => {
       const study = job.metadata?.labels?.['lorahpo.io/study'] ?? '?';
       jobsSeen.set(study, [...(jobsSeen.get(study) ?? []), performance.now()]);
     });
     await jobs.start();
+    const core = cp.directKubeConfig.makeApiClient(CoreV1Api);
+    const pods = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new Watch(cp.directKubeConfig), () => core.listNamespacedPod({ namespace }), false);
+    const terminated = new Set<string>();
+    pods.on('update', (pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (terminated.has(name) || (pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed')) return;
+      terminated.add(name);
+      const study = pod.metadata?.labels?.['lorahpo.io/study'] ?? '?';
+      ends.set(study, [...(ends.get(study) ?? []), performance.now()]);
+    });
+    await pods.start();
     const port = await freePort();
     const operator = spawnOperator(cp, namespace, ['--metrics-port', String(port), '--max-concurrent-reconciles', '8']);
     const started = performance.now();
@@ -122,8 +144,8 @@ async function runScenario(scenario: Scenario): Promise<Measured> {
     for (let done = 0; done < scenario.studies;) {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       stats = processStats(operator.pid as number);
-      done = 0;
-      for (let i = 0; i < scenario.studies; i++) if ((await readStudy(cp, namespace, `s${i}`)).status?.phase === 'Succeeded') done++;
+      const list = (await custom.listNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'lorastudies' })) as { items: Array<{ status?: { phase?: string } }> };
+      done = list.items.filter((study) => study.status?.phase === 'Succeeded').length;
       process.stderr.write(`\r[${scenario.name}] ${done}/${scenario.studies} studies done, ${running.now} trials running (peak ${running.peak})   `);
     }
     process.stderr.write('\n');
@@ -131,6 +153,7 @@ async function runScenario(scenario: Scenario): Promise<Measured> {
     const requests = await apiRequests(port);
     operator.kill('SIGTERM');
     await jobs.stop();
+    await pods.stop();
     const times = turnarounds(ends, jobsSeen, scenario.parallel);
     const trials = scenario.studies * scenario.trials;
     return { scenario, trials, wallSeconds, peakRunning: running.peak, turnaroundP50Ms: percentile(times, 50), turnaroundP99Ms: percentile(times, 99), apiRequestsPerTrial: requests / trials, ...stats };
