@@ -20,6 +20,7 @@ import { Manager } from './runtime/manager.ts';
 import type { RateLimiter } from './runtime/rate-limiter.ts';
 import { InformerSource } from './runtime/source.ts';
 import { StudyReconciler } from './study-reconciler.ts';
+import { shareConnections } from './kube-connections.ts';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -48,6 +49,7 @@ export interface Operator {
 }
 
 export function createOperator(options: OperatorOptions): Operator {
+  shareConnections(options.kubeConfig);
   const metrics = options.metrics ?? new OperatorMetrics();
   const logger = options.logger;
   const view = new StoreView();
