@@ -57,7 +57,9 @@ function shortError(message: string): string {
 }
 
 function runTorch(python: string, threads: number, torchSteps: number): SpeedRow {
-  const child = spawnSync(python, [`${HERE}torch_reference.py`, 'speed', SPEC_FILE, String(threads), String(torchSteps)], { encoding: 'utf8' });
+  // OpenBLAS keeps its own thread pool: pin it too, so "1 core" means one core on both sides
+  const pinned = { OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const child = spawnSync(python, [`${HERE}torch_reference.py`, 'speed', SPEC_FILE, String(threads), String(torchSteps)], { encoding: 'utf8', env: { ...process.env, ...pinned } });
   const line = child.stdout.trim().split('\n').at(-1);
   if (child.status !== 0 || !line) return { name: `pytorch-cpu-openblas`, cores: threads, note: `failed: ${child.stderr.trim().split('\n').at(-1)}` };
   const r = JSON.parse(line) as { ms_per_step: number; median_ms: number; tokens_per_s: number };
