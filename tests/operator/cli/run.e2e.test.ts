@@ -61,7 +61,7 @@ test('lorahpo run › 12 trials, 3 at a time, median pruner: finishes, prunes th
     for (const point of trial.status?.intermediateValues ?? []) assert.ok(!medianSaysPrune(trial, point.step, trials), `${trial.metadata.name} should have been pruned at step ${point.step}`);
   }
   const best = status.bestTrial;
-  assert.ok(best, 'a best trial');
+  assert.ok(best?.params, 'a best trial with its params');
   assert.equal(best.params.kind, 'a');
   assert.ok(Math.abs((best.params.x as number) - 0.3) < 0.25, `best x ${best.params.x} is far from the optimum 0.3`);
   assert.equal(best.value, Math.min(...trials.filter((t) => t.status?.phase === 'Succeeded').map((t) => t.status?.value as number)));

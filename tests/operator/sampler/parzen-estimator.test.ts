@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildParzenEstimator, type ParzenOptions } from '../../../operator/src/sampler/tpe/parzen-estimator.ts';
 import { toDomain, toInternal, type NumericDomain } from '../../../operator/src/sampler/domain.ts';
 import { trialRng } from '../../../operator/src/sampler/rng.ts';
-import type { Parameter } from '../../../operator/src/api/parameters.ts';
+import type { FloatParameter, IntParameter, Parameter } from '../../../operator/src/api/parameters.ts';
 import { assertClose, normalMass, normalPdf } from './numeric.ts';
 
 const options: ParzenOptions = { priorWeight: 1, considerEndpoints: false, bandwidth: 'neighbour' };
@@ -51,7 +51,7 @@ test('parzen › a log float density is a truncated normal on the log scale', ()
 });
 
 test('parzen › stepped and int masses are the kernel mass on each value’s interval and sum to 1', () => {
-  const cases: Parameter[] = [
+  const cases: (FloatParameter | IntParameter)[] = [
     { name: 'd', type: 'float', min: 0, max: 0.1, step: 0.02, log: false },
     { name: 'r', type: 'int', min: 1, max: 9, step: 2, log: false },
     { name: 'l', type: 'int', min: 1, max: 40, step: 1, log: true },
