@@ -22,7 +22,7 @@ import { writeStatus } from './status-writer.ts';
 import { condition, desiredStudyStatus, isFinished } from './study-status.ts';
 import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, searchSpaceHash, startTrial, writeTrialStatus } from './trial-actions.ts';
 import { observeTrial, type TrialVerdict } from './trial-observer.ts';
-import type { TrialLog } from './trial-log.ts';
+import { TrialLog } from './trial-log.ts';
 import type { FollowTarget } from './log-follower.ts';
 
 /** What the reconciler needs of the log follower. */
@@ -47,6 +47,9 @@ export interface StudyReconcilerOptions {
   /** Finish a trial without its full log this long after the pod ended; default 60 s. */
   logGraceMs?: number;
 }
+
+/** Without a log source only termination messages count: there is no log to wait for. */
+const NO_LOGS = { log: new TrialLog(), isComplete: true };
 
 interface Synced {
   trials: LoraTrial[];
@@ -130,6 +133,7 @@ export class StudyReconciler {
     const job = view.job(namespace, name);
     if (!isTrialActive(trial.status?.phase)) {
       logs?.forget(namespace, name);
+      for (const key of this.#finishSeen.keys()) if (key.startsWith(`${namespace}/${name}/`)) this.#finishSeen.delete(key);
       if (job && !job.status?.completionTime && !job.status?.conditions?.some((c) => c.status === 'True') && !job.metadata?.deletionTimestamp) await deleteJob(api, trial);
       return { trial, isWaitingForLog: false };
     }
@@ -170,12 +174,24 @@ export class StudyReconciler {
     return written;
   }
 
+  /** When each finished pod (by namespace/trial/pod) was first seen finished, for the log grace. */
+  readonly #finishSeen = new Map<string, number>();
+
+  #finishSeenMs(context: Context, namespace: string, trial: string): number | undefined {
+    const ended = this.#options.view.pods(namespace, trial).find((pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.status?.containerStatuses?.some((s) => s.state?.terminated));
+    if (!ended) return undefined;
+    const key = `${namespace}/${trial}/${ended.metadata?.name}`;
+    if (!this.#finishSeen.has(key)) this.#finishSeen.set(key, context.nowMs);
+    return this.#finishSeen.get(key);
+  }
+
   #observe(context: Context, trial: LoraTrial): TrialVerdict {
     const namespace = trial.metadata.namespace as string;
     const name = trial.metadata.name as string;
     return observeTrial({
+      finishSeenMs: isTrialActive(trial.status?.phase) ? this.#finishSeenMs(context, namespace, name) : undefined,
       trial, job: this.#options.view.job(namespace, name), pods: this.#options.view.pods(namespace, name),
-      log: this.#options.logs?.report(namespace, name), metric: context.study.spec.objective.metric,
+      log: this.#options.logs ? this.#options.logs.report(namespace, name) : NO_LOGS, metric: context.study.spec.objective.metric,
       nowMs: context.nowMs, logGraceMs: this.#options.logGraceMs,
     });
   }

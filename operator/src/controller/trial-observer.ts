@@ -18,6 +18,9 @@ export interface TrialObservation {
   nowMs: number;
   /** How long to wait for the log of a finished pod before finishing without it; default 60 s. */
   logGraceMs?: number;
+  /** When this operator first saw the pod finished (the grace counts from then, not from the
+   *  container's finishedAt, which a lagging kubelet may report late). */
+  finishSeenMs?: number;
 }
 
 export interface TrialVerdict {
@@ -52,7 +55,8 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
 function finished(status: TrialStatus, terminated: V1ContainerStateTerminated, pod: string, observation: TrialObservation): TrialVerdict {
   const follow = { pod, isFinished: true };
   const finishedMs = terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : observation.nowMs;
-  const logReady = observation.log?.isComplete === true || observation.nowMs - finishedMs > (observation.logGraceMs ?? 60_000);
+  const seenMs = observation.finishSeenMs ?? observation.nowMs;
+  const logReady = observation.log?.isComplete === true || observation.nowMs - seenMs > (observation.logGraceMs ?? 60_000);
   if (!logReady) return { status, follow, isWaitingForLog: true };
   if (terminated.exitCode !== 0) {
     const reason = terminated.reason && terminated.reason !== 'Error' ? terminated.reason : 'Error';

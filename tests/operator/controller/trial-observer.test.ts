@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Pod } from '@kubernetes/client-node';
+import { observeTrial } from '../../../operator/src/controller/trial-observer.ts';
+import { TrialLog } from '../../../operator/src/controller/trial-log.ts';
+import { studyFixture, trialFixture } from './fixtures.ts';
+
+const NOW = Date.parse('2026-01-01T01:00:00Z');
+const finishedPod: V1Pod = {
+  metadata: { name: 'qa-0-x', namespace: 'team-a', creationTimestamp: new Date(NOW - 3_600_000) },
+  status: { phase: 'Succeeded', containerStatuses: [{ name: 'trainer', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, finishedAt: new Date(NOW - 3_000_000) } } }] },
+};
+
+test('trial observer › waits for the log of a finished pod from when it was first seen, then takes the result from it', () => {
+  const study = studyFixture();
+  const trial = trialFixture(study, 0);
+  const log = new TrialLog();
+  log.apply(JSON.stringify({ type: 'metric', name: 'eval_loss', value: 2, step: 1 }));
+  const base = { trial, job: undefined, pods: [finishedPod], metric: 'eval_loss', nowMs: NOW };
+  const waiting = observeTrial({ ...base, log: { log, isComplete: false }, finishSeenMs: NOW - 1000 });
+  assert.equal(waiting.isWaitingForLog, true, 'a kubelet reporting late does not cut the wait short');
+  assert.equal(waiting.status.phase, 'Running');
+  assert.deepEqual(waiting.follow, { pod: 'qa-0-x', isFinished: true });
+  log.apply(JSON.stringify({ type: 'result', value: 1.5 }));
+  const done = observeTrial({ ...base, log: { log, isComplete: true }, finishSeenMs: NOW - 1000 });
+  assert.equal(done.status.phase, 'Succeeded');
+  assert.equal(done.status.value, 1.5);
+  assert.deepEqual(done.status.intermediateValues, [{ step: 1, value: 2 }]);
+  const gaveUp = observeTrial({ ...base, log: { log: new TrialLog(), isComplete: false }, finishSeenMs: NOW - 61_000 });
+  assert.equal(gaveUp.status.phase, 'Failed');
+  assert.equal(gaveUp.status.reason, 'NoResult');
+});
