@@ -18,7 +18,7 @@ let child: ChildProcess | undefined;
 const runs = new Map<string, number>();
 
 before(async () => {
-  cp = await startCluster(objectiveWorkload({ stepMs: 40, onRun: (trial) => runs.set(trial, (runs.get(trial) ?? 0) + 1) }));
+  cp = await startCluster(objectiveWorkload({ stepMs: 200, onRun: (trial) => runs.set(trial, (runs.get(trial) ?? 0) + 1) }));
 });
 
 after(async () => {
@@ -51,7 +51,7 @@ test('operator › killed and restarted 10+ times during a 30-trial study: nothi
     const port = await freePort();
     child = spawnOperator(cp, namespace, ['--metrics-port', String(port)]);
     await eventually('the operator to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 60_000, 100);
-    await new Promise((resolve) => setTimeout(resolve, 100 + next() * 1500));
+    await new Promise((resolve) => setTimeout(resolve, 100 + next() * 1000));
     if (await isFinished()) break;
     child.kill('SIGKILL');
     await exited(child);

@@ -109,6 +109,8 @@ function source(options: OperatorOptions, name: string, path: string, list: () =
 
 function feed(source: InformerSource<KubernetesObject>, store: IndexedStore<KubernetesObject>, onChange: (object: KubernetesObject) => void): void {
   source.onChange((object, event) => {
+    // managedFields are often half of an object and the operator never reads them.
+    if (object.metadata?.managedFields) delete object.metadata.managedFields;
     if (event === 'delete') store.remove(object);
     else store.upsert(object);
     onChange(object);
