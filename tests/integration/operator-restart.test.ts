@@ -18,7 +18,7 @@ let child: ChildProcess | undefined;
 const runs = new Map<string, number>();
 
 before(async () => {
-  cp = await startCluster(objectiveWorkload({ stepMs: 200, onRun: (trial) => runs.set(trial, (runs.get(trial) ?? 0) + 1) }));
+  cp = await startCluster(objectiveWorkload({ stepMs: 300, onRun: (trial) => runs.set(trial, (runs.get(trial) ?? 0) + 1) }));
 });
 
 after(async () => {
@@ -36,7 +36,7 @@ function random(seed: number): () => number {
   return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-test('operator › killed and restarted 10+ times during a 30-trial study: nothing runs twice, nothing is lost', async () => {
+test('operator › killed and restarted 10+ times during a 30-trial study: nothing runs twice, nothing is lost', async (t) => {
   const namespace = await createNamespace(cp, 'restarts');
   const manifest = studyManifest('restarts', namespace, {
     budget: { maxTrials: 30, parallelTrials: 3 },
@@ -51,7 +51,7 @@ test('operator › killed and restarted 10+ times during a 30-trial study: nothi
     const port = await freePort();
     child = spawnOperator(cp, namespace, ['--metrics-port', String(port)]);
     await eventually('the operator to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 60_000, 100);
-    await new Promise((resolve) => setTimeout(resolve, 100 + next() * 1000));
+    await new Promise((resolve) => setTimeout(resolve, 50 + next() * 450));
     if (await isFinished()) break;
     child.kill('SIGKILL');
     await exited(child);
@@ -60,6 +60,7 @@ test('operator › killed and restarted 10+ times during a 30-trial study: nothi
     for (const earlier of finishedSeen) assert.ok(finishedNow.includes(earlier), `finished trial ${earlier} is still recorded after kill ${kills}`);
     finishedSeen = finishedNow;
   }
+  t.diagnostic(`operator killed ${kills} times`);
   assert.ok(kills >= 10, `killed ${kills} times before the study finished; make the study longer`);
   if (!child || child.exitCode !== null || child.signalCode !== null) child = spawnOperator(cp, namespace);
   const study = await studyFinished(cp, namespace, 'restarts', 240_000);
