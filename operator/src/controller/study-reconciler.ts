@@ -19,6 +19,7 @@ import type { Plan, Planner } from './planner.ts';
 import type { Result } from './runtime/controller.ts';
 import { TerminalError } from './runtime/terminal-error.ts';
 import { writeStatus } from './status-writer.ts';
+import { WriteOverlay } from './write-overlay.ts';
 import { condition, desiredStudyStatus, isFinished } from './study-status.ts';
 import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, searchSpaceHash, startTrial, writeTrialStatus } from './trial-actions.ts';
 import { observeTrial, type TrialVerdict } from './trial-observer.ts';
@@ -70,6 +71,8 @@ export class StudyReconciler {
   readonly #events: EventRecorder;
   readonly #now: () => number;
   readonly #countsByStudy = new Map<string, Map<TrialPhase, number>>();
+  readonly #studies = new WriteOverlay<LoraStudy>();
+  readonly #trials = new WriteOverlay<LoraTrial>();
 
   constructor(options: StudyReconcilerOptions) {
     this.#options = options;
@@ -79,8 +82,9 @@ export class StudyReconciler {
 
   async reconcile(key: string, signal: AbortSignal): Promise<Result> {
     const [namespace, name] = key.split('/') as [string, string];
-    const raw = this.#options.view.study(namespace, name) as LoraStudy | undefined;
-    if (!raw) return this.#gone(key);
+    const cached = this.#options.view.study(namespace, name) as LoraStudy | undefined;
+    if (!cached) return this.#gone(key);
+    const raw = this.#studies.read(key, cached);
     if ((raw.metadata as { deletionTimestamp?: unknown }).deletionTimestamp) return {};
     const log = this.#options.logger.child({ study: key });
     const checked = checkStudyManifest(raw);
@@ -93,6 +97,7 @@ export class StudyReconciler {
   }
 
   #gone(key: string): Result {
+    this.#studies.forget(key);
     this.#countsByStudy.delete(key);
     this.#publishCounts();
     return {};
@@ -101,7 +106,8 @@ export class StudyReconciler {
   #trialsOf(context: Context): LoraTrial[] {
     const { namespace, name } = context.study.metadata as { namespace: string; name: string };
     const trials: LoraTrial[] = [];
-    for (const raw of this.#options.view.trials(namespace, name)) {
+    for (const cached of this.#options.view.trials(namespace, name)) {
+      const raw = this.#trials.read(`${namespace}/${(cached as LoraTrial).metadata?.name}`, cached as LoraTrial);
       const parsed = LoraTrialSchema.safeParse(raw);
       if (parsed.success) trials.push({ ...parsed.data, metadata: (raw as LoraTrial).metadata });
       else context.log.warn({ trial: (raw as LoraTrial).metadata?.name, err: parsed.error.message }, 'ignoring a LoraTrial that does not match the schema');
@@ -145,7 +151,7 @@ export class StudyReconciler {
     }
     if (JSON.stringify(verdict.status) === JSON.stringify(trial.status)) return { trial, isWaitingForLog: verdict.isWaitingForLog };
     this.#checkSignal(context);
-    const written = await writeTrialStatus(api, trial, (fresh) => (isTrialActive(fresh.status?.phase) ? this.#observe(context, fresh).status : (fresh.status as TrialStatus)));
+    const written = await this.#writeTrial(trial, (fresh) => (isTrialActive(fresh.status?.phase) ? this.#observe(context, fresh).status : (fresh.status as TrialStatus)));
     return { trial: written, isWaitingForLog: verdict.isWaitingForLog };
   }
 
@@ -168,7 +174,7 @@ export class StudyReconciler {
 
   async #finish(context: Context, trial: LoraTrial, final: TrialStatus): Promise<LoraTrial> {
     this.#checkSignal(context);
-    const written = await writeTrialStatus(this.#options.api, trial, (fresh) => (isTrialActive(fresh.status?.phase) ? final : (fresh.status as TrialStatus)));
+    const written = await this.#writeTrial(trial, (fresh) => (isTrialActive(fresh.status?.phase) ? final : (fresh.status as TrialStatus)));
     await this.#recordTrialTransition(context, trial, written);
     this.#options.logs?.forget(trial.metadata.namespace as string, trial.metadata.name as string);
     return written;
@@ -183,6 +189,13 @@ export class StudyReconciler {
     const key = `${namespace}/${trial}/${ended.metadata?.name}`;
     if (!this.#finishSeen.has(key)) this.#finishSeen.set(key, context.nowMs);
     return this.#finishSeen.get(key);
+  }
+
+  /** Writes a trial's status and lays the result over the cache until the cache catches up. */
+  async #writeTrial(trial: LoraTrial, desired: (fresh: LoraTrial) => TrialStatus): Promise<LoraTrial> {
+    const written = await writeTrialStatus(this.#options.api, trial, desired);
+    this.#trials.remember(`${trial.metadata.namespace}/${trial.metadata.name}`, trial, written);
+    return written;
   }
 
   #observe(context: Context, trial: LoraTrial): TrialVerdict {
@@ -271,7 +284,7 @@ export class StudyReconciler {
     const nowIso = new Date(context.nowMs).toISOString();
     const lastStep = step ?? trial.status?.intermediateValues?.at(-1)?.step;
     this.#checkSignal(context);
-    const written = await writeTrialStatus(this.#options.api, trial, (fresh) => {
+    const written = await this.#writeTrial(trial, (fresh) => {
       if (!isTrialActive(fresh.status?.phase)) return fresh.status as NonNullable<LoraTrial['status']>;
       const from = base ?? fresh.status;
       const status = { ...(from ?? { intermediateValues: [] }), phase: 'Pruned' as const, reason, message, completionTime: nowIso, intermediateValues: from?.intermediateValues ?? [] };
@@ -313,6 +326,7 @@ export class StudyReconciler {
       read: () => this.#options.api.getStudy(study.metadata.namespace as string, study.metadata.name as string),
       replace: (object) => this.#options.api.replaceStudyStatus(object),
     });
+    this.#studies.remember(`${study.metadata.namespace}/${study.metadata.name}`, study, written);
     if (refusal && !study.status?.conditions?.some((c) => c.type === 'SpecAccepted' && c.status === 'False')) {
       this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecChangeRefused', `${refusal.path}: ${refusal.message}`);
     }
