@@ -151,7 +151,13 @@ export class StudyReconciler {
     }
     if (JSON.stringify(verdict.status) === JSON.stringify(trial.status)) return { trial, isWaitingForLog: verdict.isWaitingForLog };
     this.#checkSignal(context);
-    const written = await this.#writeTrial(trial, (fresh) => (isTrialActive(fresh.status?.phase) ? this.#observe(context, fresh).status : (fresh.status as TrialStatus)));
+    const written = await this.#writeTrial(trial, (fresh) => {
+      if (!isTrialActive(fresh.status?.phase)) return fresh.status as TrialStatus;
+      const observed = this.#observe(context, fresh).status;
+      // On a retry (409) the pod may have ended since the first read: never finish it here, or it
+      // would skip the pruner's look at its whole curve; #settle finishes it in the next reconcile.
+      return isTrialActive(observed.phase) ? observed : verdict.status;
+    });
     return { trial: written, isWaitingForLog: verdict.isWaitingForLog };
   }
 

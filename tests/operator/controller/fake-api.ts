@@ -26,6 +26,9 @@ export class FakeApi implements KubeApi {
   #version = 1;
   /** Make the next N status writes of studies fail with 409 Conflict. */
   studyConflicts = 0;
+  /** Runs once before the next trial status write, which then fails with 409 Conflict (the world
+   *  changed under the writer: a test moves a pod on meanwhile). */
+  beforeTrialConflict: (() => void) | undefined;
 
   #stamp<T extends Obj>(object: T): T {
     const copy = structuredClone(object);
@@ -96,7 +99,10 @@ export class FakeApi implements KubeApi {
     this.requests.push(`update loratrials/status ${trial.metadata.name}`);
     const found = this.trials.get(key(trial));
     if (!found) throw apiError(404, 'NotFound');
-    if (found.metadata.resourceVersion !== trial.metadata.resourceVersion) throw apiError(409, 'Conflict');
+    const interleaved = this.beforeTrialConflict;
+    this.beforeTrialConflict = undefined;
+    interleaved?.();
+    if (interleaved || found.metadata.resourceVersion !== trial.metadata.resourceVersion) throw apiError(409, 'Conflict');
     const written = this.#stamp({ ...found, status: trial.status });
     this.trials.set(key(trial), written);
     return structuredClone(written);

@@ -110,6 +110,32 @@ function terminatedPod(trial: string, exitCode: number, reason: string, message:
   };
 }
 
+function runningPod(trial: string): V1Pod {
+  return {
+    metadata: { name: `${trial}-abcde`, namespace: 'team-a', labels: { 'lorahpo.io/trial': trial, 'lorahpo.io/study': 'qa' }, creationTimestamp: new Date(NOW - 60_000) },
+    status: { phase: 'Running', startTime: new Date(NOW - 50_000), containerStatuses: [{ name: 'trainer', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date(NOW - 50_000) } } }] },
+  };
+}
+
+test('study reconciler › a pod that ends during a conflicting status write is not finished past the pruner', async () => {
+  let actions: PlanAction[] = startTwo.slice(0, 1);
+  const { api, reconciler, key } = setup(scripted(() => actions));
+  await reconciler.reconcile(key, signal);
+  actions = [];
+  api.putPod(runningPod('qa-0'));
+  api.sync();
+  api.beforeTrialConflict = () => {
+    api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 1.25 })));
+    api.sync();
+  };
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Running', 'the retried write kept the trial running');
+  actions = [{ type: 'pruneTrial', name: 'qa-0', step: 2, value: 3 }];
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Pruned', 'the pruner judged the ended trial first');
+});
+
 test('study reconciler › takes the final value from the termination message; OOMKilled fails the trial with the reason', async () => {
   let actions: PlanAction[] = startTwo;
   const { api, reconciler, key } = setup(scripted(() => actions));
