@@ -30,8 +30,16 @@ export interface StartDecisions {
   isSpaceExhausted: boolean;
 }
 
+/**
+ * The lowest trial number not taken. Usually max + 1; a gap appears when one of several trials
+ * started together failed to be created (the others were): that number is started next, as the
+ * undisturbed run would have, instead of being skipped for good.
+ */
 function nextNumber(trials: readonly LoraTrial[]): number {
-  return trials.reduce((next, trial) => Math.max(next, trial.spec.number + 1), 0);
+  const taken = new Set(trials.map((trial) => trial.spec.number));
+  let number = 0;
+  while (taken.has(number)) number += 1;
+  return number;
 }
 
 function newTrial(context: StartContext, number: number, params: StartAction['params'], cutoff: number): StartAction {

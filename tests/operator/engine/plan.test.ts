@@ -36,6 +36,15 @@ test('plan › starts up to parallelTrials with deterministic names, seeds and p
   assert.equal(first.status.startTime, now.toISOString());
 });
 
+test('plan › a trial number missing below started ones (a create that failed) is started again, with its own params', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const study = { metadata: { name: 'demo', namespace: 'ns' }, spec: base };
+  const both = plan(study, [], now).actions.filter((action) => action.type === 'start');
+  const onlySecond = plan(study, [both[1].trial], now).actions.filter((action) => action.type === 'start');
+  assert.deepEqual(onlySecond.map((action) => action.name), ['demo-0']);
+  assert.deepEqual(onlySecond[0].params, both[0].params);
+});
+
 test('plan › GoalReached stops the running trials and finishes the study', () => {
   const world = new World({ ...base, objective: { ...base.objective, goal: 3 } }, byX, 3);
   const result = world.run([0]);
