@@ -9,6 +9,7 @@ import { LoraStudySchema } from '../../operator/src/api/study.ts';
 import { createNamespace, createStudy, readTrials, startCluster, startOperator, studyFinished, studyManifest, type RunningOperator } from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { clusterOutcome, referenceRun } from './support/reference-run.ts';
+import { eventually } from '../harness/eventually.ts';
 
 let cp: ControlPlane;
 let operator: RunningOperator | undefined;
@@ -38,6 +39,10 @@ test('operator › with 10 % of requests failing (500/429/409) and watches dropp
   cp.faults.failRequests({ status: 409, fraction: 0.034 });
   dropper = setInterval(() => cp.faults.dropWatches(Math.random() < 0.5 ? 'reset' : 'end'), 3000);
   operator = startOperator(cp, namespace);
+  // A quick study may end before the first interval: drop the operator's watches once as soon as
+  // it has started a trial (its informers are watching then), so every run has a dropped watch.
+  await eventually('the first trial', async () => (await readTrials(cp, namespace)).length > 0);
+  await eventually('the operator watching', () => cp.faults.dropWatches('reset') > 0 || undefined);
   const study = await studyFinished(cp, namespace, 'faults', 240_000);
   clearInterval(dropper);
   cp.faults.clearFaults();
