@@ -6,17 +6,9 @@
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LorahpoError } from '../errors.ts';
+import { isProcessAlive as isAlive } from './is-process-alive.ts';
 
 export const LOCK_FILE = 'run.lock';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function tryCreate(path: string): boolean {
   try {

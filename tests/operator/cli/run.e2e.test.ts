@@ -13,6 +13,7 @@ import { writeFixtureStudy } from '../../fixtures/study.ts';
 import { studyOutcome } from '../runner/helpers.ts';
 import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 import type { StudyStatus } from '../../../operator/src/api/study.ts';
+import { isProcessAlive as isAlive } from '../../../operator/src/runner/is-process-alive.ts';
 
 const CLI = fileURLToPath(new URL('../../../bin/lorahpo.js', import.meta.url));
 
@@ -86,14 +87,6 @@ function startedInJournal(journal: string): string[] {
   return journalEvents(journal).flatMap((event) => (event.type === 'started' ? [event.trial?.metadata.name as string] : []));
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function killAll(pids: number[]): void {
   for (const pid of pids) process.kill(pid, 'SIGKILL');

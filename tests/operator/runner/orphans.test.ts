@@ -2,15 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { stopOrphan } from '../../../operator/src/runner/orphans.ts';
+import { isProcessAlive as isAlive } from '../../../operator/src/runner/is-process-alive.ts';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('orphans › a leftover trial process is stopped only when its environment proves it is this trial', { skip: process.platform !== 'linux' }, async () => {
   const env = { ...process.env, LORAHPO_TRIAL: 'demo-3', LORAHPO_OUTPUT_DIR: '/state/trials/demo-3/output' };
