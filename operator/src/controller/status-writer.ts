@@ -4,6 +4,7 @@
  * cache, which may be as stale as we were), apply the same change again, retry.
  */
 import { isConflict } from './kube-errors.ts';
+import { isSameJson } from './same-json.ts';
 
 export interface StatusObject {
   metadata: { resourceVersion?: string };
@@ -27,7 +28,7 @@ export async function writeStatus<T extends StatusObject>(write: StatusWrite<T>)
   const attempts = write.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     const status = write.desired(object);
-    if (JSON.stringify(status) === JSON.stringify(object.status)) return object;
+    if (isSameJson(status, object.status)) return object;
     try {
       return await write.replace({ ...object, status });
     } catch (error) {

@@ -19,6 +19,7 @@ import type { Plan, Planner } from './planner.ts';
 import type { Result } from './runtime/controller.ts';
 import { TerminalError } from './runtime/terminal-error.ts';
 import { writeStatus } from './status-writer.ts';
+import { isSameJson } from './same-json.ts';
 import { WriteOverlay } from './write-overlay.ts';
 import { condition, desiredStudyStatus, isFinished } from './study-status.ts';
 import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, searchSpaceHash, startTrial, writeTrialStatus } from './trial-actions.ts';
@@ -149,7 +150,7 @@ export class StudyReconciler {
     if (!isTrialActive(verdict.status.phase)) {
       return { trial: { ...trial, status: { ...verdict.status, phase: 'Running' } }, final: verdict.status, isWaitingForLog: false };
     }
-    if (JSON.stringify(verdict.status) === JSON.stringify(trial.status)) return { trial, isWaitingForLog: verdict.isWaitingForLog };
+    if (isSameJson(verdict.status, trial.status)) return { trial, isWaitingForLog: verdict.isWaitingForLog };
     this.#checkSignal(context);
     const written = await this.#writeTrial(trial, (fresh) => {
       if (!isTrialActive(fresh.status?.phase)) return fresh.status as TrialStatus;

@@ -1,6 +1,7 @@
 /**
  * An in-memory Kubernetes API for reconciler unit tests: resourceVersions, 409 AlreadyExists on
- * create, 409 Conflict on a stale status write, 404s. `sync()` copies the server's objects into
+ * create, 409 Conflict on a stale status write, 404s, and objects returned with their keys sorted
+ * (the API server stores custom resources as unstructured JSON and answers with sorted keys). `sync()` copies the server's objects into
  * the cache view; tests decide when, so they can reconcile against a stale cache.
  */
 import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
@@ -31,7 +32,7 @@ export class FakeApi implements KubeApi {
   beforeTrialConflict: (() => void) | undefined;
 
   #stamp<T extends Obj>(object: T): T {
-    const copy = structuredClone(object);
+    const copy = sortedKeys(structuredClone(object));
     copy.metadata = { ...copy.metadata, resourceVersion: String(++this.#version) };
     copy.metadata.uid ??= `uid-${copy.metadata.name}`;
     return copy;
@@ -125,6 +126,12 @@ export class FakeApi implements KubeApi {
     this.requests.push(`create events ${event.reason}`);
     this.events.push(event);
   }
+}
+
+function sortedKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortedKeys) as T;
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])])) as T;
 }
 
 function key(object: Obj): string {

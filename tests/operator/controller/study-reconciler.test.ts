@@ -186,6 +186,21 @@ test('study reconciler › a status conflict is re-read and retried; an unchange
   assert.equal(api.requests.filter((r) => r.startsWith('update')).length, writes);
 });
 
+test('study reconciler › a running trial whose pod and log did not change writes nothing', async () => {
+  let actions: PlanAction[] = startTwo.slice(0, 1);
+  const { api, reconciler, key } = setup(scripted(() => actions));
+  await reconciler.reconcile(key, signal);
+  actions = [];
+  api.putPod(runningPod('qa-0'));
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Running');
+  api.sync();
+  const writes = api.requests.filter((r) => r.startsWith('update')).length;
+  await reconciler.reconcile(key, signal);
+  assert.deepEqual(api.requests.filter((r) => r.startsWith('update')).slice(writes), []);
+});
+
 test('study reconciler › a finished study stops its running trials and records StudyFinished once', async () => {
   let phase: 'Running' | 'Succeeded' = 'Running';
   let actions: PlanAction[] = startTwo;
