@@ -2,7 +2,8 @@
  * Follows the logs of running trial pods: one stream per pod, read from the start (so a
  * restarted operator loses nothing) and parsed into a TrialLog. A stream that breaks is opened
  * again after a back-off; a pod that finished is read once more to the end. New values call
- * `onUpdate`, which queues the study so its reconcile copies them into the LoraTrial status.
+ * `onUpdate`, which queues the study so its reconcile copies them into the LoraTrial status;
+ * a finished pod's log read to the end says so (`isComplete`), so the trial can finish at once.
  */
 import type { Readable } from 'node:stream';
 import type { Logger } from './logger.ts';
@@ -23,10 +24,10 @@ export interface FollowTarget {
 export interface LogFollowerOptions {
   open: OpenLogStream;
   logger: Logger;
-  onUpdate: (namespace: string, study: string) => void;
+  onUpdate: (namespace: string, study: string, isComplete: boolean) => void;
   /** Container to read; default `trainer`. */
   container?: string;
-  /** Delay before re-opening a broken stream; default 1 s, doubling to 30 s. */
+  /** Delay before re-opening a stream that ended; default 1 s, doubling to 30 s while it breaks. */
   retryMs?: number;
 }
 
@@ -124,7 +125,7 @@ export class LogFollower implements Runnable {
     for await (const chunk of stream) {
       changed = false;
       splitter.push(chunk as string, onLine);
-      if (changed) this.#options.onUpdate(namespace, follow.target.study);
+      if (changed) this.#options.onUpdate(namespace, follow.target.study, false);
     }
     splitter.end(onLine);
   }
@@ -133,8 +134,13 @@ export class LogFollower implements Runnable {
     if (follow.abort !== abort || this.#follows.get(key) !== follow) return;
     follow.abort = undefined;
     if (wasFinished) follow.isComplete = true;
-    else this.#retry(key, follow);
-    this.#options.onUpdate(follow.target.namespace, follow.target.study);
+    else {
+      // A running pod's stream ended cleanly (the container exited, or a proxy closed it): no
+      // back-off to grow, just look again shortly unless the pod is seen finished first.
+      follow.retryMs = this.#options.retryMs ?? 1000;
+      this.#retry(key, follow);
+    }
+    this.#options.onUpdate(follow.target.namespace, follow.target.study, wasFinished);
   }
 
   #broke(key: string, follow: Follow, abort: AbortController, error: unknown): void {

@@ -58,7 +58,12 @@ export function createOperator(options: OperatorOptions): Operator {
   const enqueue = (namespace: string | undefined, study: string | undefined): void => {
     if (namespace && study) controller?.enqueue(`${namespace}/${study}`);
   };
-  const follower = new LogFollower({ open: kubeLogStream(options.kubeConfig), logger, retryMs: options.logRetryMs, onUpdate: (namespace, study) => controller?.enqueueAfter(`${namespace}/${study}`, 100) });
+  // New values wait 100 ms to be written together; a finished trial's complete log, not at all.
+  const onLogUpdate = (namespace: string, study: string, isComplete: boolean): void => {
+    if (isComplete) enqueue(namespace, study);
+    else controller?.enqueueAfter(`${namespace}/${study}`, 100);
+  };
+  const follower = new LogFollower({ open: kubeLogStream(options.kubeConfig), logger, retryMs: options.logRetryMs, onUpdate: onLogUpdate });
   const reconciler = new StudyReconciler({ view, api, planner: options.planner, logger, metrics, logs: follower, now: options.now, logPollMs: options.logPollMs });
   controller = new Controller({
     name: 'lorastudy', reconciler, logger, metrics, rateLimiter: options.rateLimiter,

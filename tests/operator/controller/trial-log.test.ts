@@ -33,7 +33,7 @@ test('log follower › resumes from the start after a broken stream and complete
   const streams: PassThrough[] = [];
   const updates: string[] = [];
   const follower = new LogFollower({
-    logger: silentLogger(), retryMs: 5, onUpdate: (ns, study) => updates.push(`${ns}/${study}`),
+    logger: silentLogger(), retryMs: 5, onUpdate: (ns, study, isComplete) => updates.push(`${ns}/${study}${isComplete ? ' complete' : ''}`),
     open: async () => {
       const stream = new PassThrough();
       streams.push(stream);
@@ -63,7 +63,8 @@ test('log follower › resumes from the start after a broken stream and complete
   assert.equal(report?.isComplete, true);
   assert.deepEqual(report?.log.curve('eval_loss').map((p) => p.step), [1, 2, 3]);
   assert.equal(report?.log.result?.value, 2.2);
-  assert.ok(updates.length > 0 && updates.every((u) => u === 'ns/qa'));
+  assert.equal(updates.at(-1), 'ns/qa complete', 'the finished pod\'s whole log says so');
+  assert.ok(updates.length > 1 && updates.slice(0, -1).every((u) => u === 'ns/qa'));
   abort.abort();
   await running;
   assert.equal(follower.followed, 0);
