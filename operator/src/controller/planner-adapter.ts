@@ -17,6 +17,7 @@ function toAction(action: EngineAction): PlanAction[] {
 }
 
 export const enginePlanner: Planner = (study, trials, nowMs) => {
-  const result = plan(study, trials, new Date(nowMs));
+  // The reconciler plans only for studies it validated (and keeps that check per generation).
+  const result = plan(study, trials, new Date(nowMs), { isSpecChecked: true });
   return { actions: result.actions.flatMap(toAction), status: result.status, ...(result.requeueAfterMs === undefined ? {} : { requeueAfterMs: result.requeueAfterMs }) };
 };

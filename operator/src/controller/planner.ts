@@ -21,4 +21,5 @@ export interface Plan {
   requeueAfterMs?: number;
 }
 
+/** `study` has passed validation (checkStudyManifest). */
 export type Planner = (study: LoraStudy, trials: readonly LoraTrial[], nowMs: number) => Plan;

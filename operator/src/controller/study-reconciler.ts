@@ -5,9 +5,8 @@
  * trial then Job, prune, stop), and writes the study status. It never waits inside a reconcile;
  * it requeues instead.
  */
-import { checkStudyManifest } from '../api/validate-study.ts';
 import type { LoraStudy } from '../api/study.ts';
-import { LoraTrialSchema, isTrialActive, type LoraTrial, type TrialPhase, type TrialStatus } from '../api/trial.ts';
+import { LoraTrialSchema, TRIAL_PHASES, isTrialActive, type LoraTrial, type TrialPhase, type TrialStatus } from '../api/trial.ts';
 import type { Issue } from '../errors.ts';
 import type { Params } from '../api/parameters.ts';
 import type { ClusterView } from './cluster-view.ts';
@@ -22,7 +21,8 @@ import { writeStatus } from './status-writer.ts';
 import { isSameJson } from './same-json.ts';
 import { WriteOverlay } from './write-overlay.ts';
 import { condition, desiredStudyStatus, isFinished } from './study-status.ts';
-import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, searchSpaceHash, startTrial, writeTrialStatus } from './trial-actions.ts';
+import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, startTrial, writeTrialStatus } from './trial-actions.ts';
+import { SpecChecks } from './spec-checks.ts';
 import { observeTrial, type TrialVerdict } from './trial-observer.ts';
 import { TrialLog } from './trial-log.ts';
 import type { FollowTarget } from './log-follower.ts';
@@ -62,6 +62,8 @@ interface Synced {
 
 interface Context {
   study: LoraStudy;
+  /** The fingerprint of the spec's search space and objective. */
+  spaceHash: string;
   log: Logger;
   signal: AbortSignal;
   nowMs: number;
@@ -72,6 +74,10 @@ export class StudyReconciler {
   readonly #events: EventRecorder;
   readonly #now: () => number;
   readonly #countsByStudy = new Map<string, Map<TrialPhase, number>>();
+  readonly #totals = new Map<TrialPhase, number>();
+  readonly #specChecks = new SpecChecks();
+  /** Trials as parsed, by the object read (the caches replace an object when it changes). */
+  readonly #parsedTrials = new WeakMap<object, LoraTrial | undefined>();
   readonly #studies = new WriteOverlay<LoraStudy>();
   readonly #trials = new WriteOverlay<LoraTrial>();
 
@@ -88,9 +94,9 @@ export class StudyReconciler {
     const raw = this.#studies.read(key, cached);
     if ((raw.metadata as { deletionTimestamp?: unknown }).deletionTimestamp) return {};
     const log = this.#options.logger.child({ study: key });
-    const checked = checkStudyManifest(raw);
+    const checked = this.#specChecks.check(key, raw);
     if (!checked.study) return this.#invalid(raw, checked.issues, log);
-    const context: Context = { study: { ...checked.study, metadata: raw.metadata, status: raw.status }, log, signal, nowMs: this.#now() };
+    const context: Context = { study: { ...checked.study, metadata: raw.metadata, status: raw.status }, spaceHash: checked.spaceHash as string, log, signal, nowMs: this.#now() };
     const trials = this.#trialsOf(context);
     const synced = await this.#syncTrials(context, trials);
     const current = synced.finals.size > 0 ? await this.#settle(context, synced.trials, synced.finals) : synced.trials;
@@ -99,8 +105,8 @@ export class StudyReconciler {
 
   #gone(key: string): Result {
     this.#studies.forget(key);
-    this.#countsByStudy.delete(key);
-    this.#publishCounts();
+    this.#specChecks.forget(key);
+    this.#setCounts(key, new Map());
     return {};
   }
 
@@ -109,11 +115,19 @@ export class StudyReconciler {
     const trials: LoraTrial[] = [];
     for (const cached of this.#options.view.trials(namespace, name)) {
       const raw = this.#trials.read(`${namespace}/${(cached as LoraTrial).metadata?.name}`, cached as LoraTrial);
-      const parsed = LoraTrialSchema.safeParse(raw);
-      if (parsed.success) trials.push({ ...parsed.data, metadata: (raw as LoraTrial).metadata });
-      else context.log.warn({ trial: (raw as LoraTrial).metadata?.name, err: parsed.error.message }, 'ignoring a LoraTrial that does not match the schema');
+      const trial = this.#parsedTrial(context, raw);
+      if (trial) trials.push(trial);
     }
     return trials.sort((a, b) => a.spec.number - b.spec.number);
+  }
+
+  #parsedTrial(context: Context, raw: LoraTrial): LoraTrial | undefined {
+    if (this.#parsedTrials.has(raw)) return this.#parsedTrials.get(raw);
+    const parsed = LoraTrialSchema.safeParse(raw);
+    if (!parsed.success) context.log.warn({ trial: raw.metadata?.name, err: parsed.error.message }, 'ignoring a LoraTrial that does not match the schema');
+    const trial = parsed.success ? { ...parsed.data, metadata: raw.metadata } : undefined;
+    this.#parsedTrials.set(raw, trial);
+    return trial;
   }
 
   /**
@@ -311,10 +325,9 @@ export class StudyReconciler {
 
   /** Trials sampled for another search space or objective: refuse to go on (nothing is deleted). */
   #specChangeRefusal(context: Context, trials: LoraTrial[]): Issue | undefined {
-    const hash = searchSpaceHash(context.study);
     const changed = trials.find((trial) => {
       const recorded = (trial.metadata.annotations as Record<string, string> | undefined)?.[SPEC_HASH_ANNOTATION];
-      return recorded !== undefined && recorded !== hash;
+      return recorded !== undefined && recorded !== context.spaceHash;
     });
     if (!changed) return undefined;
     return { code: 'immutable', path: 'spec.parameters', message: `the search space or objective changed after trial ${changed.metadata.name} started; they cannot change on a running study. Finished trials are kept; re-create the study to search a new space` };
@@ -376,15 +389,19 @@ export class StudyReconciler {
   #countTrials(context: Context, trials: LoraTrial[]): void {
     const counts = new Map<TrialPhase, number>();
     for (const trial of trials) counts.set(trial.status?.phase ?? 'Pending', (counts.get(trial.status?.phase ?? 'Pending') ?? 0) + 1);
-    this.#countsByStudy.set(`${context.study.metadata.namespace}/${context.study.metadata.name}`, counts);
-    this.#publishCounts();
+    this.#setCounts(`${context.study.metadata.namespace}/${context.study.metadata.name}`, counts);
   }
 
-  #publishCounts(): void {
+  /** Replaces one study's counts in the totals (kept up to date, not summed over every study). */
+  #setCounts(key: string, counts: Map<TrialPhase, number>): void {
+    const change = (from: Map<TrialPhase, number> | undefined, sign: number) => {
+      for (const [phase, n] of from ?? []) this.#totals.set(phase, (this.#totals.get(phase) ?? 0) + sign * n);
+    };
+    change(this.#countsByStudy.get(key), -1);
+    change(counts, 1);
+    if (counts.size > 0) this.#countsByStudy.set(key, counts);
+    else this.#countsByStudy.delete(key);
     const gauge = this.#options.metrics?.trialsByState;
-    if (!gauge) return;
-    const totals = new Map<TrialPhase, number>();
-    for (const counts of this.#countsByStudy.values()) for (const [phase, n] of counts) totals.set(phase, (totals.get(phase) ?? 0) + n);
-    for (const phase of ['Pending', 'Running', 'Succeeded', 'Pruned', 'EarlyStopped', 'Failed'] as const) gauge.set({ phase }, totals.get(phase) ?? 0);
+    for (const phase of TRIAL_PHASES) gauge?.set({ phase }, this.#totals.get(phase) ?? 0);
   }
 }

@@ -29,14 +29,9 @@ export function desiredStudyStatus(study: LoraStudy, planned: StudyStatus, extra
   const status: StudyStatus = { ...planned, conditions: mergeConditions(previous?.conditions, conditions), observedGeneration: study.metadata.generation };
   if (previous?.startTime) status.startTime = previous.startTime;
   if (previous?.completionTime && isFinished(previous) && isFinished(status)) status.completionTime = previous.completionTime;
-  return dropUndefined(status);
+  return status;
 }
 
 export function isFinished(status: StudyStatus | undefined): boolean {
   return status?.phase === 'Succeeded' || status?.phase === 'Failed';
-}
-
-/** JSON round trip: the API server drops undefined fields, so compare without them. */
-export function dropUndefined<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }

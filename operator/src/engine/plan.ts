@@ -60,12 +60,14 @@ function applyStops(trials: readonly LoraTrial[], stops: readonly StopAction[], 
 export interface PlanOptions {
   /** Trials run another trainer than the spec names (`lorahpo run --trainer`): skip the built-in trainer's rules. */
   hasTrainerOverride?: boolean;
+  /** The caller validated this spec (checkStudySpec with the same options): do not again. */
+  isSpecChecked?: boolean;
 }
 
 export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date, options: PlanOptions = {}): PlanResult {
   const nowIso = now.toISOString();
   const generation = study.metadata.generation;
-  const { spec, issues } = checkStudySpec(study.spec, options);
+  const { spec, issues } = options.isSpecChecked ? { spec: study.spec as StudySpec, issues: [] } : checkStudySpec(study.spec, options);
   if (spec === undefined) return { actions: [], status: invalidStatus(issues, nowIso, study.status, generation) };
   const name = study.metadata.name ?? 'study';
   const pruner = createPruner(spec.pruner);

@@ -164,6 +164,7 @@ test('study reconciler › a changed search space is refused in the status; noth
   await reconciler.reconcile(key, signal);
   const changed = structuredClone(api.studies.get(key) as LoraStudy);
   changed.spec.parameters = [{ name: 'loraR', type: 'categorical', values: [4, 8] }];
+  changed.metadata.generation = 2; // as the API server does on every spec change
   api.studies.set(key, changed);
   api.sync();
   actions = [{ type: 'startTrial', number: 1, params: { loraR: 4 }, seed: 2 }];

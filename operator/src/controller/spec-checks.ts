@@ -1,0 +1,37 @@
+/**
+ * Each study's validation, kept while its generation holds. The API server bumps
+ * `metadata.generation` on every spec change and never on status writes, so the many reconciles
+ * that only see trials, Jobs and Pods move do not validate (and fingerprint) the same spec again.
+ */
+import { checkStudyManifest, type ManifestCheck } from '../api/validate-study.ts';
+import type { LoraStudy } from '../api/study.ts';
+import { searchSpaceHash } from './trial-actions.ts';
+
+export interface SpecCheck extends ManifestCheck {
+  /** The fingerprint of the search space and objective, for a valid spec. */
+  spaceHash?: string;
+}
+
+interface Kept {
+  uid: string | undefined;
+  generation: number;
+  check: SpecCheck;
+}
+
+export class SpecChecks {
+  readonly #kept = new Map<string, Kept>();
+
+  check(key: string, raw: LoraStudy): SpecCheck {
+    const { uid, generation } = raw.metadata ?? {};
+    const kept = this.#kept.get(key);
+    if (kept && generation !== undefined && kept.generation === generation && kept.uid === uid) return kept.check;
+    const checked = checkStudyManifest(raw);
+    const check: SpecCheck = checked.study ? { ...checked, spaceHash: searchSpaceHash(checked.study) } : checked;
+    if (generation !== undefined) this.#kept.set(key, { uid, generation, check });
+    return check;
+  }
+
+  forget(key: string): void {
+    this.#kept.delete(key);
+  }
+}
