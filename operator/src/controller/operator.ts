@@ -71,13 +71,17 @@ export function createOperator(options: OperatorOptions): Operator {
     initialKeys: () => [...view.studies.keys()],
   });
   const manager = new Manager({ logger, metrics, leaderElector: options.leaderElection && new LeaderElector({ ...options.leaderElection, kubeConfig: options.kubeConfig, logger }) });
-  for (const source of sources(options, metrics, view, enqueue)) manager.addSource(source);
+  const enqueueChanged: Enqueue = (object, event, namespace, study) => {
+    if (event !== 'update' || !reconciler.isOwnWrite(object)) enqueue(namespace, study);
+  };
+  for (const source of sources(options, metrics, view, enqueueChanged)) manager.addSource(source);
   manager.add(follower);
   manager.add(controller);
   return { manager, metrics, view, start: (signal) => manager.start(signal) };
 }
 
-type Enqueue = (namespace: string | undefined, study: string | undefined) => void;
+/** Queues the study a changed object belongs to. */
+type Enqueue = (object: KubernetesObject, event: 'add' | 'update' | 'delete', namespace: string | undefined, study: string | undefined) => void;
 
 function sources(options: OperatorOptions, metrics: OperatorMetrics, view: StoreView, enqueue: Enqueue): InformerSource<KubernetesObject>[] {
   const custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -98,10 +102,10 @@ function sources(options: OperatorOptions, metrics: OperatorMetrics, view: Store
     const trials = source(options, `loratrials${ns}`, `/apis/${API_GROUP}/${API_VERSION}${ns}/loratrials`, customList('loratrials'));
     const jobs = source(options, `jobs${ns}`, `/apis/batch/v1${ns}/jobs`, counted('jobs', () => (namespace ? batch.listNamespacedJob({ namespace, labelSelector: TRIAL_SELECTOR }) : batch.listJobForAllNamespaces({ labelSelector: TRIAL_SELECTOR })) as Promise<KubernetesListObject<KubernetesObject>>), TRIAL_SELECTOR);
     const pods = source(options, `pods${ns}`, `/api/v1${ns}/pods`, counted('pods', () => (namespace ? core.listNamespacedPod({ namespace, labelSelector: TRIAL_SELECTOR }) : core.listPodForAllNamespaces({ labelSelector: TRIAL_SELECTOR })) as Promise<KubernetesListObject<KubernetesObject>>), TRIAL_SELECTOR);
-    feed(studies, view.studies, (o) => enqueue(o.metadata?.namespace, o.metadata?.name));
-    feed(trials, view.trialStore, (o) => enqueue(o.metadata?.namespace, (o as { spec?: { study?: string } }).spec?.study));
-    feed(jobs, view.jobs as IndexedStore<KubernetesObject>, (o) => enqueue(o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
-    feed(pods, view.podStore as IndexedStore<KubernetesObject>, (o) => enqueue(o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
+    feed(studies, view.studies, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.name));
+    feed(trials, view.trialStore, (o, e) => enqueue(o, e, o.metadata?.namespace, (o as { spec?: { study?: string } }).spec?.study));
+    feed(jobs, view.jobs as IndexedStore<KubernetesObject>, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
+    feed(pods, view.podStore as IndexedStore<KubernetesObject>, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
     result.push(studies, trials, jobs, pods);
   }
   return result;
@@ -112,12 +116,12 @@ function source(options: OperatorOptions, name: string, path: string, list: () =
   return new InformerSource({ name, kubeConfig: options.kubeConfig, path, list, labelSelector, logger: options.logger, ...(backoff === undefined ? {} : { minBackoffMs: backoff, rewatchDelayMs: backoff }) });
 }
 
-function feed(source: InformerSource<KubernetesObject>, store: IndexedStore<KubernetesObject>, onChange: (object: KubernetesObject) => void): void {
+function feed(source: InformerSource<KubernetesObject>, store: IndexedStore<KubernetesObject>, onChange: (object: KubernetesObject, event: 'add' | 'update' | 'delete') => void): void {
   source.onChange((object, event) => {
     // managedFields are often half of an object and the operator never reads them.
     if (object.metadata?.managedFields) delete object.metadata.managedFields;
     if (event === 'delete') store.remove(object);
     else store.upsert(object);
-    onChange(object);
+    onChange(object, event);
   });
 }

@@ -87,6 +87,18 @@ export class StudyReconciler {
     this.#events = new EventRecorder(options.api, options.logger, { now: this.#now });
   }
 
+  /**
+   * Whether a changed LoraStudy or LoraTrial is exactly what a reconcile of ours wrote. That
+   * reconcile already went on from the written state, so the change need not queue its study
+   * again (half the changes a study sees are its own status writes).
+   */
+  isOwnWrite(object: { kind?: string; metadata?: { namespace?: string; name?: string; resourceVersion?: string } }): boolean {
+    const key = `${object.metadata?.namespace}/${object.metadata?.name}`;
+    if (object.kind === 'LoraStudy') return this.#studies.isOwnWrite(key, object as LoraStudy);
+    if (object.kind === 'LoraTrial') return this.#trials.isOwnWrite(key, object as LoraTrial);
+    return false;
+  }
+
   async reconcile(key: string, signal: AbortSignal): Promise<Result> {
     const [namespace, name] = key.split('/') as [string, string];
     const cached = this.#options.view.study(namespace, name) as LoraStudy | undefined;

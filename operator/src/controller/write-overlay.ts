@@ -27,6 +27,12 @@ export class WriteOverlay<T extends { metadata?: { resourceVersion?: string } }>
     return cached;
   }
 
+  /** Whether `object` is the version we wrote: its watch event tells the writer nothing new. */
+  isOwnWrite(key: string, object: T): boolean {
+    const version = this.#written.get(key)?.object.metadata?.resourceVersion;
+    return version !== undefined && version === object.metadata?.resourceVersion;
+  }
+
   forget(key: string): void {
     this.#written.delete(key);
   }

@@ -10,6 +10,7 @@ import type { Plan, PlanAction, Planner } from '../../../operator/src/controller
 import { TerminalError } from '../../../operator/src/controller/runtime/terminal-error.ts';
 import { silentLogger } from '../../../operator/src/controller/logger.ts';
 import type { LoraStudy } from '../../../operator/src/api/study.ts';
+import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 import { FakeApi } from './fake-api.ts';
 import { studyFixture } from './fixtures.ts';
 
@@ -200,6 +201,19 @@ test('study reconciler › a running trial whose pod and log did not change writ
   const writes = api.requests.filter((r) => r.startsWith('update')).length;
   await reconciler.reconcile(key, signal);
   assert.deepEqual(api.requests.filter((r) => r.startsWith('update')).slice(writes), []);
+});
+
+test('study reconciler › knows its own status writes from other writers\' changes', async () => {
+  const { api, reconciler, key } = setup(scripted(() => startTwo.slice(0, 1)));
+  await reconciler.reconcile(key, signal);
+  api.putPod(runningPod('qa-0'));
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  const trial = api.trials.get('team-a/qa-0') as LoraTrial;
+  assert.equal(reconciler.isOwnWrite(api.studies.get(key) as LoraStudy), true, 'the study status it wrote');
+  assert.equal(reconciler.isOwnWrite(trial), true, 'the trial status it wrote');
+  api.trials.set('team-a/qa-0', { ...trial, metadata: { ...trial.metadata, resourceVersion: '999' }, status: { ...trial.status, phase: 'Running', intermediateValues: [], message: 'someone else' } });
+  assert.equal(reconciler.isOwnWrite(api.trials.get('team-a/qa-0') as LoraTrial), false, 'a later write by someone else');
 });
 
 test('study reconciler › a finished study stops its running trials and records StudyFinished once', async () => {
