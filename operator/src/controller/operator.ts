@@ -21,6 +21,7 @@ import type { RateLimiter } from './runtime/rate-limiter.ts';
 import { InformerSource } from './runtime/source.ts';
 import { StudyReconciler } from './study-reconciler.ts';
 import { shareConnections } from './kube-connections.ts';
+import { trimCustomResource, trimJob, trimPod } from './cache-trim.ts';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -102,10 +103,10 @@ function sources(options: OperatorOptions, metrics: OperatorMetrics, view: Store
     const trials = source(options, `loratrials${ns}`, `/apis/${API_GROUP}/${API_VERSION}${ns}/loratrials`, customList('loratrials'));
     const jobs = source(options, `jobs${ns}`, `/apis/batch/v1${ns}/jobs`, counted('jobs', () => (namespace ? batch.listNamespacedJob({ namespace, labelSelector: TRIAL_SELECTOR }) : batch.listJobForAllNamespaces({ labelSelector: TRIAL_SELECTOR })) as Promise<KubernetesListObject<KubernetesObject>>), TRIAL_SELECTOR);
     const pods = source(options, `pods${ns}`, `/api/v1${ns}/pods`, counted('pods', () => (namespace ? core.listNamespacedPod({ namespace, labelSelector: TRIAL_SELECTOR }) : core.listPodForAllNamespaces({ labelSelector: TRIAL_SELECTOR })) as Promise<KubernetesListObject<KubernetesObject>>), TRIAL_SELECTOR);
-    feed(studies, view.studies, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.name));
-    feed(trials, view.trialStore, (o, e) => enqueue(o, e, o.metadata?.namespace, (o as { spec?: { study?: string } }).spec?.study));
-    feed(jobs, view.jobs as IndexedStore<KubernetesObject>, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
-    feed(pods, view.podStore as IndexedStore<KubernetesObject>, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
+    feed(studies, view.studies, trimCustomResource, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.name));
+    feed(trials, view.trialStore, trimCustomResource, (o, e) => enqueue(o, e, o.metadata?.namespace, (o as { spec?: { study?: string } }).spec?.study));
+    feed(jobs, view.jobs as IndexedStore<KubernetesObject>, trimJob as Trim, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
+    feed(pods, view.podStore as IndexedStore<KubernetesObject>, trimPod as Trim, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
     result.push(studies, trials, jobs, pods);
   }
   return result;
@@ -116,10 +117,11 @@ function source(options: OperatorOptions, name: string, path: string, list: () =
   return new InformerSource({ name, kubeConfig: options.kubeConfig, path, list, labelSelector, logger: options.logger, ...(backoff === undefined ? {} : { minBackoffMs: backoff, rewatchDelayMs: backoff }) });
 }
 
-function feed(source: InformerSource<KubernetesObject>, store: IndexedStore<KubernetesObject>, onChange: (object: KubernetesObject, event: 'add' | 'update' | 'delete') => void): void {
+type Trim = (object: KubernetesObject) => void;
+
+function feed(source: InformerSource<KubernetesObject>, store: IndexedStore<KubernetesObject>, trim: Trim, onChange: (object: KubernetesObject, event: 'add' | 'update' | 'delete') => void): void {
   source.onChange((object, event) => {
-    // managedFields are often half of an object and the operator never reads them.
-    if (object.metadata?.managedFields) delete object.metadata.managedFields;
+    trim(object);
     if (event === 'delete') store.remove(object);
     else store.upsert(object);
     onChange(object, event);
