@@ -167,7 +167,10 @@ export class StudyReconciler {
     if (!isTrialActive(trial.status?.phase)) {
       logs?.forget(namespace, name);
       for (const key of this.#finishSeen.keys()) if (key.startsWith(`${namespace}/${name}/`)) this.#finishSeen.delete(key);
-      if (job && !job.status?.completionTime && !job.status?.conditions?.some((c) => c.status === 'True') && !job.metadata?.deletionTimestamp) await deleteJob(api, trial);
+      // A trial the operator stopped (pruned, or the study finished) whose Job still runs: the
+      // delete after the status write did not happen (a crash in between). A trial that ended by
+      // itself keeps its Job (and its pod's logs) even while the Job controller lags behind.
+      if (trial.status?.phase === 'Pruned' && job && !job.status?.completionTime && !job.status?.conditions?.some((c) => c.status === 'True') && !job.metadata?.deletionTimestamp) await deleteJob(api, trial);
       return { trial, isWaitingForLog: false };
     }
     if (!job && !isFinished(context.study.status)) await ensureJob(api, context.study, trial);

@@ -188,6 +188,23 @@ test('study reconciler › a status conflict is re-read and retried; an unchange
   assert.equal(api.requests.filter((r) => r.startsWith('update')).length, writes);
 });
 
+test('study reconciler › a trial that ended by itself keeps its Job for its logs; a stopped one whose delete was lost loses it', async () => {
+  let actions: PlanAction[] = startTwo;
+  const { api, reconciler, key } = setup(scripted(() => actions));
+  await reconciler.reconcile(key, signal);
+  actions = [];
+  api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 1.25 })));
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Succeeded');
+  const stopped = api.trials.get('team-a/qa-1') as LoraTrial;
+  api.trials.set('team-a/qa-1', { ...stopped, status: { phase: 'Pruned', reason: 'StudyFinished', intermediateValues: [] } });
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.jobs.has('team-a/qa-0'), true, 'the Job controller has not marked it complete yet, and need not');
+  assert.equal(api.jobs.has('team-a/qa-1'), false, 'the stopped trial\'s Job is deleted');
+});
+
 test('study reconciler › a running trial whose pod and log did not change writes nothing', async () => {
   let actions: PlanAction[] = startTwo.slice(0, 1);
   const { api, reconciler, key } = setup(scripted(() => actions));
