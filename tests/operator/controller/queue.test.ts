@@ -56,3 +56,20 @@ test('work queue › shut down wakes waiting workers with undefined and drops ne
   queue.add('ns/a');
   assert.equal(await queue.get(), undefined);
 });
+
+test('work queue › tells its observer the length and how long each key waited', async () => {
+  const depths: number[] = [];
+  const waits: number[] = [];
+  const queue = new WorkQueue({ observer: { depth: (n) => depths.push(n), waited: (ms) => waits.push(ms) } });
+  queue.add('ns/a');
+  queue.add('ns/b');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(await queue.get(), 'ns/a');
+  assert.deepEqual(depths, [1, 2, 1]);
+  assert.equal(waits.length, 1);
+  assert.ok(waits[0] >= 25, `waited ${waits[0]} ms`);
+  const next = queue.get();
+  queue.done('ns/a');
+  assert.equal(await next, 'ns/b');
+  assert.equal(waits.length, 2);
+});

@@ -63,7 +63,10 @@ export class Controller implements Runnable {
 
   /** Runs the workers with a fresh queue (a controller restarts after a lost and regained lease). */
   async start(signal: AbortSignal): Promise<void> {
-    const queue = new WorkQueue({ rateLimiter: this.#options.rateLimiter });
+    const metrics = this.#options.metrics;
+    const labels = { controller: this.name };
+    const observer = metrics && { depth: (n: number) => metrics.queueDepth.set(labels, n), waited: (ms: number) => metrics.queueWaitSeconds.observe(labels, ms / 1000) };
+    const queue = new WorkQueue({ rateLimiter: this.#options.rateLimiter, ...(observer ? { observer } : {}) });
     this.#queue = queue;
     const stop = (): void => queue.shutDown();
     if (signal.aborted) stop();

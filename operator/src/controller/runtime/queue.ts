@@ -8,11 +8,21 @@ import { defaultRateLimiter, type RateLimiter } from './rate-limiter.ts';
 export interface WorkQueueOptions {
   /** Retry delays for `addRateLimited`; default 5 ms→~1000 s per key with a 10/s, burst 100 bucket. */
   rateLimiter?: RateLimiter;
+  /** Sees the queue's length after each change and how long each key waited for a worker. */
+  observer?: QueueObserver;
+}
+
+export interface QueueObserver {
+  depth(length: number): void;
+  waited(ms: number): void;
 }
 
 export class WorkQueue {
   readonly #rateLimiter: RateLimiter;
   readonly #queue: string[] = [];
+  /** When each queued key went in, for the observer. */
+  readonly #queuedAtMs = new Map<string, number>();
+  readonly #observer: QueueObserver | undefined;
   readonly #dirty = new Set<string>();
   readonly #processing = new Set<string>();
   readonly #waiting = new Map<string, { atMs: number; timer: NodeJS.Timeout }>();
@@ -21,6 +31,7 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.#rateLimiter = options.rateLimiter ?? defaultRateLimiter();
+    this.#observer = options.observer;
   }
 
   add(key: string): void {
@@ -88,18 +99,26 @@ export class WorkQueue {
   }
 
   #push(key: string): void {
+    this.#queuedAtMs.set(key, Date.now());
     const getter = this.#getters.shift();
     if (getter) getter(this.#takeKey(key));
-    else this.#queue.push(key);
+    else {
+      this.#queue.push(key);
+      this.#observer?.depth(this.#queue.length);
+    }
   }
 
   #take(): string {
-    return this.#takeKey(this.#queue.shift() as string);
+    const key = this.#queue.shift() as string;
+    this.#observer?.depth(this.#queue.length);
+    return this.#takeKey(key);
   }
 
   #takeKey(key: string): string {
     this.#dirty.delete(key);
     this.#processing.add(key);
+    this.#observer?.waited(Date.now() - (this.#queuedAtMs.get(key) ?? Date.now()));
+    this.#queuedAtMs.delete(key);
     return key;
   }
 }
