@@ -32,7 +32,7 @@ export interface OperatorOptions {
   namespaces?: string[];
   /** Leader election; absent: this replica always acts. */
   leaderElection?: { namespace: string; identity: string; name?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
-  /** Studies reconciled at once; default 4. */
+  /** Studies reconciled at once; default 8 (reconciles mostly wait on the API server). */
   maxConcurrentReconciles?: number;
   rateLimiter?: RateLimiter;
   /** Faster informer restarts and re-watches (tests). */
@@ -68,7 +68,7 @@ export function createOperator(options: OperatorOptions): Operator {
   const reconciler = new StudyReconciler({ view, api, planner: options.planner, logger, metrics, logs: follower, now: options.now, logPollMs: options.logPollMs });
   controller = new Controller({
     name: 'lorastudy', reconciler, logger, metrics, rateLimiter: options.rateLimiter,
-    maxConcurrentReconciles: options.maxConcurrentReconciles ?? 4,
+    maxConcurrentReconciles: options.maxConcurrentReconciles ?? 8,
     initialKeys: () => [...view.studies.keys()],
   });
   const manager = new Manager({ logger, metrics, leaderElector: options.leaderElection && new LeaderElector({ ...options.leaderElection, kubeConfig: options.kubeConfig, logger }) });

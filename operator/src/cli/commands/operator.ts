@@ -42,7 +42,7 @@ export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
     .option('--lease-duration-ms <ms>', 'how long the Lease lasts without renewal', (v) => integer(v, '--lease-duration-ms'), integer(env.LORAHPO_LEASE_DURATION_MS ?? '15000', 'LORAHPO_LEASE_DURATION_MS'))
     .option('--renew-deadline-ms <ms>', 'the leader stops acting when it cannot renew for this long', (v) => integer(v, '--renew-deadline-ms'), integer(env.LORAHPO_LEASE_RENEW_DEADLINE_MS ?? '10000', 'LORAHPO_LEASE_RENEW_DEADLINE_MS'))
     .option('--retry-period-ms <ms>', 'time between Lease attempts', (v) => integer(v, '--retry-period-ms'), integer(env.LORAHPO_LEASE_RETRY_MS ?? '2000', 'LORAHPO_LEASE_RETRY_MS'))
-    .option('--max-concurrent-reconciles <n>', 'studies reconciled at once', (v) => integer(v, '--max-concurrent-reconciles'), 4)
+    .option('--max-concurrent-reconciles <n>', 'studies reconciled at once', (v) => integer(v, '--max-concurrent-reconciles'), 8)
     .option('--log-level <level>', 'pino level: debug, info, warn, error', env.LORAHPO_LOG_LEVEL ?? 'info')
     .exitOverride();
 }
