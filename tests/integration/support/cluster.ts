@@ -58,11 +58,21 @@ export function startOperator(cp: ControlPlane, namespace: string, options: Part
   return { operator, stop: async () => { abort.abort(); await running; } };
 }
 
+export interface SpawnOptions {
+  /** Straight to the API server instead of through the fault proxy (benchmarks measure the operator, not the proxy). */
+  direct?: boolean;
+  /** Node flags before the script, e.g. the operator image's GC settings. */
+  nodeArgs?: string[];
+  /** Run the compiled dist/ as the operator image does (build it first), not the sources. */
+  built?: boolean;
+}
+
 /** `lorahpo operator` as its own process (so it can be SIGKILLed). */
-export function spawnOperator(cp: ControlPlane, namespace: string, extraArgs: string[] = []): ChildProcess {
+export function spawnOperator(cp: ControlPlane, namespace: string, extraArgs: string[] = [], options: SpawnOptions = {}): ChildProcess {
   const node = `${root}node_modules/.bin/node`;
-  return spawn(node, [`${root}bin/lorahpo.js`, 'operator', '--kubeconfig', cp.kubeconfigPath, '--namespace', namespace, '--metrics-port', '0', ...extraArgs], {
-    env: { ...process.env, LORAHPO_LOG_LEVEL: process.env.LORAHPO_TEST_OPERATOR_LOG ?? 'warn' },
+  const kubeconfig = options.direct ? cp.directKubeconfigPath : cp.kubeconfigPath;
+  return spawn(node, [...(options.nodeArgs ?? []), `${root}bin/lorahpo.js`, 'operator', '--kubeconfig', kubeconfig, '--namespace', namespace, '--metrics-port', '0', ...extraArgs], {
+    env: { ...process.env, ...(options.built ? { LORAHPO_RUN_BUILT: '1' } : {}), LORAHPO_LOG_LEVEL: process.env.LORAHPO_TEST_OPERATOR_LOG ?? 'warn' },
     stdio: ['ignore', process.env.LORAHPO_TEST_OPERATOR_LOG ? 'inherit' : 'ignore', 'inherit'],
   });
 }
