@@ -1,180 +1,164 @@
 /**
- * bench:operator — the operator (a separate `lorahpo operator` process) on the real control
- * plane with a simulated node running a fast workload function. Measures trial turnaround (a
- * trial's pod is seen terminated → the study's next Job is seen, both through watches, so the
- * simulated kubelet's own lag is not counted), API requests per trial (the operator's counter), the
- * operator's peak RSS and CPU seconds (from /proc). Scenarios: 100 studies × 10 trials with
- * parallelTrials 5, and 200 studies × 10 whose first 5 trials each hold until all 1000 run at
- * once, then end together (a wave of 1000 ends at 1000 running trials).
+ * bench:operator — the operator as the image runs it (a separate `lorahpo operator` process from the
+ * compiled dist/, with the image's Node flags, talking straight to the API server) on the real
+ * control plane with a simulated node running a fast workload function.
+ * Measures trial turnaround (a trial's pod seen terminated → the study's next Job seen, both
+ * through watches, so the simulated kubelet's own lag is not counted) and where it goes, API
+ * requests per trial (the operator's own counter), the operator's peak RSS and CPU seconds.
  *
- *   npm run bench:operator                     # both scenarios
- *   npm run bench:operator -- --only small     # or: --only large; --studies N scales the study count
+ * Scenarios (each 10 trials per study, parallelTrials 5, random sampler, no pruner):
+ *   small    100 studies, trials of ~0.1 s: as many ends as the machine can take (throughput)
+ *   running  200 studies, trials of 60–180 s: 1000 trials running at once, ends spread out
+ *   burst    200 studies whose first 5 trials each hold until all 1000 run, then end together
+ *
+ *   npm run bench:operator                          # all three
+ *   npm run bench:operator -- --only small,running  # --studies N scales every scenario's study count;
+ *                                                   # --metrics prints the operator's own counters
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ListWatch, Watch, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { freePort } from '../../tests/harness/free-port.ts';
 import { createNamespace, createStudy, spawnOperator, startCluster, studyManifest } from '../../tests/integration/support/cluster.ts';
-import type { WorkloadContext } from '../../tests/harness/simulated-node/workload.ts';
+import { operatorImageNodeFlags } from './image-flags.ts';
+import { processStats, type ProcessStats } from './process-stats.ts';
+import { Timeline, type Turnaround } from './timeline.ts';
+import { benchWorkload, RunningTrials, type WorkloadShape } from './workloads.ts';
 
 interface Scenario {
   name: string;
   studies: number;
   trials: number;
   parallel: number;
-  steps: number;
-  stepMs: number;
-  /** Trials wait until this many run at once, then all go on (a wave of ends at that load). */
-  holdUntilRunning?: number;
+  shape: WorkloadShape;
 }
 
-interface Measured {
+interface Measured extends ProcessStats {
   scenario: Scenario;
   trials: number;
   wallSeconds: number;
   peakRunning: number;
-  turnaroundP50Ms: number;
-  turnaroundP99Ms: number;
+  /** Median of the trials running when a measured end happened. */
+  runningAtMeasuredEnds: number;
+  turnaround: Turnaround;
   apiRequestsPerTrial: number;
-  peakRssMiB: number;
-  cpuSeconds: number;
+  /** Event-loop delay of this process, which plays scheduler and kubelet. */
+  nodeDelayP99Ms: number;
 }
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, studies: { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, studies: { type: 'string' }, metrics: { type: 'boolean' } } });
 const scale = values.studies ? Number(values.studies) : undefined;
-const scenarios: Scenario[] = [
-  { name: 'small', studies: scale ?? 100, trials: 10, parallel: 5, steps: 3, stepMs: 30 },
-  { name: 'large', studies: scale ?? 200, trials: 10, parallel: 5, steps: 3, stepMs: 30, holdUntilRunning: (scale ?? 200) * 5 },
-].filter((s) => !values.only || s.name === values.only);
+const only = values.only?.split(',');
+const allScenarios: Scenario[] = [
+  { name: 'small', studies: scale ?? 100, trials: 10, parallel: 5, shape: { steps: 3, durationMs: [45, 135] } },
+  { name: 'running', studies: scale ?? 200, trials: 10, parallel: 5, shape: { steps: 5, durationMs: [60_000, 180_000] } },
+  { name: 'burst', studies: scale ?? 200, trials: 10, parallel: 5, shape: { steps: 3, durationMs: [45, 135], holdUntilRunning: (scale ?? 200) * 5 } },
+];
+const scenarios = allScenarios.filter((s) => !only || only.includes(s.name));
 
-interface Running {
-  now: number;
-  peak: number;
-  release?: () => void;
-  released: Promise<void>;
-}
-
-function fastWorkload(scenario: Scenario, running: Running) {
-  return async (context: WorkloadContext): Promise<number> => {
-    running.now++;
-    running.peak = Math.max(running.peak, running.now);
-    if (scenario.holdUntilRunning !== undefined && running.now >= scenario.holdUntilRunning) running.release?.();
-    try {
-      if (scenario.holdUntilRunning !== undefined) await Promise.race([running.released, new Promise((resolve) => context.signal.addEventListener('abort', resolve))]);
-      for (let step = 1; step <= scenario.steps; step++) {
-        await new Promise((resolve) => setTimeout(resolve, scenario.stepMs * (0.5 + Math.random())));
-        if (context.signal.aborted) return 0;
-        context.stdout.write(JSON.stringify({ type: 'metric', name: 'eval_loss', value: 1 + Math.random() / step, step }) + '\n');
-      }
-      context.stdout.write(JSON.stringify({ type: 'result', value: 1 + Math.random() }) + '\n');
-      return 0;
-    } finally {
-      running.now--;
-    }
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** For each Job beyond a study's first `parallel`, the time since the latest trial end before it. */
-function turnarounds(ends: Map<string, number[]>, jobsSeen: Map<string, number[]>, parallel: number): number[] {
-  const result: number[] = [];
-  for (const [study, seen] of jobsSeen) {
-    const studyEnds = (ends.get(study) ?? []).sort((a, b) => a - b);
-    for (const at of seen.sort((a, b) => a - b).slice(parallel)) {
-      const trigger = studyEnds.filter((end) => end <= at).at(-1);
-      if (trigger !== undefined) result.push(at - trigger);
-    }
-  }
-  return result.sort((a, b) => a - b);
-}
-
-function processStats(pid: number): { peakRssMiB: number; cpuSeconds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwmKiB = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  return { peakRssMiB: hwmKiB / 1024, cpuSeconds: ticks / 100 };
-}
+const percentile = (sorted: number[], p: number): number => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 
 async function apiRequests(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return [...text.matchAll(/^lorahpo_api_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
+/** The operator's reconcile, API and heap figures, for looking into a result (--metrics). */
+async function operatorMetrics(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text.split('\n').filter((line) => /^lorahpo_(reconcile_total|api_requests_total|api_errors_total|workqueue_queue_duration_seconds_bucket)|^nodejs_heap_size|^nodejs_external/.test(line)).join('\n');
+}
+
+async function createStudies(cp: Parameters<typeof createStudy>[0], namespace: string, scenario: Scenario): Promise<void> {
+  for (let i = 0; i < scenario.studies; i += 20) {
+    await Promise.all(Array.from({ length: Math.min(20, scenario.studies - i) }, (_, k) => createStudy(cp, studyManifest(`s${i + k}`, namespace, {
+      budget: { maxTrials: scenario.trials, parallelTrials: scenario.parallel }, sampler: { algorithm: 'random', seed: i + k },
+    }))));
+  }
+}
+
+async function untilStudiesDone(cp: Parameters<typeof createStudy>[0], namespace: string, scenario: Scenario, running: RunningTrials, pid: number): Promise<ProcessStats> {
+  const custom = cp.directKubeConfig.makeApiClient(CustomObjectsApi);
+  let stats = processStats(pid);
+  for (let done = 0; done < scenario.studies;) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    stats = processStats(pid);
+    const list = (await custom.listNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'lorastudies' })) as { items: Array<{ status?: { phase?: string } }> };
+    done = list.items.filter((study) => study.status?.phase === 'Succeeded').length;
+    process.stderr.write(`\r[${scenario.name}] ${done}/${scenario.studies} studies done, ${running.now} trials running (peak ${running.peak}), operator RSS peak ${stats.peakRssMiB.toFixed(0)} MiB   `);
+  }
+  process.stderr.write('\n');
+  return stats;
+}
+
 async function runScenario(scenario: Scenario): Promise<Measured> {
-  const ends = new Map<string, number[]>();
-  const running: Running = { now: 0, peak: 0, released: Promise.resolve() };
-  running.released = new Promise<void>((resolve) => (running.release = resolve));
-  const cp = await startCluster(fastWorkload(scenario, running), { pods: scenario.studies * scenario.parallel + 100 });
+  // The simulated node runs in this process: its event-loop delay says whether it kept up.
+  const nodeDelay = monitorEventLoopDelay({ resolution: 10 });
+  nodeDelay.enable();
+  const running = new RunningTrials();
+  const cp = await startCluster(benchWorkload(scenario.shape, running), { pods: scenario.studies * scenario.parallel + 100 });
   try {
     const namespace = await createNamespace(cp, `bench-${scenario.name}`);
-    const jobsSeen = new Map<string, number[]>();
-    const batch = cp.directKubeConfig.makeApiClient(BatchV1Api);
-    const custom = cp.directKubeConfig.makeApiClient(CustomObjectsApi);
-    const jobs = new ListWatch<V1Job>(`/apis/batch/v1/namespaces/${namespace}/jobs`, new Watch(cp.directKubeConfig), () => batch.listNamespacedJob({ namespace }), false);
-    jobs.on('add', (job) => {
-      const study = job.metadata?.labels?.['lorahpo.io/study'] ?? '?';
-      jobsSeen.set(study, [...(jobsSeen.get(study) ?? []), performance.now()]);
-    });
-    await jobs.start();
-    const core = cp.directKubeConfig.makeApiClient(CoreV1Api);
-    const pods = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new Watch(cp.directKubeConfig), () => core.listNamespacedPod({ namespace }), false);
-    const terminated = new Set<string>();
-    pods.on('update', (pod) => {
-      const name = pod.metadata?.name ?? '';
-      if (terminated.has(name) || (pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed')) return;
-      terminated.add(name);
-      const study = pod.metadata?.labels?.['lorahpo.io/study'] ?? '?';
-      ends.set(study, [...(ends.get(study) ?? []), performance.now()]);
-    });
-    await pods.start();
+    const timeline = new Timeline();
+    await timeline.start(cp.directKubeConfig, namespace);
     const port = await freePort();
-    const operator = spawnOperator(cp, namespace, ['--metrics-port', String(port), '--max-concurrent-reconciles', '8']);
+    const operator = spawnOperator(cp, namespace, ['--metrics-port', String(port)], { direct: true, built: true, nodeArgs });
     const started = performance.now();
-    for (let i = 0; i < scenario.studies; i += 20) {
-      await Promise.all(Array.from({ length: Math.min(20, scenario.studies - i) }, (_, k) => createStudy(cp, studyManifest(`s${i + k}`, namespace, {
-        budget: { maxTrials: scenario.trials, parallelTrials: scenario.parallel }, sampler: { algorithm: 'random', seed: i + k },
-      }))));
-    }
-    let stats = processStats(operator.pid as number);
-    for (let done = 0; done < scenario.studies;) {
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      stats = processStats(operator.pid as number);
-      const list = (await custom.listNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'lorastudies' })) as { items: Array<{ status?: { phase?: string } }> };
-      done = list.items.filter((study) => study.status?.phase === 'Succeeded').length;
-      process.stderr.write(`\r[${scenario.name}] ${done}/${scenario.studies} studies done, ${running.now} trials running (peak ${running.peak})   `);
-    }
-    process.stderr.write('\n');
+    await createStudies(cp, namespace, scenario);
+    const stats = await untilStudiesDone(cp, namespace, scenario, running, operator.pid as number);
     const wallSeconds = (performance.now() - started) / 1000;
     const requests = await apiRequests(port);
+    if (values.metrics) process.stderr.write(`${await operatorMetrics(port)}\n`);
     operator.kill('SIGTERM');
-    await jobs.stop();
-    await pods.stop();
-    const times = turnarounds(ends, jobsSeen, scenario.parallel);
+    nodeDelay.disable();
+    await timeline.stop();
     const trials = scenario.studies * scenario.trials;
-    return { scenario, trials, wallSeconds, peakRunning: running.peak, turnaroundP50Ms: percentile(times, 50), turnaroundP99Ms: percentile(times, 99), apiRequestsPerTrial: requests / trials, ...stats };
+    const turnaround = timeline.turnaround(scenario.parallel);
+    const atEnds = turnaround.ended.map((trial) => running.atEnd.get(trial) ?? Number.NaN).sort((a, b) => a - b);
+    return {
+      scenario, trials, wallSeconds, peakRunning: running.peak, runningAtMeasuredEnds: percentile(atEnds, 50),
+      turnaround, apiRequestsPerTrial: requests / trials, nodeDelayP99Ms: nodeDelay.percentile(99) / 1e6, ...stats,
+    };
   } finally {
     await cp.stop();
   }
 }
 
-function table(results: Measured[]): string {
-  const rows = [
-    ['scenario', 'trials', 'peak running', 'wall s', 'turnaround p50 ms', 'turnaround p99 ms (target < 1000)', 'API req/trial', 'peak RSS MiB (target < 256)', 'CPU s'],
-    ...results.map((r) => [
-      `${r.scenario.studies} studies × ${r.scenario.trials}, parallel ${r.scenario.parallel}`, String(r.trials), String(r.peakRunning), r.wallSeconds.toFixed(1),
-      r.turnaroundP50Ms.toFixed(0), r.turnaroundP99Ms.toFixed(0), r.apiRequestsPerTrial.toFixed(1), r.peakRssMiB.toFixed(0), r.cpuSeconds.toFixed(1),
-    ]),
-  ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+function table(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((row) => row[c].length)));
   const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+const label = (r: Measured) => `${r.scenario.name}: ${r.scenario.studies} × ${r.scenario.trials}, parallel ${r.scenario.parallel}`;
+const ms = (sorted: number[], p: number) => percentile(sorted, p).toFixed(0);
+
+function summary(results: Measured[]): string {
+  return table(
+    ['scenario', 'trials', 'running at measured ends (median / peak)', 'wall s', 'turnaround p50 ms', 'turnaround p99 ms (target < 1000)', 'API req/trial', 'peak RSS MiB (target < 256)', 'CPU s', 'CPU ms/trial'],
+    results.map((r) => [
+      label(r), String(r.trials), `${r.runningAtMeasuredEnds} / ${r.peakRunning}`, r.wallSeconds.toFixed(1), ms(r.turnaround.total, 50), ms(r.turnaround.total, 99),
+      r.apiRequestsPerTrial.toFixed(1), r.peakRssMiB.toFixed(0), r.cpuSeconds.toFixed(1), ((r.cpuSeconds * 1000) / r.trials).toFixed(1),
+    ]),
+  );
+}
+
+function breakdown(results: Measured[]): string {
+  return table(
+    ['scenario', 'ended → trial finished p50 / p99 ms', 'ended → next trial created p50 / p99 ms', 'ended → next Job p50 / p99 ms', 'turnarounds', 'simulated node loop delay p99 ms'],
+    results.map((r) => {
+      const { finish, created, total } = r.turnaround;
+      return [label(r), `${ms(finish, 50)} / ${ms(finish, 99)}`, `${ms(created, 50)} / ${ms(created, 99)}`, `${ms(total, 50)} / ${ms(total, 99)}`, String(total.length), r.nodeDelayP99Ms.toFixed(0)];
+    }),
+  );
+}
+
+const nodeArgs = operatorImageNodeFlags();
+process.stderr.write('building dist/ (the operator image runs the compiled JavaScript)\n');
+execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', fileURLToPath(new URL('../../tsconfig.json', import.meta.url))], { stdio: 'inherit' });
 const results: Measured[] = [];
 for (const scenario of scenarios) results.push(await runScenario(scenario));
-process.stdout.write(`\nlorahpo operator benchmark (simulated node, fast workload; operator as its own process)\n${table(results)}\n`);
+process.stdout.write(`\nlorahpo operator benchmark (simulated node, fast workload; operator as its own process: node ${nodeArgs.join(' ')} dist/)\n${summary(results)}\n\nWhere the turnaround goes\n${breakdown(results)}\n`);
