@@ -118,20 +118,26 @@ function runningPod(trial: string): V1Pod {
   };
 }
 
-test('study reconciler › a pod that ends during a conflicting status write is not finished past the pruner', async () => {
+/** Trial qa-0 started and its pod running; `plan` sets what the planner says from then on (nothing). */
+async function oneTrialRunning() {
   let actions: PlanAction[] = startTwo.slice(0, 1);
-  const { api, reconciler, key } = setup(scripted(() => actions));
-  await reconciler.reconcile(key, signal);
+  const world = setup(scripted(() => actions));
+  await world.reconciler.reconcile(world.key, signal);
   actions = [];
-  api.putPod(runningPod('qa-0'));
-  api.sync();
+  world.api.putPod(runningPod('qa-0'));
+  world.api.sync();
+  return { ...world, plan: (next: PlanAction[]) => (actions = next) };
+}
+
+test('study reconciler › a pod that ends during a conflicting status write is not finished past the pruner', async () => {
+  const { api, reconciler, key, plan } = await oneTrialRunning();
   api.beforeTrialConflict = () => {
     api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 1.25 })));
     api.sync();
   };
   await reconciler.reconcile(key, signal);
   assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Running', 'the retried write kept the trial running');
-  actions = [{ type: 'pruneTrial', name: 'qa-0', step: 2, value: 3 }];
+  plan([{ type: 'pruneTrial', name: 'qa-0', step: 2, value: 3 }]);
   api.sync();
   await reconciler.reconcile(key, signal);
   assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Pruned', 'the pruner judged the ended trial first');
@@ -206,12 +212,7 @@ test('study reconciler › a trial that ended by itself keeps its Job for its lo
 });
 
 test('study reconciler › a running trial whose pod and log did not change writes nothing', async () => {
-  let actions: PlanAction[] = startTwo.slice(0, 1);
-  const { api, reconciler, key } = setup(scripted(() => actions));
-  await reconciler.reconcile(key, signal);
-  actions = [];
-  api.putPod(runningPod('qa-0'));
-  api.sync();
+  const { api, reconciler, key } = await oneTrialRunning();
   await reconciler.reconcile(key, signal);
   assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Running');
   api.sync();
@@ -221,10 +222,7 @@ test('study reconciler › a running trial whose pod and log did not change writ
 });
 
 test('study reconciler › knows its own status writes from other writers\' changes', async () => {
-  const { api, reconciler, key } = setup(scripted(() => startTwo.slice(0, 1)));
-  await reconciler.reconcile(key, signal);
-  api.putPod(runningPod('qa-0'));
-  api.sync();
+  const { api, reconciler, key } = await oneTrialRunning();
   await reconciler.reconcile(key, signal);
   const trial = api.trials.get('team-a/qa-0') as LoraTrial;
   assert.equal(reconciler.isOwnWrite(api.studies.get(key) as LoraStudy), true, 'the study status it wrote');
