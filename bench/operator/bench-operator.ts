@@ -6,7 +6,9 @@
  * through watches, so the simulated kubelet's own lag is not counted) and where it goes, API
  * requests per trial (the operator's own counter), the operator's peak RSS and CPU seconds.
  *
- * Scenarios (each 10 trials per study, parallelTrials 5, random sampler, no pruner):
+ * Scenarios (each 10 trials per study, parallelTrials 5, random sampler, no pruner, `scheduling:
+ * greedy` so that every end frees a slot at once: the load stays at the running count stated and
+ * each next trial has one end that let it start):
  *   small    100 studies, trials of ~0.1 s: as many ends as the machine can take (throughput)
  *   running  200 studies, trials of 60–180 s: 1000 trials running at once, ends spread out
  *   burst    200 studies whose first 5 trials each hold until all 1000 run, then end together
@@ -74,7 +76,7 @@ async function operatorMetrics(port: number): Promise<string> {
 async function createStudies(cp: Parameters<typeof createStudy>[0], namespace: string, scenario: Scenario): Promise<void> {
   for (let i = 0; i < scenario.studies; i += 20) {
     await Promise.all(Array.from({ length: Math.min(20, scenario.studies - i) }, (_, k) => createStudy(cp, studyManifest(`s${i + k}`, namespace, {
-      budget: { maxTrials: scenario.trials, parallelTrials: scenario.parallel }, sampler: { algorithm: 'random', seed: i + k },
+      budget: { maxTrials: scenario.trials, parallelTrials: scenario.parallel }, sampler: { algorithm: 'random', seed: i + k }, scheduling: 'greedy',
     }))));
   }
 }
@@ -115,7 +117,7 @@ async function runScenario(scenario: Scenario): Promise<Measured> {
     nodeDelay.disable();
     await timeline.stop();
     const trials = scenario.studies * scenario.trials;
-    const turnaround = timeline.turnaround(scenario.parallel);
+    const turnaround = timeline.turnaround(scenario.parallel, true);
     const atEnds = turnaround.ended.map((trial) => running.atEnd.get(trial) ?? Number.NaN).sort((a, b) => a - b);
     return {
       scenario, trials, wallSeconds, peakRunning: running.peak, runningAtMeasuredEnds: percentile(atEnds, 50),

@@ -69,23 +69,30 @@ export class Timeline {
     for (const informer of this.#informers) await informer.stop();
   }
 
-  /** For each Job beyond a study's first `parallel`: measured from the latest trial end before it. */
-  turnaround(parallel: number): Turnaround {
+  /**
+   * For each Job beyond a study's first `parallel`, from the end that let it start. With
+   * `scheduling: greedy` trial n starts once n - parallel + 1 trials have ended, so its trigger is
+   * that many-th end; otherwise once every trial below n - parallel + 1 has ended (history.ts),
+   * so the last of those.
+   */
+  turnaround(parallel: number, isGreedy: boolean): Turnaround {
     const result: Turnaround = { total: [], finish: [], created: [], ended: [] };
     const byStudy = new Map<string, string[]>();
     for (const [trial, study] of this.#studyOfTrial) byStudy.set(study, [...(byStudy.get(study) ?? []), trial]);
     for (const trials of byStudy.values()) {
-      const ends = trials.filter((t) => this.#seen.podEnded.has(t)).map((t) => ({ trial: t, at: this.#seen.podEnded.get(t) as number })).sort((a, b) => a.at - b.at);
-      const starts = trials.filter((t) => this.#seen.jobCreated.has(t)).sort((a, b) => (this.#seen.jobCreated.get(a) as number) - (this.#seen.jobCreated.get(b) as number));
-      for (const next of starts.slice(parallel)) {
+      const number = (trial: string) => Number(trial.slice(trial.lastIndexOf('-') + 1));
+      const ended = trials.filter((t) => this.#seen.podEnded.has(t)).sort((a, b) => (this.#seen.podEnded.get(a) as number) - (this.#seen.podEnded.get(b) as number));
+      for (const next of trials.filter((t) => number(t) >= parallel && this.#seen.jobCreated.has(t))) {
+        const needed = number(next) - parallel + 1;
+        const trigger = isGreedy ? ended[needed - 1] : ended.filter((t) => number(t) < needed).at(needed - 1);
+        if (trigger === undefined) continue;
+        const at = this.#seen.podEnded.get(trigger) as number;
         const jobAt = this.#seen.jobCreated.get(next) as number;
-        const trigger = ends.filter((end) => end.at <= jobAt).at(-1);
-        if (!trigger) continue;
-        result.ended.push(trigger.trial);
-        result.total.push(jobAt - trigger.at);
-        result.created.push((this.#seen.trialCreated.get(next) ?? jobAt) - trigger.at);
-        const finishedAt = this.#seen.trialFinished.get(trigger.trial);
-        if (finishedAt !== undefined) result.finish.push(finishedAt - trigger.at);
+        result.ended.push(trigger);
+        result.total.push(jobAt - at);
+        result.created.push((this.#seen.trialCreated.get(next) ?? jobAt) - at);
+        const finishedAt = this.#seen.trialFinished.get(trigger);
+        if (finishedAt !== undefined) result.finish.push(finishedAt - at);
       }
     }
     for (const list of [result.total, result.finish, result.created]) list.sort((a, b) => a - b);
