@@ -21,7 +21,7 @@ import { writeStatus } from './status-writer.ts';
 import { isSameJson } from './same-json.ts';
 import { WriteOverlay } from './write-overlay.ts';
 import { condition, desiredStudyStatus, isFinished } from './study-status.ts';
-import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, startTrial, writeTrialStatus } from './trial-actions.ts';
+import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, startTrial } from './trial-actions.ts';
 import { SpecChecks } from './spec-checks.ts';
 import { observeTrial, type TrialVerdict } from './trial-observer.ts';
 import { TrialLog } from './trial-log.ts';
@@ -92,7 +92,7 @@ export class StudyReconciler {
    * reconcile already went on from the written state, so the change need not queue its study
    * again (half the changes a study sees are its own status writes).
    */
-  isOwnWrite(object: { kind?: string; metadata?: { namespace?: string; name?: string; resourceVersion?: string } }): boolean {
+  isOwnWrite(object: { kind?: string; metadata?: { namespace?: string; name?: string; resourceVersion?: string }; status?: unknown }): boolean {
     const key = `${object.metadata?.namespace}/${object.metadata?.name}`;
     if (object.kind === 'LoraStudy') return this.#studies.isOwnWrite(key, object as LoraStudy);
     if (object.kind === 'LoraTrial') return this.#trials.isOwnWrite(key, object as LoraTrial);
@@ -227,10 +227,16 @@ export class StudyReconciler {
     return this.#finishSeen.get(key);
   }
 
-  /** Writes a trial's status and lays the result over the cache until the cache catches up. */
   async #writeTrial(trial: LoraTrial, desired: (fresh: LoraTrial) => TrialStatus): Promise<LoraTrial> {
-    const written = await writeTrialStatus(this.#options.api, trial, desired);
-    this.#trials.remember(`${trial.metadata.namespace}/${trial.metadata.name}`, trial, written);
+    const { namespace, name } = trial.metadata as { namespace: string; name: string };
+    return this.#writeStatus(this.#trials, trial, desired, () => this.#options.api.getTrial(namespace, name), (object) => this.#options.api.replaceTrialStatus(object));
+  }
+
+  /** Writes a status (see status-writer.ts) through the overlay, which lays it over the cache. */
+  async #writeStatus<T extends LoraStudy | LoraTrial>(overlay: WriteOverlay<T>, current: T, desired: (fresh: T) => T['status'], read: () => Promise<T>, replace: (object: T) => Promise<T>): Promise<T> {
+    const key = `${current.metadata.namespace}/${current.metadata.name}`;
+    const written = await writeStatus({ current, desired, read, replace: (object) => overlay.writing(key, object, () => replace(object)) });
+    overlay.remember(key, current, written);
     return written;
   }
 
@@ -355,13 +361,9 @@ export class StudyReconciler {
     extra.push(refusal ? condition('SpecAccepted', false, 'ImmutableFieldChanged', `${refusal.path}: ${refusal.message}`, nowMs, generation) : condition('SpecAccepted', true, 'SpecAccepted', 'the spec in effect is the current one', nowMs, generation));
     const wasFinished = isFinished(study.status);
     this.#checkSignal(context);
-    const written = await writeStatus({
-      current: study,
-      desired: (fresh) => desiredStudyStatus({ ...study, status: fresh.status }, plan.status, extra),
-      read: () => this.#options.api.getStudy(study.metadata.namespace as string, study.metadata.name as string),
-      replace: (object) => this.#options.api.replaceStudyStatus(object),
-    });
-    this.#studies.remember(`${study.metadata.namespace}/${study.metadata.name}`, study, written);
+    const { namespace, name } = study.metadata as { namespace: string; name: string };
+    const written = await this.#writeStatus(this.#studies, study, (fresh) => desiredStudyStatus({ ...study, status: fresh.status }, plan.status, extra),
+      () => this.#options.api.getStudy(namespace, name), (object) => this.#options.api.replaceStudyStatus(object));
     if (refusal && !study.status?.conditions?.some((c) => c.type === 'SpecAccepted' && c.status === 'False')) {
       this.#events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecChangeRefused', `${refusal.path}: ${refusal.message}`);
     }

@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import { API_GROUP_VERSION } from '../api/common.ts';
 import type { LoraStudy } from '../api/study.ts';
-import { trialName, type LoraTrial, type TrialStatus } from '../api/trial.ts';
+import { trialName, type LoraTrial } from '../api/trial.ts';
 import type { Params } from '../api/parameters.ts';
 import type { KubeApi } from './kube-api.ts';
 import { isAlreadyExists, isNotFound } from './kube-errors.ts';
 import { LABELS, MANAGED_BY } from './labels.ts';
-import { writeStatus } from './status-writer.ts';
 import { buildTrialJob } from './trial-job.ts';
 
 /** Annotation on each trial: the search space and objective it was sampled for. */
@@ -78,10 +77,4 @@ export async function deleteJob(api: KubeApi, trial: LoraTrial): Promise<void> {
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
-}
-
-/** Writes a trial's status with its resourceVersion, re-reading on conflict. */
-export function writeTrialStatus(api: KubeApi, trial: LoraTrial, desired: (fresh: LoraTrial) => TrialStatus): Promise<LoraTrial> {
-  const { namespace, name } = trial.metadata as { namespace: string; name: string };
-  return writeStatus({ current: trial, desired, read: () => api.getTrial(namespace, name), replace: (object) => api.replaceTrialStatus(object) });
 }

@@ -4,14 +4,32 @@
  * A again would recompute and rewrite the same status and get 409 Conflict. While the cache
  * shows exactly the version we replaced, the object we wrote is the newer truth (any other
  * writer in between would have made our write fail with 409).
+ *
+ * It also tells a watch event that only shows our own write, which need not queue a reconcile:
+ * by resourceVersion once the write has returned, by content while it is in flight (the event
+ * can arrive before the response).
  */
+import { isSameJson } from './same-json.ts';
+
 interface Written<T> {
   replacedVersion: string | undefined;
   object: T;
 }
 
-export class WriteOverlay<T extends { metadata?: { resourceVersion?: string } }> {
+export class WriteOverlay<T extends { metadata?: { resourceVersion?: string }; status?: unknown }> {
   readonly #written = new Map<string, Written<T>>();
+  /** The status being written now, by key. */
+  readonly #inFlight = new Map<string, unknown>();
+
+  /** Runs one status write, known as ours while it is in flight. */
+  async writing(key: string, object: T, write: () => Promise<T>): Promise<T> {
+    this.#inFlight.set(key, object.status);
+    try {
+      return await write();
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
 
   remember(key: string, replaced: T, written: T): void {
     if (written === replaced || written.metadata?.resourceVersion === replaced.metadata?.resourceVersion) return;
@@ -27,10 +45,11 @@ export class WriteOverlay<T extends { metadata?: { resourceVersion?: string } }>
     return cached;
   }
 
-  /** Whether `object` is the version we wrote: its watch event tells the writer nothing new. */
+  /** Whether `object` is what we wrote or are writing: its watch event tells the writer nothing new. */
   isOwnWrite(key: string, object: T): boolean {
     const version = this.#written.get(key)?.object.metadata?.resourceVersion;
-    return version !== undefined && version === object.metadata?.resourceVersion;
+    if (version !== undefined && version === object.metadata?.resourceVersion) return true;
+    return this.#inFlight.has(key) && isSameJson(this.#inFlight.get(key), object.status);
   }
 
   forget(key: string): void {

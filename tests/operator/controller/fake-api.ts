@@ -30,6 +30,8 @@ export class FakeApi implements KubeApi {
   /** Runs once before the next trial status write, which then fails with 409 Conflict (the world
    *  changed under the writer: a test moves a pod on meanwhile). */
   beforeTrialConflict: (() => void) | undefined;
+  /** Sees each trial status write once stored, before its response: when the watch event can come first. */
+  duringTrialWrite: ((written: LoraTrial) => void) | undefined;
 
   #stamp<T extends Obj>(object: T): T {
     const copy = sortedKeys(structuredClone(object));
@@ -106,6 +108,7 @@ export class FakeApi implements KubeApi {
     if (interleaved || found.metadata.resourceVersion !== trial.metadata.resourceVersion) throw apiError(409, 'Conflict');
     const written = this.#stamp({ ...found, status: trial.status });
     this.trials.set(key(trial), written);
+    this.duringTrialWrite?.(structuredClone(written));
     return structuredClone(written);
   }
 

@@ -231,6 +231,22 @@ test('study reconciler › knows its own status writes from other writers\' chan
   assert.equal(reconciler.isOwnWrite(api.trials.get('team-a/qa-0') as LoraTrial), false, 'a later write by someone else');
 });
 
+test('study reconciler › knows its own write while it is in flight (the watch event may beat the response)', async () => {
+  let actions: PlanAction[] = startTwo.slice(0, 1);
+  const { api, reconciler, key } = setup(scripted(() => actions));
+  await reconciler.reconcile(key, signal);
+  actions = [];
+  const seen: boolean[] = [];
+  api.duringTrialWrite = (written) => {
+    seen.push(reconciler.isOwnWrite(written));
+    seen.push(reconciler.isOwnWrite({ ...written, status: { ...written.status, phase: 'Running', intermediateValues: [], message: 'someone else' } }));
+  };
+  api.putPod(runningPod('qa-0'));
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.deepEqual(seen, [true, false]);
+});
+
 test('study reconciler › a finished study stops its running trials and records StudyFinished once', async () => {
   let phase: 'Running' | 'Succeeded' = 'Running';
   let actions: PlanAction[] = startTwo;
