@@ -22,6 +22,7 @@ import { InformerSource } from './runtime/source.ts';
 import { StudyReconciler } from './study-reconciler.ts';
 import { shareConnections } from './kube-connections.ts';
 import { trimCustomResource, trimJob, trimPod } from './cache-trim.ts';
+import { isSameJson } from './same-json.ts';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -119,11 +120,19 @@ function source(options: OperatorOptions, name: string, path: string, list: () =
 
 type Trim = (object: KubernetesObject) => void;
 
+/**
+ * Keeps the store up to date and reports changes. An update that leaves everything the operator
+ * keeps as it was (a Job's active count, a pod condition, both trimmed away) is no change.
+ */
 function feed(source: InformerSource<KubernetesObject>, store: IndexedStore<KubernetesObject>, trim: Trim, onChange: (object: KubernetesObject, event: 'add' | 'update' | 'delete') => void): void {
   source.onChange((object, event) => {
     trim(object);
+    const previous = store.get(object.metadata?.namespace ?? '', object.metadata?.name ?? '');
     if (event === 'delete') store.remove(object);
     else store.upsert(object);
+    if (event === 'update' && previous && isSameJson(withoutVersion(previous), withoutVersion(object))) return;
     onChange(object, event);
   });
 }
+
+const withoutVersion = (object: KubernetesObject): KubernetesObject => ({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
