@@ -2,8 +2,10 @@
  * Follows the logs of running trial pods: one stream per pod, read from the start (so a
  * restarted operator loses nothing) and parsed into a TrialLog. A stream that breaks is opened
  * again after a back-off; a pod that finished is read once more to the end. New values call
- * `onUpdate`, which queues the study so its reconcile copies them into the LoraTrial status;
- * a finished pod's log read to the end says so (`isComplete`), so the trial can finish at once.
+ * `onUpdate`, which queues the study so its reconcile copies them into the LoraTrial status.
+ * A log is complete once its result line was read (the trainer contract puts it after every
+ * metric line) or once a read that began after the pod finished reached its end; `onUpdate`
+ * says so (`isComplete`), so the trial can finish at once.
  */
 import type { Readable } from 'node:stream';
 import type { Logger } from './logger.ts';
@@ -35,7 +37,7 @@ interface Follow {
   target: FollowTarget;
   log: TrialLog;
   abort?: AbortController;
-  /** A read that began after the pod finished has completed: the log is all there. */
+  /** The result line was read, or a read that began after the pod finished ended: every metric line is in. */
   isComplete: boolean;
   retryMs: number;
   retryTimer?: NodeJS.Timeout;
@@ -120,12 +122,13 @@ export class LogFollower implements Runnable {
     let changed = false;
     const onLine = (line: string): void => {
       if (follow.log.apply(line)) changed = true;
+      if (follow.log.result) follow.isComplete = true;
     };
     stream.setEncoding('utf8');
     for await (const chunk of stream) {
       changed = false;
       splitter.push(chunk as string, onLine);
-      if (changed) this.#options.onUpdate(namespace, follow.target.study, false);
+      if (changed) this.#options.onUpdate(namespace, follow.target.study, follow.isComplete);
     }
     splitter.end(onLine);
   }
@@ -134,18 +137,19 @@ export class LogFollower implements Runnable {
     if (follow.abort !== abort || this.#follows.get(key) !== follow) return;
     follow.abort = undefined;
     if (wasFinished) follow.isComplete = true;
-    else {
+    else if (!follow.isComplete) {
       // A running pod's stream ended cleanly (the container exited, or a proxy closed it): no
       // back-off to grow, just look again shortly unless the pod is seen finished first.
       follow.retryMs = this.#options.retryMs ?? 1000;
       this.#retry(key, follow);
     }
-    this.#options.onUpdate(follow.target.namespace, follow.target.study, wasFinished);
+    this.#options.onUpdate(follow.target.namespace, follow.target.study, follow.isComplete);
   }
 
   #broke(key: string, follow: Follow, abort: AbortController, error: unknown): void {
     if (follow.abort !== abort || this.#follows.get(key) !== follow || abort.signal.aborted) return;
     follow.abort = undefined;
+    if (follow.isComplete) return;
     this.#options.logger.debug({ study: `${follow.target.namespace}/${follow.target.study}`, trial: follow.target.trial, err: error, retryInMs: follow.retryMs }, 'log stream broke; reading again from the start');
     this.#retry(key, follow);
   }

@@ -69,3 +69,34 @@ test('log follower › resumes from the start after a broken stream and complete
   await running;
   assert.equal(follower.followed, 0);
 });
+
+test('log follower › a log whose result line was read is complete: no second read once the pod finishes', async () => {
+  const streams: PassThrough[] = [];
+  const updates: boolean[] = [];
+  const follower = new LogFollower({
+    logger: silentLogger(), retryMs: 5, onUpdate: (_ns, _study, isComplete) => updates.push(isComplete),
+    open: async () => {
+      const stream = new PassThrough();
+      streams.push(stream);
+      return stream;
+    },
+  });
+  const abort = new AbortController();
+  const running = follower.start(abort.signal);
+  const target = { namespace: 'ns', pod: 'qa-0-abc', trial: 'qa-0', study: 'qa', isFinished: false };
+  follower.follow(target);
+  await new Promise((r) => setImmediate(r));
+  streams[0].write(metric(1, 3) + '\n');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(follower.report('ns', 'qa-0')?.isComplete, false, 'metric lines alone may be followed by more');
+  streams[0].end(metric(2, 2.5) + '\n' + JSON.stringify({ type: 'result', value: 2.5 }) + '\n');
+  await new Promise((r) => setTimeout(r, 20));
+  follower.follow({ ...target, isFinished: true });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(streams.length, 1, 'neither re-read after the clean end nor once the pod finished');
+  assert.equal(follower.report('ns', 'qa-0')?.isComplete, true);
+  assert.deepEqual(follower.report('ns', 'qa-0')?.log.curve('eval_loss').map((p) => p.step), [1, 2]);
+  assert.equal(updates.at(-1), true);
+  abort.abort();
+  await running;
+});
