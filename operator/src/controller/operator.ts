@@ -60,10 +60,11 @@ export function createOperator(options: OperatorOptions): Operator {
   const enqueue = (namespace: string | undefined, study: string | undefined): void => {
     if (namespace && study) controller?.enqueue(`${namespace}/${study}`);
   };
-  // New values wait 100 ms to be written together; a finished trial's complete log, not at all.
+  // New values wait 100 ms to be written together, in the low lane so that trial ends and starts
+  // go first under load; a finished trial's complete log is queued at once, as normal.
   const onLogUpdate = (namespace: string, study: string, isComplete: boolean): void => {
     if (isComplete) enqueue(namespace, study);
-    else controller?.enqueueAfter(`${namespace}/${study}`, 100);
+    else controller?.enqueueAfter(`${namespace}/${study}`, 100, 'low');
   };
   const follower = new LogFollower({ open: kubeLogStream(options.kubeConfig), logger, retryMs: options.logRetryMs, onUpdate: onLogUpdate });
   const reconciler = new StudyReconciler({ view, api, planner: options.planner, logger, metrics, logs: follower, now: options.now, logPollMs: options.logPollMs });

@@ -73,3 +73,53 @@ test('work queue › tells its observer the length and how long each key waited'
   assert.equal(await next, 'ns/b');
   assert.equal(waits.length, 2);
 });
+
+test('work queue › normal keys are handed out before low ones, each lane in order', async () => {
+  const queue = new WorkQueue();
+  queue.add('ns/values-1', 'low');
+  queue.add('ns/end-1');
+  queue.add('ns/values-2', 'low');
+  queue.add('ns/end-2');
+  const order: Array<string | undefined> = [];
+  for (let i = 0; i < 4; i++) order.push(await queue.get());
+  assert.deepEqual(order, ['ns/end-1', 'ns/end-2', 'ns/values-1', 'ns/values-2']);
+});
+
+test('work queue › a low key added again as normal moves up, once; normal never drops to low', async () => {
+  const queue = new WorkQueue();
+  queue.add('ns/a', 'low');
+  queue.add('ns/b');
+  queue.add('ns/a');
+  queue.add('ns/b', 'low');
+  queue.add('ns/c');
+  assert.equal(queue.length, 3);
+  assert.equal(await queue.get(), 'ns/b');
+  assert.equal(await queue.get(), 'ns/a');
+  assert.equal(await queue.get(), 'ns/c');
+});
+
+test('work queue › a key raised while it is processed comes back in the normal lane', async () => {
+  const queue = new WorkQueue();
+  queue.add('ns/a');
+  const key = await queue.get();
+  queue.add('ns/a', 'low');
+  queue.add('ns/b', 'low');
+  queue.add('ns/a');
+  queue.done(key as string);
+  assert.equal(await queue.get(), 'ns/a');
+  assert.equal(await queue.get(), 'ns/b');
+});
+
+test('work queue › a delayed add keeps the earlier deadline and the higher lane of the adds it merged', async () => {
+  const queue = new WorkQueue();
+  queue.addAfter('ns/low', 5, 'low');
+  queue.addAfter('ns/raised', 30, 'low');
+  queue.addAfter('ns/raised', 60);
+  queue.addAfter('ns/kept', 20);
+  queue.addAfter('ns/kept', 50, 'low');
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(queue.length, 3);
+  const order: Array<string | undefined> = [];
+  for (let i = 0; i < 3; i++) order.push(await queue.get());
+  assert.deepEqual(order, ['ns/kept', 'ns/raised', 'ns/low'], 'normal first although low was due first');
+});

@@ -6,7 +6,7 @@
 import type { Logger } from '../logger.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
-import { WorkQueue } from './queue.ts';
+import { WorkQueue, type Priority } from './queue.ts';
 import type { Runnable } from './runnable.ts';
 import { TerminalError } from './terminal-error.ts';
 
@@ -53,12 +53,12 @@ export class Controller implements Runnable {
   }
 
   /** Queues a key (sources call this on every change); ignored while the controller is stopped. */
-  enqueue(key: string): void {
-    this.#queue?.add(key);
+  enqueue(key: string, priority?: Priority): void {
+    this.#queue?.add(key, priority);
   }
 
-  enqueueAfter(key: string, delayMs: number): void {
-    this.#queue?.addAfter(key, delayMs);
+  enqueueAfter(key: string, delayMs: number, priority?: Priority): void {
+    this.#queue?.addAfter(key, delayMs, priority);
   }
 
   /** Runs the workers with a fresh queue (a controller restarts after a lost and regained lease). */
