@@ -18,6 +18,7 @@ import { Controller } from './runtime/controller.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { Manager } from './runtime/manager.ts';
 import type { RateLimiter } from './runtime/rate-limiter.ts';
+import type { Priority } from './runtime/queue.ts';
 import { InformerSource } from './runtime/source.ts';
 import { StudyReconciler } from './study-reconciler.ts';
 import { shareConnections } from './kube-connections.ts';
@@ -57,8 +58,8 @@ export function createOperator(options: OperatorOptions): Operator {
   const view = new StoreView();
   const api = new ClientNodeKubeApi(options.kubeConfig, metrics);
   let controller: Controller | undefined;
-  const enqueue = (namespace: string | undefined, study: string | undefined): void => {
-    if (namespace && study) controller?.enqueue(`${namespace}/${study}`);
+  const enqueue = (namespace: string | undefined, study: string | undefined, priority?: Priority): void => {
+    if (namespace && study) controller?.enqueue(`${namespace}/${study}`, priority);
   };
   // New values wait 100 ms to be written together, in the low lane so that trial ends and starts
   // go first under load; a finished trial's complete log is queued at once, as normal.
@@ -74,8 +75,8 @@ export function createOperator(options: OperatorOptions): Operator {
     initialKeys: () => [...view.studies.keys()],
   });
   const manager = new Manager({ logger, metrics, leaderElector: options.leaderElection && new LeaderElector({ ...options.leaderElection, kubeConfig: options.kubeConfig, logger }) });
-  const enqueueChanged: Enqueue = (object, event, namespace, study) => {
-    if (event !== 'update' || !reconciler.isOwnWrite(object)) enqueue(namespace, study);
+  const enqueueChanged: Enqueue = (object, event, namespace, study, priority) => {
+    if (event !== 'update' || !reconciler.isOwnWrite(object)) enqueue(namespace, study, priority);
   };
   for (const source of sources(options, metrics, view, enqueueChanged)) manager.addSource(source);
   manager.add(follower);
@@ -84,7 +85,7 @@ export function createOperator(options: OperatorOptions): Operator {
 }
 
 /** Queues the study a changed object belongs to. */
-type Enqueue = (object: KubernetesObject, event: 'add' | 'update' | 'delete', namespace: string | undefined, study: string | undefined) => void;
+type Enqueue = (object: KubernetesObject, event: 'add' | 'update' | 'delete', namespace: string | undefined, study: string | undefined, priority?: Priority) => void;
 
 function sources(options: OperatorOptions, metrics: OperatorMetrics, view: StoreView, enqueue: Enqueue): InformerSource<KubernetesObject>[] {
   const custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -105,7 +106,9 @@ function sources(options: OperatorOptions, metrics: OperatorMetrics, view: Store
     const trials = source(options, `loratrials${ns}`, `/apis/${API_GROUP}/${API_VERSION}${ns}/loratrials`, customList('loratrials'));
     const jobs = source(options, `jobs${ns}`, `/apis/batch/v1${ns}/jobs`, counted('jobs', () => (namespace ? batch.listNamespacedJob({ namespace, labelSelector: TRIAL_SELECTOR }) : batch.listJobForAllNamespaces({ labelSelector: TRIAL_SELECTOR })) as Promise<KubernetesListObject<KubernetesObject>>), TRIAL_SELECTOR);
     const pods = source(options, `pods${ns}`, `/api/v1${ns}/pods`, counted('pods', () => (namespace ? core.listNamespacedPod({ namespace, labelSelector: TRIAL_SELECTOR }) : core.listPodForAllNamespaces({ labelSelector: TRIAL_SELECTOR })) as Promise<KubernetesListObject<KubernetesObject>>), TRIAL_SELECTOR);
-    feed(studies, view.studies, trimCustomResource, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.name));
+    // A new study's first reconcile (its first parallelTrials starts) goes in the low lane: when
+    // many studies are created at once, the running studies' trial ends are not queued behind them.
+    feed(studies, view.studies, trimCustomResource, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.name, e === 'add' ? 'low' : 'normal'));
     feed(trials, view.trialStore, trimCustomResource, (o, e) => enqueue(o, e, o.metadata?.namespace, (o as { spec?: { study?: string } }).spec?.study));
     feed(jobs, view.jobs as IndexedStore<KubernetesObject>, trimJob as Trim, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));
     feed(pods, view.podStore as IndexedStore<KubernetesObject>, trimPod as Trim, (o, e) => enqueue(o, e, o.metadata?.namespace, o.metadata?.labels?.[LABELS.study]));

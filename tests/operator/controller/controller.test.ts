@@ -90,3 +90,25 @@ test('controller › requeueAfterMs brings the key back; start queues the initia
   await done;
   assert.deepEqual(seen, ['ns/a', 'ns/a', 'ns/a']);
 });
+
+test('controller › initial keys go in the low lane: a change seen live is reconciled before them', async () => {
+  const seen: string[] = [];
+  let release: () => void = () => {};
+  const first = new Promise<void>((resolve) => (release = resolve));
+  const controller = new Controller({
+    name: 't', logger: silentLogger(), initialKeys: () => ['ns/a', 'ns/b', 'ns/c'],
+    reconciler: async (key) => {
+      seen.push(key);
+      if (seen.length === 1) await first;
+    },
+  });
+  const abort = new AbortController();
+  const done = controller.start(abort.signal);
+  await until(() => seen.length === 1);
+  controller.enqueue('ns/live');
+  release();
+  await until(() => seen.length === 4);
+  abort.abort();
+  await done;
+  assert.deepEqual(seen, ['ns/a', 'ns/live', 'ns/b', 'ns/c']);
+});

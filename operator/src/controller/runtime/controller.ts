@@ -71,7 +71,8 @@ export class Controller implements Runnable {
     const stop = (): void => queue.shutDown();
     if (signal.aborted) stop();
     signal.addEventListener('abort', stop, { once: true });
-    for (const key of this.#options.initialKeys?.() ?? []) queue.add(key);
+    // Low, as controller-runtime's priority queue does for its initial list: changes seen live go first.
+    for (const key of this.#options.initialKeys?.() ?? []) queue.add(key, 'low');
     const workers = Array.from({ length: this.#options.maxConcurrentReconciles ?? 1 }, () => this.#work(queue, signal));
     await Promise.all(workers);
     if (this.#queue === queue) this.#queue = undefined;
