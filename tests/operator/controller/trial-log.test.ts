@@ -7,6 +7,20 @@ import { silentLogger } from '../../../operator/src/controller/logger.ts';
 
 const metric = (step: number, value: number) => JSON.stringify({ type: 'metric', name: 'eval_loss', value, step });
 
+/** A follower whose every opened log is a fresh stream the test writes to. */
+function followerOnStreams(onUpdate: (namespace: string, study: string, isComplete: boolean) => void): { follower: LogFollower; streams: PassThrough[] } {
+  const streams: PassThrough[] = [];
+  const follower = new LogFollower({
+    logger: silentLogger(), retryMs: 5, onUpdate,
+    open: async () => {
+      const stream = new PassThrough();
+      streams.push(stream);
+      return stream;
+    },
+  });
+  return { follower, streams };
+}
+
 test('trial log › keeps one value per step, so reading a log twice changes nothing', () => {
   const log = new TrialLog();
   const lines = ['loading model', metric(10, 2.5), metric(20, 2.1), '{"type":"metric","name":"eval_loss"}', JSON.stringify({ type: 'result', value: 2.0 })];
@@ -30,16 +44,8 @@ test('line splitter › joins lines split across chunks', () => {
 });
 
 test('log follower › resumes from the start after a broken stream and completes on a finished pod', async () => {
-  const streams: PassThrough[] = [];
   const updates: string[] = [];
-  const follower = new LogFollower({
-    logger: silentLogger(), retryMs: 5, onUpdate: (ns, study, isComplete) => updates.push(`${ns}/${study}${isComplete ? ' complete' : ''}`),
-    open: async () => {
-      const stream = new PassThrough();
-      streams.push(stream);
-      return stream;
-    },
-  });
+  const { follower, streams } = followerOnStreams((ns, study, isComplete) => updates.push(`${ns}/${study}${isComplete ? ' complete' : ''}`));
   const abort = new AbortController();
   const running = follower.start(abort.signal);
   const target = { namespace: 'ns', pod: 'qa-0-abc', trial: 'qa-0', study: 'qa', isFinished: false };
@@ -71,16 +77,8 @@ test('log follower › resumes from the start after a broken stream and complete
 });
 
 test('log follower › a log whose result line was read is complete: no second read once the pod finishes', async () => {
-  const streams: PassThrough[] = [];
   const updates: boolean[] = [];
-  const follower = new LogFollower({
-    logger: silentLogger(), retryMs: 5, onUpdate: (_ns, _study, isComplete) => updates.push(isComplete),
-    open: async () => {
-      const stream = new PassThrough();
-      streams.push(stream);
-      return stream;
-    },
-  });
+  const { follower, streams } = followerOnStreams((_ns, _study, isComplete) => updates.push(isComplete));
   const abort = new AbortController();
   const running = follower.start(abort.signal);
   const target = { namespace: 'ns', pod: 'qa-0-abc', trial: 'qa-0', study: 'qa', isFinished: false };
