@@ -3,6 +3,13 @@ import assert from 'node:assert/strict';
 import { WorkQueue } from '../../../operator/src/controller/runtime/queue.ts';
 import { ExponentialFailureRateLimiter } from '../../../operator/src/controller/runtime/rate-limiter.ts';
 
+/** The next `count` keys in the order the queue hands them out. */
+async function take(queue: WorkQueue, count: number): Promise<Array<string | undefined>> {
+  const keys: Array<string | undefined> = [];
+  for (let i = 0; i < count; i++) keys.push(await queue.get());
+  return keys;
+}
+
 test('work queue › holds a key once however often it is added', async () => {
   const queue = new WorkQueue();
   queue.add('ns/a');
@@ -80,9 +87,7 @@ test('work queue › normal keys are handed out before low ones, each lane in or
   queue.add('ns/end-1');
   queue.add('ns/values-2', 'low');
   queue.add('ns/end-2');
-  const order: Array<string | undefined> = [];
-  for (let i = 0; i < 4; i++) order.push(await queue.get());
-  assert.deepEqual(order, ['ns/end-1', 'ns/end-2', 'ns/values-1', 'ns/values-2']);
+  assert.deepEqual(await take(queue, 4), ['ns/end-1', 'ns/end-2', 'ns/values-1', 'ns/values-2']);
 });
 
 test('work queue › a low key added again as normal moves up, once; normal never drops to low', async () => {
@@ -93,9 +98,7 @@ test('work queue › a low key added again as normal moves up, once; normal neve
   queue.add('ns/b', 'low');
   queue.add('ns/c');
   assert.equal(queue.length, 3);
-  assert.equal(await queue.get(), 'ns/b');
-  assert.equal(await queue.get(), 'ns/a');
-  assert.equal(await queue.get(), 'ns/c');
+  assert.deepEqual(await take(queue, 3), ['ns/b', 'ns/a', 'ns/c']);
 });
 
 test('work queue › a key raised while it is processed comes back in the normal lane', async () => {
@@ -119,7 +122,5 @@ test('work queue › a delayed add keeps the earlier deadline and the higher lan
   queue.addAfter('ns/kept', 50, 'low');
   await new Promise((r) => setTimeout(r, 80));
   assert.equal(queue.length, 3);
-  const order: Array<string | undefined> = [];
-  for (let i = 0; i < 3; i++) order.push(await queue.get());
-  assert.deepEqual(order, ['ns/kept', 'ns/raised', 'ns/low'], 'normal first although low was due first');
+  assert.deepEqual(await take(queue, 3), ['ns/kept', 'ns/raised', 'ns/low'], 'normal first although low was due first');
 });
