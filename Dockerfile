@@ -3,7 +3,7 @@
 #   docker build --target operator -t lorahpo-operator:0.1.0 .
 #   docker build --target trainer  -t lorahpo-trainer:0.1.0 .
 # The trainer runs its TypeScript sources directly (Node 24 strips types); the operator runs the
-# compiled dist/ (type stripping alone costs it ~25 MiB of its memory budget).
+# compiled dist/ (type stripping alone costs it ~28 MiB of its memory budget).
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 # The trainer's base: CUDA 11.8 + cuDNN 8, what tfjs-node-gpu's libtensorflow 2.9 links against.

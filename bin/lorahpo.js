@@ -2,7 +2,7 @@
 // Entry point of the `lorahpo` command. In a checkout, run the TypeScript sources directly
 // (Node >= 24 strips types), so the CLI never runs a stale build; an installed package and the
 // operator image ship only dist/, and LORAHPO_RUN_BUILT=1 runs dist/ in a checkout too (the
-// operator benchmark measures what the image runs: type stripping alone costs ~25 MiB).
+// operator benchmark measures what the image runs: type stripping alone costs ~28 MiB).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
