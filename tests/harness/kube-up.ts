@@ -1,7 +1,8 @@
 // `npm run kube:up` / `kube:down`: a control plane and a simulated node in the background for people.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot, ensureBinaries } from './binaries.ts';
@@ -16,7 +17,22 @@ interface UpState {
   processes: Record<string, string>;
 }
 
-const runDir = join(cacheRoot(), 'kube-up');
+/**
+ * One control plane per checkout: two checkouts on one machine (or one per LORAHPO_CACHE) each
+ * keep their own state, kubeconfig and daemon, so one's `down` never stops the other's.
+ */
+export function kubeUpDir(checkoutRoot: string, root: string = kubeUpRoot()): string {
+  const key = createHash('sha256').update(checkoutRoot).digest('hex').slice(0, 10);
+  return join(root, `${basename(checkoutRoot)}-${key}`);
+}
+
+/** Where every checkout's kube:up state lives: `$LORAHPO_KUBE_UP_ROOT`, else the cache's kube-up/. */
+function kubeUpRoot(): string {
+  return process.env.LORAHPO_KUBE_UP_ROOT ?? join(cacheRoot(), 'kube-up');
+}
+
+const checkoutRoot = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+const runDir = kubeUpDir(checkoutRoot);
 const statePath = join(runDir, 'state.json');
 const daemonLog = join(runDir, 'daemon.log');
 const kubeconfigPath = join(runDir, 'kubeconfig');
@@ -113,8 +129,10 @@ async function down(): Promise<number> {
   return 0;
 }
 
-const command = process.argv[2];
-if (command === 'up') process.exitCode = await up();
+const command = import.meta.main ? process.argv[2] : undefined;
+if (command === undefined) {
+  // imported (for kubeUpDir): run nothing
+} else if (command === 'up') process.exitCode = await up();
 else if (command === 'down') process.exitCode = await down();
 else if (command === 'daemon') await daemon();
 else {
