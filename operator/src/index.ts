@@ -1,7 +1,7 @@
 // The package's public surface. Each area adds its exports here.
 export * from './errors.ts';
 export * from './api/parameters.ts';
-export type { TrialRecord, TrialState, IntermediateValue } from './study/trial.ts';
+export type { TrialRecord, TrialState, IntermediateValue } from './trial-record.ts';
 // Samplers and the ask-and-tell study (issue #2).
 export { Study, type StudyConfig, type AskedTrial, type TellOutcome } from './study/study.ts';
 export { checkSearchSpace, parseSearchSpace, formatNumber } from './sampler/search-space.ts';

@@ -4,7 +4,7 @@
  * state: successive-halving rungs and hyperband brackets are derived from the history, so a
  * restarted operator decides the same.
  */
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 
 export type Direction = 'minimize' | 'maximize';
 

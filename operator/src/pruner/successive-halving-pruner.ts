@@ -6,7 +6,7 @@
  * are derived from each trial's curve (the value at its first step at or past the rung), so
  * nothing lives outside the history and a restart decides the same.
  */
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 import { curveUpTo, firstComplete, lastStep, type Direction, type PruneContext, type Pruner } from './pruner.ts';
 
 export interface SuccessiveHalvingOptions {

@@ -6,7 +6,7 @@
  */
 import { LorahpoError, SpecInvalidError, type Issue } from '../errors.ts';
 import type { Parameter, Params, ParamValue } from '../api/parameters.ts';
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 import { fromInternal, toDomain } from './domain.ts';
 import { trialRng } from './rng.ts';
 import type { SampleContext, Sampler } from './sampler.ts';

@@ -5,7 +5,7 @@
  */
 import { SpecInvalidError, type Issue } from '../errors.ts';
 import type { Parameter, Params } from '../api/parameters.ts';
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 import { SamplerConfigSchema, type ParsedSamplerConfig, type SamplerConfig } from './sampler-config.ts';
 import { RandomSampler } from './random.ts';
 import { GridSampler } from './grid.ts';

@@ -9,7 +9,7 @@ import { parseSearchSpace } from '../sampler/search-space.ts';
 import { checkGridSpace } from '../sampler/grid.ts';
 import { createSampler, parseSamplerConfig, type Direction, type Sampler, type SamplerConfig } from '../sampler/sampler.ts';
 import type { ParsedSamplerConfig } from '../sampler/sampler-config.ts';
-import type { TrialRecord } from './trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 
 export interface StudyConfig {
   direction: Direction;

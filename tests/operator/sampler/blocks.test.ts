@@ -5,7 +5,7 @@ import { InternalCache, blockObservations, toObservations } from '../../../opera
 import { toDomain } from '../../../operator/src/sampler/domain.ts';
 import { parseSearchSpace } from '../../../operator/src/sampler/search-space.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
-import type { TrialRecord } from '../../../operator/src/study/trial.ts';
+import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
 const space = parseSearchSpace(['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, type: 'float' as const, min: 0, max: 1 })));
 const domains = space.map(toDomain);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { GridSampler, checkGridSpace } from '../../../operator/src/sampler/grid.ts';
 import { parseSearchSpace } from '../../../operator/src/sampler/search-space.ts';
 import { LorahpoError, SpecInvalidError } from '../../../operator/src/errors.ts';
-import type { TrialRecord } from '../../../operator/src/study/trial.ts';
+import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
 const space = parseSearchSpace([
   { name: 'rank', type: 'int', min: 8, max: 24, step: 8 },

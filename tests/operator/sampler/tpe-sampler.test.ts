@@ -6,7 +6,7 @@ import { parseSearchSpace } from '../../../operator/src/sampler/search-space.ts'
 import { toDomain, toInternal } from '../../../operator/src/sampler/domain.ts';
 import type { SamplerConfig } from '../../../operator/src/sampler/sampler-config.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
-import type { TrialRecord } from '../../../operator/src/study/trial.ts';
+import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
 const space = parseSearchSpace([
   { name: 'lr', type: 'float', min: 1e-5, max: 1e-2, log: true },

@@ -6,7 +6,7 @@
  * Only the top gamma (≤ 25) need ordering, so the split selects them in one pass instead of
  * sorting all n trials.
  */
-import type { TrialRecord } from '../../study/trial.ts';
+import type { TrialRecord } from '../../trial-record.ts';
 import type { Direction } from '../sampler.ts';
 
 export interface SplitOptions {

@@ -4,7 +4,7 @@
  * dimensions, draw candidates from l and keep the one maximising log l(x) − log g(x).
  */
 import type { Params } from '../../api/parameters.ts';
-import type { TrialRecord } from '../../study/trial.ts';
+import type { TrialRecord } from '../../trial-record.ts';
 import { fromInternal, toDomain, type Domain } from '../domain.ts';
 import { sampleSpaceUniform } from '../random.ts';
 import { trialRng, type Rng } from '../rng.ts';
