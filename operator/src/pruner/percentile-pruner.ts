@@ -5,7 +5,8 @@
  * `minTrials` values at that step; a NaN best prunes.
  */
 import type { TrialRecord } from '../trial-record.ts';
-import { curveUpTo, isComplete, isFirstInInterval, type Direction, type PruneContext, type Pruner } from './pruner.ts';
+import type { Direction } from '../api/study.ts';
+import { curveUpTo, isComplete, isFirstInInterval, type PruneContext, type Pruner } from './pruner.ts';
 
 export interface PercentilePrunerOptions {
   percentile: number;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { planBlocks } from '../../../operator/src/sampler/tpe/blocks.ts';
 import { InternalCache, blockObservations, toObservations } from '../../../operator/src/sampler/tpe/observations.ts';
 import { toDomain } from '../../../operator/src/sampler/domain.ts';
-import { parseSearchSpace } from '../../../operator/src/sampler/search-space.ts';
+import { parseSearchSpace } from '../../../operator/src/api/search-space.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
 import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 

@@ -7,7 +7,7 @@
  * sorting all n trials.
  */
 import type { TrialRecord } from '../../trial-record.ts';
-import type { Direction } from '../sampler.ts';
+import type { Direction } from '../../api/study.ts';
 
 export interface SplitOptions {
   direction: Direction;

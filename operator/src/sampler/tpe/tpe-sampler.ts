@@ -9,7 +9,7 @@ import { fromInternal, toDomain, type Domain } from '../domain.ts';
 import { sampleSpaceUniform } from '../random.ts';
 import { trialRng, type Rng } from '../rng.ts';
 import type { SampleContext, Sampler } from '../sampler.ts';
-import type { TpeOptions } from '../sampler-config.ts';
+import type { TpeOptions } from '../../api/sampler-spec.ts';
 import { planBlocks, type TpeMode } from './blocks.ts';
 import { InternalCache, blockObservations, toObservations, type Observations } from './observations.ts';
 import { buildParzenEstimator, type ParzenOptions } from './parzen-estimator.ts';
