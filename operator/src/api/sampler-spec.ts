@@ -99,12 +99,11 @@ export interface SamplerSpecCheck {
 
 /** Every issue of a sampler spec as written, in the project's wording, paths under `path`. */
 export function checkSamplerSpec(raw: unknown, path: string): SamplerSpecCheck {
-  const root = { [path]: raw ?? {} };
-  const shape = z.object({ [path]: SamplerSpecSchema });
-  const parsed = shape.safeParse(root);
-  const unknown = findUnknownFields(shape, root);
-  if (!parsed.success) return { issues: [...zodIssues(parsed.error, root), ...unknown] };
-  const spec = parsed.data[path] as SamplerSpec;
-  const issues = [...unknown, ...checkSamplerOptions(spec, path)];
-  return issues.length === 0 ? { spec, issues } : { issues };
+  const written = raw ?? {};
+  const under = (found: Issue): Issue => ({ ...found, path: found.path === '' ? path : `${path}.${found.path}` });
+  const parsed = SamplerSpecSchema.safeParse(written);
+  const unknown = findUnknownFields(SamplerSpecSchema, written).map(under);
+  if (!parsed.success) return { issues: [...zodIssues(parsed.error, written).map(under), ...unknown] };
+  const issues = [...unknown, ...checkSamplerOptions(parsed.data, path)];
+  return issues.length === 0 ? { spec: parsed.data, issues } : { issues };
 }

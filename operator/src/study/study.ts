@@ -83,9 +83,13 @@ export class Study {
   get bestTrial(): TrialRecord | undefined {
     const sign = this.direction === 'minimize' ? 1 : -1;
     let best: TrialRecord | undefined;
+    let bestValue = Number.POSITIVE_INFINITY;
     for (const trial of this.records) {
       if (trial.state !== 'complete' || trial.value === undefined || Number.isNaN(trial.value)) continue;
-      if (best === undefined || sign * trial.value < sign * (best.value as number)) best = trial;
+      if (best === undefined || sign * trial.value < bestValue) {
+        best = trial;
+        bestValue = sign * trial.value;
+      }
     }
     return best;
   }
