@@ -82,7 +82,6 @@ COPY --from=trainer-deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin/lorahpo-trainer.js ./bin/
 COPY trainer/src ./trainer/src
-COPY operator/src/errors.ts ./operator/src/
 # H100/H200 (sm_90) have no kernels in TF 2.9: the driver JIT-compiles PTX on first use. Mount a
 # volume at /cache so that work is done once, not in every trial.
 RUN mkdir -p /cache/cuda && chown -R 1000:1000 /cache

@@ -1,5 +1,5 @@
 /** The samplers compared: ours in each mode, Optuna's same modes through the peer, and random. */
-import { Study, type Params, type SamplerConfig } from '../../operator/src/index.ts';
+import { Study, type Params, type SamplerSpecInput } from '../../operator/src/index.ts';
 import type { OptunaPeer } from './peer.ts';
 import type { Problem } from './problems.ts';
 
@@ -25,7 +25,7 @@ class BestTracker {
   }
 }
 
-export function ours(label: string, sampler: SamplerConfig, peerLabel?: string): Contender {
+export function ours(label: string, sampler: SamplerSpecInput, peerLabel?: string): Contender {
   return {
     label,
     peerLabel,

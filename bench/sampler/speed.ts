@@ -4,7 +4,7 @@
  * report the mean (the median of several such windows). Timing a window rather than a whole study keeps Optuna's slow large-N asks
  * affordable; the history grows by W during the window (W ≪ N).
  */
-import { RandomSampler, Study, parseSearchSpace, trialRng, type SamplerConfig, type TrialRecord } from '../../operator/src/index.ts';
+import { RandomSampler, Study, parseSearchSpace, trialRng, type SamplerSpecInput, type TrialRecord } from '../../operator/src/index.ts';
 import type { OptunaPeer } from './peer.ts';
 import { LORA_SPACE } from './problems.ts';
 import { formatFixed } from './stats.ts';
@@ -44,7 +44,7 @@ interface Timing {
 
 const NO_TIMING: Timing = { wall: Number.NaN, cpu: Number.NaN };
 
-function timeOurs(sampler: SamplerConfig, trials: TrialRecord[], values: number[]): Timing {
+function timeOurs(sampler: SamplerSpecInput, trials: TrialRecord[], values: number[]): Timing {
   const study = Study.fromTrials({ direction: 'minimize', parameters: LORA_SPACE, sampler }, trials);
   const cpuStart = process.cpuUsage();
   const started = performance.now();
@@ -79,9 +79,9 @@ function table(rows: Row[], clock: keyof Timing): string[] {
   ];
 }
 
-const UNI: SamplerConfig = { algorithm: 'tpe', seed: 0, multivariate: false };
-const SCOTT: SamplerConfig = { algorithm: 'tpe', seed: 0, multivariate: true, bandwidth: 'scott' };
-const NEIGHBOUR: SamplerConfig = { algorithm: 'tpe', seed: 0, multivariate: true, bandwidth: 'neighbour' };
+const UNI: SamplerSpecInput = { algorithm: 'tpe', seed: 0, multivariate: false };
+const SCOTT: SamplerSpecInput = { algorithm: 'tpe', seed: 0, multivariate: true, bandwidth: 'scott' };
+const NEIGHBOUR: SamplerSpecInput = { algorithm: 'tpe', seed: 0, multivariate: true, bandwidth: 'neighbour' };
 
 export async function speedTable(peer: OptunaPeer | undefined, options: SpeedOptions): Promise<string> {
   timeOurs(SCOTT, history(200), windowValues(200, 50)); // warm up the JIT before timing
@@ -90,7 +90,7 @@ export async function speedTable(peer: OptunaPeer | undefined, options: SpeedOpt
   for (const size of options.sizes) {
     const trials = history(size);
     const oursValues = windowValues(size, options.oursWindow);
-    const ours = (config: SamplerConfig) => medianTiming(options.repeats, () => timeOurs(config, trials, oursValues));
+    const ours = (config: SamplerSpecInput) => medianTiming(options.repeats, () => timeOurs(config, trials, oursValues));
     const [uni, scott, neighbour] = [await ours(UNI), await ours(SCOTT), await ours(NEIGHBOUR)];
     const optunaValues = windowValues(size, options.optunaWindow);
     const theirs = (multivariate: boolean) => (peer === undefined ? NO_TIMING

@@ -5,7 +5,7 @@ import type { HostBatch } from '../../trainer/src/data/batches.ts';
 import { randomLlamaWeights } from '../../trainer/src/fixture/make-tiny-fixture.ts';
 import type { Checkpoint } from '../../trainer/src/io/checkpoint.ts';
 import { parseLlamaConfig } from '../../trainer/src/model/config.ts';
-import type { TargetModule } from '../../trainer/src/model/llama.ts';
+import type { TargetModule } from '../../trainer/src/model/module-path.ts';
 import { Rng } from '../../trainer/src/rng.ts';
 
 export interface BenchSpec {

@@ -15,7 +15,8 @@ export async function dataParallelSpeed(spec: BenchSpec, steps: number, workers:
   const adapters = createAdapters(model, spec.targetModules, lora, new Rng(2));
   const variables = adapterVariables(adapters);
   const ctx = { model, adapters, variables, optimizer: new AdamW(variables, { weightDecay: 0.01 }) };
-  const pool = await DataParallelStepper.start(workers, { source: { kind: 'random', config: spec.model, seed: 1 }, targets: spec.targetModules, lora });
+  const init = { source: spec, targets: spec.targetModules, lora };
+  const pool = await DataParallelStepper.start(workers, init, new URL('./bench-grad-worker.ts', import.meta.url));
   const batch = benchBatch(spec, 3);
   const timing = await timeSteps(steps, batch.tokens, () => pool.step(ctx, [batch], 1e-4, 1));
   await pool.close();

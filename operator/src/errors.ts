@@ -1,52 +1,20 @@
 /**
- * The one error type of lorahpo. `code` is stable (tests and callers branch on it), `message`
- * is for people, `hint` says what to do about it.
+ * The operator's errors: `LorahpoError` itself lives in the trainer contract (both sides throw
+ * it); validation findings and the error that carries them are the operator's own.
  */
-export type ErrorCode =
-  | 'LORAHPO_SPEC_INVALID'
-  | 'LORAHPO_SEARCH_SPACE_INVALID'
-  | 'LORAHPO_GRID_EXHAUSTED'
-  | 'LORAHPO_TRIAL_UNKNOWN'
-  | 'LORAHPO_TRIAL_STATE'
-  | 'LORAHPO_CONTRACT_VIOLATION'
-  | 'LORAHPO_TRIAL_EXIT'
-  | 'LORAHPO_TERMINAL'
-  | 'LORAHPO_IO'
-  | 'LORAHPO_MODEL_INVALID'
-  | 'LORAHPO_DATA_INVALID'
-  | 'LORAHPO_BACKEND'
-  | 'LORAHPO_INTERNAL';
+import { LorahpoError, type ErrorCode } from '../../trainer/src/contract/errors.ts';
+import { formatIssues } from './format-issue.ts';
+import type { Issue } from './issue.ts';
 
-export interface LorahpoErrorOptions {
-  hint?: string;
-  cause?: unknown;
-}
-
-export class LorahpoError extends Error {
-  readonly code: ErrorCode;
-  readonly hint?: string;
-
-  constructor(code: ErrorCode, message: string, options: LorahpoErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'LorahpoError';
-    this.code = code;
-    this.hint = options.hint;
-  }
-}
-
-/** One validation finding: where (a field path such as `spec.parameters[lr].max`), and what rule. */
-export interface Issue {
-  code: string;
-  path: string;
-  message: string;
-}
+export { LorahpoError, type ErrorCode, type LorahpoErrorOptions } from '../../trainer/src/contract/errors.ts';
+export type { Issue } from './issue.ts';
 
 /** A spec or search space that breaks one or more rules; carries every issue found at once. */
 export class SpecInvalidError extends LorahpoError {
   readonly issues: readonly Issue[];
 
   constructor(header: string, issues: readonly Issue[], code: ErrorCode = 'LORAHPO_SPEC_INVALID') {
-    super(code, [header, ...issues.map((issue) => `  ${issue.path}: ${issue.message}`)].join('\n'));
+    super(code, formatIssues(header, issues));
     this.name = 'SpecInvalidError';
     this.issues = issues;
   }

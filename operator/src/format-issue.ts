@@ -3,7 +3,7 @@
  * Detection (who finds an issue) and wording (this file) stay apart, so the operator's condition,
  * its Event and `lorahpo validate` print the same text.
  */
-import type { Issue } from './errors.ts';
+import type { Issue } from './issue.ts';
 
 const LAST_SEGMENT = /([A-Za-z0-9_]+)(\[[^\]]*\])*$/;
 

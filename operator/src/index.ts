@@ -1,20 +1,19 @@
 // The package's public surface. Each area adds its exports here.
 export * from './errors.ts';
 export * from './api/parameters.ts';
-export type { TrialRecord, TrialState, IntermediateValue } from './study/trial.ts';
-// Samplers and the ask-and-tell study (issue #2).
+export type { TrialRecord, TrialState, IntermediateValue } from './trial-record.ts';
+// Samplers and the ask-and-tell study.
 export { Study, type StudyConfig, type AskedTrial, type TellOutcome } from './study/study.ts';
-export { checkSearchSpace, parseSearchSpace, formatNumber } from './sampler/search-space.ts';
-export { createSampler, parseSamplerConfig, type Sampler, type SampleContext, type Direction } from './sampler/sampler.ts';
-export {
-  SamplerConfigSchema, TpeOptionsSchema, TpeSamplerConfigSchema, RandomSamplerConfigSchema, GridSamplerConfigSchema,
-  type SamplerConfig, type ParsedSamplerConfig, type TpeOptions,
-} from './sampler/sampler-config.ts';
+export { checkSearchSpace, parseSearchSpace, formatNumber } from './api/search-space.ts';
+export { checkGridSpace, gridValueCount, MAX_GRID_POINTS } from './api/grid-space.ts';
+export * from './api/sampler-spec.ts';
+export type { Sampler, SampleContext } from './sampler/sampler.ts';
+export { createSampler } from './sampler/create-sampler.ts';
 export { RandomSampler } from './sampler/random.ts';
-export { GridSampler, checkGridSpace, MAX_GRID_POINTS } from './sampler/grid.ts';
+export { GridSampler } from './sampler/grid.ts';
 export { TpeSampler, type TpeSamplerOptions } from './sampler/tpe/tpe-sampler.ts';
 export { trialRng, type Rng } from './sampler/rng.ts';
-// The LoraStudy/LoraTrial API, the engine and the pruners (issue #3).
+// The LoraStudy/LoraTrial API, the engine and the pruners.
 export * from './api/common.ts';
 export * from './api/study.ts';
 export * from './api/trial.ts';
@@ -26,5 +25,5 @@ export type { PlanAction, StartAction, PruneAction, StopAction, FinishAction } f
 export { STOPPED_BY_STUDY } from './engine/actions.ts';
 export { createPruner } from './pruner/create-pruner.ts';
 export type { Pruner, PruneContext } from './pruner/pruner.ts';
-// The local runner behind `lorahpo run` (issue #3).
+// The local runner behind `lorahpo run`.
 export { LocalRunner, type LocalRunnerOptions, type RunnerEvent, type RunOutcome } from './runner/local-runner.ts';

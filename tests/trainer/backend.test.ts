@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import util from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { LorahpoError } from '../../operator/src/errors.ts';
+import { LorahpoError } from '../../trainer/src/contract/errors.ts';
 import { cudaLoaded, selectBackend, shimNodeUtil } from '../../trainer/src/backend.ts';
 import { tempDir } from './fixture.ts';
 

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import util from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { LorahpoError } from '../../operator/src/errors.ts';
+import { LorahpoError } from './contract/errors.ts';
 import type { GradientMode } from './model/ops.ts';
 
 export const BACKEND_CHOICES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;

@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { LorahpoError } from '../../operator/src/errors.ts';
+import { LorahpoError } from './contract/errors.ts';
 import { BACKEND_CHOICES, selectBackend } from './backend.ts';
 import { prepareData } from './data/prepare.ts';
 import { loadTokenizer } from './data/tokenizer.ts';

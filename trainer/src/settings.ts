@@ -2,7 +2,7 @@
  * One run's settings, from the contract's environment with command-line flags on top. A trial's
  * sampled params override the study's fixed training settings of the same name.
  */
-import { LorahpoError } from '../../operator/src/errors.ts';
+import { LorahpoError } from './contract/errors.ts';
 import { ENV, readTrialEnvironment } from './contract/env.ts';
 import { HyperparametersSchema, type Hyperparameters, type TrainingSettings } from './contract/training.ts';
 

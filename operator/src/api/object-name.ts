@@ -17,3 +17,10 @@ export function namespaceOf(object: Named): string {
   if (namespace === undefined) throw new Error(`object ${object.metadata?.name ?? '?'} without metadata.namespace`);
   return namespace;
 }
+
+/** The uid of an object the API server returned (owner references need it). */
+export function uidOf(object: { metadata?: { name?: string; uid?: string } }): string {
+  const uid = object.metadata?.uid;
+  if (uid === undefined) throw new Error(`object ${object.metadata?.name ?? '?'} without metadata.uid`);
+  return uid;
+}

@@ -4,11 +4,12 @@
  * consistency and what the built-in trainer needs. Runs on a spec that zod has already parsed.
  */
 import type { Issue } from '../errors.ts';
-import { checkSearchSpace } from '../sampler/search-space.ts';
-import { checkGridSpace } from '../sampler/grid.ts';
+import { checkSearchSpace } from './search-space.ts';
+import { checkGridSpace } from './grid-space.ts';
+import { checkSamplerOptions } from './sampler-spec.ts';
 import { HyperparametersSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
 import { parseDurationMs } from './common.ts';
-import { TPE_OPTION_NAMES, type InnerPrunerSpec, type PrunerAlgorithm, type StudySpec } from './study.ts';
+import { type InnerPrunerSpec, type PrunerAlgorithm, type StudySpec } from './study.ts';
 
 const PRUNER_OPTIONS: Record<PrunerAlgorithm, readonly string[]> = {
   none: [],
@@ -58,12 +59,7 @@ function prunersTaking(option: string): string {
 }
 
 function checkSampler(spec: StudySpec): Issue[] {
-  const issues: Issue[] = [];
-  if (spec.sampler.algorithm !== 'tpe') {
-    for (const key of TPE_OPTION_NAMES) {
-      if ((spec.sampler as Record<string, unknown>)[key] !== undefined) issues.push(issue('sampler_option', `spec.sampler.${key}`, `is set but applies only to algorithm tpe, not ${spec.sampler.algorithm}`));
-    }
-  }
+  const issues = checkSamplerOptions(spec.sampler, 'spec.sampler');
   if (spec.sampler.algorithm === 'grid') issues.push(...checkGridSpace(spec.parameters, 'spec.parameters'));
   return issues;
 }

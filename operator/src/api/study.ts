@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ParameterSchema } from './parameters.ts';
-import { TpeOptionsSchema } from '../sampler/sampler-config.ts';
+import { SamplerSpecSchema } from './sampler-spec.ts';
 import { EarlyStoppingSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
 import {
   API_GROUP_VERSION,
@@ -25,23 +25,6 @@ export const ObjectiveSchema = z
     goal: z.number().optional().describe('Finish the study (GoalReached) once a trial reaches this value.'),
   })
   .describe('What to optimise.');
-
-export const SAMPLER_ALGORITHMS = ['tpe', 'random', 'grid'] as const;
-
-/** The TPE options as written (no defaults here: `createSampler` applies them). */
-const tpeOptions = Object.fromEntries(
-  Object.entries(TpeOptionsSchema.shape).map(([key, schema]) => [key, schema.unwrap().optional().describe(`TPE: ${schema.description ?? key}`)]),
-) as { [K in keyof typeof TpeOptionsSchema.shape]: z.ZodOptional<ReturnType<(typeof TpeOptionsSchema.shape)[K]['unwrap']>> };
-
-export const SamplerSpecSchema = z
-  .object({
-    algorithm: z.enum(SAMPLER_ALGORITHMS).default('tpe'),
-    seed: z.number().int().min(0).default(0).describe('Seeds every trial: trial n draws from a stream of (seed, n).'),
-    ...tpeOptions,
-  })
-  .describe('How hyperparameters are chosen.');
-
-export const TPE_OPTION_NAMES = Object.keys(TpeOptionsSchema.shape);
 
 export const PRUNER_ALGORITHMS = ['none', 'median', 'percentile', 'asha', 'hyperband', 'threshold', 'patient'] as const;
 
@@ -191,7 +174,6 @@ export const LoraStudySchema = z.object({
 
 export type Objective = z.infer<typeof ObjectiveSchema>;
 export type Direction = (typeof DIRECTIONS)[number];
-export type SamplerSpec = z.infer<typeof SamplerSpecSchema>;
 export type PrunerSpec = z.infer<typeof PrunerSpecSchema>;
 export type InnerPrunerSpec = z.infer<typeof InnerPrunerSpecSchema>;
 export type PrunerAlgorithm = (typeof PRUNER_ALGORITHMS)[number];

@@ -4,7 +4,6 @@
  * specs read from the API server) all use it, so they agree word for word.
  */
 import { SpecInvalidError, type Issue } from '../errors.ts';
-import { formatIssues } from '../format-issue.ts';
 import { LoraStudySchema, StudySpecSchema, type LoraStudy, type StudySpec } from './study.ts';
 import { findUnknownFields } from './unknown-fields.ts';
 import { zodIssues } from './zod-issues.ts';
@@ -64,7 +63,5 @@ export function checkStudyManifest(doc: unknown, options: RuleOptions = {}): Man
 export function parseStudyManifest(doc: unknown, header = 'LoraStudy is invalid:'): LoraStudy {
   const { study, issues } = checkStudyManifest(doc);
   if (study) return study;
-  const error = new SpecInvalidError(header, issues);
-  error.message = formatIssues(header, issues);
-  throw error;
+  throw new SpecInvalidError(header, issues);
 }

@@ -8,6 +8,7 @@ import { crdsCommand, crdsCommandSpec } from './commands/crds.ts';
 import { validateCommand, validateCommandSpec } from './commands/validate.ts';
 import { runCommand, runCommandSpec } from './commands/run.ts';
 import { statusCommand, statusCommandSpec } from './commands/status.ts';
+import { VERSION } from '../version.ts';
 
 const DESCRIPTION = `Hyperparameter optimisation of LoRA fine-tuning: TPE, pruners, early stopping.
 The same LoraStudy manifest runs on a laptop (lorahpo run) and on Kubernetes (kubectl apply).`;
@@ -45,8 +46,6 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     });
   return program;
 }
-
-const VERSION = '0.1.0';
 
 /** Runs the CLI with these arguments (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[], deps?: CliDeps): Promise<number> {

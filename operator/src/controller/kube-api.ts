@@ -9,6 +9,7 @@ import type { LoraStudy } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { statusCode } from './kube-errors.ts';
+import { namespaceOf } from '../api/object-name.ts';
 
 export interface KubeApi {
   getStudy(namespace: string, name: string): Promise<LoraStudy>;
@@ -52,7 +53,7 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   createTrial(trial: LoraTrial): Promise<LoraTrial> {
-    const namespace = trial.metadata.namespace as string;
+    const namespace = namespaceOf(trial);
     return this.#call('create', 'loratrials', () => this.#custom.createNamespacedCustomObject({ ...TRIALS, namespace, body: trial }));
   }
 
@@ -62,7 +63,7 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   createJob(job: V1Job): Promise<V1Job> {
-    const namespace = job.metadata?.namespace as string;
+    const namespace = namespaceOf(job);
     return this.#call('create', 'jobs', () => this.#batch.createNamespacedJob({ namespace, body: job }));
   }
 
@@ -71,7 +72,7 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {
-    const namespace = event.metadata?.namespace as string;
+    const namespace = namespaceOf(event);
     await this.#call('create', 'events', () => this.#core.createNamespacedEvent({ namespace, body: event }));
   }
 

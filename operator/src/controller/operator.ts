@@ -44,6 +44,11 @@ export interface OperatorOptions {
   logRetryMs?: number;
 }
 
+/** The defaults of OperatorOptions; the operator's flags read them too. */
+export function defaultOperatorOptions() {
+  return { maxConcurrentReconciles: 8 };
+}
+
 export interface Operator {
   manager: Manager;
   metrics: OperatorMetrics;
@@ -71,7 +76,7 @@ export function createOperator(options: OperatorOptions): Operator {
   const reconciler = new StudyReconciler({ view, api, planner: options.planner, logger, metrics, logs: follower, now: options.now, logPollMs: options.logPollMs });
   controller = new Controller({
     name: 'lorastudy', reconciler, logger, metrics, rateLimiter: options.rateLimiter,
-    maxConcurrentReconciles: options.maxConcurrentReconciles ?? 8,
+    maxConcurrentReconciles: options.maxConcurrentReconciles ?? defaultOperatorOptions().maxConcurrentReconciles,
     initialKeys: () => [...view.studies.keys()],
   });
   const manager = new Manager({ logger, metrics, leaderElector: options.leaderElection && new LeaderElector({ ...options.leaderElection, kubeConfig: options.kubeConfig, logger }) });

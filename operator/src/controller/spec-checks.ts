@@ -7,7 +7,7 @@ import { checkStudyManifest, type ManifestCheck } from '../api/validate-study.ts
 import type { LoraStudy } from '../api/study.ts';
 import { searchSpaceHash } from './trial-actions.ts';
 
-export interface SpecCheck extends ManifestCheck {
+export interface HashedManifestCheck extends ManifestCheck {
   /** The fingerprint of the search space and objective, for a valid spec. */
   spaceHash?: string;
 }
@@ -15,18 +15,18 @@ export interface SpecCheck extends ManifestCheck {
 interface Kept {
   uid: string | undefined;
   generation: number;
-  check: SpecCheck;
+  check: HashedManifestCheck;
 }
 
 export class SpecChecks {
   readonly #kept = new Map<string, Kept>();
 
-  check(key: string, raw: LoraStudy): SpecCheck {
+  check(key: string, raw: LoraStudy): HashedManifestCheck {
     const { uid, generation } = raw.metadata ?? {};
     const kept = this.#kept.get(key);
     if (kept && generation !== undefined && kept.generation === generation && kept.uid === uid) return kept.check;
     const checked = checkStudyManifest(raw);
-    const check: SpecCheck = checked.study ? { ...checked, spaceHash: searchSpaceHash(checked.study) } : checked;
+    const check: HashedManifestCheck = checked.study ? { ...checked, spaceHash: searchSpaceHash(checked.study) } : checked;
     if (generation !== undefined) this.#kept.set(key, { uid, generation, check });
     return check;
   }

@@ -14,6 +14,7 @@ import type { KubeApi } from './kube-api.ts';
 import { isAlreadyExists, isNotFound } from './kube-errors.ts';
 import { LABELS, MANAGED_BY } from './labels.ts';
 import { buildTrialJob } from './trial-job.ts';
+import { nameOf, namespaceOf, uidOf } from '../api/object-name.ts';
 
 /** Annotation on each trial: the search space and objective it was sampled for. */
 export const SPEC_HASH_ANNOTATION = 'lorahpo.io/search-space-hash';
@@ -27,8 +28,8 @@ export function searchSpaceHash(study: LoraStudy): string {
 
 /** Creates the trial (or finds it) and then its Job; `isNew` says whether this call created it. */
 export async function startTrial(api: KubeApi, study: LoraStudy, number: number, params: Params, seed: number, template?: LoraTrial): Promise<{ trial: LoraTrial; isNew: boolean }> {
-  const namespace = study.metadata.namespace as string;
-  const name = trialName(study.metadata.name as string, number);
+  const namespace = namespaceOf(study);
+  const name = trialName(nameOf(study), number);
   const body = newTrial(study, name, number, params, seed, template);
   let trial: LoraTrial;
   let isNew = true;
@@ -45,7 +46,7 @@ export async function startTrial(api: KubeApi, study: LoraStudy, number: number,
 
 /** The LoraTrial to create: the engine's (when given) with our owner, labels and annotation. */
 function newTrial(study: LoraStudy, name: string, number: number, params: Params, seed: number, template?: LoraTrial): LoraTrial {
-  const owner: V1OwnerReference = { apiVersion: API_GROUP_VERSION, kind: 'LoraStudy', name: study.metadata.name as string, uid: study.metadata.uid as string, controller: true, blockOwnerDeletion: true };
+  const owner: V1OwnerReference = { apiVersion: API_GROUP_VERSION, kind: 'LoraStudy', name: nameOf(study), uid: uidOf(study), controller: true, blockOwnerDeletion: true };
   const base = template?.metadata;
   return {
     apiVersion: API_GROUP_VERSION,
@@ -53,11 +54,11 @@ function newTrial(study: LoraStudy, name: string, number: number, params: Params
     metadata: {
       name,
       namespace: study.metadata.namespace,
-      labels: { ...base?.labels, [LABELS.managedBy]: MANAGED_BY, [LABELS.study]: study.metadata.name as string, [LABELS.trialNumber]: String(number) },
+      labels: { ...base?.labels, [LABELS.managedBy]: MANAGED_BY, [LABELS.study]: nameOf(study), [LABELS.trialNumber]: String(number) },
       annotations: { ...base?.annotations, [SPEC_HASH_ANNOTATION]: searchSpaceHash(study) },
       ownerReferences: [owner],
     } as LoraTrial['metadata'],
-    spec: template ? { ...template.spec, study: study.metadata.name as string, number } : { study: study.metadata.name as string, number, params, seed },
+    spec: template ? { ...template.spec, study: nameOf(study), number } : { study: nameOf(study), number, params, seed },
   };
 }
 
@@ -73,7 +74,7 @@ export async function ensureJob(api: KubeApi, study: LoraStudy, trial: LoraTrial
 /** Deletes the trial's Job (background: the pod gets SIGTERM); gone already is fine. */
 export async function deleteJob(api: KubeApi, trial: LoraTrial): Promise<void> {
   try {
-    await api.deleteJob(trial.metadata.namespace as string, trial.metadata.name as string);
+    await api.deleteJob(namespaceOf(trial), nameOf(trial));
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }

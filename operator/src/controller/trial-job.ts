@@ -9,16 +9,19 @@ import type { LoraStudy, TrialTemplate } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
 import { DEFAULT_RESULT_FILE, ENV, trialEnvironment, type ParamValue } from '../../../trainer/src/contract/env.ts';
 import { LABELS, MANAGED_BY, TRAINER_CONTAINER } from './labels.ts';
+import { nameOf, uidOf } from '../api/object-name.ts';
+import { VERSION } from '../version.ts';
 
 /** Where trials save adapters unless the template's env sets LORAHPO_OUTPUT_DIR (the base). */
 export const DEFAULT_OUTPUT_BASE = '/output';
-export const DEFAULT_TRAINER_IMAGE = 'lorahpo-trainer:0.1.0';
+/** The trainer image of this release: its tag is the package version. */
+export const DEFAULT_TRAINER_IMAGE = `lorahpo-trainer:${VERSION}`;
 /** The non-root user trial containers run as unless the image says otherwise. */
 const TRIAL_UID = 1000;
 
 export function buildTrialJob(study: LoraStudy, trial: LoraTrial): V1Job {
   const template = study.spec.trialTemplate ?? {};
-  const name = trial.metadata.name as string;
+  const name = nameOf(trial);
   const labels = trialLabels(study, trial, template);
   return {
     apiVersion: 'batch/v1',
@@ -39,15 +42,15 @@ export function buildTrialJob(study: LoraStudy, trial: LoraTrial): V1Job {
 function trialLabels(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): Record<string, string> {
   return {
     [LABELS.managedBy]: MANAGED_BY,
-    [LABELS.study]: study.metadata.name as string,
-    [LABELS.trial]: trial.metadata.name as string,
+    [LABELS.study]: nameOf(study),
+    [LABELS.trial]: nameOf(trial),
     [LABELS.trialNumber]: String(trial.spec.number),
     ...(template.queueName ? { [LABELS.kueueQueue]: template.queueName } : {}),
   };
 }
 
 function ownerReference(trial: LoraTrial): V1OwnerReference {
-  return { apiVersion: API_GROUP_VERSION, kind: 'LoraTrial', name: trial.metadata.name as string, uid: trial.metadata.uid as string, controller: true, blockOwnerDeletion: true };
+  return { apiVersion: API_GROUP_VERSION, kind: 'LoraTrial', name: nameOf(trial), uid: uidOf(trial), controller: true, blockOwnerDeletion: true };
 }
 
 function podSpec(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V1PodSpec {
@@ -90,7 +93,7 @@ function container(study: LoraStudy, trial: LoraTrial, template: TrialTemplate):
  */
 function trialEnv(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V1EnvVar[] {
   const own = new Map((template.env ?? []).map((entry) => [entry.name, entry]));
-  const name = trial.metadata.name as string;
+  const name = nameOf(trial);
   const outputBase = own.get(ENV.outputDir)?.value ?? DEFAULT_OUTPUT_BASE;
   const contract = trialEnvironment({
     trial: name,

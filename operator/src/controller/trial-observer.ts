@@ -8,6 +8,7 @@ import { ResultEventSchema, type ResultEvent } from '../../../trainer/src/contra
 import { appendIntermediate, isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { TRAINER_CONTAINER } from './labels.ts';
 import type { TrialLog } from './trial-log.ts';
+import { nameOf } from '../api/object-name.ts';
 
 export interface TrialObservation {
   trial: LoraTrial;
@@ -47,7 +48,7 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
   if (!pod || !isStarted(pod)) return { status, isWaitingForLog: false };
   status.phase = 'Running';
   status.startTime ??= pod.status?.startTime ? new Date(pod.status.startTime).toISOString() : new Date(nowMs).toISOString();
-  const podName = pod.metadata?.name as string;
+  const podName = nameOf(pod);
   if (!terminated) return { status, follow: { pod: podName, isFinished: false }, isWaitingForLog: false };
   return finished(status, terminated, podName, observation);
 }

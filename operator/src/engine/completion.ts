@@ -4,7 +4,7 @@
  */
 import type { CompletionReason, StudySpec } from '../api/study.ts';
 import { parseDurationMs } from '../api/common.ts';
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 
 export interface CompletionInput {
   spec: StudySpec;

@@ -8,7 +8,7 @@
  * machine with the same seed takes the same decisions.
  */
 import type { LoraTrial } from '../api/trial.ts';
-import type { TrialRecord, TrialState } from '../study/trial.ts';
+import type { TrialRecord, TrialState } from '../trial-record.ts';
 
 /** The state samplers and pruners see for a trial's phase. */
 export function recordState(trial: LoraTrial): TrialState {

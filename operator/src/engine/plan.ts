@@ -9,9 +9,9 @@ import type { LoraTrial } from '../api/trial.ts';
 import type { ObjectMeta } from '../api/common.ts';
 import { isTrialActive } from '../api/trial.ts';
 import { checkStudySpec } from '../api/validate-study.ts';
-import { createSampler } from '../sampler/sampler.ts';
-import type { SamplerConfig } from '../sampler/sampler-config.ts';
-import { parseSearchSpace } from '../sampler/search-space.ts';
+import { createSampler } from '../sampler/create-sampler.ts';
+import type { SamplerSpec } from '../api/sampler-spec.ts';
+import { parseSearchSpace } from '../api/search-space.ts';
 import { createPruner } from '../pruner/create-pruner.ts';
 import { STOPPED_BY_STUDY, type PlanAction, type StopAction } from './actions.ts';
 import { completionReason, STOPPING_REASONS, timeUntilTimeoutMs } from './completion.ts';
@@ -35,7 +35,7 @@ export interface PlanResult {
 }
 
 /** The sampler configuration of a spec: TPE options only for TPE. */
-export function samplerConfig(spec: StudySpec): SamplerConfig {
+export function samplerConfig(spec: StudySpec): SamplerSpec {
   const { algorithm, seed, ...options } = spec.sampler;
   if (algorithm !== 'tpe') return { algorithm, seed };
   const set = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));

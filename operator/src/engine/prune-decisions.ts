@@ -8,7 +8,7 @@
 import { isTrialActive, type LoraTrial } from '../api/trial.ts';
 import type { StudySpec } from '../api/study.ts';
 import type { Pruner } from '../pruner/pruner.ts';
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 import type { PruneAction } from './actions.ts';
 import { cutoffOf, prunerHistory, toRecord } from './history.ts';
 

@@ -3,7 +3,7 @@
  * a hash of (study, number), weighted by each bracket's trial budget, as in Optuna; trials
  * compete only within their bracket, and the sampler sees only the trial's bracket.
  */
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 import { crc32 } from './crc32.ts';
 import { firstComplete, lastStep, type PruneContext, type Pruner } from './pruner.ts';
 import { SuccessiveHalvingPruner } from './successive-halving-pruner.ts';

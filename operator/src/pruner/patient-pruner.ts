@@ -2,7 +2,7 @@
  * Patient pruner: acts only when the last `patience + 1` values have not improved on the best
  * before them by more than `minDelta`; then it asks the wrapped pruner (or prunes, with none).
  */
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 import { curveUpTo, type PruneContext, type Pruner } from './pruner.ts';
 
 export interface PatientPrunerOptions {

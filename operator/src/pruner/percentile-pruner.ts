@@ -4,8 +4,9 @@
  * after warm-up, once per interval, with at least `startupTrials` complete trials and
  * `minTrials` values at that step; a NaN best prunes.
  */
-import type { TrialRecord } from '../study/trial.ts';
-import { curveUpTo, isComplete, isFirstInInterval, type Direction, type PruneContext, type Pruner } from './pruner.ts';
+import type { TrialRecord } from '../trial-record.ts';
+import type { Direction } from '../api/study.ts';
+import { curveUpTo, isComplete, isFirstInInterval, type PruneContext, type Pruner } from './pruner.ts';
 
 export interface PercentilePrunerOptions {
   percentile: number;

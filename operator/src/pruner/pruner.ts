@@ -4,9 +4,8 @@
  * state: successive-halving rungs and hyperband brackets are derived from the history, so a
  * restarted operator decides the same.
  */
-import type { TrialRecord } from '../study/trial.ts';
-
-export type Direction = 'minimize' | 'maximize';
+import type { Direction } from '../api/study.ts';
+import type { TrialRecord } from '../trial-record.ts';
 
 export interface PruneContext {
   /** The trial being judged; its curve holds only steps up to `step`. */

@@ -6,8 +6,9 @@
  * are derived from each trial's curve (the value at its first step at or past the rung), so
  * nothing lives outside the history and a restart decides the same.
  */
-import type { TrialRecord } from '../study/trial.ts';
-import { curveUpTo, firstComplete, lastStep, type Direction, type PruneContext, type Pruner } from './pruner.ts';
+import type { TrialRecord } from '../trial-record.ts';
+import type { Direction } from '../api/study.ts';
+import { curveUpTo, firstComplete, lastStep, type PruneContext, type Pruner } from './pruner.ts';
 
 export interface SuccessiveHalvingOptions {
   /** Step of rung 0 (before the rate); undefined: auto, the first complete trial's last step / 100. */

@@ -18,6 +18,7 @@ import { trialCommand, trialEnv, type TrialCommand } from './trial-command.ts';
 import { checkResume } from './resume-check.ts';
 import { stopOrphan } from './orphans.ts';
 import { lockStateDir } from './state-lock.ts';
+import { nameOf } from '../api/object-name.ts';
 
 export type RunnerEvent =
   | { type: 'resumed'; finished: number; rerun: string[]; orphans: string[] }
@@ -42,6 +43,11 @@ export interface LocalRunnerOptions {
   /** SIGTERM → SIGKILL grace period (default 10 s). */
   graceMs?: number;
   onEvent: (event: RunnerEvent) => void;
+}
+
+/** The defaults of LocalRunnerOptions; `lorahpo run --grace` reads them too. */
+export function defaultLocalRunnerOptions() {
+  return { graceMs: 10_000 };
 }
 
 export interface RunOutcome {
@@ -103,7 +109,7 @@ export class LocalRunner {
       this.#record({ type: 'study', time: this.#now(), version: 1, manifestPath, study });
     } else {
       const trials = trialList(this.#state);
-      const rerun = trials.filter((trial) => isTrialActive(trial.status?.phase)).map((trial) => trial.metadata.name as string);
+      const rerun = trials.filter((trial) => isTrialActive(trial.status?.phase)).map((trial) => nameOf(trial));
       const orphans = rerun.filter((name) => this.#stopOrphan(name));
       this.#options.onEvent({ type: 'resumed', finished: trials.length - rerun.length, rerun, orphans });
     }
@@ -138,7 +144,7 @@ export class LocalRunner {
     if (!this.#options.signal.aborted) {
       for (const action of result.actions) this.#apply(action);
       for (const trial of trialList(this.#state)) {
-        const name = trial.metadata.name as string;
+        const name = nameOf(trial);
         if (isTrialActive(trial.status?.phase) && !this.#processes.has(name) && !this.#exits.has(name)) this.#launch(trial);
       }
     }
@@ -149,7 +155,7 @@ export class LocalRunner {
   #apply(action: PlanAction): void {
     if (action.type === 'start') {
       this.#record({ type: 'started', time: this.#now(), trial: action.trial, attempt: 1 });
-      this.#spawn(action.trial.metadata.name as string);
+      this.#spawn(nameOf(action.trial));
     } else if (action.type === 'prune') {
       this.#record({ type: 'pruned', time: this.#now(), name: action.name, step: action.step, ...(action.value === undefined ? {} : { value: action.value }), message: action.message });
       this.#options.onEvent({ type: 'pruned', name: action.name, step: action.step, value: action.value, message: action.message });
@@ -163,7 +169,7 @@ export class LocalRunner {
 
   /** Runs an active trial that has no process (interrupted last time): from the start. */
   #launch(trial: LoraTrial): void {
-    const name = trial.metadata.name as string;
+    const name = nameOf(trial);
     const attempt = (this.#state.attempts.get(name) ?? 0) + 1;
     this.#record({ type: 'started', time: this.#now(), trial: { ...trial, status: undefined }, attempt });
     this.#spawn(name);
@@ -181,7 +187,7 @@ export class LocalRunner {
       cwd: this.#options.cwd,
       ...paths,
       objectiveMetric: this.#spec.objective.metric,
-      graceMs: this.#options.graceMs ?? 10_000,
+      graceMs: this.#options.graceMs ?? defaultLocalRunnerOptions().graceMs,
       deadlineMs: (this.#spec.trialTemplate?.activeDeadlineSeconds ?? 0) * 1000,
       onMetric: (event) => this.#onMetric(name, event.step, event.value),
     });

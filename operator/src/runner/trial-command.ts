@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { StudySpec } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
 import { trialEnvironment, type TrialInput } from '../../../trainer/src/contract/env.ts';
+import { nameOf } from '../api/object-name.ts';
 
 export interface TrialCommand {
   command: string;
@@ -58,9 +59,9 @@ export interface TrialPaths {
 
 /** The trial's whole environment: the runner's own, the template's `env` values, then the contract. */
 export function trialEnv(spec: StudySpec, trial: LoraTrial, paths: TrialPaths, manifestDir: string, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const fromTemplate = Object.fromEntries((spec.trialTemplate?.env ?? []).filter((entry) => entry.value !== undefined).map((entry) => [entry.name, entry.value as string]));
+  const fromTemplate = Object.fromEntries((spec.trialTemplate?.env ?? []).flatMap((entry) => (entry.value === undefined ? [] : [[entry.name, entry.value]])));
   const contract = trialEnvironment({
-    trial: trial.metadata.name as string,
+    trial: nameOf(trial),
     seed: trial.spec.seed,
     params: trial.spec.params as TrialInput['params'],
     training: trainingSettings(spec, manifestDir),

@@ -4,42 +4,23 @@
  * (running, complete and pruned trials; a failed point may be tried again), so it survives
  * restarts and works with any number of parallel asks.
  */
-import { LorahpoError, SpecInvalidError, type Issue } from '../errors.ts';
+import { LorahpoError, SpecInvalidError } from '../errors.ts';
 import type { Parameter, Params, ParamValue } from '../api/parameters.ts';
-import type { TrialRecord } from '../study/trial.ts';
+import type { TrialRecord } from '../trial-record.ts';
 import { fromInternal, toDomain } from './domain.ts';
 import { trialRng } from './rng.ts';
 import type { SampleContext, Sampler } from './sampler.ts';
+import { checkGridSpace, gridValueCount } from '../api/grid-space.ts';
 
-/** Larger grids are refused: the shuffled order is held in memory. */
-export const MAX_GRID_POINTS = 1_000_000;
 const SHUFFLE_PURPOSE = 0x67726964;
 
 function allowedValues(param: Parameter): ParamValue[] | undefined {
   if (param.type === 'categorical') return [...param.values];
+  const count = gridValueCount(param);
   const domain = toDomain(param);
-  if (domain.kind !== 'numeric' || domain.step === 0) return undefined;
-  const count = Math.round((domain.max - domain.min) / domain.step) + 1;
+  if (count === undefined || domain.kind !== 'numeric') return undefined;
   return Array.from({ length: count }, (_, index) =>
     fromInternal({ ...domain, isLog: false }, domain.min + index * domain.step));
-}
-
-/** Issues that keep a space from being gridded: continuous floats and oversized grids. */
-export function checkGridSpace(space: readonly Parameter[], pathPrefix = 'parameters'): Issue[] {
-  const issues: Issue[] = [];
-  let size = 1;
-  for (const param of space) {
-    const values = allowedValues(param);
-    if (values === undefined) {
-      issues.push({ code: 'grid_needs_step', path: `${pathPrefix}[${param.name}].step`,
-        message: 'is missing but grid sampling needs a step for every float parameter' });
-    } else size *= values.length;
-  }
-  if (issues.length === 0 && size > MAX_GRID_POINTS) {
-    issues.push({ code: 'grid_too_large', path: pathPrefix,
-      message: `grid has ${size} points but grid sampling allows at most ${MAX_GRID_POINTS}` });
-  }
-  return issues;
 }
 
 interface Grid {

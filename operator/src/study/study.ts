@@ -3,19 +3,37 @@
  * intermediate values, `tell()` finishes a trial. The trial records are the whole state, so
  * `Study.fromTrials` rebuilds a study that makes exactly the decisions the live one would.
  */
+import { z } from 'zod';
 import { LorahpoError, SpecInvalidError, type Issue } from '../errors.ts';
 import type { Parameter, ParameterInput, Params } from '../api/parameters.ts';
-import { parseSearchSpace } from '../sampler/search-space.ts';
-import { checkGridSpace } from '../sampler/grid.ts';
-import { createSampler, parseSamplerConfig, type Direction, type Sampler, type SamplerConfig } from '../sampler/sampler.ts';
-import type { ParsedSamplerConfig } from '../sampler/sampler-config.ts';
-import type { TrialRecord } from './trial.ts';
+import { checkGridSpace } from '../api/grid-space.ts';
+import { checkSamplerSpec, type SamplerSpec, type SamplerSpecInput } from '../api/sampler-spec.ts';
+import { parseSearchSpace } from '../api/search-space.ts';
+import { DIRECTIONS, type Direction } from '../api/study.ts';
+import { zodIssues } from '../api/zod-issues.ts';
+import { createSampler } from '../sampler/create-sampler.ts';
+import type { Sampler } from '../sampler/sampler.ts';
+import type { TrialRecord } from '../trial-record.ts';
 
 export interface StudyConfig {
   direction: Direction;
   parameters: ParameterInput[];
-  /** Default `{ algorithm: 'tpe' }`. */
-  sampler?: SamplerConfig;
+  /** The same schema and rules as a LoraStudy's `spec.sampler`; default `{ algorithm: 'tpe' }`. */
+  sampler?: SamplerSpecInput;
+}
+
+const DirectionSchema = z.object({ direction: z.enum(DIRECTIONS) });
+
+/** The direction and sampler of a configuration, or a SpecInvalidError in the project's wording. */
+function parseConfig(config: StudyConfig): { direction: Direction; sampler: SamplerSpec } {
+  const direction = DirectionSchema.safeParse({ direction: config.direction });
+  const directionIssues = direction.success ? [] : zodIssues(direction.error, { direction: config.direction });
+  const sampler = checkSamplerSpec(config.sampler, 'sampler');
+  const issues = [...directionIssues, ...sampler.issues];
+  if (!direction.success || sampler.spec === undefined || issues.length > 0) {
+    throw new SpecInvalidError('study configuration is invalid:', issues);
+  }
+  return { direction: direction.data.direction, sampler: sampler.spec };
 }
 
 export interface AskedTrial {
@@ -28,25 +46,22 @@ export type TellOutcome = number | { state: 'pruned' } | { state: 'failed' };
 export class Study {
   readonly direction: Direction;
   readonly space: readonly Parameter[];
-  readonly samplerConfig: ParsedSamplerConfig;
+  readonly samplerSpec: SamplerSpec;
   private readonly sampler: Sampler;
   private readonly records: TrialRecord[] = [];
   private readonly indexByNumber = new Map<number, number>();
   private nextNumber = 0;
 
   constructor(config: StudyConfig) {
-    if (config.direction !== 'minimize' && config.direction !== 'maximize') {
-      throw new SpecInvalidError('study configuration is invalid:', [{ code: 'invalid_value', path: 'direction',
-        message: `is ${JSON.stringify(config.direction)} but must be "minimize" or "maximize"` }]);
-    }
-    this.direction = config.direction;
+    const parsed = parseConfig(config);
+    this.direction = parsed.direction;
     this.space = Object.freeze(parseSearchSpace(config.parameters));
-    this.samplerConfig = parseSamplerConfig(config.sampler);
-    const gridIssues = this.samplerConfig.algorithm === 'grid' ? checkGridSpace(this.space) : [];
+    this.samplerSpec = parsed.sampler;
+    const gridIssues = this.samplerSpec.algorithm === 'grid' ? checkGridSpace(this.space) : [];
     if (gridIssues.length > 0) {
       throw new SpecInvalidError('search space cannot be gridded:', gridIssues, 'LORAHPO_SEARCH_SPACE_INVALID');
     }
-    this.sampler = createSampler(this.samplerConfig);
+    this.sampler = createSampler(this.samplerSpec);
   }
 
   /** A study continuing from its trial records (any order; running ones stay running). */
@@ -68,9 +83,13 @@ export class Study {
   get bestTrial(): TrialRecord | undefined {
     const sign = this.direction === 'minimize' ? 1 : -1;
     let best: TrialRecord | undefined;
+    let bestValue = Number.POSITIVE_INFINITY;
     for (const trial of this.records) {
       if (trial.state !== 'complete' || trial.value === undefined || Number.isNaN(trial.value)) continue;
-      if (best === undefined || sign * trial.value < sign * (best.value as number)) best = trial;
+      if (best === undefined || sign * trial.value < bestValue) {
+        best = trial;
+        bestValue = sign * trial.value;
+      }
     }
     return best;
   }

@@ -1,4 +1,4 @@
-import type { TrialRecord, TrialState } from '../../../operator/src/study/trial.ts';
+import type { TrialRecord, TrialState } from '../../../operator/src/trial-record.ts';
 import type { PruneContext } from '../../../operator/src/pruner/pruner.ts';
 
 /** A trial whose curve is `values[i]` at step `i + 1` (or at the given steps). */

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { planBlocks } from '../../../operator/src/sampler/tpe/blocks.ts';
 import { InternalCache, blockObservations, toObservations } from '../../../operator/src/sampler/tpe/observations.ts';
 import { toDomain } from '../../../operator/src/sampler/domain.ts';
-import { parseSearchSpace } from '../../../operator/src/sampler/search-space.ts';
+import { parseSearchSpace } from '../../../operator/src/api/search-space.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
-import type { TrialRecord } from '../../../operator/src/study/trial.ts';
+import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
 const space = parseSearchSpace(['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, type: 'float' as const, min: 0, max: 1 })));
 const domains = space.map(toDomain);

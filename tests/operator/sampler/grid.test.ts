@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GridSampler, checkGridSpace } from '../../../operator/src/sampler/grid.ts';
-import { parseSearchSpace } from '../../../operator/src/sampler/search-space.ts';
+import { GridSampler } from '../../../operator/src/sampler/grid.ts';
+import { checkGridSpace } from '../../../operator/src/api/grid-space.ts';
+import { parseSearchSpace } from '../../../operator/src/api/search-space.ts';
 import { LorahpoError, SpecInvalidError } from '../../../operator/src/errors.ts';
-import type { TrialRecord } from '../../../operator/src/study/trial.ts';
+import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
 const space = parseSearchSpace([
   { name: 'rank', type: 'int', min: 8, max: 24, step: 8 },

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gamma, rankFinished, splitTrials } from '../../../operator/src/sampler/tpe/split.ts';
 import { observationWeights } from '../../../operator/src/sampler/tpe/weights.ts';
-import type { TrialRecord } from '../../../operator/src/study/trial.ts';
+import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
 const complete = (number: number, value: number): TrialRecord => ({ number, params: {}, state: 'complete', value, intermediate: [] });
 const pruned = (number: number, curve: [number, number][]): TrialRecord => ({

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createSampler } from '../../../operator/src/sampler/sampler.ts';
-import { parseSearchSpace } from '../../../operator/src/sampler/search-space.ts';
+import { createSampler } from '../../../operator/src/sampler/create-sampler.ts';
+import { parseSearchSpace } from '../../../operator/src/api/search-space.ts';
 import { toDomain, toInternal } from '../../../operator/src/sampler/domain.ts';
-import type { SamplerConfig } from '../../../operator/src/sampler/sampler-config.ts';
+import type { SamplerSpec } from '../../../operator/src/api/sampler-spec.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
-import type { TrialRecord } from '../../../operator/src/study/trial.ts';
+import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
 const space = parseSearchSpace([
   { name: 'lr', type: 'float', min: 1e-5, max: 1e-2, log: true },
@@ -23,7 +23,7 @@ function objective(params: Params): number {
     + (Math.log2(params.rank as number) - 4) ** 2 / 4 + (params.scheduler === 'cosine' ? 0 : 0.5);
 }
 
-function optimise(config: SamplerConfig, count: number): TrialRecord[] {
+function optimise(config: SamplerSpec, count: number): TrialRecord[] {
   const sampler = createSampler(config);
   const trials: TrialRecord[] = [];
   for (let number = 0; number < count; number++) {
@@ -47,7 +47,7 @@ function assertInSpace(params: Params): void {
 }
 
 test('tpe › same seed and same history give the same suggestions; another seed differs', () => {
-  const config: SamplerConfig = { algorithm: 'tpe', seed: 3, startupTrials: 5 };
+  const config: SamplerSpec = { algorithm: 'tpe', seed: 3, startupTrials: 5 };
   const a = optimise(config, 30);
   assert.deepEqual(optimise(config, 30), a);
   assert.notDeepEqual(optimise({ ...config, seed: 4 }, 30).map((t) => t.params), a.map((t) => t.params));

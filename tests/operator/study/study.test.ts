@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { Study, type StudyConfig } from '../../../operator/src/study/study.ts';
 import { LorahpoError, SpecInvalidError } from '../../../operator/src/errors.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
+import { checkStudySpec } from '../../../operator/src/api/validate-study.ts';
+import { formatIssue } from '../../../operator/src/format-issue.ts';
 
 const config: StudyConfig = {
   direction: 'minimize',
@@ -84,6 +86,32 @@ test('study › an invalid space or sampler throws SpecInvalidError naming each 
     (error) => error instanceof SpecInvalidError && error.code === 'LORAHPO_SPEC_INVALID');
 });
 
+test('study › configuration errors read like lorahpo validate’s, one line per issue', () => {
+  const wording = (sampler: unknown, direction: unknown = 'minimize') => {
+    try {
+      new Study({ ...config, direction: direction as never, sampler: sampler as never });
+    } catch (error) {
+      assert.ok(error instanceof SpecInvalidError);
+      return error.message;
+    }
+    assert.fail('expected a SpecInvalidError');
+  };
+  assert.equal(wording({ algorithm: 'tpe', candidates: 0 }), 'study configuration is invalid:\n  sampler.candidates is 0 but must be >= 1');
+  assert.equal(wording({ algorithm: 'random', seed: -1 }), 'study configuration is invalid:\n  sampler.seed is -1 but must be >= 0');
+  assert.equal(wording({ algorithm: 'random', startupTrials: 3 }),
+    'study configuration is invalid:\n  sampler.startupTrials is set but applies only to algorithm tpe, not random');
+  assert.match(wording({ algorithm: 'tpe', bogus: 1 }), /\n {2}sampler\.bogus is not a known field \(known here: algorithm, seed, /);
+  assert.equal(wording(undefined, 'up'), 'study configuration is invalid:\n  direction is "up" but must be one of "minimize", "maximize"');
+});
+
+test('study › the sampler rules are the LoraStudy’s: the same spec fails both with the same sentence', () => {
+  const sampler = { algorithm: 'grid', seed: 1.5 } as const;
+  const study = (() => { try { new Study({ ...config, sampler }); } catch (error) { return (error as Error).message; } })();
+  const manifest = checkStudySpec({ objective: { metric: 'loss' }, parameters: config.parameters, sampler }).issues;
+  assert.deepEqual(manifest.map(formatIssue).filter((line) => line.startsWith('spec.sampler')), ['spec.sampler.seed is 1.5 but must be an integer']);
+  assert.equal(study, 'study configuration is invalid:\n  sampler.seed is 1.5 but must be an integer');
+});
+
 test('study › fromTrials resumes exactly: the next suggestions equal the live study’s', () => {
   for (const sampler of [config.sampler, { algorithm: 'tpe' as const, seed: 4, multivariate: false }, { algorithm: 'random' as const, seed: 4 }]) {
     const live = new Study({ ...config, sampler });
@@ -103,7 +131,7 @@ test('study › fromTrials resumes exactly: the next suggestions equal the live 
 
 test('study › fromTrials refuses duplicate numbers and unknown states', () => {
   const trial = { number: 0, params: {}, state: 'complete' as const, value: 1, intermediate: [] };
-  assert.throws(() => Study.fromTrials(config, [trial, trial]), /trials\[1\]\.number: is 0 but trial numbers must be unique/);
+  assert.throws(() => Study.fromTrials(config, [trial, trial]), /trials\[1\]\.number is 0 but trial numbers must be unique/);
   assert.throws(() => Study.fromTrials(config, [{ ...trial, state: 'done' as never }]), /trials\[0\]\.state/);
 });
 

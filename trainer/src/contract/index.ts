@@ -1,3 +1,4 @@
 export * from './env.ts';
 export * from './events.ts';
 export * from './training.ts';
+export * from './errors.ts';

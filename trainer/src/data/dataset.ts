@@ -3,7 +3,7 @@
  * line is an error naming the file and line, or, with skipBadLines, a warning and the line is left
  * out. Blank lines are ignored.
  */
-import { LorahpoError } from '../../../operator/src/errors.ts';
+import { LorahpoError } from '../contract/errors.ts';
 
 export type DataRecord =
   | { kind: 'qa'; line: number; question: string; answer: string }

@@ -4,7 +4,7 @@
  * known exactly (the prompt's trailing whitespace moves to the answer, where a joint
  * tokenisation would put it). The EOS token ends every sequence; long ones are truncated.
  */
-import { LorahpoError } from '../../../operator/src/errors.ts';
+import { LorahpoError } from '../contract/errors.ts';
 import type { DataRecord } from './dataset.ts';
 import type { TextTokenizer } from './tokenizer.ts';
 

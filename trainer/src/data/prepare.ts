@@ -2,7 +2,7 @@
  * From the dataset file to what the loop consumes: records, the seeded train/eval split (the same
  * split seed for every trial, so their eval losses compare), token sequences, evaluation batches.
  */
-import { LorahpoError } from '../../../operator/src/errors.ts';
+import { LorahpoError } from '../contract/errors.ts';
 import type { TrainingSettings } from '../contract/training.ts';
 import { Rng } from '../rng.ts';
 import { batchesOf, type HostBatch } from './batches.ts';

@@ -3,7 +3,7 @@
  * through @huggingface/tokenizers, which matches the Rust library's ids.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { LorahpoError } from '../../../operator/src/errors.ts';
+import { LorahpoError } from '../contract/errors.ts';
 
 export interface TextTokenizer {
   /** With the special tokens the tokenizer adds itself (a BOS for Llama-style tokenizers). */

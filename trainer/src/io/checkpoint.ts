@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LorahpoError } from '../../../operator/src/errors.ts';
+import { LorahpoError } from '../contract/errors.ts';
 import { expectedTensorShapes, parseLlamaConfig, type LlamaConfig } from '../model/config.ts';
 import { SafetensorsFile, type HostTensor } from './safetensors.ts';
 

@@ -4,7 +4,7 @@
  * Reading converts F32, F16 and BF16 to float32; writing produces F32. Every error names the file
  * and, where there is one, the tensor.
  */
-import { LorahpoError } from '../../../operator/src/errors.ts';
+import { LorahpoError } from '../contract/errors.ts';
 
 export interface HostTensor {
   shape: number[];

@@ -1,6 +1,6 @@
 /** Reading the trainer's text inputs; a missing file is a clear error naming it. */
 import { existsSync, readFileSync } from 'node:fs';
-import { LorahpoError } from '../../../operator/src/errors.ts';
+import { LorahpoError } from '../contract/errors.ts';
 
 export function readDatasetFile(file: string): string {
   if (!existsSync(file)) throw new LorahpoError('LORAHPO_DATA_INVALID', `dataset ${file} does not exist`);

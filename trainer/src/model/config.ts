@@ -4,7 +4,7 @@
  * maths (biases, rope scaling, other architectures) is an error naming the field.
  */
 import { z } from 'zod';
-import { LorahpoError } from '../../../operator/src/errors.ts';
+import { LorahpoError } from '../contract/errors.ts';
 
 const SUPPORTED_MODEL_TYPES = ['llama', 'mistral'] as const;
 

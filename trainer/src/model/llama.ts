@@ -4,17 +4,18 @@
  * The frozen weights are uploaded once; a training step only creates activations.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TARGET_MODULES } from '../contract/training.ts';
 import type { Checkpoint } from '../io/checkpoint.ts';
-import type { AdapterSet } from '../lora/inject.ts';
-import { modulePath } from '../lora/inject.ts';
 import type { Rng } from '../rng.ts';
 import { attention, causalMask } from './attention.ts';
 import type { LlamaConfig } from './config.ts';
+import { modulePath, type TargetModule } from './module-path.ts';
 import { FrozenLinear, rmsNorm, silu, type GradientMode } from './ops.ts';
 import { ropeTables, rotateHalfWeight, type RopeTables } from './rope.ts';
 
-export type TargetModule = (typeof TARGET_MODULES)[number];
+/** What the model asks of an adapter on a linear layer (lora/LoraLinear is the one there is). */
+export interface ModuleAdapter {
+  delta(x: tf.Tensor2D, mode: GradientMode, dropoutSeed?: number): tf.Tensor2D;
+}
 
 interface Layer {
   inputNorm: tf.Tensor1D;
@@ -23,7 +24,8 @@ interface Layer {
 }
 
 export interface ForwardOptions {
-  adapters?: AdapterSet;
+  /** Adapters keyed by module path (`modulePath`). */
+  adapters?: ReadonlyMap<string, ModuleAdapter>;
   /** Draws the adapter dropout seeds; absent in evaluation (no dropout). */
   dropoutRng?: Rng;
 }

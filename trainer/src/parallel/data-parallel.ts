@@ -23,6 +23,11 @@ function reply<T>(worker: Worker): Promise<T> {
   });
 }
 
+function defaultWorkerUrl(): URL {
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js'; // sources in a checkout, dist/ when installed
+  return new URL(`./grad-worker.${extension}`, import.meta.url);
+}
+
 export class DataParallelStepper {
   private readonly workers: Worker[];
 
@@ -30,11 +35,12 @@ export class DataParallelStepper {
     this.workers = workers;
   }
 
-  /** Starts `count` workers, each loading the model; resolves when all are ready. */
-  static async start(count: number, init: WorkerInit): Promise<DataParallelStepper> {
-    const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js'; // sources in a checkout, dist/ when installed
-    const url = new URL(`./grad-worker.${extension}`, import.meta.url);
-    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: init }));
+  /**
+   * Starts `count` workers, each loading the model; resolves when all are ready. `workerUrl` is
+   * the worker's entry script (default: grad-worker, which loads a model directory).
+   */
+  static async start<Source>(count: number, init: WorkerInit<Source>, workerUrl = defaultWorkerUrl()): Promise<DataParallelStepper> {
+    const workers = Array.from({ length: count }, () => new Worker(workerUrl, { workerData: init }));
     await Promise.all(workers.map((w) => reply<string>(w)));
     return new DataParallelStepper(workers);
   }

@@ -1,15 +1,17 @@
 /** Messages between the training thread and its gradient workers (data parallelism on CPU). */
 import type { HostBatch } from '../data/batches.ts';
 import type { LoraOptions } from '../lora/lora-linear.ts';
-import type { TargetModule } from '../model/llama.ts';
+import type { TargetModule } from '../model/module-path.ts';
 
-export type ModelSource =
-  | { kind: 'directory'; path: string }
-  /** A seeded random model from a config (the bench). */
-  | { kind: 'random'; config: Record<string, unknown>; seed: number };
+/** Where the trainer's workers load the model from. */
+export interface ModelDirectory {
+  kind: 'directory';
+  path: string;
+}
 
-export interface WorkerInit {
-  source: ModelSource;
+/** What a worker starts with; `Source` is whatever its entry script knows how to load. */
+export interface WorkerInit<Source = ModelDirectory> {
+  source: Source;
   targets: TargetModule[];
   lora: LoraOptions;
 }

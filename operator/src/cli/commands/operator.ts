@@ -7,7 +7,8 @@ import os from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { CliDeps } from '../deps.ts';
-import { createOperator } from '../../controller/operator.ts';
+import { createOperator, defaultOperatorOptions } from '../../controller/operator.ts';
+import { defaultLeaderElectionOptions } from '../../controller/runtime/leader-election.ts';
 import { createLogger } from '../../controller/logger.ts';
 import { OperatorMetrics } from '../../controller/metrics.ts';
 import { startHealthServer } from '../../controller/health-server.ts';
@@ -30,6 +31,11 @@ export interface OperatorFlags {
 
 export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
   const list = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  const lease = defaultLeaderElectionOptions();
+  const envInteger = (name: string, fallback: number) => {
+    const text = env[name];
+    return text === undefined ? fallback : integer(text, name);
+  };
   return new Command('operator')
     .description('run the Kubernetes controller for LoraStudies')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)', env.KUBECONFIG)
@@ -37,12 +43,12 @@ export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
     .option('--metrics-port <port>', 'port of /metrics, /healthz, /readyz (0: none)', (v) => integer(v, '--metrics-port'), integer(env.LORAHPO_METRICS_PORT ?? '8080', 'LORAHPO_METRICS_PORT'))
     .option('--leader-elect', 'act only while holding the Lease (run 2 replicas for HA)', ['1', 'true'].includes(env.LORAHPO_LEADER_ELECT ?? ''))
     .option('--leader-election-namespace <ns>', 'namespace of the Lease', env.POD_NAMESPACE ?? 'default')
-    .option('--lease-name <name>', 'name of the Lease', 'lorahpo-operator')
+    .option('--lease-name <name>', 'name of the Lease', lease.name)
     .option('--identity <id>', 'this replica in the Lease', env.POD_NAME ?? `${os.hostname()}-${process.pid}`)
-    .option('--lease-duration-ms <ms>', 'how long the Lease lasts without renewal', (v) => integer(v, '--lease-duration-ms'), integer(env.LORAHPO_LEASE_DURATION_MS ?? '15000', 'LORAHPO_LEASE_DURATION_MS'))
-    .option('--renew-deadline-ms <ms>', 'the leader stops acting when it cannot renew for this long', (v) => integer(v, '--renew-deadline-ms'), integer(env.LORAHPO_LEASE_RENEW_DEADLINE_MS ?? '10000', 'LORAHPO_LEASE_RENEW_DEADLINE_MS'))
-    .option('--retry-period-ms <ms>', 'time between Lease attempts', (v) => integer(v, '--retry-period-ms'), integer(env.LORAHPO_LEASE_RETRY_MS ?? '2000', 'LORAHPO_LEASE_RETRY_MS'))
-    .option('--max-concurrent-reconciles <n>', 'studies reconciled at once', (v) => integer(v, '--max-concurrent-reconciles'), 8)
+    .option('--lease-duration-ms <ms>', 'how long the Lease lasts without renewal', (v) => integer(v, '--lease-duration-ms'), envInteger('LORAHPO_LEASE_DURATION_MS', lease.leaseDurationMs))
+    .option('--renew-deadline-ms <ms>', 'the leader stops acting when it cannot renew for this long', (v) => integer(v, '--renew-deadline-ms'), envInteger('LORAHPO_LEASE_RENEW_DEADLINE_MS', lease.renewDeadlineMs))
+    .option('--retry-period-ms <ms>', 'time between Lease attempts', (v) => integer(v, '--retry-period-ms'), envInteger('LORAHPO_LEASE_RETRY_MS', lease.retryPeriodMs))
+    .option('--max-concurrent-reconciles <n>', 'studies reconciled at once', (v) => integer(v, '--max-concurrent-reconciles'), defaultOperatorOptions().maxConcurrentReconciles)
     .option('--log-level <level>', 'pino level: debug, info, warn, error', env.LORAHPO_LOG_LEVEL ?? 'info')
     .exitOverride();
 }

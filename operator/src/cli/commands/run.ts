@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { LorahpoError } from '../../errors.ts';
-import { LocalRunner, type RunOutcome } from '../../runner/local-runner.ts';
+import { LocalRunner, defaultLocalRunnerOptions, type RunOutcome } from '../../runner/local-runner.ts';
 import type { CliDeps } from '../deps.ts';
 import { loadStudy } from '../load-study.ts';
 import { bestLine, countsLine } from '../render.ts';
@@ -14,6 +14,7 @@ import { JsonView } from '../view/json-view.ts';
 import { PlainView } from '../view/plain-view.ts';
 import { TtyView } from '../view/tty-view.ts';
 import type { RunView } from '../view/view.ts';
+import { nameOf } from '../../api/object-name.ts';
 
 export interface RunOptions {
   stateDir?: string;
@@ -33,7 +34,7 @@ export function runCommandSpec(): Command {
     .option('--study <name>', 'which LoraStudy, when the file holds several')
     .option('--json', 'print machine-readable events, one JSON object per line')
     .option('--plain', 'plain lines even on a terminal')
-    .option('--grace <seconds>', 'how long a stopped trial may take before SIGKILL', '10')
+    .option('--grace <seconds>', 'how long a stopped trial may take before SIGKILL', String(defaultLocalRunnerOptions().graceMs / 1000))
     .addHelpText(
       'after',
       `
@@ -65,14 +66,14 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
     return 2;
   }
   const { study, manifestPath } = loaded;
-  const name = study.metadata.name as string;
+  const name = nameOf(study);
   const stateDir = resolve(deps.cwd, options.stateDir ?? join('.lorahpo', name));
   const metric = study.spec.objective.metric;
   const view = createView(options, deps, metric, `lorahpo run ${name}`);
   if (!options.json) deps.stdout.write(`study ${name}: ${study.spec.budget.maxTrials} trials, ${study.spec.budget.parallelTrials} at a time, state in ${stateDir}\n`);
   const runner = new LocalRunner({
     study, manifestPath, stateDir, trainer: options.trainer, cwd: deps.cwd, env: deps.env, now: deps.now, signal: deps.signal,
-    graceMs: Number(options.grace ?? 10) * 1000,
+    graceMs: options.grace === undefined ? undefined : Number(options.grace) * 1000,
     onEvent: (event) => view.onEvent(event),
   });
   let outcome: RunOutcome;

@@ -36,6 +36,11 @@ export interface ControllerOptions {
   initialKeys?: () => Iterable<string>;
 }
 
+/** The defaults of ControllerOptions. */
+export function defaultControllerOptions() {
+  return { maxConcurrentReconciles: 1, needsLeaderElection: true };
+}
+
 export class Controller implements Runnable {
   readonly name: string;
   readonly needsLeaderElection: boolean;
@@ -46,7 +51,7 @@ export class Controller implements Runnable {
 
   constructor(options: ControllerOptions) {
     this.name = options.name;
-    this.needsLeaderElection = options.needsLeaderElection ?? true;
+    this.needsLeaderElection = options.needsLeaderElection ?? defaultControllerOptions().needsLeaderElection;
     const reconciler = options.reconciler;
     this.#reconcile = typeof reconciler === 'function' ? reconciler : reconciler.reconcile.bind(reconciler);
     this.#options = options;
@@ -73,7 +78,8 @@ export class Controller implements Runnable {
     signal.addEventListener('abort', stop, { once: true });
     // Low, as controller-runtime's priority queue does for its initial list: changes seen live go first.
     for (const key of this.#options.initialKeys?.() ?? []) queue.add(key, 'low');
-    const workers = Array.from({ length: this.#options.maxConcurrentReconciles ?? 1 }, () => this.#work(queue, signal));
+    const concurrency = this.#options.maxConcurrentReconciles ?? defaultControllerOptions().maxConcurrentReconciles;
+    const workers = Array.from({ length: concurrency }, () => this.#work(queue, signal));
     await Promise.all(workers);
     if (this.#queue === queue) this.#queue = undefined;
   }

@@ -13,7 +13,7 @@ import { statusCode } from '../kube-errors.ts';
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
   namespace: string;
-  /** Lease name; default `lorahpo-operator`. */
+  /** Lease name; default `lorahpo-operator` (defaults: `defaultLeaderElectionOptions()`). */
   name?: string;
   /** This replica's identity; default hostname + pid. */
   identity: string;
@@ -25,6 +25,11 @@ export interface LeaderElectionOptions {
   retryPeriodMs?: number;
   logger: Logger;
   now?: () => number;
+}
+
+/** The defaults of LeaderElectionOptions; the operator's flags read them too. */
+export function defaultLeaderElectionOptions() {
+  return { name: 'lorahpo-operator', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 }
 
 export interface LeaderCallbacks {
@@ -40,7 +45,15 @@ export class LeaderElector {
   #isLeader = false;
 
   constructor(options: LeaderElectionOptions) {
-    this.#options = { name: 'lorahpo-operator', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, now: Date.now, ...options };
+    const defaults = defaultLeaderElectionOptions();
+    this.#options = {
+      ...options,
+      name: options.name ?? defaults.name,
+      leaseDurationMs: options.leaseDurationMs ?? defaults.leaseDurationMs,
+      renewDeadlineMs: options.renewDeadlineMs ?? defaults.renewDeadlineMs,
+      retryPeriodMs: options.retryPeriodMs ?? defaults.retryPeriodMs,
+      now: options.now ?? Date.now,
+    };
     this.#api = options.kubeConfig.makeApiClient(CoordinationV1Api);
   }
 

@@ -3,7 +3,7 @@
  * lacks the parameter or holds a value outside the current space), and the row subsets a block
  * of dimensions can use.
  */
-import type { TrialRecord } from '../../study/trial.ts';
+import type { TrialRecord } from '../../trial-record.ts';
 import { toInternal, type Domain } from '../domain.ts';
 import { observationWeights } from './weights.ts';
 

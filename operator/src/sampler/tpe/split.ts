@@ -6,8 +6,8 @@
  * Only the top gamma (≤ 25) need ordering, so the split selects them in one pass instead of
  * sorting all n trials.
  */
-import type { TrialRecord } from '../../study/trial.ts';
-import type { Direction } from '../sampler.ts';
+import type { TrialRecord } from '../../trial-record.ts';
+import type { Direction } from '../../api/study.ts';
 
 export interface SplitOptions {
   direction: Direction;

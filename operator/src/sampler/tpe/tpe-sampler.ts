@@ -4,12 +4,12 @@
  * dimensions, draw candidates from l and keep the one maximising log l(x) − log g(x).
  */
 import type { Params } from '../../api/parameters.ts';
-import type { TrialRecord } from '../../study/trial.ts';
+import type { TrialRecord } from '../../trial-record.ts';
 import { fromInternal, toDomain, type Domain } from '../domain.ts';
 import { sampleSpaceUniform } from '../random.ts';
 import { trialRng, type Rng } from '../rng.ts';
 import type { SampleContext, Sampler } from '../sampler.ts';
-import type { TpeOptions } from '../sampler-config.ts';
+import type { TpeOptions } from '../../api/sampler-spec.ts';
 import { planBlocks, type TpeMode } from './blocks.ts';
 import { InternalCache, blockObservations, toObservations, type Observations } from './observations.ts';
 import { buildParzenEstimator, type ParzenOptions } from './parzen-estimator.ts';

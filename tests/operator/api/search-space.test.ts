@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkSearchSpace, parseSearchSpace } from '../../../operator/src/sampler/search-space.ts';
+import { checkSearchSpace, parseSearchSpace } from '../../../operator/src/api/search-space.ts';
+import { formatIssue } from '../../../operator/src/format-issue.ts';
 import { SpecInvalidError } from '../../../operator/src/errors.ts';
 import type { ParameterInput } from '../../../operator/src/api/parameters.ts';
 
@@ -72,6 +73,9 @@ test('search space › structural problems are issues, not throws, and every iss
   assert.ok(paths.includes('spec.parameters[learningRate].max'), paths.join());
   assert.ok(paths.includes('spec.parameters[learningRate].min'), paths.join());
   assert.ok(paths.some((path) => path.startsWith('spec.parameters[b]')), paths.join());
+  const lines = issues.map(formatIssue);
+  assert.ok(lines.includes('spec.parameters[a].min is "x" but must be a number'), lines.join('\n'));
+  assert.ok(lines.includes('spec.parameters[b].type is "weird" but must be one of "float", "int", "categorical"'), lines.join('\n'));
   assert.deepEqual(checkSearchSpace('nope' as never).map((i) => i.path), ['parameters']);
   assert.deepEqual(checkSearchSpace([]).map((i) => i.code), ['space_empty']);
 });
@@ -81,7 +85,11 @@ test('search space › parseSearchSpace throws SpecInvalidError with every issue
     assert.ok(error instanceof SpecInvalidError);
     assert.equal(error.code, 'LORAHPO_SEARCH_SPACE_INVALID');
     assert.equal(error.issues.length, 2);
-    assert.match(error.message, /parameters\[learningRate\]\.max: max is 1e-5 but must be > min \(0\.001\)/);
+    assert.equal(error.message, [
+      'search space is invalid:',
+      '  parameters[learningRate].max is 1e-5 but must be > min (0.001)',
+      '  parameters[r].step is 3 but must divide max - min (10)',
+    ].join('\n'));
     return true;
   });
   const [parsed] = parseSearchSpace([{ name: 'r', type: 'int', min: 0, max: 10 }]);

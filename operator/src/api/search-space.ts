@@ -3,6 +3,7 @@
  * and paths) is kept apart from wording (`describe*` helpers), and every issue is reported at once.
  */
 import { SpecInvalidError, type Issue } from '../errors.ts';
+import { zodIssues } from './zod-issues.ts';
 import {
   ParameterSchema,
   type CategoricalParameter,
@@ -10,7 +11,7 @@ import {
   type IntParameter,
   type Parameter,
   type ParameterInput,
-} from '../api/parameters.ts';
+} from './parameters.ts';
 
 /** Relative tolerance for "step divides max - min" with floating-point steps such as 0.1. */
 const STEP_TOLERANCE = 1e-9;
@@ -120,9 +121,8 @@ export function checkSearchSpace(parameters: ParameterInput[] | Parameter[], pat
     const path = parameterPath(pathPrefix, input, index);
     const parsed = ParameterSchema.safeParse(input);
     if (!parsed.success) {
-      for (const zodIssue of parsed.error.issues) {
-        const suffix = zodIssue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('');
-        issues.push(issue(zodIssue.code, `${path}${suffix}`, zodIssue.message));
+      for (const found of zodIssues(parsed.error, input)) {
+        issues.push(issue(found.code, found.path === '' ? path : `${path}.${found.path}`, found.message));
       }
       return;
     }

@@ -3,7 +3,7 @@
  * these from LoraTrial objects, the local runner from its journal; `Study.fromTrials` rebuilds a
  * study from them.
  */
-import type { Params } from '../api/parameters.ts';
+import type { Params } from './api/parameters.ts';
 
 export type TrialState = 'running' | 'complete' | 'pruned' | 'failed';
 
