@@ -3,7 +3,7 @@
  * they go together; prunes and stops write the status the engine returned, then delete the Job
  * (a restart in between finishes the delete, see trial-sync.ts).
  */
-import { isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
+import { isTrialActive, type LoraTrial } from '../api/trial.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
 import type { Issue } from '../errors.ts';
 import type { PruneAction, StartAction, StopAction } from '../engine/actions.ts';
@@ -15,7 +15,12 @@ import { deleteJob, startTrial } from './trial-actions.ts';
 import { trialPruned, trialStarted } from './trial-events.ts';
 
 /** The trials once the plan's actions are done. A refused spec change starts nothing. */
-export async function act(context: StudyContext, plan: Plan, trials: readonly LoraTrial[], refusal: Issue | undefined): Promise<LoraTrial[]> {
+export async function act(
+  context: StudyContext,
+  plan: Plan,
+  trials: readonly LoraTrial[],
+  refusal: Issue | undefined,
+): Promise<LoraTrial[]> {
   if (!refusal && !isFinished(plan.status)) {
     const starts = plan.actions.filter((action) => action.type === 'start');
     checkSignal(context);
@@ -37,29 +42,31 @@ export async function act(context: StudyContext, plan: Plan, trials: readonly Lo
 }
 
 async function start(context: StudyContext, action: StartAction): Promise<void> {
-  const { trial, isNew } = await startTrial(context.tools.api, context.study, action.number, action.params, action.seed, action.trial);
+  const { number, params, seed } = action;
+  const { trial, isNew } = await startTrial(context.tools.api, context.study, number, params, seed, action.trial);
   if (isNew) trialStarted(context, trial, action.number, action.params);
 }
 
-async function endOne(context: StudyContext, trials: LoraTrial[], action: PruneAction | StopAction): Promise<LoraTrial[]> {
+async function endOne(context: StudyContext, trials: LoraTrial[], action: PruneAction | StopAction) {
   const trial = trials.find((candidate) => candidate.metadata.name === action.name);
   if (!trial || !isTrialActive(trial.status?.phase)) return trials;
-  const written = action.type === 'prune' ? await pruneTrial(context, trial, action) : await endTrial(context, trial, action.status);
+  const ending = action.type === 'prune' ? pruneTrial(context, trial, action) : endTrial(context, trial, action);
+  const written = await ending;
   return trials.map((candidate) => (candidate === trial ? written : candidate));
 }
 
 /** Writes the pruned status the engine returned, stops the trial and tells so. */
 export async function pruneTrial(context: StudyContext, trial: LoraTrial, prune: PruneAction): Promise<LoraTrial> {
-  const written = await endTrial(context, trial, prune.status);
+  const written = await endTrial(context, trial, prune);
   trialPruned(context, prune);
   return written;
 }
 
 /** Records the trial's end first, then deletes its Job. A trial already ended keeps its status. */
-async function endTrial(context: StudyContext, trial: LoraTrial, status: TrialStatus): Promise<LoraTrial> {
+async function endTrial(context: StudyContext, trial: LoraTrial, ending: PruneAction | StopAction): Promise<LoraTrial> {
   const { api, logs, writes } = context.tools;
   checkSignal(context);
-  const written = await writes.writeTrial(trial, (fresh) => (isTrialActive(fresh.status?.phase) ? status : (fresh.status as TrialStatus)));
+  const written = await writes.writeTrialEnd(trial, ending.status);
   await deleteJob(api, trial);
   logs?.forget(namespaceOf(trial), nameOf(trial));
   return written;

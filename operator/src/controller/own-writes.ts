@@ -5,13 +5,18 @@
  * and a watch event that only shows our own write need not queue the study again.
  */
 import type { LoraStudy, StudyStatus } from '../api/study.ts';
-import type { LoraTrial, TrialStatus } from '../api/trial.ts';
+import { isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
 import type { KubeApi } from './kube-api.ts';
 import { writeStatus } from './status-writer.ts';
 import { WriteOverlay } from './write-overlay.ts';
 
-type Changed = { kind?: string; metadata?: { namespace?: string; name?: string; resourceVersion?: string }; status?: unknown };
+/** A LoraStudy or LoraTrial (or anything else) as a watch event shows it. */
+export interface ChangedObject {
+  kind?: string;
+  metadata?: { namespace?: string; name?: string; resourceVersion?: string };
+  status?: unknown;
+}
 
 function keyOf(object: { metadata?: { namespace?: string; name?: string } }): string {
   return `${object.metadata?.namespace}/${object.metadata?.name}`;
@@ -37,7 +42,7 @@ export class OwnWrites {
   }
 
   /** Whether a changed LoraStudy or LoraTrial is exactly what we wrote (or are writing). */
-  isOwnWrite(object: Changed): boolean {
+  isOwnWrite(object: ChangedObject): boolean {
     if (object.kind === 'LoraStudy') return this.#studies.isOwnWrite(keyOf(object), object as LoraStudy);
     if (object.kind === 'LoraTrial') return this.#trials.isOwnWrite(keyOf(object), object as LoraTrial);
     return false;
@@ -54,6 +59,15 @@ export class OwnWrites {
     return write(this.#trials, trial, desired, read, (object) => this.#api.replaceTrialStatus(object));
   }
 
+  /**
+   * Writes a trial's end. A trial that has ended already (seen on a retry after 409, or another
+   * reconcile got there first) keeps the end it has.
+   */
+  writeTrialEnd(trial: LoraTrial, ended: TrialStatus): Promise<LoraTrial> {
+    const keep = (fresh: LoraTrial) => fresh.status as TrialStatus;
+    return this.writeTrial(trial, (fresh) => (isTrialActive(fresh.status?.phase) ? ended : keep(fresh)));
+  }
+
   /** The study is gone: drop what we remember of its writes. */
   forgetStudy(key: string): void {
     this.#studies.forget(key);
@@ -68,7 +82,8 @@ async function write<T extends LoraStudy | LoraTrial>(
   replace: (object: T) => Promise<T>,
 ): Promise<T> {
   const key = keyOf(current);
-  const written = await writeStatus({ current, desired, read, replace: (object) => overlay.writing(key, object, () => replace(object)) });
+  const laid = (object: T) => overlay.writing(key, object, () => replace(object));
+  const written = await writeStatus({ current, desired, read, replace: laid });
   overlay.remember(key, current, written);
   return written;
 }

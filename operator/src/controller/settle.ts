@@ -3,7 +3,7 @@
  * if it were still running (so whether a trial is pruned never depends on how late the operator
  * saw its values); the ones it would not prune get their final status.
  */
-import { isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
+import type { LoraTrial, TrialStatus } from '../api/trial.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
 import type { PruneAction } from '../engine/actions.ts';
 import { pruneTrial } from './act.ts';
@@ -30,7 +30,7 @@ export async function settle(context: StudyContext, synced: Synced): Promise<Lor
 
 async function finish(context: StudyContext, trial: LoraTrial, final: TrialStatus): Promise<LoraTrial> {
   checkSignal(context);
-  const written = await context.tools.writes.writeTrial(trial, (fresh) => (isTrialActive(fresh.status?.phase) ? final : (fresh.status as TrialStatus)));
+  const written = await context.tools.writes.writeTrialEnd(trial, final);
   trialEnded(context, trial, written);
   context.tools.logs?.forget(namespaceOf(trial), nameOf(trial));
   return written;

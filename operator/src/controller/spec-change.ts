@@ -14,7 +14,8 @@ export function specChangeRefusal(trials: readonly LoraTrial[], spaceHash: strin
   });
   if (!changed) return undefined;
   const message =
-    `the search space or objective changed after trial ${changed.metadata.name} started; they cannot change on a running study. ` +
+    `the search space or objective changed after trial ${changed.metadata.name} started; ` +
+    'they cannot change on a running study. ' +
     'Finished trials are kept; re-create the study to search a new space';
   return { code: 'immutable', path: 'spec.parameters', message };
 }

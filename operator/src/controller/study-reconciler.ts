@@ -12,7 +12,7 @@ import { EventRecorder } from './event-recorder.ts';
 import type { KubeApi } from './kube-api.ts';
 import type { Logger } from './logger.ts';
 import type { OperatorMetrics } from './metrics.ts';
-import { OwnWrites } from './own-writes.ts';
+import { OwnWrites, type ChangedObject } from './own-writes.ts';
 import type { ReconcileTools, StudyContext, TrialLogSource } from './reconcile-context.ts';
 import type { Result } from './runtime/controller.ts';
 import { act } from './act.ts';
@@ -81,7 +81,7 @@ export class StudyReconciler {
    * reconcile already went on from the written state, so the change need not queue its study
    * again (half the changes a study sees are its own status writes).
    */
-  isOwnWrite(object: { kind?: string; metadata?: { namespace?: string; name?: string; resourceVersion?: string }; status?: unknown }): boolean {
+  isOwnWrite(object: ChangedObject): boolean {
     return this.#tools.writes.isOwnWrite(object);
   }
 
@@ -98,7 +98,8 @@ export class StudyReconciler {
       return reportInvalid({ study: raw, issues: checked.issues, log, nowMs: this.#now(), writes, events });
     }
     const study = { ...checked.study, metadata: raw.metadata, status: raw.status };
-    const context: StudyContext = { study, spaceHash: checked.spaceHash as string, log, signal, nowMs: this.#now(), tools: this.#tools };
+    const spaceHash = checked.spaceHash as string;
+    const context: StudyContext = { study, spaceHash, log, signal, nowMs: this.#now(), tools: this.#tools };
     const synced = await syncTrials(context, this.#trials.read(context));
     const settled = await settle(context, synced);
     const plan = this.#tools.plan(context, settled);

@@ -18,15 +18,17 @@ export async function reportStudy(context: StudyContext, plan: Plan, refusal: Is
   const { study, nowMs } = context;
   const { events, writes } = context.tools;
   const generation = study.metadata.generation;
-  const accepted = refusal
-    ? condition('SpecAccepted', false, 'ImmutableFieldChanged', `${refusal.path}: ${refusal.message}`, nowMs, generation)
+  const refused = refusal && `${refusal.path}: ${refusal.message}`;
+  const accepted = refused
+    ? condition('SpecAccepted', false, 'ImmutableFieldChanged', refused, nowMs, generation)
     : condition('SpecAccepted', true, 'SpecAccepted', 'the spec in effect is the current one', nowMs, generation);
   const extra = [condition('Valid', true, 'SpecValid', 'the spec passed validation', nowMs, generation), accepted];
   const wasFinished = isFinished(study.status);
   checkSignal(context);
-  const written = await writes.writeStudy(study, (fresh) => desiredStudyStatus({ ...study, status: fresh.status }, plan.status, extra));
-  if (refusal && !study.status?.conditions?.some((c) => c.type === 'SpecAccepted' && c.status === 'False')) {
-    events.record(studyTarget(context), 'Warning', 'SpecChangeRefused', `${refusal.path}: ${refusal.message}`);
+  const desired = (fresh: LoraStudy) => desiredStudyStatus({ ...study, status: fresh.status }, plan.status, extra);
+  const written = await writes.writeStudy(study, desired);
+  if (refused && !study.status?.conditions?.some((c) => c.type === 'SpecAccepted' && c.status === 'False')) {
+    events.record(studyTarget(context), 'Warning', 'SpecChangeRefused', refused);
   }
   if (!wasFinished && isFinished(written.status)) {
     const { completionReason, bestTrial } = written.status ?? {};
@@ -49,7 +51,8 @@ export interface InvalidReport {
 export async function reportInvalid(report: InvalidReport): Promise<never> {
   const { study, issues, nowMs } = report;
   const message = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-  const alreadyReported = study.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
+  const conditions = study.status?.conditions ?? [];
+  const alreadyReported = conditions.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
   if (!alreadyReported) {
     const valid = condition('Valid', false, 'SpecInvalid', message, nowMs, study.metadata.generation);
     await report.writes.writeStudy(study, (fresh) => ({

@@ -18,7 +18,10 @@ export class TrialCounts {
   /** The study `key` now has these trials; none when it is gone. */
   count(key: string, trials: readonly LoraTrial[]): void {
     const counts = new Map<TrialPhase, number>();
-    for (const trial of trials) counts.set(trial.status?.phase ?? 'Pending', (counts.get(trial.status?.phase ?? 'Pending') ?? 0) + 1);
+    for (const trial of trials) {
+      const phase = trial.status?.phase ?? 'Pending';
+      counts.set(phase, (counts.get(phase) ?? 0) + 1);
+    }
     this.#change(this.#byStudy.get(key), -1);
     this.#change(counts, 1);
     if (counts.size > 0) this.#byStudy.set(key, counts);

@@ -11,14 +11,15 @@ import { studyTarget, type StudyContext } from './reconcile-context.ts';
 export function trialStarted(context: StudyContext, trial: LoraTrial, number: number, params: Params): void {
   const name = nameOf(trial);
   context.log.child({ trial: name }).info({ number, params }, 'trial started');
-  context.tools.events.record(studyTarget(context), 'Normal', 'TrialStarted', `Started trial ${name} with ${JSON.stringify(params)}`);
+  const text = `Started trial ${name} with ${JSON.stringify(params)}`;
+  context.tools.events.record(studyTarget(context), 'Normal', 'TrialStarted', text);
 }
 
 export function trialPruned(context: StudyContext, prune: PruneAction): void {
   const { name, step, value } = prune;
   context.log.child({ trial: name }).info({ step, value }, 'trial pruned');
-  const valueText = value === undefined ? '' : ` (value ${value})`;
-  context.tools.events.record(studyTarget(context), 'Normal', 'TrialPruned', `Pruned trial ${name} at step ${step}${valueText}`);
+  const text = `Pruned trial ${name} at step ${step}${value === undefined ? '' : ` (value ${value})`}`;
+  context.tools.events.record(studyTarget(context), 'Normal', 'TrialPruned', text);
 }
 
 /** A trial that ended by itself: Failed is a Warning, EarlyStopped says at which epoch and why. */
@@ -30,7 +31,8 @@ export function trialEnded(context: StudyContext, before: LoraTrial, after: Lora
   context.log.child({ trial: name }).info({ phase, value: status?.value, reason: status?.reason }, `trial ${phase}`);
   const { events } = context.tools;
   if (phase === 'Failed') {
-    events.record(studyTarget(context), 'Warning', 'TrialFailed', `Trial ${name} failed (${status?.reason}): ${status?.message ?? ''}`.trim());
+    const text = `Trial ${name} failed (${status?.reason}): ${status?.message ?? ''}`.trim();
+    events.record(studyTarget(context), 'Warning', 'TrialFailed', text);
   }
   if (phase === 'EarlyStopped') {
     const why = status?.message ? `: ${status.message}` : '';

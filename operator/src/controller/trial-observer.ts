@@ -7,6 +7,7 @@ import type { V1ContainerStateTerminated, V1Job, V1Pod } from '@kubernetes/clien
 import { ResultEventSchema, type ResultEvent } from '../../../trainer/src/contract/events.ts';
 import { appendIntermediate, isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf } from '../api/object-name.ts';
+import { TRIAL_REASONS } from '../engine/trial-endings.ts';
 import { TRAINER_CONTAINER } from './labels.ts';
 import type { TrialLog } from './trial-log.ts';
 
@@ -64,7 +65,10 @@ function finished(status: TrialStatus, terminated: V1ContainerStateTerminated, p
   const finishedMs = terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : observation.nowMs;
   const seenMs = finishSeenMs(status, pod, observation.nowMs);
   const logReady = observation.log?.isComplete === true || observation.nowMs - seenMs > (observation.logGraceMs ?? 60_000);
-  if (!logReady) return { status: { ...status, finishSeen: { pod, time: new Date(seenMs).toISOString() } }, follow, isWaitingForLog: true };
+  if (!logReady) {
+    const finishSeen = { pod, time: new Date(seenMs).toISOString() };
+    return { status: { ...status, finishSeen }, follow, isWaitingForLog: true };
+  }
   if (terminated.exitCode !== 0) {
     const reason = terminated.reason && terminated.reason !== 'Error' ? terminated.reason : 'Error';
     const tail = (terminated.message ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 500);
@@ -81,7 +85,7 @@ function succeeded(status: TrialStatus, result: ResultEvent, finishedMs: number)
   if (result.stoppedEpoch !== undefined) next.stoppedAtEpoch = result.stoppedEpoch;
   if (result.bestEpoch !== undefined) next.bestEpoch = result.bestEpoch;
   if (result.adapterPath !== undefined) next.adapterPath = result.adapterPath;
-  next.reason = result.earlyStopped ? 'EarlyStopped' : 'Completed';
+  next.reason = result.earlyStopped ? TRIAL_REASONS.earlyStopped : TRIAL_REASONS.completed;
   if (result.reason) next.message = result.reason;
   return next;
 }

@@ -24,7 +24,10 @@ export class TrialReader {
   #parse(context: StudyContext, raw: LoraTrial): LoraTrial | undefined {
     if (this.#parsed.has(raw)) return this.#parsed.get(raw);
     const parsed = LoraTrialSchema.safeParse(raw);
-    if (!parsed.success) context.log.warn({ trial: raw.metadata?.name, err: parsed.error.message }, 'ignoring a LoraTrial that does not match the schema');
+    if (!parsed.success) {
+      const fields = { trial: raw.metadata?.name, err: parsed.error.message };
+      context.log.warn(fields, 'ignoring a LoraTrial that does not match the schema');
+    }
     const trial = parsed.success ? { ...parsed.data, metadata: raw.metadata } : undefined;
     this.#parsed.set(raw, trial);
     return trial;

@@ -46,10 +46,12 @@ async function syncTrial(context: StudyContext, trial: LoraTrial): Promise<Synce
   if (!view.job(namespace, name) && !isFinished(context.study.status)) await ensureJob(api, context.study, trial);
   const verdict = observe(context, trial);
   if (verdict.follow) {
-    logs?.follow({ namespace, pod: verdict.follow.pod, trial: name, study: nameOf(context.study), isFinished: verdict.follow.isFinished });
+    const { pod, isFinished: isPodFinished } = verdict.follow;
+    logs?.follow({ namespace, pod, trial: name, study: nameOf(context.study), isFinished: isPodFinished });
   }
   if (!isTrialActive(verdict.status.phase)) {
-    return { trial: { ...trial, status: { ...verdict.status, phase: 'Running' } }, final: verdict.status, isWaitingForLog: false };
+    const stillRunning = { ...trial, status: { ...verdict.status, phase: 'Running' as const } };
+    return { trial: stillRunning, final: verdict.status, isWaitingForLog: false };
   }
   if (isSameJson(verdict.status, trial.status)) return { trial, isWaitingForLog: verdict.isWaitingForLog };
   checkSignal(context);

@@ -33,7 +33,7 @@ export interface PruneInput {
   nowIso: string;
 }
 
-export function decidePrunes(input: PruneInput, trials: readonly LoraTrial[], records: readonly TrialRecord[]): PruneAction[] {
+export function decidePrunes(input: PruneInput, trials: readonly LoraTrial[], records: readonly TrialRecord[]) {
   const { spec, study, pruner } = input;
   const actions: PruneAction[] = [];
   for (const trial of trials) {
@@ -46,8 +46,10 @@ export function decidePrunes(input: PruneInput, trials: readonly LoraTrial[], re
     if (step === undefined) continue;
     const value = trial.status?.intermediateValues.find((point) => point.step === step)?.value;
     const valueText = value === undefined ? '' : ` (${spec.objective.metric} ${value})`;
-    const decision = { step, ...(value === undefined ? {} : { value }), message: `pruned by the ${spec.pruner.algorithm} pruner at step ${step}${valueText}` };
-    actions.push({ type: 'prune', name: nameOf(trial), number: trial.spec.number, ...decision, status: prunedStatus(trial.status, decision, input.nowIso) });
+    const message = `pruned by the ${spec.pruner.algorithm} pruner at step ${step}${valueText}`;
+    const decision = { step, ...(value === undefined ? {} : { value }), message };
+    const status = prunedStatus(trial.status, decision, input.nowIso);
+    actions.push({ type: 'prune', name: nameOf(trial), number: trial.spec.number, ...decision, status });
   }
   return actions;
 }

@@ -10,6 +10,7 @@ export function decideStops(trials: readonly LoraTrial[], reason: CompletionReas
     .filter((trial) => isTrialActive(trial.status?.phase))
     .map((trial) => {
       const message = stoppedMessage(reason);
-      return { type: 'stop', name: nameOf(trial), number: trial.spec.number, reason, message, status: stoppedStatus(trial.status, message, nowIso) };
+      const status = stoppedStatus(trial.status, message, nowIso);
+      return { type: 'stop', name: nameOf(trial), number: trial.spec.number, reason, message, status };
     });
 }

@@ -71,7 +71,7 @@ export function isPrunedByPruner(status: TrialStatus | undefined): boolean {
 }
 
 /** The trials as they are once a runner has written these endings (prune and stop actions). */
-export function applyEndings(trials: readonly LoraTrial[], endings: readonly { name: string; status: TrialStatus }[]): LoraTrial[] {
+export function applyEndings(trials: readonly LoraTrial[], endings: readonly { name: string; status: TrialStatus }[]) {
   return trials.map((trial) => {
     const ending = endings.find((action) => action.name === trial.metadata.name);
     return ending ? { ...trial, status: ending.status } : trial;

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { LoraStudy, StudySpec, StudyStatus } from '../api/study.ts';
 import { isTrialActive, type LoraTrial } from '../api/trial.ts';
 import { nameOf } from '../api/object-name.ts';
+import { TRIAL_REASONS } from '../engine/trial-endings.ts';
 import { plan, type Plan } from '../engine/plan.ts';
 import type { PlanAction } from '../engine/actions.ts';
 import type { ResultEvent } from '../../../trainer/src/contract/events.ts';
@@ -252,7 +253,7 @@ function resultStatus(result: ResultEvent): Extract<JournalEvent, { type: 'finis
     phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded',
     value: result.value,
     metrics: result.metrics,
-    reason: result.earlyStopped ? 'EarlyStopped' : 'Completed',
+    reason: result.earlyStopped ? TRIAL_REASONS.earlyStopped : TRIAL_REASONS.completed,
     ...(result.stoppedEpoch === undefined ? {} : { stoppedAtEpoch: result.stoppedEpoch }),
     ...(result.bestEpoch === undefined ? {} : { bestEpoch: result.bestEpoch }),
     ...(result.adapterPath === undefined ? {} : { adapterPath: result.adapterPath }),
