@@ -20,9 +20,9 @@ export * from './api/trial.ts';
 export { checkStudySpec, checkStudyManifest, parseStudyManifest, MAX_STUDY_NAME_LENGTH } from './api/validate-study.ts';
 export { renderAllCrds, renderCrd, buildCrd, CRD_DEFINITIONS } from './api/crd-gen.ts';
 export { formatIssue, formatIssues } from './format-issue.ts';
-export { plan, samplerConfig, type StudyInput, type PlanResult } from './engine/plan.ts';
+export { plan, samplerConfig, type StudyInput, type Plan, type Planner, type PlanOptions } from './engine/plan.ts';
 export type { PlanAction, StartAction, PruneAction, StopAction, FinishAction } from './engine/actions.ts';
-export { STOPPED_BY_STUDY } from './engine/actions.ts';
+export { TRIAL_REASONS, type TrialReason } from './engine/trial-endings.ts';
 export { createPruner } from './pruner/create-pruner.ts';
 export type { Pruner, PruneContext } from './pruner/pruner.ts';
 // The local runner behind `lorahpo run`.

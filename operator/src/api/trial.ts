@@ -38,6 +38,10 @@ export const TrialStatusSchema = z.object({
   jobName: z.string().optional(),
   startTime: z.string().optional(),
   completionTime: z.string().optional(),
+  finishSeen: z
+    .object({ pod: z.string(), time: z.string() })
+    .optional()
+    .describe('When the operator first saw the trial pod finished; the wait for the rest of its log counts from then.'),
   reason: z.string().optional().describe('One CamelCase word: why the trial ended the way it did.'),
   message: z.string().optional(),
 });

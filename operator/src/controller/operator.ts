@@ -13,7 +13,7 @@ import { LogFollower } from './log-follower.ts';
 import { kubeLogStream } from './log-stream.ts';
 import type { Logger } from './logger.ts';
 import { OperatorMetrics } from './metrics.ts';
-import type { Planner } from './planner.ts';
+import type { Planner } from '../engine/plan.ts';
 import { Controller } from './runtime/controller.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { Manager } from './runtime/manager.ts';
@@ -27,7 +27,8 @@ import { isSameJson } from './same-json.ts';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
-  planner: Planner;
+  /** The engine's plan; default `plan` from engine/plan.ts. */
+  planner?: Planner;
   logger: Logger;
   metrics?: OperatorMetrics;
   /** Namespaces to watch; empty or absent: all. */
@@ -73,7 +74,7 @@ export function createOperator(options: OperatorOptions): Operator {
     else controller?.enqueueAfter(`${namespace}/${study}`, 100, 'low');
   };
   const follower = new LogFollower({ open: kubeLogStream(options.kubeConfig), logger, retryMs: options.logRetryMs, onUpdate: onLogUpdate });
-  const reconciler = new StudyReconciler({ view, api, planner: options.planner, logger, metrics, logs: follower, now: options.now, logPollMs: options.logPollMs });
+  const reconciler = new StudyReconciler({ view, api, ...(options.planner ? { planner: options.planner } : {}), logger, metrics, logs: follower, now: options.now, logPollMs: options.logPollMs });
   controller = new Controller({
     name: 'lorastudy', reconciler, logger, metrics, rateLimiter: options.rateLimiter,
     maxConcurrentReconciles: options.maxConcurrentReconciles ?? defaultOperatorOptions().maxConcurrentReconciles,

@@ -6,9 +6,10 @@
 import type { V1ContainerStateTerminated, V1Job, V1Pod } from '@kubernetes/client-node';
 import { ResultEventSchema, type ResultEvent } from '../../../trainer/src/contract/events.ts';
 import { appendIntermediate, isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
+import { nameOf } from '../api/object-name.ts';
+import { TRIAL_REASONS } from '../engine/trial-endings.ts';
 import { TRAINER_CONTAINER } from './labels.ts';
 import type { TrialLog } from './trial-log.ts';
-import { nameOf } from '../api/object-name.ts';
 
 export interface TrialObservation {
   trial: LoraTrial;
@@ -19,9 +20,6 @@ export interface TrialObservation {
   nowMs: number;
   /** How long to wait for the log of a finished pod before finishing without it; default 60 s. */
   logGraceMs?: number;
-  /** When this operator first saw the pod finished (the grace counts from then, not from the
-   *  container's finishedAt, which a lagging kubelet may report late). */
-  finishSeenMs?: number;
 }
 
 export interface TrialVerdict {
@@ -53,12 +51,24 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
   return finished(status, terminated, podName, observation);
 }
 
+/**
+ * When the pod was first seen finished. The grace counts from then, not from the container's
+ * finishedAt (a lagging kubelet may report it late); it is kept in the status, so an operator
+ * restarted during the wait gives the same grace.
+ */
+function finishSeenMs(status: TrialStatus, pod: string, nowMs: number): number {
+  return status.finishSeen?.pod === pod ? Date.parse(status.finishSeen.time) : nowMs;
+}
+
 function finished(status: TrialStatus, terminated: V1ContainerStateTerminated, pod: string, observation: TrialObservation): TrialVerdict {
   const follow = { pod, isFinished: true };
   const finishedMs = terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : observation.nowMs;
-  const seenMs = observation.finishSeenMs ?? observation.nowMs;
+  const seenMs = finishSeenMs(status, pod, observation.nowMs);
   const logReady = observation.log?.isComplete === true || observation.nowMs - seenMs > (observation.logGraceMs ?? 60_000);
-  if (!logReady) return { status, follow, isWaitingForLog: true };
+  if (!logReady) {
+    const finishSeen = { pod, time: new Date(seenMs).toISOString() };
+    return { status: { ...status, finishSeen }, follow, isWaitingForLog: true };
+  }
   if (terminated.exitCode !== 0) {
     const reason = terminated.reason && terminated.reason !== 'Error' ? terminated.reason : 'Error';
     const tail = (terminated.message ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 500);
@@ -75,7 +85,7 @@ function succeeded(status: TrialStatus, result: ResultEvent, finishedMs: number)
   if (result.stoppedEpoch !== undefined) next.stoppedAtEpoch = result.stoppedEpoch;
   if (result.bestEpoch !== undefined) next.bestEpoch = result.bestEpoch;
   if (result.adapterPath !== undefined) next.adapterPath = result.adapterPath;
-  next.reason = result.earlyStopped ? 'EarlyStopped' : 'Completed';
+  next.reason = result.earlyStopped ? TRIAL_REASONS.earlyStopped : TRIAL_REASONS.completed;
   if (result.reason) next.message = result.reason;
   return next;
 }

@@ -1,6 +1,6 @@
 /** What `plan` asks a runner to do. Runners apply actions idempotently (names are keys). */
 import type { CompletionReason, StudyPhase } from '../api/study.ts';
-import type { LoraTrial } from '../api/trial.ts';
+import type { LoraTrial, TrialStatus } from '../api/trial.ts';
 import type { Params } from '../api/parameters.ts';
 
 /** Create this trial (the operator: LoraTrial then Job; locally: a child process). */
@@ -16,7 +16,7 @@ export interface StartAction {
   trial: LoraTrial;
 }
 
-/** The pruner stopped this trial at `step`: mark it Pruned, then stop its process/Job. */
+/** The pruner stopped this trial at `step`: write `status`, then stop its process/Job. */
 export interface PruneAction {
   type: 'prune';
   name: string;
@@ -24,15 +24,19 @@ export interface PruneAction {
   step: number;
   value?: number;
   message: string;
+  /** The trial's status from now on (trial-endings.ts): runners write it as it is. */
+  status: TrialStatus;
 }
 
-/** The study is finishing (goal, timeout, failures): stop this running trial. */
+/** The study is finishing (goal, timeout, failures): write `status`, then stop this running trial. */
 export interface StopAction {
   type: 'stop';
   name: string;
   number: number;
   reason: CompletionReason;
   message: string;
+  /** The trial's status from now on (trial-endings.ts): runners write it as it is. */
+  status: TrialStatus;
 }
 
 /** The study is done; emitted on every plan once it is. */
@@ -43,6 +47,3 @@ export interface FinishAction {
 }
 
 export type PlanAction = StartAction | PruneAction | StopAction | FinishAction;
-
-/** Reason recorded on trials stopped because the study finished (not by the pruner). */
-export const STOPPED_BY_STUDY = 'StudyFinished';

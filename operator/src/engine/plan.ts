@@ -7,17 +7,18 @@
 import type { StudySpec, StudyStatus } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
 import type { ObjectMeta } from '../api/common.ts';
-import { isTrialActive } from '../api/trial.ts';
 import { checkStudySpec } from '../api/validate-study.ts';
 import { createSampler } from '../sampler/create-sampler.ts';
 import type { SamplerSpec } from '../api/sampler-spec.ts';
 import { parseSearchSpace } from '../api/search-space.ts';
 import { createPruner } from '../pruner/create-pruner.ts';
-import { STOPPED_BY_STUDY, type PlanAction, type StopAction } from './actions.ts';
+import type { PlanAction } from './actions.ts';
 import { completionReason, STOPPING_REASONS, timeUntilTimeoutMs } from './completion.ts';
 import { toRecord } from './history.ts';
-import { applyPrunes, decidePrunes } from './prune-decisions.ts';
+import { decidePrunes } from './prune-decisions.ts';
 import { decideStarts } from './start-decisions.ts';
+import { decideStops } from './stop-decisions.ts';
+import { applyEndings } from './trial-endings.ts';
 import { buildStatus, invalidStatus } from './status.ts';
 
 /** A study as read: the spec may be anything (it is validated here). */
@@ -27,7 +28,8 @@ export interface StudyInput {
   status?: StudyStatus;
 }
 
-export interface PlanResult {
+/** What to do, and the study's status once it is done. */
+export interface Plan {
   actions: PlanAction[];
   status: StudyStatus;
   /** Call plan again after this long even if nothing changes (the timeout). */
@@ -42,21 +44,6 @@ export function samplerConfig(spec: StudySpec): SamplerSpec {
   return { algorithm, seed, ...set };
 }
 
-function stopActions(trials: readonly LoraTrial[], reason: StopAction['reason']): StopAction[] {
-  return trials
-    .filter((trial) => isTrialActive(trial.status?.phase))
-    .map((trial) => ({ type: 'stop', name: trial.metadata.name as string, number: trial.spec.number, reason, message: `stopped: the study finished (${reason})` }));
-}
-
-function applyStops(trials: readonly LoraTrial[], stops: readonly StopAction[], nowIso: string): LoraTrial[] {
-  return trials.map((trial) => {
-    const stop = stops.find((action) => action.name === trial.metadata.name);
-    if (!stop) return trial;
-    const status = trial.status ?? { phase: 'Pending' as const, intermediateValues: [] };
-    return { ...trial, status: { ...status, phase: 'Pruned', reason: STOPPED_BY_STUDY, message: stop.message, completionTime: nowIso } };
-  });
-}
-
 export interface PlanOptions {
   /** Trials run another trainer than the spec names (`lorahpo run --trainer`): skip the built-in trainer's rules. */
   hasTrainerOverride?: boolean;
@@ -64,7 +51,10 @@ export interface PlanOptions {
   isSpecChecked?: boolean;
 }
 
-export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date, options: PlanOptions = {}): PlanResult {
+/** The engine as a runner receives it (the operator takes one, so tests can script it). */
+export type Planner = (study: StudyInput, trials: readonly LoraTrial[], now: Date, options?: PlanOptions) => Plan;
+
+export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date, options: PlanOptions = {}): Plan {
   const nowIso = now.toISOString();
   const generation = study.metadata.generation;
   const { spec, issues } = options.isSpecChecked ? { spec: study.spec as StudySpec, issues: [] } : checkStudySpec(study.spec, options);
@@ -72,16 +62,16 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
   const name = study.metadata.name ?? 'study';
   const pruner = createPruner(spec.pruner);
   const own = trials.filter((trial) => trial.spec.study === name);
-  const prunes = decidePrunes(spec, name, own, own.map(toRecord), pruner);
-  let current = applyPrunes(own, prunes, nowIso);
+  const prunes = decidePrunes({ spec, study: name, pruner, nowIso }, own, own.map(toRecord));
+  let current = applyEndings(own, prunes);
   const startTime = study.status?.startTime ?? nowIso;
   const clock = { startTimeMs: Date.parse(startTime), nowMs: now.getTime() };
   let reason = completionReason({ spec, records: current.map(toRecord), started: current.length, isSpaceExhausted: false, ...clock });
   const actions: PlanAction[] = [...prunes];
   if (reason !== undefined && STOPPING_REASONS.has(reason)) {
-    const stops = stopActions(current, reason);
+    const stops = decideStops(current, reason, nowIso);
     actions.push(...stops);
-    current = applyStops(current, stops, nowIso);
+    current = applyEndings(current, stops);
   } else if (reason === undefined) {
     const space = parseSearchSpace(spec.parameters);
     const decided = decideStarts({ spec, study: { name, namespace: study.metadata.namespace }, space, sampler: createSampler(samplerConfig(spec)), pruner, nowIso }, current);

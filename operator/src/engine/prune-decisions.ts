@@ -6,11 +6,13 @@
  * only the latest step is judged.)
  */
 import { isTrialActive, type LoraTrial } from '../api/trial.ts';
+import { nameOf } from '../api/object-name.ts';
 import type { StudySpec } from '../api/study.ts';
 import type { Pruner } from '../pruner/pruner.ts';
 import type { TrialRecord } from '../trial-record.ts';
 import type { PruneAction } from './actions.ts';
 import { cutoffOf, prunerHistory, toRecord } from './history.ts';
+import { prunedStatus } from './trial-endings.ts';
 
 function firstPrunedStep(pruner: Pruner, record: TrialRecord, history: TrialRecord[], spec: StudySpec, study: string): number | undefined {
   const curve = [...record.intermediate].sort((a, b) => a.step - b.step);
@@ -24,7 +26,15 @@ function firstPrunedStep(pruner: Pruner, record: TrialRecord, history: TrialReco
   return undefined;
 }
 
-export function decidePrunes(spec: StudySpec, study: string, trials: readonly LoraTrial[], records: readonly TrialRecord[], pruner: Pruner): PruneAction[] {
+export interface PruneInput {
+  spec: StudySpec;
+  study: string;
+  pruner: Pruner;
+  nowIso: string;
+}
+
+export function decidePrunes(input: PruneInput, trials: readonly LoraTrial[], records: readonly TrialRecord[]) {
+  const { spec, study, pruner } = input;
   const actions: PruneAction[] = [];
   for (const trial of trials) {
     if (!isTrialActive(trial.status?.phase) || (trial.status?.intermediateValues.length ?? 0) === 0) continue;
@@ -35,36 +45,11 @@ export function decidePrunes(spec: StudySpec, study: string, trials: readonly Lo
     const step = firstPrunedStep(pruner, toRecord(trial), history, spec, study);
     if (step === undefined) continue;
     const value = trial.status?.intermediateValues.find((point) => point.step === step)?.value;
-    actions.push({
-      type: 'prune',
-      name: trial.metadata.name as string,
-      number: trial.spec.number,
-      step,
-      ...(value === undefined ? {} : { value }),
-      message: `pruned by the ${spec.pruner.algorithm} pruner at step ${step}${value === undefined ? '' : ` (${spec.objective.metric} ${value})`}`,
-    });
+    const valueText = value === undefined ? '' : ` (${spec.objective.metric} ${value})`;
+    const message = `pruned by the ${spec.pruner.algorithm} pruner at step ${step}${valueText}`;
+    const decision = { step, ...(value === undefined ? {} : { value }), message };
+    const status = prunedStatus(trial.status, decision, input.nowIso);
+    actions.push({ type: 'prune', name: nameOf(trial), number: trial.spec.number, ...decision, status });
   }
   return actions;
-}
-
-/** The trials as they are once the runner has applied these prunes. */
-export function applyPrunes(trials: readonly LoraTrial[], prunes: readonly PruneAction[], nowIso: string): LoraTrial[] {
-  return trials.map((trial) => {
-    const prune = prunes.find((action) => action.name === trial.metadata.name);
-    if (!prune) return trial;
-    const status = trial.status ?? { phase: 'Pending' as const, intermediateValues: [] };
-    return {
-      ...trial,
-      status: {
-        ...status,
-        phase: 'Pruned',
-        prunedAtStep: prune.step,
-        intermediateValues: status.intermediateValues.filter((point) => point.step <= prune.step),
-        ...(prune.value === undefined ? {} : { value: prune.value }),
-        reason: 'Pruned',
-        message: prune.message,
-        completionTime: nowIso,
-      },
-    };
-  });
 }

@@ -3,9 +3,10 @@ import type { BestTrial, CompletionReason, EarlyStoppingSummary, StudyPhase, Stu
 import type { LoraTrial } from '../api/trial.ts';
 import { formatIssue } from '../format-issue.ts';
 import type { Issue } from '../errors.ts';
-import { STOPPED_BY_STUDY } from './actions.ts';
 import { setConditions, type ConditionInput } from './conditions.ts';
 import { isBetter } from './completion.ts';
+import { isPrunedByPruner } from './trial-endings.ts';
+import { nameOf } from '../api/object-name.ts';
 
 export function countTrials(trials: readonly LoraTrial[]): TrialCounts {
   const counts: TrialCounts = { pending: 0, running: 0, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 };
@@ -28,7 +29,7 @@ export function bestTrial(trials: readonly LoraTrial[], direction: 'minimize' | 
   if (best?.status?.value === undefined) return undefined;
   const step = best.status.intermediateValues.at(-1)?.step;
   return {
-    name: best.metadata.name as string,
+    name: nameOf(best),
     number: best.spec.number,
     value: best.status.value,
     params: best.spec.params,
@@ -40,12 +41,12 @@ export function bestTrial(trials: readonly LoraTrial[], direction: 'minimize' | 
 export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppingSummary {
   const sorted = [...trials].sort((a, b) => a.spec.number - b.spec.number);
   const pruned = sorted
-    .filter((trial) => trial.status?.phase === 'Pruned' && trial.status.reason !== STOPPED_BY_STUDY && trial.status.prunedAtStep !== undefined)
-    .map((trial) => ({ name: trial.metadata.name as string, number: trial.spec.number, step: trial.status?.prunedAtStep as number, ...(trial.status?.value === undefined ? {} : { value: trial.status.value }) }));
+    .filter((trial) => isPrunedByPruner(trial.status) && trial.status?.prunedAtStep !== undefined)
+    .map((trial) => ({ name: nameOf(trial), number: trial.spec.number, step: trial.status?.prunedAtStep as number, ...(trial.status?.value === undefined ? {} : { value: trial.status.value }) }));
   const stopped = sorted
     .filter((trial) => trial.status?.phase === 'EarlyStopped')
     .map((trial) => ({
-      name: trial.metadata.name as string,
+      name: nameOf(trial),
       number: trial.spec.number,
       ...(trial.status?.stoppedAtEpoch === undefined ? {} : { epoch: trial.status.stoppedAtEpoch }),
       ...(trial.status?.bestEpoch === undefined ? {} : { bestEpoch: trial.status.bestEpoch }),

@@ -4,7 +4,8 @@
  */
 import type { LoraStudyInput } from '../api/study.ts';
 import { appendIntermediate, isTrialActive, type LoraTrial } from '../api/trial.ts';
-import { STOPPED_BY_STUDY } from '../engine/actions.ts';
+import { nameOf } from '../api/object-name.ts';
+import { prunedStatus, stoppedStatus } from '../engine/trial-endings.ts';
 import type { JournalEvent } from './journal.ts';
 
 export interface JournalState {
@@ -35,8 +36,8 @@ export function applyEvent(state: JournalState, event: JournalEvent): void {
       return;
     case 'started':
       state.startTime ??= event.time;
-      state.attempts.set(event.trial.metadata.name as string, event.attempt);
-      state.trials.set(event.trial.metadata.name as string, { ...event.trial, status: { phase: 'Running', intermediateValues: [], startTime: event.time } });
+      state.attempts.set(nameOf(event.trial), event.attempt);
+      state.trials.set(nameOf(event.trial), { ...event.trial, status: { phase: 'Running', intermediateValues: [], startTime: event.time } });
       return;
     case 'spawned':
       state.pids.set(event.name, event.pid);
@@ -45,23 +46,12 @@ export function applyEvent(state: JournalState, event: JournalEvent): void {
       return update(state, event.name, (trial) =>
         isTrialActive(trial.status?.phase) ? { ...trial, status: { ...status(trial), intermediateValues: appendIntermediate(status(trial).intermediateValues, event.step, event.value) } } : trial,
       );
+    // The engine's rule (trial-endings.ts) on the decision the journal holds: the status the
+    // runner had when it acted, for journals of any version.
     case 'pruned':
-      return update(state, event.name, (trial) => ({
-        ...trial,
-        status: {
-          ...status(trial),
-          phase: 'Pruned',
-          prunedAtStep: event.step,
-          // Values the trial printed after the step it was pruned at depend on timing: drop them.
-          intermediateValues: status(trial).intermediateValues.filter((point) => point.step <= event.step),
-          ...(event.value === undefined ? {} : { value: event.value }),
-          reason: 'Pruned',
-          message: event.message,
-          completionTime: event.time,
-        },
-      }));
+      return update(state, event.name, (trial) => ({ ...trial, status: prunedStatus(trial.status, event, event.time) }));
     case 'stopped':
-      return update(state, event.name, (trial) => ({ ...trial, status: { ...status(trial), phase: 'Pruned', reason: STOPPED_BY_STUDY, message: event.message, completionTime: event.time } }));
+      return update(state, event.name, (trial) => ({ ...trial, status: stoppedStatus(trial.status, event.message, event.time) }));
     case 'finished':
       return update(state, event.name, (trial) => (isTrialActive(trial.status?.phase) ? { ...trial, status: { ...status(trial), ...event.status, completionTime: event.time } } : trial));
   }

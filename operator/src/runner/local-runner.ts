@@ -8,7 +8,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LoraStudy, StudySpec, StudyStatus } from '../api/study.ts';
 import { isTrialActive, type LoraTrial } from '../api/trial.ts';
-import { plan, type PlanResult } from '../engine/plan.ts';
+import { nameOf } from '../api/object-name.ts';
+import { TRIAL_REASONS } from '../engine/trial-endings.ts';
+import { plan, type Plan } from '../engine/plan.ts';
 import type { PlanAction } from '../engine/actions.ts';
 import type { ResultEvent } from '../../../trainer/src/contract/events.ts';
 import { Journal, JOURNAL_FILE, readJournal, type JournalEvent } from './journal.ts';
@@ -18,7 +20,6 @@ import { trialCommand, trialEnv, type TrialCommand } from './trial-command.ts';
 import { checkResume } from './resume-check.ts';
 import { stopOrphan } from './orphans.ts';
 import { lockStateDir } from './state-lock.ts';
-import { nameOf } from '../api/object-name.ts';
 
 export type RunnerEvent =
   | { type: 'resumed'; finished: number; rerun: string[]; orphans: string[] }
@@ -83,7 +84,7 @@ export class LocalRunner {
       throw error;
     }
     try {
-      let result: PlanResult;
+      let result: Plan;
       for (;;) {
         const waiting = new Promise<void>((resolve) => (this.#wake = resolve));
         result = this.#planAndAct();
@@ -109,7 +110,7 @@ export class LocalRunner {
       this.#record({ type: 'study', time: this.#now(), version: 1, manifestPath, study });
     } else {
       const trials = trialList(this.#state);
-      const rerun = trials.filter((trial) => isTrialActive(trial.status?.phase)).map((trial) => nameOf(trial));
+      const rerun = trials.filter((trial) => isTrialActive(trial.status?.phase)).map(nameOf);
       const orphans = rerun.filter((name) => this.#stopOrphan(name));
       this.#options.onEvent({ type: 'resumed', finished: trials.length - rerun.length, rerun, orphans });
     }
@@ -137,12 +138,13 @@ export class LocalRunner {
     applyEvent(this.#state, event);
   }
 
-  #planAndAct(): PlanResult {
+  #planAndAct(): Plan {
     const study = { metadata: this.#options.study.metadata, spec: this.#options.study.spec, status: this.#status };
-    const result = plan(study, trialList(this.#state), this.#options.now(), { hasTrainerOverride: this.#options.trainer !== undefined });
+    const now = this.#options.now();
+    const result = plan(study, trialList(this.#state), now, { hasTrainerOverride: this.#options.trainer !== undefined });
     this.#status = result.status;
     if (!this.#options.signal.aborted) {
-      for (const action of result.actions) this.#apply(action);
+      for (const action of result.actions) this.#apply(action, now.toISOString());
       for (const trial of trialList(this.#state)) {
         const name = nameOf(trial);
         if (isTrialActive(trial.status?.phase) && !this.#processes.has(name) && !this.#exits.has(name)) this.#launch(trial);
@@ -152,16 +154,21 @@ export class LocalRunner {
     return result;
   }
 
-  #apply(action: PlanAction): void {
+  /**
+   * Journals the action. A prune or stop is journalled at the plan's time, so replaying it
+   * through the engine's rule gives exactly the status the engine returned with the action.
+   */
+  #apply(action: PlanAction, planIso: string): void {
     if (action.type === 'start') {
       this.#record({ type: 'started', time: this.#now(), trial: action.trial, attempt: 1 });
       this.#spawn(nameOf(action.trial));
     } else if (action.type === 'prune') {
-      this.#record({ type: 'pruned', time: this.#now(), name: action.name, step: action.step, ...(action.value === undefined ? {} : { value: action.value }), message: action.message });
-      this.#options.onEvent({ type: 'pruned', name: action.name, step: action.step, value: action.value, message: action.message });
-      this.#processes.get(action.name)?.terminate();
+      const { name, step, value, message } = action;
+      this.#record({ type: 'pruned', time: planIso, name, step, ...(value === undefined ? {} : { value }), message });
+      this.#options.onEvent({ type: 'pruned', name, step, value, message });
+      this.#processes.get(name)?.terminate();
     } else if (action.type === 'stop') {
-      this.#record({ type: 'stopped', time: this.#now(), name: action.name, reason: action.reason, message: action.message });
+      this.#record({ type: 'stopped', time: planIso, name: action.name, reason: action.reason, message: action.message });
       this.#options.onEvent({ type: 'stopped', name: action.name, message: action.message });
       this.#processes.get(action.name)?.terminate();
     }
@@ -251,7 +258,7 @@ function resultStatus(result: ResultEvent): Extract<JournalEvent, { type: 'finis
     phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded',
     value: result.value,
     metrics: result.metrics,
-    reason: result.earlyStopped ? 'EarlyStopped' : 'Completed',
+    reason: result.earlyStopped ? TRIAL_REASONS.earlyStopped : TRIAL_REASONS.completed,
     ...(result.stoppedEpoch === undefined ? {} : { stoppedAtEpoch: result.stoppedEpoch }),
     ...(result.bestEpoch === undefined ? {} : { bestEpoch: result.bestEpoch }),
     ...(result.adapterPath === undefined ? {} : { adapterPath: result.adapterPath }),

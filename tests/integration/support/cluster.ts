@@ -9,7 +9,7 @@ import { CoreV1Api, CustomObjectsApi, type CoreV1Event } from '@kubernetes/clien
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.ts';
 import type { Workload } from '../../harness/simulated-node/workload.ts';
 import { createOperator, type OperatorOptions } from '../../../operator/src/controller/operator.ts';
-import { enginePlanner } from '../../../operator/src/controller/planner-adapter.ts';
+import { plan } from '../../../operator/src/engine/plan.ts';
 import { silentLogger } from '../../../operator/src/controller/logger.ts';
 import { ExponentialFailureRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter } from '../../../operator/src/controller/runtime/rate-limiter.ts';
 import { LoraTrialSchema, type LoraTrial } from '../../../operator/src/api/trial.ts';
@@ -52,7 +52,7 @@ export interface RunningOperator {
 }
 
 export function startOperator(cp: ControlPlane, namespace: string, options: Partial<OperatorOptions> = {}): RunningOperator & { operator: ReturnType<typeof createOperator> } {
-  const operator = createOperator({ kubeConfig: cp.kubeConfig, planner: enginePlanner, logger: silentLogger(), namespaces: [namespace], ...testOperatorOptions(), ...options });
+  const operator = createOperator({ kubeConfig: cp.kubeConfig, planner: plan, logger: silentLogger(), namespaces: [namespace], ...testOperatorOptions(), ...options });
   const abort = new AbortController();
   const running = operator.start(abort.signal);
   return { operator, stop: async () => { abort.abort(); await running; } };

@@ -45,7 +45,7 @@ for (const [name, { job, pod }] of cases) {
     const trimmedPod = structuredClone(pod);
     trimJob(trimmedJob);
     trimPod(trimmedPod);
-    const observe = (j: V1Job, p: V1Pod) => observeTrial({ trial, job: j, pods: [p], log: { log, isComplete: true }, metric: 'eval_loss', nowMs: NOW, finishSeenMs: NOW - 1000 });
+    const observe = (j: V1Job, p: V1Pod) => observeTrial({ trial, job: j, pods: [p], log: { log, isComplete: true }, metric: 'eval_loss', nowMs: NOW });
     assert.deepEqual(observe(trimmedJob, trimmedPod), observe(job, pod));
     assert.equal(trimmedPod.metadata?.labels?.['lorahpo.io/trial'], 'qa-0', 'the label the pod index uses stays');
     assert.equal(trimmedPod.metadata?.resourceVersion, '9', 'the informer compares resourceVersions');

@@ -6,9 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { StudyReconciler } from '../../../operator/src/controller/study-reconciler.ts';
-import type { Plan, PlanAction, Planner } from '../../../operator/src/controller/planner.ts';
+import type { Plan, Planner } from '../../../operator/src/engine/plan.ts';
+import type { PlanAction, PruneAction } from '../../../operator/src/engine/actions.ts';
+import { prunedStatus } from '../../../operator/src/engine/trial-endings.ts';
+import type { Params } from '../../../operator/src/api/parameters.ts';
 import { TerminalError } from '../../../operator/src/controller/runtime/terminal-error.ts';
 import { silentLogger } from '../../../operator/src/controller/logger.ts';
+import { TrialLog } from '../../../operator/src/controller/trial-log.ts';
 import type { LoraStudy } from '../../../operator/src/api/study.ts';
 import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 import { FakeApi } from './fake-api.ts';
@@ -17,9 +21,20 @@ import { studyFixture } from './fixtures.ts';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const signal = new AbortController().signal;
 
-function scripted(actions: (trials: readonly { metadata: { name?: string } }[]) => PlanAction[], phase: 'Running' | 'Succeeded' = 'Running'): Planner {
+/** A prune as a test scripts it: the planner adds the status by the engine's rule, as the engine does. */
+type ScriptedPrune = Pick<PruneAction, 'type' | 'name' | 'step' | 'value'>;
+type Scripted = PlanAction | ScriptedPrune;
+
+function withStatus(action: Scripted, trials: readonly LoraTrial[]): PlanAction {
+  if (action.type !== 'prune' || 'status' in action) return action;
+  const trial = trials.find((candidate) => candidate.metadata.name === action.name);
+  const decision = { step: action.step, value: action.value, message: `pruned at step ${action.step}` };
+  return { ...decision, type: 'prune', name: action.name, number: trial?.spec.number ?? 0, status: prunedStatus(trial?.status, decision, new Date(NOW).toISOString()) };
+}
+
+function scripted(actions: (trials: readonly { metadata: { name?: string } }[]) => Scripted[], phase: 'Running' | 'Succeeded' = 'Running'): Planner {
   return (_study, trials): Plan => ({
-    actions: actions(trials),
+    actions: actions(trials).map((action) => withStatus(action, trials)),
     status: { phase, conditions: [], trialCounts: { pending: 0, running: trials.length, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 }, ...(phase === 'Succeeded' ? { completionReason: 'MaxTrials' as const } : {}) },
   });
 }
@@ -32,10 +47,14 @@ function setup(planner: Planner, study: LoraStudy = studyFixture()) {
   return { api, reconciler, key: `${study.metadata.namespace}/${study.metadata.name}` };
 }
 
-const startTwo: PlanAction[] = [
-  { type: 'startTrial', number: 0, params: { learningRate: 1e-4, loraR: 8 }, seed: 7 },
-  { type: 'startTrial', number: 1, params: { learningRate: 3e-4, loraR: 16 }, seed: 8 },
-];
+/** The engine's start action for trial `number` of study qa. */
+function start(number: number, params: Params, seed: number): PlanAction {
+  const name = `qa-${number}`;
+  const trial: LoraTrial = { apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraTrial', metadata: { name }, spec: { study: 'qa', number, params, seed } };
+  return { type: 'start', name, number, params, seed, historyCutoff: 0, trial };
+}
+
+const startTwo: PlanAction[] = [start(0, { learningRate: 1e-4, loraR: 8 }, 7), start(1, { learningRate: 3e-4, loraR: 16 }, 8)];
 
 test('study reconciler › starts trials: LoraTrial owned by the study, then its Job, an Event each', async () => {
   const { api, reconciler, key } = setup(scripted(() => startTwo));
@@ -64,7 +83,7 @@ test('study reconciler › a stale cache never starts a trial number twice', asy
 
 test('study reconciler › after a 409 the Job is built from the trial the API server holds', async () => {
   let params = { learningRate: 1e-4, loraR: 8 };
-  const { api, reconciler, key } = setup(scripted(() => [{ type: 'startTrial', number: 0, params, seed: 1 }]));
+  const { api, reconciler, key } = setup(scripted(() => [start(0, params, 1)]));
   await reconciler.reconcile(key, signal);
   api.jobs.clear();
   params = { learningRate: 9e-4, loraR: 16 };
@@ -89,11 +108,11 @@ test('study reconciler › an invalid spec gets Valid=False with the field path,
 });
 
 test('study reconciler › pruning marks the trial Pruned with its step, then deletes its Job', async () => {
-  let actions: PlanAction[] = startTwo;
+  let actions: Scripted[] = startTwo;
   const { api, reconciler, key } = setup(scripted(() => actions));
   await reconciler.reconcile(key, signal);
   api.sync();
-  actions = [{ type: 'pruneTrial', name: 'qa-1', step: 200, value: 2.5 }];
+  actions = [{ type: 'prune', name: 'qa-1', step: 200, value: 2.5 }];
   await reconciler.reconcile(key, signal);
   const status = api.trials.get('team-a/qa-1')?.status;
   assert.equal(status?.phase, 'Pruned');
@@ -120,13 +139,13 @@ function runningPod(trial: string): V1Pod {
 
 /** Trial qa-0 started and its pod running; `plan` sets what the planner says from then on (nothing). */
 async function oneTrialRunning() {
-  let actions: PlanAction[] = startTwo.slice(0, 1);
+  let actions: Scripted[] = startTwo.slice(0, 1);
   const world = setup(scripted(() => actions));
   await world.reconciler.reconcile(world.key, signal);
   actions = [];
   world.api.putPod(runningPod('qa-0'));
   world.api.sync();
-  return { ...world, plan: (next: PlanAction[]) => (actions = next) };
+  return { ...world, plan: (next: Scripted[]) => (actions = next) };
 }
 
 test('study reconciler › a pod that ends during a conflicting status write is not finished past the pruner', async () => {
@@ -137,14 +156,14 @@ test('study reconciler › a pod that ends during a conflicting status write is 
   };
   await reconciler.reconcile(key, signal);
   assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Running', 'the retried write kept the trial running');
-  plan([{ type: 'pruneTrial', name: 'qa-0', step: 2, value: 3 }]);
+  plan([{ type: 'prune', name: 'qa-0', step: 2, value: 3 }]);
   api.sync();
   await reconciler.reconcile(key, signal);
   assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Pruned', 'the pruner judged the ended trial first');
 });
 
 test('study reconciler › takes the final value from the termination message; OOMKilled fails the trial with the reason', async () => {
-  let actions: PlanAction[] = startTwo;
+  let actions: Scripted[] = startTwo;
   const { api, reconciler, key } = setup(scripted(() => actions));
   await reconciler.reconcile(key, signal);
   actions = [];
@@ -165,7 +184,7 @@ test('study reconciler › takes the final value from the termination message; O
 });
 
 test('study reconciler › a changed search space is refused in the status; nothing starts, nothing is deleted', async () => {
-  let actions: PlanAction[] = startTwo.slice(0, 1);
+  let actions: Scripted[] = startTwo.slice(0, 1);
   const study = studyFixture();
   const { api, reconciler, key } = setup(scripted(() => actions), study);
   await reconciler.reconcile(key, signal);
@@ -174,7 +193,7 @@ test('study reconciler › a changed search space is refused in the status; noth
   changed.metadata.generation = 2; // as the API server does on every spec change
   api.studies.set(key, changed);
   api.sync();
-  actions = [{ type: 'startTrial', number: 1, params: { loraR: 4 }, seed: 2 }];
+  actions = [start(1, { loraR: 4 }, 2)];
   await reconciler.reconcile(key, signal);
   assert.equal(api.trials.size, 1);
   const accepted = api.studies.get(key)?.status?.conditions.find((c) => c.type === 'SpecAccepted');
@@ -195,7 +214,7 @@ test('study reconciler › a status conflict is re-read and retried; an unchange
 });
 
 test('study reconciler › a trial that ended by itself keeps its Job for its logs; a stopped one whose delete was lost loses it', async () => {
-  let actions: PlanAction[] = startTwo;
+  let actions: Scripted[] = startTwo;
   const { api, reconciler, key } = setup(scripted(() => actions));
   await reconciler.reconcile(key, signal);
   actions = [];
@@ -232,7 +251,7 @@ test('study reconciler › knows its own status writes from other writers\' chan
 });
 
 test('study reconciler › knows its own write while it is in flight (the watch event may beat the response)', async () => {
-  let actions: PlanAction[] = startTwo.slice(0, 1);
+  let actions: Scripted[] = startTwo.slice(0, 1);
   const { api, reconciler, key } = setup(scripted(() => actions));
   await reconciler.reconcile(key, signal);
   actions = [];
@@ -249,8 +268,8 @@ test('study reconciler › knows its own write while it is in flight (the watch 
 
 test('study reconciler › a finished study stops its running trials and records StudyFinished once', async () => {
   let phase: 'Running' | 'Succeeded' = 'Running';
-  let actions: PlanAction[] = startTwo;
-  const planner: Planner = (study, trials) => scripted(() => actions, phase)(study, trials, NOW);
+  let actions: Scripted[] = startTwo;
+  const planner: Planner = (study, trials) => scripted(() => actions, phase)(study, trials, new Date(NOW));
   const { api, reconciler, key } = setup(planner);
   await reconciler.reconcile(key, signal);
   api.sync();
@@ -262,4 +281,51 @@ test('study reconciler › a finished study stops its running trials and records
   api.sync();
   await reconciler.reconcile(key, signal);
   assert.equal(api.events.filter((e) => e.reason === 'StudyFinished').length, 1);
+});
+
+test('study reconciler › the wait for a finished pod\'s log counts from its first sight, across restarts', async () => {
+  const { api, key } = await oneTrialRunning();
+  const unfinishedLog = { follow() {}, report: () => ({ log: new TrialLog(), isComplete: false }), forget() {} };
+  let nowMs = NOW;
+  const options = { view: api.view, api, planner: scripted(() => []), logger: silentLogger(), logs: unfinishedLog };
+  const restarted = () => new StudyReconciler({ ...options, now: () => nowMs });
+  api.putPod(terminatedPod('qa-0', 0, 'Completed', ''));
+  api.sync();
+  await restarted().reconcile(key, signal);
+  const seen = api.trials.get('team-a/qa-0')?.status;
+  assert.equal(seen?.phase, 'Running', 'waiting for the rest of the log');
+  assert.deepEqual(seen?.finishSeen, { pod: 'qa-0-abcde', time: new Date(NOW).toISOString() });
+  api.sync();
+  nowMs = NOW + 30_000;
+  await restarted().reconcile(key, signal);
+  assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Running', 'still within the grace');
+  api.sync();
+  nowMs = NOW + 61_000;
+  await restarted().reconcile(key, signal);
+  const reason = api.trials.get('team-a/qa-0')?.status?.reason;
+  assert.equal(reason, 'NoResult', 'the grace counted from the first sight, not the restart');
+});
+
+test('study reconciler › a trial pruned after its pod ended drops the values past the prune step', async () => {
+  const log = new TrialLog();
+  for (const [step, value] of [[1, 3], [2, 2.5], [3, 2.4]]) log.apply(JSON.stringify({ type: 'metric', name: 'eval_loss', value, step }));
+  log.apply(JSON.stringify({ type: 'result', value: 2.4 }));
+  const fullLog = { follow() {}, report: () => ({ log, isComplete: true }), forget() {} };
+  let actions: Scripted[] = startTwo.slice(0, 1);
+  const study = studyFixture();
+  const api = new FakeApi();
+  api.putStudy(study);
+  api.sync();
+  const key = 'team-a/qa';
+  const planner = scripted(() => actions);
+  const reconciler = new StudyReconciler({ view: api.view, api, planner, logger: silentLogger(), logs: fullLog, now: () => NOW });
+  await reconciler.reconcile(key, signal);
+  api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 2.4 })));
+  api.sync();
+  actions = [{ type: 'prune', name: 'qa-0', step: 2, value: 2.5 }];
+  await reconciler.reconcile(key, signal);
+  const status = api.trials.get('team-a/qa-0')?.status;
+  assert.equal(status?.phase, 'Pruned');
+  assert.equal(status?.prunedAtStep, 2);
+  assert.deepEqual(status?.intermediateValues, [{ step: 1, value: 3 }, { step: 2, value: 2.5 }]);
 });

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StudyReconciler, type TrialLogSource } from '../../../operator/src/controller/study-reconciler.ts';
-import { enginePlanner } from '../../../operator/src/controller/planner-adapter.ts';
+import { plan } from '../../../operator/src/engine/plan.ts';
 import { TrialLog } from '../../../operator/src/controller/trial-log.ts';
 import { silentLogger } from '../../../operator/src/controller/logger.ts';
 import { LoraStudySchema, type LoraStudy } from '../../../operator/src/api/study.ts';
@@ -66,7 +66,7 @@ for (const seed of [1, 2, 3]) {
     api.putStudy(study);
     api.sync();
     const logs = new Logs();
-    const reconciler = new StudyReconciler({ view: api.view, api, planner: enginePlanner, logger: silentLogger(), logs });
+    const reconciler = new StudyReconciler({ view: api.view, api, planner: plan, logger: silentLogger(), logs });
     const random = seeded(seed);
     const progress = new Map<string, number>();
     const signal = new AbortController().signal;

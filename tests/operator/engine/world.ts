@@ -3,7 +3,7 @@
  * advances one trial at a time (which one is the caller's choice, so tests can reorder events).
  * Each trial reports `objective(params, step)` at steps 1..steps, then succeeds with its last value.
  */
-import { plan, type PlanResult, type StudyInput } from '../../../operator/src/engine/plan.ts';
+import { plan, type Plan, type StudyInput } from '../../../operator/src/engine/plan.ts';
 import { appendIntermediate, isTrialActive, type LoraTrial } from '../../../operator/src/api/trial.ts';
 import type { PlanAction } from '../../../operator/src/engine/actions.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
@@ -16,7 +16,7 @@ export class World {
   nowMs = Date.parse('2026-01-01T00:00:00Z');
   log: PlanAction[] = [];
   maxActive = 0;
-  last?: PlanResult;
+  last?: Plan;
   readonly #objective: Objective;
   readonly #steps: number;
   readonly #fails: (params: Params) => boolean;
@@ -33,7 +33,7 @@ export class World {
   }
 
   /** Plans and applies the actions, like a runner. */
-  tick(): PlanResult {
+  tick(): Plan {
     const result = plan(this.study, this.trials, new Date(this.nowMs));
     for (const action of result.actions) this.#apply(action);
     this.study = { ...this.study, status: result.status };
@@ -45,13 +45,7 @@ export class World {
   #apply(action: PlanAction): void {
     this.log.push(action);
     if (action.type === 'start') this.trials.push({ ...action.trial, status: { phase: 'Running', intermediateValues: [] } });
-    if (action.type === 'prune' || action.type === 'stop') {
-      this.#update(action.name, (status) => ({
-        ...status,
-        phase: 'Pruned',
-        ...(action.type === 'prune' ? { prunedAtStep: action.step, value: action.value, reason: 'Pruned' } : { reason: 'StudyFinished' }),
-      }));
-    }
+    if (action.type === 'prune' || action.type === 'stop') this.#update(action.name, () => action.status);
   }
 
   #update(name: string, change: (status: NonNullable<LoraTrial['status']>) => NonNullable<LoraTrial['status']>): void {
@@ -77,7 +71,7 @@ export class World {
   }
 
   /** Runs to the end, taking event order from `choices` (cycled). */
-  run(choices: readonly number[], maxEvents = 10_000): PlanResult {
+  run(choices: readonly number[], maxEvents = 10_000): Plan {
     let result = this.tick();
     for (let i = 0; i < maxEvents && result.status.completionReason === undefined; i += 1) {
       this.advance(choices.length === 0 ? 0 : choices[i % choices.length]);

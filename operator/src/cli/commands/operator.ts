@@ -12,7 +12,6 @@ import { defaultLeaderElectionOptions } from '../../controller/runtime/leader-el
 import { createLogger } from '../../controller/logger.ts';
 import { OperatorMetrics } from '../../controller/metrics.ts';
 import { startHealthServer } from '../../controller/health-server.ts';
-import { enginePlanner } from '../../controller/planner-adapter.ts';
 
 export interface OperatorFlags {
   kubeconfig?: string;
@@ -88,7 +87,7 @@ async function runOperator(flags: OperatorFlags, signal: AbortSignal): Promise<n
   }
   const metrics = new OperatorMetrics({ collectProcessMetrics: true });
   const operator = createOperator({
-    kubeConfig, planner: enginePlanner, logger, metrics, namespaces: flags.namespace,
+    kubeConfig, logger, metrics, namespaces: flags.namespace,
     maxConcurrentReconciles: flags.maxConcurrentReconciles,
     leaderElection: flags.leaderElect ? { namespace: flags.leaderElectionNamespace, name: flags.leaseName, identity: flags.identity, leaseDurationMs: flags.leaseDurationMs, renewDeadlineMs: flags.renewDeadlineMs, retryPeriodMs: flags.retryPeriodMs } : undefined,
   });

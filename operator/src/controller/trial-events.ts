@@ -1,0 +1,42 @@
+/**
+ * How a trial's changes are told: a log line and an Event on its study (`kubectl describe
+ * lorastudy` lists them). The words live here; the steps that change trials call these.
+ */
+import type { Params } from '../api/parameters.ts';
+import type { LoraTrial } from '../api/trial.ts';
+import { nameOf } from '../api/object-name.ts';
+import type { PruneAction } from '../engine/actions.ts';
+import { studyTarget, type StudyContext } from './reconcile-context.ts';
+
+export function trialStarted(context: StudyContext, trial: LoraTrial, number: number, params: Params): void {
+  const name = nameOf(trial);
+  context.log.child({ trial: name }).info({ number, params }, 'trial started');
+  const text = `Started trial ${name} with ${JSON.stringify(params)}`;
+  context.tools.events.record(studyTarget(context), 'Normal', 'TrialStarted', text);
+}
+
+export function trialPruned(context: StudyContext, prune: PruneAction): void {
+  const { name, step, value } = prune;
+  context.log.child({ trial: name }).info({ step, value }, 'trial pruned');
+  const text = `Pruned trial ${name} at step ${step}${value === undefined ? '' : ` (value ${value})`}`;
+  context.tools.events.record(studyTarget(context), 'Normal', 'TrialPruned', text);
+}
+
+/** A trial that ended by itself: Failed is a Warning, EarlyStopped says at which epoch and why. */
+export function trialEnded(context: StudyContext, before: LoraTrial, after: LoraTrial): void {
+  const phase = after.status?.phase;
+  if (phase === before.status?.phase) return;
+  const name = nameOf(after);
+  const status = after.status;
+  context.log.child({ trial: name }).info({ phase, value: status?.value, reason: status?.reason }, `trial ${phase}`);
+  const { events } = context.tools;
+  if (phase === 'Failed') {
+    const text = `Trial ${name} failed (${status?.reason}): ${status?.message ?? ''}`.trim();
+    events.record(studyTarget(context), 'Warning', 'TrialFailed', text);
+  }
+  if (phase === 'EarlyStopped') {
+    const why = status?.message ? `: ${status.message}` : '';
+    const text = `Trial ${name} stopped itself at epoch ${status?.stoppedAtEpoch ?? '?'} with ${status?.value}${why}`;
+    events.record(studyTarget(context), 'Normal', 'TrialEarlyStopped', text);
+  }
+}
