@@ -20,7 +20,7 @@ import { TerminalError } from './runtime/terminal-error.ts';
 import { writeStatus } from './status-writer.ts';
 import { isSameJson } from './same-json.ts';
 import { WriteOverlay } from './write-overlay.ts';
-import { condition, desiredStudyStatus, isFinished } from './study-status.ts';
+import { condition, desiredStudyStatus, invalidSpecStatus, isFinished } from './study-status.ts';
 import { SPEC_HASH_ANNOTATION, deleteJob, ensureJob, startTrial } from './trial-actions.ts';
 import { SpecChecks } from './spec-checks.ts';
 import { observeTrial, type TrialVerdict } from './trial-observer.ts';
@@ -376,12 +376,11 @@ export class StudyReconciler {
   async #invalid(study: LoraStudy, issues: Issue[], log: Logger): Promise<Result> {
     const nowMs = this.#now();
     const message = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    const alreadyReported = study.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
+    const alreadyReported = study.status?.observedGeneration === study.metadata.generation && study.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
     if (!alreadyReported) {
-      const valid = condition('Valid', false, 'SpecInvalid', message, nowMs, study.metadata.generation);
       await writeStatus({
         current: study,
-        desired: (fresh) => ({ ...(fresh.status ?? { phase: 'Pending', conditions: [] }), phase: fresh.status?.phase ?? 'Pending', conditions: [...(fresh.status?.conditions ?? []).filter((c) => c.type !== 'Valid'), valid], observedGeneration: study.metadata.generation }),
+        desired: (fresh) => invalidSpecStatus(fresh.status, message, nowMs, study.metadata.generation),
         read: () => this.#options.api.getStudy(study.metadata.namespace as string, study.metadata.name as string),
         replace: (object) => this.#options.api.replaceStudyStatus(object),
       });

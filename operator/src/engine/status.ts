@@ -6,6 +6,7 @@ import type { Issue } from '../errors.ts';
 import { STOPPED_BY_STUDY } from './actions.ts';
 import { setConditions, type ConditionInput } from './conditions.ts';
 import { isBetter } from './completion.ts';
+import { readinessConditions } from './readiness.ts';
 
 export function countTrials(trials: readonly LoraTrial[]): TrialCounts {
   const counts: TrialCounts = { pending: 0, running: 0, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 };
@@ -90,6 +91,7 @@ export function buildStatus(input: StatusInput): StudyStatus {
     { type: 'Valid', status: 'True', reason: 'SpecValid', message: 'the spec is valid' },
     { type: 'Running', status: isDone ? 'False' : 'True', reason: isDone ? 'Finished' : 'TrialsRunning', message: `${counts.pending + counts.running} trials running` },
     { type: 'Complete', status: isDone ? 'True' : 'False', reason: reason ?? 'InProgress', message },
+    ...readinessConditions({ phase, reason, message }),
   ];
   return {
     phase,
@@ -112,7 +114,10 @@ export function invalidStatus(issues: readonly Issue[], nowIso: string, previous
   return {
     phase: 'Failed',
     ...(generation === undefined ? {} : { observedGeneration: generation }),
-    conditions: setConditions(previous?.conditions ?? [], [{ type: 'Valid', status: 'False', reason: 'SpecInvalid', message }], nowIso, generation),
+    conditions: setConditions(previous?.conditions ?? [], [
+      { type: 'Valid', status: 'False', reason: 'SpecInvalid', message },
+      ...readinessConditions({ phase: 'Failed', reason: 'SpecInvalid', message, isInvalid: true }),
+    ], nowIso, generation),
     ...(previous?.trialCounts ? { trialCounts: previous.trialCounts } : {}),
     message,
     ...(previous?.startTime ? { startTime: previous.startTime } : {}),
