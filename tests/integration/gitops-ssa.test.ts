@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ControlPlane } from '../harness/control-plane.ts';
 import type { WorkloadContext } from '../harness/simulated-node/workload.ts';
 import type { LoraStudy } from '../../operator/src/api/study.ts';
@@ -24,6 +25,7 @@ interface ManagedFieldsEntry {
 const slow = objectiveWorkload({ stepMs: 300 });
 const failing = objectiveWorkload({ stepMs: 10, failWith: () => ({ exitCode: 1 }) });
 const NAMESPACE = 'gitops';
+const KUSTOMIZE_BASE = fileURLToPath(new URL('../../deploy/kustomize/base', import.meta.url));
 /** Set LORAHPO_RECORD_GITOPS=dir to keep the objects this test sees (tests/fixtures/gitops holds a recording). */
 const recordDir = process.env.LORAHPO_RECORD_GITOPS;
 
@@ -141,4 +143,12 @@ test('gitops › Argo CD reads a failed study and an invalid spec as Degraded', 
   const health = argoHealth(judged);
   assert.equal(health.status, 'Degraded');
   assert.match(health.message, /spec\.parameters\[learningRate\]/);
+});
+
+test('gitops › the API server accepts the kustomize base (server-side dry run)', async () => {
+  await createNamespace(cp, 'lorahpo-system');
+  const applied = await cp.kubectl(['apply', '-k', KUSTOMIZE_BASE, '--dry-run=server'], { direct: true });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /deployment\.apps\/lorahpo-operator (created|configured) \(server dry run\)/);
+  assert.match(applied.stdout, /clusterrole\.rbac\.authorization\.k8s\.io\/lorahpo-operator created \(server dry run\)/);
 });
