@@ -15,6 +15,8 @@ import type { LoraStudy } from '../../operator/src/api/study.ts';
 import { createNamespace, eventually, readStudy, startCluster, startOperator, studyFinished, studyManifest, type RunningOperator } from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { argoHealth } from '../deploy/argocd-health.ts';
+import { ClientNodeKubeApi } from '../../operator/src/controller/kube-api.ts';
+import { statusCode } from '../../operator/src/controller/kube-errors.ts';
 
 interface ManagedFieldsEntry {
   manager: string;
@@ -102,6 +104,11 @@ test('gitops › a server-side apply of a spec edit never conflicts with the ope
   assert.equal(done.status?.observedGeneration, 2);
   record('succeeded', done);
   assert.deepEqual(argoHealth(done), { status: 'Healthy', message: ready(done)?.message });
+
+  // The resourceVersion in an apply body is a precondition: a write from a stale read is refused.
+  const api = new ClientNodeKubeApi(cp.directKubeConfig);
+  await assert.rejects(api.replaceStudyStatus(observed), (error: unknown) => statusCode(error) === 409);
+  assert.equal((await readStudy(cp, NAMESPACE, 'gitops')).status?.phase, 'Succeeded');
 
   // A second edit of a finished study still applies cleanly: the operator never took the spec.
   await applyServerSide({ ...edited, spec: { ...edited.spec, training: { epochs: 3, maxSeqLength: 128, warmupRatio: 0.1 } } });
