@@ -10,12 +10,20 @@ import type { LoraTrial } from '../api/trial.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { statusCode } from './kube-errors.ts';
 import { namespaceOf } from '../api/object-name.ts';
+import { APPLY_PATCH, FIELD_MANAGER, statusApplyBody } from './status-apply.ts';
 
+/**
+ * Status writes send only the object's identity, resourceVersion and status (status-apply.ts):
+ * whatever else the argument holds is not written. Every write names the field manager
+ * `lorahpo-operator`.
+ */
 export interface KubeApi {
   getStudy(namespace: string, name: string): Promise<LoraStudy>;
+  /** Applies `study.status` to `/status`; 409 Conflict when the resourceVersion is stale. */
   replaceStudyStatus(study: LoraStudy): Promise<LoraStudy>;
   getTrial(namespace: string, name: string): Promise<LoraTrial>;
   createTrial(trial: LoraTrial): Promise<LoraTrial>;
+  /** Applies `trial.status` to `/status`; 409 Conflict when the resourceVersion is stale. */
   replaceTrialStatus(trial: LoraTrial): Promise<LoraTrial>;
   createJob(job: V1Job): Promise<V1Job>;
   /** Deletes with background propagation: the pod gets SIGTERM, the call does not wait. */
@@ -45,7 +53,8 @@ export class ClientNodeKubeApi implements KubeApi {
 
   replaceStudyStatus(study: LoraStudy): Promise<LoraStudy> {
     const { namespace, name } = study.metadata as { namespace: string; name: string };
-    return this.#call('update', 'lorastudies/status', () => this.#custom.replaceNamespacedCustomObjectStatus({ ...STUDIES, namespace, name, body: study }));
+    const body = statusApplyBody('LoraStudy', study);
+    return this.#call('patch', 'lorastudies/status', () => this.#custom.patchNamespacedCustomObjectStatus({ ...STUDIES, namespace, name, body, fieldManager: FIELD_MANAGER, force: true }, APPLY_PATCH));
   }
 
   getTrial(namespace: string, name: string): Promise<LoraTrial> {
@@ -54,17 +63,18 @@ export class ClientNodeKubeApi implements KubeApi {
 
   createTrial(trial: LoraTrial): Promise<LoraTrial> {
     const namespace = namespaceOf(trial);
-    return this.#call('create', 'loratrials', () => this.#custom.createNamespacedCustomObject({ ...TRIALS, namespace, body: trial }));
+    return this.#call('create', 'loratrials', () => this.#custom.createNamespacedCustomObject({ ...TRIALS, namespace, body: trial, fieldManager: FIELD_MANAGER }));
   }
 
   replaceTrialStatus(trial: LoraTrial): Promise<LoraTrial> {
     const { namespace, name } = trial.metadata as { namespace: string; name: string };
-    return this.#call('update', 'loratrials/status', () => this.#custom.replaceNamespacedCustomObjectStatus({ ...TRIALS, namespace, name, body: trial }));
+    const body = statusApplyBody('LoraTrial', trial);
+    return this.#call('patch', 'loratrials/status', () => this.#custom.patchNamespacedCustomObjectStatus({ ...TRIALS, namespace, name, body, fieldManager: FIELD_MANAGER, force: true }, APPLY_PATCH));
   }
 
   createJob(job: V1Job): Promise<V1Job> {
     const namespace = namespaceOf(job);
-    return this.#call('create', 'jobs', () => this.#batch.createNamespacedJob({ namespace, body: job }));
+    return this.#call('create', 'jobs', () => this.#batch.createNamespacedJob({ namespace, body: job, fieldManager: FIELD_MANAGER }));
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
@@ -73,7 +83,7 @@ export class ClientNodeKubeApi implements KubeApi {
 
   async createEvent(event: CoreV1Event): Promise<void> {
     const namespace = namespaceOf(event);
-    await this.#call('create', 'events', () => this.#core.createNamespacedEvent({ namespace, body: event }));
+    await this.#call('create', 'events', () => this.#core.createNamespacedEvent({ namespace, body: event, fieldManager: FIELD_MANAGER }));
   }
 
   async #call<T>(verb: string, resource: string, request: () => Promise<unknown>): Promise<T> {

@@ -12,7 +12,7 @@ import type { Logger } from './logger.ts';
 import type { OwnWrites } from './own-writes.ts';
 import { checkSignal, studyTarget, type StudyContext } from './reconcile-context.ts';
 import { TerminalError } from './runtime/terminal-error.ts';
-import { condition, desiredStudyStatus, isFinished } from './study-status.ts';
+import { condition, desiredStudyStatus, invalidSpecStatus, isFinished } from './study-status.ts';
 
 export async function reportStudy(context: StudyContext, plan: Plan, refusal: Issue | undefined): Promise<void> {
   const { study, nowMs } = context;
@@ -52,15 +52,14 @@ export async function reportInvalid(report: InvalidReport): Promise<never> {
   const { study, issues, nowMs } = report;
   const message = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
   const conditions = study.status?.conditions ?? [];
-  const alreadyReported = conditions.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
+  // A new generation with the same problem is reported again, so observedGeneration follows the spec.
+  const alreadyReported =
+    study.status?.observedGeneration === study.metadata.generation &&
+    conditions.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
   if (!alreadyReported) {
-    const valid = condition('Valid', false, 'SpecInvalid', message, nowMs, study.metadata.generation);
-    await report.writes.writeStudy(study, (fresh) => ({
-      ...(fresh.status ?? { phase: 'Pending', conditions: [] }),
-      phase: fresh.status?.phase ?? 'Pending',
-      conditions: [...(fresh.status?.conditions ?? []).filter((c) => c.type !== 'Valid'), valid],
-      observedGeneration: study.metadata.generation,
-    }));
+    await report.writes.writeStudy(study, (fresh) =>
+      invalidSpecStatus(fresh.status, message, nowMs, study.metadata.generation),
+    );
     report.events.record({ kind: 'LoraStudy', metadata: study.metadata }, 'Warning', 'SpecInvalid', message);
   }
   report.log.warn({ issues }, 'study spec is invalid; no trials start until it is fixed');

@@ -5,6 +5,7 @@
  */
 import type { Condition } from '../api/common.ts';
 import type { LoraStudy, StudyStatus } from '../api/study.ts';
+import { READINESS_CONDITION_TYPES, readinessConditions } from '../engine/readiness.ts';
 
 export function mergeConditions(previous: readonly Condition[] | undefined, next: readonly Condition[]): Condition[] {
   return next.map((condition) => {
@@ -30,6 +31,20 @@ export function desiredStudyStatus(study: LoraStudy, planned: StudyStatus, extra
   if (previous?.startTime) status.startTime = previous.startTime;
   if (previous?.completionTime && isFinished(previous) && isFinished(status)) status.completionTime = previous.completionTime;
   return status;
+}
+
+/**
+ * The status of a study whose spec is invalid: Valid=False with the issues, Ready=False and
+ * Stalled=True (readiness.ts), the spec generation it was judged at; the rest stays as it was.
+ */
+export function invalidSpecStatus(previous: StudyStatus | undefined, message: string, nowMs: number, generation?: number): StudyStatus {
+  const replaced = new Set<string>(['Valid', ...READINESS_CONDITION_TYPES]);
+  const own = [
+    condition('Valid', false, 'SpecInvalid', message, nowMs, generation),
+    ...readinessConditions({ phase: previous?.phase ?? 'Pending', message, isInvalid: true }).map((c) => condition(c.type, c.status === 'True', c.reason, c.message, nowMs, generation)),
+  ];
+  const conditions = [...(previous?.conditions ?? []).filter((c) => !replaced.has(c.type)), ...own];
+  return { ...(previous ?? { phase: 'Pending', conditions: [] }), phase: previous?.phase ?? 'Pending', conditions: mergeConditions(previous?.conditions, conditions), ...(generation === undefined ? {} : { observedGeneration: generation }) };
 }
 
 export function isFinished(status: StudyStatus | undefined): boolean {

@@ -7,6 +7,7 @@ import { setConditions, type ConditionInput } from './conditions.ts';
 import { isBetter } from './completion.ts';
 import { isPrunedByPruner } from './trial-endings.ts';
 import { nameOf } from '../api/object-name.ts';
+import { readinessConditions } from './readiness.ts';
 
 export function countTrials(trials: readonly LoraTrial[]): TrialCounts {
   const counts: TrialCounts = { pending: 0, running: 0, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 };
@@ -91,6 +92,7 @@ export function buildStatus(input: StatusInput): StudyStatus {
     { type: 'Valid', status: 'True', reason: 'SpecValid', message: 'the spec is valid' },
     { type: 'Running', status: isDone ? 'False' : 'True', reason: isDone ? 'Finished' : 'TrialsRunning', message: `${counts.pending + counts.running} trials running` },
     { type: 'Complete', status: isDone ? 'True' : 'False', reason: reason ?? 'InProgress', message },
+    ...readinessConditions({ phase, reason, message }),
   ];
   return {
     phase,
@@ -113,7 +115,10 @@ export function invalidStatus(issues: readonly Issue[], nowIso: string, previous
   return {
     phase: 'Failed',
     ...(generation === undefined ? {} : { observedGeneration: generation }),
-    conditions: setConditions(previous?.conditions ?? [], [{ type: 'Valid', status: 'False', reason: 'SpecInvalid', message }], nowIso, generation),
+    conditions: setConditions(previous?.conditions ?? [], [
+      { type: 'Valid', status: 'False', reason: 'SpecInvalid', message },
+      ...readinessConditions({ phase: 'Failed', reason: 'SpecInvalid', message, isInvalid: true }),
+    ], nowIso, generation),
     ...(previous?.trialCounts ? { trialCounts: previous.trialCounts } : {}),
     message,
     ...(previous?.startTime ? { startTime: previous.startTime } : {}),

@@ -2,11 +2,14 @@
  * An in-memory Kubernetes API for reconciler unit tests: resourceVersions, 409 AlreadyExists on
  * create, 409 Conflict on a stale status write, 404s, and objects returned with their keys sorted
  * (the API server stores custom resources as unstructured JSON and answers with sorted keys). `sync()` copies the server's objects into
- * the cache view; tests decide when, so they can reconcile against a stale cache.
+ * the cache view; tests decide when, so they can reconcile against a stale cache. Status writes
+ * are server-side applies of the body the real client sends (status-apply.ts): only its status
+ * is written, and its resourceVersion, when given, is a precondition.
  */
 import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { KubeApi } from '../../../operator/src/controller/kube-api.ts';
 import { StoreView } from '../../../operator/src/controller/cluster-view.ts';
+import { statusApplyBody } from '../../../operator/src/controller/status-apply.ts';
 import type { LoraStudy } from '../../../operator/src/api/study.ts';
 import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 
@@ -71,13 +74,14 @@ export class FakeApi implements KubeApi {
 
   async replaceStudyStatus(study: LoraStudy): Promise<LoraStudy> {
     this.requests.push(`update lorastudies/status ${study.metadata.name}`);
-    const found = this.studies.get(key(study));
+    const body = statusApplyBody('LoraStudy', study);
+    const found = this.studies.get(key(body));
     if (!found) throw apiError(404, 'NotFound');
-    if (this.studyConflicts > 0 || found.metadata.resourceVersion !== study.metadata.resourceVersion) {
+    if (this.studyConflicts > 0 || isStale(found, body)) {
       this.studyConflicts = Math.max(0, this.studyConflicts - 1);
       throw apiError(409, 'Conflict');
     }
-    const written = this.#stamp({ ...found, status: study.status });
+    const written = this.#stamp({ ...found, status: body.status as LoraStudy['status'] });
     this.studies.set(key(study), written);
     return structuredClone(written);
   }
@@ -100,13 +104,14 @@ export class FakeApi implements KubeApi {
 
   async replaceTrialStatus(trial: LoraTrial): Promise<LoraTrial> {
     this.requests.push(`update loratrials/status ${trial.metadata.name}`);
-    const found = this.trials.get(key(trial));
+    const body = statusApplyBody('LoraTrial', trial);
+    const found = this.trials.get(key(body));
     if (!found) throw apiError(404, 'NotFound');
     const interleaved = this.beforeTrialConflict;
     this.beforeTrialConflict = undefined;
     interleaved?.();
-    if (interleaved || found.metadata.resourceVersion !== trial.metadata.resourceVersion) throw apiError(409, 'Conflict');
-    const written = this.#stamp({ ...found, status: trial.status });
+    if (interleaved || isStale(found, body)) throw apiError(409, 'Conflict');
+    const written = this.#stamp({ ...found, status: body.status as LoraTrial['status'] });
     this.trials.set(key(trial), written);
     this.duringTrialWrite?.(structuredClone(written));
     return structuredClone(written);
@@ -135,6 +140,12 @@ function sortedKeys<T>(value: T): T {
   if (Array.isArray(value)) return value.map(sortedKeys) as T;
   if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])])) as T;
+}
+
+/** An apply's resourceVersion is a precondition only when the body carries one. */
+function isStale(found: Obj, body: Obj): boolean {
+  const expected = body.metadata?.resourceVersion;
+  return expected !== undefined && expected !== found.metadata?.resourceVersion;
 }
 
 function key(object: Obj): string {
