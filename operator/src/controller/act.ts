@@ -44,7 +44,7 @@ export async function act(
 async function start(context: StudyContext, action: StartAction): Promise<void> {
   const { number, params, seed } = action;
   const { trial, isNew } = await startTrial(context.tools.api, context.study, number, params, seed, action.trial);
-  if (isNew) trialStarted(context, trial, action.number, action.params);
+  if (isNew) trialStarted(context, trial, number, params);
 }
 
 async function endOne(context: StudyContext, trials: LoraTrial[], action: PruneAction | StopAction) {
