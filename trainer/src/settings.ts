@@ -4,7 +4,7 @@
  */
 import { LorahpoError } from './contract/errors.ts';
 import { ENV, readTrialEnvironment } from './contract/env.ts';
-import { HyperparametersSchema, type Hyperparameters, type TrainingSettings } from './contract/training.ts';
+import { HyperparametersSchema, type Direction, type Hyperparameters, type TrainingSettings } from './contract/training.ts';
 
 export const REPORTED_METRICS = ['eval_loss', 'perplexity', 'train_loss'] as const;
 
@@ -37,7 +37,7 @@ export interface RunSettings {
   dataset: string;
   training: TrainingSettings;
   hyper: Hyperparameters;
-  objective: { metric: string; direction: 'minimize' | 'maximize' };
+  objective: { metric: string; direction: Direction };
   /** Gradient worker threads (data parallelism on the wasm backend); 1 = none. */
   workers: number;
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ParameterSchema } from './parameters.ts';
 import { SamplerSpecSchema } from './sampler-spec.ts';
-import { EarlyStoppingSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
+import { DIRECTIONS, EarlyStoppingSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
 import {
   API_GROUP_VERSION,
   ConditionSchema,
@@ -16,7 +16,7 @@ import {
   freeFormObject,
 } from './common.ts';
 
-export const DIRECTIONS = ['minimize', 'maximize'] as const;
+export { DIRECTIONS, type Direction } from '../../../trainer/src/contract/training.ts';
 
 export const ObjectiveSchema = z
   .object({
@@ -173,7 +173,6 @@ export const LoraStudySchema = z.object({
 });
 
 export type Objective = z.infer<typeof ObjectiveSchema>;
-export type Direction = (typeof DIRECTIONS)[number];
 export type PrunerSpec = z.infer<typeof PrunerSpecSchema>;
 export type InnerPrunerSpec = z.infer<typeof InnerPrunerSpecSchema>;
 export type PrunerAlgorithm = (typeof PRUNER_ALGORITHMS)[number];

@@ -27,6 +27,10 @@ export const EarlyStoppingSchema = z.object({
 });
 export type EarlyStopping = z.infer<typeof EarlyStoppingSchema>;
 
+/** Whether the objective is better low or high: the study's, the pruners', the trainer's early stopping. */
+export const DIRECTIONS = ['minimize', 'maximize'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
 export const TrainingSettingsSchema = z.object({
   model: z.string().min(1).optional().describe('Directory with config.json, *.safetensors and tokenizer.json.'),
   dataset: z.string().min(1).optional().describe('JSONL file of {"question","answer"} or {"text"} lines.'),
@@ -45,7 +49,7 @@ export const TrainingSettingsSchema = z.object({
   ...HyperparametersSchema.partial().shape,
   /** The objective the trainer reports and early-stops on (set from the study's objective). */
   objective: z
-    .object({ metric: z.string().default('eval_loss'), direction: z.enum(['minimize', 'maximize']).default('minimize') })
+    .object({ metric: z.string().default('eval_loss'), direction: z.enum(DIRECTIONS).default('minimize') })
     .optional(),
   earlyStopping: EarlyStoppingSchema.optional(),
   backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).optional().describe('Force a TensorFlow.js backend.'),

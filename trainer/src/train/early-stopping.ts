@@ -3,12 +3,12 @@
  * only when it beats the best value so far by more than minDelta; after `patience` evaluations in
  * a row without one, training stops. The best value itself follows every better evaluation.
  */
+import type { Direction } from '../contract/training.ts';
+
 export interface EarlyStoppingOptions {
   patience: number;
   minDelta: number;
 }
-
-export type Direction = 'minimize' | 'maximize';
 
 export interface Observation {
   /** Better than the best so far (by any amount): keep this evaluation's adapter. */
