@@ -24,15 +24,18 @@ function key(namespace: string | undefined, name: string | undefined): string {
 
 /**
  * Plays the kubelet: one PodWorker per pod bound to this node, found through a watch on
- * spec.nodeName. Containers run as processes of this machine, so every pod is in the host's
- * network: podIP = hostIP = 127.0.0.1, as for a hostNetwork pod (two pods listening on one port
- * collide, as they would there).
+ * spec.nodeName. Containers run as processes of this machine, so they listen in the host's
+ * network (two pods on one port collide, as hostNetwork pods would) and probes go to the host IP
+ * 127.0.0.1. Each pod still gets its own podIP from 10.244.0.0/24, reachable by nothing: the API
+ * server refuses loopback addresses in Endpoints, so a podIP of 127.0.0.1 would keep every pod
+ * out of its Service's endpoints.
  */
 export class Kubelet {
   readonly #deps: KubeletDeps;
   readonly #workers = new Map<string, PodWorker>();
   readonly #uidByName = new Map<string, string>();
   readonly #pods = new Map<string, V1Pod>();
+  #nextIp = 2;
   #informer?: ResilientInformer<V1Pod>;
 
   constructor(deps: KubeletDeps) {
@@ -88,7 +91,7 @@ export class Kubelet {
     const existing = this.#workers.get(uid);
     if (existing) return existing.update(pod);
     const worker = new PodWorker(pod, {
-      api: this.#deps.api, launch: this.#deps.launch, hostIP: '127.0.0.1', podIP: '127.0.0.1',
+      api: this.#deps.api, launch: this.#deps.launch, hostIP: '127.0.0.1', podIP: `10.244.0.${this.#nextIp++ % 250 + 2}`,
       workloadFor: this.#deps.workloadFor, restartBackoffMs: this.#deps.restartBackoffMs, report: this.#deps.report,
       onTerminal: () => this.#deps.onCapacityFreed(),
       onRemoved: (removedUid) => this.#forget(removedUid, pod),

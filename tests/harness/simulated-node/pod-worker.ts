@@ -165,9 +165,9 @@ export class PodWorker {
     this.#containerExited(slot, launch, exit, startedAt, containerID);
   }
 
-  // Probes run against the pod IP, where a process in the host network listens.
+  // Probes go to the host IP: the container's process listens in this machine's network.
   #startProber(slot: ContainerSlot, running: RunningContainer): ContainerProber {
-    const prober = new ContainerProber(slot.spec, this.#state.podIP, {
+    const prober = new ContainerProber(slot.spec, this.#state.hostIP, {
       onReady: (ready) => {
         if (slot.current !== running || slot.record.ready === ready) return;
         slot.record.ready = ready;
