@@ -12,7 +12,16 @@ export interface ControllerManagerConfig {
 }
 
 /** The controllers the product relies on, plus the two that give namespaces their `default` service account. */
-export const defaultControllers = ['garbagecollector', 'job', 'namespace', 'serviceaccount', 'serviceaccount-token'] as const;
+export const productControllers = ['garbagecollector', 'job', 'namespace', 'serviceaccount', 'serviceaccount-token'] as const;
+
+/**
+ * What installing the operator with Helm needs as well: Deployments get ReplicaSets and pods
+ * (`helm install --wait` waits for their ready replicas), Services get Endpoints of ready pods.
+ */
+export const workloadControllers = ['deployment', 'replicaset', 'endpoint'] as const;
+
+/** Both sets: idle controllers cost nothing measurable at startup (tests/harness/README.md). */
+export const defaultControllers = [...productControllers, ...workloadControllers] as const;
 
 /** Starts kube-controller-manager; it serves nothing (no ports), so readiness is seen through the API. */
 export function startControllerManager(config: ControllerManagerConfig): ManagedProcess {

@@ -32,10 +32,31 @@ function logWriter(logs: LogStore, stream: 'stdout' | 'stderr'): Writable {
   return new Writable({ write(chunk, _encoding, callback) { logs.write(stream, chunk); callback(); } });
 }
 
+// Runs in a fresh mount namespace (private propagation, so nothing leaks to the host): bind
+// each volume's directory onto its mountPath, read-only where asked, then exec the container's
+// command. Mount points missing on this machine are created as empty directories (or files),
+// as a runtime creates them in the image's root filesystem.
+const MOUNT_SCRIPT = `set -e
+n=$1; shift
+while [ "$n" -gt 0 ]; do
+  if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "$(dirname "$2")"; [ -e "$2" ] || : > "$2"; fi
+  mount --bind "$1" "$2"
+  if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi
+  shift 3; n=$((n - 1))
+done
+exec "$@"`;
+
+function withMounts(launch: ContainerLaunch): string[] {
+  const commandLine = [...launch.command, ...launch.args];
+  if (launch.mounts.length === 0) return commandLine;
+  const triples = launch.mounts.flatMap((m) => [m.hostPath, m.mountPath, m.readOnly ? 'ro' : 'rw']);
+  return ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SCRIPT, 'mount-volumes', String(launch.mounts.length), ...triples, ...commandLine];
+}
+
 /** Runs the container's command as a local process group with only the container's environment. */
 export function startProcessContainer(launch: ContainerLaunch): RunningContainer {
   const logs = new LogStore();
-  const [file, ...rest] = [...launch.command, ...launch.args];
+  const [file, ...rest] = withMounts(launch);
   let forcedReason: string | undefined;
   const child = spawn(file, rest, { env: launch.env, cwd: launch.workingDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (chunk: Buffer) => logs.write('stdout', chunk));

@@ -22,14 +22,21 @@ function key(namespace: string | undefined, name: string | undefined): string {
   return `${namespace}/${name}`;
 }
 
-/** Plays the kubelet: one PodWorker per pod bound to this node, found through a watch on spec.nodeName. */
+/**
+ * Plays the kubelet: one PodWorker per pod bound to this node, found through a watch on
+ * spec.nodeName. Containers run as processes of this machine, so they listen in the host's
+ * network (two pods on one port collide, as hostNetwork pods would) and probes go to the host IP
+ * 127.0.0.1. Each pod still gets its own podIP from 10.244.0.0/24, reachable by nothing: the API
+ * server refuses loopback addresses in Endpoints, so a podIP of 127.0.0.1 would keep every pod
+ * out of its Service's endpoints.
+ */
 export class Kubelet {
   readonly #deps: KubeletDeps;
   readonly #workers = new Map<string, PodWorker>();
   readonly #uidByName = new Map<string, string>();
   readonly #pods = new Map<string, V1Pod>();
-  #informer?: ResilientInformer<V1Pod>;
   #nextIp = 2;
+  #informer?: ResilientInformer<V1Pod>;
 
   constructor(deps: KubeletDeps) {
     this.#deps = deps;

@@ -22,6 +22,14 @@ export interface ContainerRecord {
   state: { waiting: { reason: string; message?: string } } | { running: { startedAt: string } } | { terminated: TerminatedState };
   lastTerminated?: TerminatedState;
   containerID?: string;
+  /** The readiness probe passes (or there is none) for the running attempt. */
+  ready?: boolean;
+  /** The startup probe passed (or there is none) for the running attempt. */
+  started?: boolean;
+}
+
+function isReady(record: ContainerRecord): boolean {
+  return 'running' in record.state && record.ready === true;
 }
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
@@ -38,9 +46,9 @@ export interface PodState {
 }
 
 function containerStatus(record: ContainerRecord): object {
-  const ready = 'running' in record.state;
+  const started = 'running' in record.state && record.started === true;
   return {
-    name: record.name, image: record.image, imageID: `sim://${record.image}`, ready, started: ready,
+    name: record.name, image: record.image, imageID: `sim://${record.image}`, ready: isReady(record), started,
     restartCount: record.restartCount, state: record.state,
     ...(record.lastTerminated ? { lastState: { terminated: record.lastTerminated } } : { lastState: {} }),
     ...(record.containerID ? { containerID: record.containerID } : {}),
@@ -50,7 +58,7 @@ function containerStatus(record: ContainerRecord): object {
 // Ready and ContainersReady as the 1.20 kubelet words them.
 function readiness(state: PodState): { status: 'True' | 'False'; reason?: string; message?: string } {
   if (state.phase === 'Succeeded' || state.phase === 'Failed') return { status: 'False', reason: 'PodCompleted' };
-  const unready = state.containers.filter((c) => !('running' in c.state)).map((c) => c.name);
+  const unready = state.containers.filter((c) => !isReady(c)).map((c) => c.name);
   if (unready.length === 0) return { status: 'True' };
   return { status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
 }

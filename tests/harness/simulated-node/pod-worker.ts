@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { prepareLaunch, type LaunchSettings } from './container-launch.ts';
 import { startFunctionContainer, startProcessContainer, type ContainerExit, type ContainerLaunch, type RunningContainer } from './container-runtime.ts';
 import type { LogStore } from './log-store.ts';
+import { ContainerProber } from './probes.ts';
 import { apiTime, renderPodStatus, type ContainerRecord, type PodState } from './pod-status.ts';
 import { terminationMessage } from './termination-message.ts';
 import type { Workload } from './workload.ts';
@@ -26,6 +27,7 @@ interface ContainerSlot {
   spec: V1Container;
   record: ContainerRecord;
   current?: RunningContainer;
+  prober?: ContainerProber;
   /** Logs of the latest attempts, newest last (the kubelet keeps current and previous). */
   attempts: LogStore[];
   restartTimer?: NodeJS.Timeout;
@@ -155,14 +157,44 @@ export class PodWorker {
     slot.attempts = [...slot.attempts.slice(-1), running.logs];
     slot.record.state = { running: { startedAt } };
     slot.record.containerID = containerID;
+    slot.record.ready = false;
+    slot.record.started = false;
+    slot.prober = this.#startProber(slot, running);
     this.#updatePhase();
     const exit = await running.exited;
     this.#containerExited(slot, launch, exit, startedAt, containerID);
   }
 
+  // Probes go to the host IP: the container's process listens in this machine's network.
+  #startProber(slot: ContainerSlot, running: RunningContainer): ContainerProber {
+    const prober = new ContainerProber(slot.spec, this.#state.hostIP, {
+      onReady: (ready) => {
+        if (slot.current !== running || slot.record.ready === ready) return;
+        slot.record.ready = ready;
+        this.#writeStatus();
+      },
+      onStarted: () => {
+        if (slot.current !== running) return;
+        slot.record.started = true;
+        this.#writeStatus();
+      },
+      onUnhealthy: (kind, message) => {
+        if (slot.current !== running || this.#terminating) return;
+        this.#deps.report(`pod ${this.#pod.metadata?.namespace}/${this.#pod.metadata?.name}: ${message}; container ${slot.spec.name} will be restarted`);
+        running.terminate((this.#pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      },
+      report: (message) => this.#deps.report(`pod ${this.#pod.metadata?.namespace}/${this.#pod.metadata?.name}: ${message}`),
+    });
+    prober.start();
+    return prober;
+  }
+
   #containerExited(slot: ContainerSlot, launch: ContainerLaunch, exit: ContainerExit, startedAt: string, containerID: string): void {
     const logs = slot.current?.logs;
     slot.current = undefined;
+    slot.prober?.stop();
+    slot.prober = undefined;
+    slot.record.ready = false;
     const message = logs ? terminationMessage(slot.spec, launch.terminationMessagePath, exit, logs) : exit.message;
     const terminated = { exitCode: exit.exitCode, reason: exit.reason, ...(message ? { message } : {}), startedAt, finishedAt: apiTime(), containerID };
     if (!this.#terminating && shouldRestart(this.#pod, exit.exitCode)) {
@@ -249,7 +281,10 @@ export class PodWorker {
 
   #clearTimers(): void {
     clearTimeout(this.#deadlineTimer);
-    for (const slot of this.#slots) clearTimeout(slot.restartTimer);
+    for (const slot of this.#slots) {
+      clearTimeout(slot.restartTimer);
+      slot.prober?.stop();
+    }
   }
 
   // Status writes are serialised and coalesced: the latest state wins, none overtakes another.

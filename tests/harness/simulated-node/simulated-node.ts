@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,12 @@ export interface SimulatedNodeOptions {
   workingDir?: string;
   /** Restart back-off for restartPolicy OnFailure/Always. Default 1 s doubling to 10 s (the kubelet's: 10 s to 5 min). */
   restartBackoffMs?: { initial: number; max: number };
+  /**
+   * Give process containers their volumes (secret, configMap, emptyDir, hostPath) at their
+   * mountPath, each in its own mount namespace: the ServiceAccount token then is where in-cluster
+   * clients look. Needs root and util-linux `unshare`. Default: on when both are there.
+   */
+  mountVolumes?: boolean;
   /** Receives the node's complaints (failed writes, watch restarts). Default: stderr when LORAHPO_HARNESS_DEBUG=1. */
   report?: (message: string) => void;
 }
@@ -50,6 +57,24 @@ export interface SimulatedNode {
   stop(): Promise<void>;
 }
 
+/** Root with util-linux's unshare, the two things private mount namespaces need. */
+export function canMountVolumes(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    execFileSync('unshare', ['--mount', '--propagation', 'private', '--', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function apiServerAddress(kc: KubeConfig): { host: string; port: string } | undefined {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) return undefined;
+  const url = new URL(server);
+  return { host: url.hostname, port: url.port || '443' };
+}
+
 function defaultReport(message: string): void {
   if (process.env.LORAHPO_HARNESS_DEBUG === '1') process.stderr.write(`[sim-node] ${message}\n`);
 }
@@ -64,6 +89,7 @@ export async function startSimulatedNode(options: SimulatedNodeOptions): Promise
     api, podsDir, images: options.images ?? {},
     baseEnv: options.baseEnv ?? { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
     terminationMessageEnv: options.terminationMessageEnv ?? ['LORAHPO_RESULT_FILE'], workingDir: options.workingDir ?? process.cwd(),
+    mountVolumes: options.mountVolumes ?? canMountVolumes(), apiServer: apiServerAddress(options.kubeConfig),
   };
   let scheduler: Scheduler | undefined;
   const kubelet = new Kubelet({

@@ -1,5 +1,6 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { Writable } from 'node:stream';
+import type { Mount } from './pod-volumes.ts';
 
 /** What a test-supplied workload gets: the pod, its resolved environment, and its outputs. */
 export interface WorkloadContext {
@@ -18,6 +19,12 @@ export interface WorkloadContext {
   terminationMessagePath: string;
   /** 0 for the first run, then the restart count. */
   restartCount: number;
+  /**
+   * The container's volumes as directories of this machine (secret, configMap, emptyDir,
+   * hostPath; empty when the node does not mount volumes). A process sees each at its
+   * `mountPath`; a function reads `hostPath`.
+   */
+  mounts: Mount[];
 }
 
 /** How a container ended, when a plain exit code does not say enough. */
