@@ -376,7 +376,8 @@ export class StudyReconciler {
   async #invalid(study: LoraStudy, issues: Issue[], log: Logger): Promise<Result> {
     const nowMs = this.#now();
     const message = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    const alreadyReported = study.status?.observedGeneration === study.metadata.generation && study.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
+    const alreadyReported = study.status?.observedGeneration === study.metadata.generation
+      && study.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False' && c.message === message);
     if (!alreadyReported) {
       await writeStatus({
         current: study,
