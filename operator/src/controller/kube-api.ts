@@ -9,7 +9,7 @@ import type { LoraStudy } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { statusCode } from './kube-errors.ts';
-import { namespaceOf } from '../api/object-name.ts';
+import { nameOf, namespaceOf } from '../api/object-name.ts';
 import { APPLY_PATCH, FIELD_MANAGER, statusApplyBody } from './status-apply.ts';
 
 /**
@@ -33,6 +33,8 @@ export interface KubeApi {
 
 const STUDIES = { group: API_GROUP, version: API_VERSION, plural: 'lorastudies' };
 const TRIALS = { group: API_GROUP, version: API_VERSION, plural: 'loratrials' };
+/** The operator is the one writer of status: `force` takes over what an older writer still holds. */
+const APPLY_PARAMS = { fieldManager: FIELD_MANAGER, force: true };
 
 export class ClientNodeKubeApi implements KubeApi {
   readonly #custom: CustomObjectsApi;
@@ -51,10 +53,11 @@ export class ClientNodeKubeApi implements KubeApi {
     return this.#call('get', 'lorastudies', () => this.#custom.getNamespacedCustomObject({ ...STUDIES, namespace, name }));
   }
 
-  replaceStudyStatus(study: LoraStudy): Promise<LoraStudy> {
-    const { namespace, name } = study.metadata as { namespace: string; name: string };
-    const body = statusApplyBody('LoraStudy', study);
-    return this.#call('patch', 'lorastudies/status', () => this.#custom.patchNamespacedCustomObjectStatus({ ...STUDIES, namespace, name, body, fieldManager: FIELD_MANAGER, force: true }, APPLY_PATCH));
+  async replaceStudyStatus(study: LoraStudy): Promise<LoraStudy> {
+    const [namespace, name] = [namespaceOf(study), nameOf(study)];
+    const request = { ...STUDIES, namespace, name, body: statusApplyBody('LoraStudy', study), ...APPLY_PARAMS };
+    const apply = () => this.#custom.patchNamespacedCustomObjectStatus(request, APPLY_PATCH);
+    return this.#call('patch', 'lorastudies/status', apply);
   }
 
   getTrial(namespace: string, name: string): Promise<LoraTrial> {
@@ -63,18 +66,21 @@ export class ClientNodeKubeApi implements KubeApi {
 
   createTrial(trial: LoraTrial): Promise<LoraTrial> {
     const namespace = namespaceOf(trial);
-    return this.#call('create', 'loratrials', () => this.#custom.createNamespacedCustomObject({ ...TRIALS, namespace, body: trial, fieldManager: FIELD_MANAGER }));
+    const request = { ...TRIALS, namespace, body: trial, fieldManager: FIELD_MANAGER };
+    return this.#call('create', 'loratrials', () => this.#custom.createNamespacedCustomObject(request));
   }
 
-  replaceTrialStatus(trial: LoraTrial): Promise<LoraTrial> {
-    const { namespace, name } = trial.metadata as { namespace: string; name: string };
-    const body = statusApplyBody('LoraTrial', trial);
-    return this.#call('patch', 'loratrials/status', () => this.#custom.patchNamespacedCustomObjectStatus({ ...TRIALS, namespace, name, body, fieldManager: FIELD_MANAGER, force: true }, APPLY_PATCH));
+  async replaceTrialStatus(trial: LoraTrial): Promise<LoraTrial> {
+    const [namespace, name] = [namespaceOf(trial), nameOf(trial)];
+    const request = { ...TRIALS, namespace, name, body: statusApplyBody('LoraTrial', trial), ...APPLY_PARAMS };
+    const apply = () => this.#custom.patchNamespacedCustomObjectStatus(request, APPLY_PATCH);
+    return this.#call('patch', 'loratrials/status', apply);
   }
 
   createJob(job: V1Job): Promise<V1Job> {
     const namespace = namespaceOf(job);
-    return this.#call('create', 'jobs', () => this.#batch.createNamespacedJob({ namespace, body: job, fieldManager: FIELD_MANAGER }));
+    const request = { namespace, body: job, fieldManager: FIELD_MANAGER };
+    return this.#call('create', 'jobs', () => this.#batch.createNamespacedJob(request));
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
@@ -83,7 +89,8 @@ export class ClientNodeKubeApi implements KubeApi {
 
   async createEvent(event: CoreV1Event): Promise<void> {
     const namespace = namespaceOf(event);
-    await this.#call('create', 'events', () => this.#core.createNamespacedEvent({ namespace, body: event, fieldManager: FIELD_MANAGER }));
+    const request = { namespace, body: event, fieldManager: FIELD_MANAGER };
+    await this.#call('create', 'events', () => this.#core.createNamespacedEvent(request));
   }
 
   async #call<T>(verb: string, resource: string, request: () => Promise<unknown>): Promise<T> {

@@ -37,14 +37,21 @@ export function desiredStudyStatus(study: LoraStudy, planned: StudyStatus, extra
  * The status of a study whose spec is invalid: Valid=False with the issues, Ready=False and
  * Stalled=True (readiness.ts), the spec generation it was judged at; the rest stays as it was.
  */
-export function invalidSpecStatus(previous: StudyStatus | undefined, message: string, nowMs: number, generation?: number): StudyStatus {
+export function invalidSpecStatus(
+  previous: StudyStatus | undefined, message: string, nowMs: number, generation?: number,
+): StudyStatus {
+  const phase = previous?.phase ?? 'Pending';
   const replaced = new Set<string>(['Valid', ...READINESS_CONDITION_TYPES]);
-  const own = [
-    condition('Valid', false, 'SpecInvalid', message, nowMs, generation),
-    ...readinessConditions({ phase: previous?.phase ?? 'Pending', message, isInvalid: true }).map((c) => condition(c.type, c.status === 'True', c.reason, c.message, nowMs, generation)),
-  ];
+  const readiness = readinessConditions({ phase, message, isInvalid: true })
+    .map((c) => condition(c.type, c.status === 'True', c.reason, c.message, nowMs, generation));
+  const own = [condition('Valid', false, 'SpecInvalid', message, nowMs, generation), ...readiness];
   const conditions = [...(previous?.conditions ?? []).filter((c) => !replaced.has(c.type)), ...own];
-  return { ...(previous ?? { phase: 'Pending', conditions: [] }), phase: previous?.phase ?? 'Pending', conditions: mergeConditions(previous?.conditions, conditions), ...(generation === undefined ? {} : { observedGeneration: generation }) };
+  return {
+    ...(previous ?? { conditions: [] }),
+    phase,
+    conditions: mergeConditions(previous?.conditions, conditions),
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+  };
 }
 
 export function isFinished(status: StudyStatus | undefined): boolean {

@@ -23,15 +23,12 @@ export const READINESS_CONDITION_TYPES = ['Ready', 'Reconciling', 'Stalled'] as 
 
 export function readinessConditions(state: Readiness): ConditionInput[] {
   const { phase, message } = state;
-  if (state.isInvalid) {
-    const reason = state.reason ?? 'SpecInvalid';
-    return [{ type: 'Ready', status: 'False', reason, message }, { type: 'Stalled', status: 'True', reason, message }];
-  }
+  const notReady = (reason: string, abnormal: 'Reconciling' | 'Stalled'): ConditionInput[] => [
+    { type: 'Ready', status: 'False', reason, message },
+    { type: abnormal, status: 'True', reason, message },
+  ];
+  if (state.isInvalid) return notReady(state.reason ?? 'SpecInvalid', 'Stalled');
   if (phase === 'Succeeded') return [{ type: 'Ready', status: 'True', reason: state.reason ?? 'Succeeded', message }];
-  if (phase === 'Failed') {
-    const reason = state.reason ?? 'Failed';
-    return [{ type: 'Ready', status: 'False', reason, message }, { type: 'Stalled', status: 'True', reason, message }];
-  }
-  const reason = phase === 'Running' ? 'TrialsRunning' : 'Pending';
-  return [{ type: 'Ready', status: 'False', reason, message }, { type: 'Reconciling', status: 'True', reason, message }];
+  if (phase === 'Failed') return notReady(state.reason ?? 'Failed', 'Stalled');
+  return notReady(phase === 'Running' ? 'TrialsRunning' : 'Pending', 'Reconciling');
 }
