@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Issue } from '../errors.ts';
 import { findUnknownFields } from './unknown-fields.ts';
-import { zodIssues } from './zod-issues.ts';
+import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 
 export const SAMPLER_ALGORITHMS = ['tpe', 'random', 'grid'] as const;
 
