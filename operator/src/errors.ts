@@ -1,13 +1,14 @@
 /**
- * The operator's errors: `LorahpoError` itself lives in the trainer contract (both sides throw
- * it); validation findings and the error that carries them are the operator's own.
+ * The operator's errors: `LorahpoError` and the validation finding `Issue` live in the trainer
+ * contract (both sides throw and word them); the error that carries a spec's findings is the
+ * operator's own.
  */
 import { LorahpoError, type ErrorCode } from '../../trainer/src/contract/errors.ts';
-import { formatIssues } from './format-issue.ts';
-import type { Issue } from './issue.ts';
+import { formatIssues } from '../../trainer/src/contract/format-issue.ts';
+import type { Issue } from '../../trainer/src/contract/issue.ts';
 
 export { LorahpoError, type ErrorCode, type LorahpoErrorOptions } from '../../trainer/src/contract/errors.ts';
-export type { Issue } from './issue.ts';
+export type { Issue } from '../../trainer/src/contract/issue.ts';
 
 /** A spec or search space that breaks one or more rules; carries every issue found at once. */
 export class SpecInvalidError extends LorahpoError {

@@ -28,18 +28,23 @@ test('architecture › no file-level import cycles in operator/src and trainer/s
 });
 
 test('architecture › operator layers: each area imports only the layers below it', () => {
-  assert.equal(report('imports against the layers (docs/architecture.md):', offences(edgesOf(production), layerViolation)), '');
+  const found = offences(edgesOf(production), layerViolation);
+  assert.equal(report('imports against the layers (docs/architecture.md):', found), '');
 });
 
 test('architecture › the trainer never imports the operator; the operator only trainer/src/contract/', () => {
-  assert.equal(report('imports across the operator/trainer boundary:', offences(edgesOf(production), boundaryViolation)), '');
+  const found = offences(edgesOf(production), boundaryViolation);
+  assert.equal(report('imports across the operator/trainer boundary:', found), '');
 });
 
 test('architecture › production code imports no bench/, tests/ or fixture generator', () => {
-  assert.equal(report('production imports of bench or test code:', offences(edgesOf(production), benchViolation)), '');
+  const found = offences(edgesOf(production), benchViolation);
+  assert.equal(report('production imports of bench or test code:', found), '');
 });
 
-/** `Date.now`, `Math.random`, `performance.now` and `new Date()` with no argument: clock and ambient randomness. */
+const IMPURE_CALLS = new Set(['Date.now', 'Math.random', 'performance.now']);
+
+/** `Date.now`, `Math.random`, `performance.now` and `new Date()` with no argument: the clock and ambient randomness. */
 function impureCalls(file: string): string[] {
   const source = readSource(file);
   const found: string[] = [];
@@ -47,9 +52,10 @@ function impureCalls(file: string): string[] {
   const visit = (node: ts.Node): void => {
     if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
       const name = `${node.expression.text}.${node.name.text}`;
-      if (name === 'Date.now' || name === 'Math.random' || name === 'performance.now') found.push(`${at(node)}: ${name}`);
+      if (IMPURE_CALLS.has(name)) found.push(`${at(node)}: ${name}`);
     }
-    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'Date' && (node.arguments?.length ?? 0) === 0) {
+    const isDate = ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'Date';
+    if (isDate && (node.arguments?.length ?? 0) === 0) {
       found.push(`${at(node)}: new Date()`);
     }
     ts.forEachChild(node, visit);
@@ -58,7 +64,9 @@ function impureCalls(file: string): string[] {
   return found;
 }
 
-test(`architecture › ${PURE_AREAS.join(', ')} stay pure: no Node or Kubernetes imports, no clock, no Math.random`, () => {
+const pureTitle = `architecture › ${PURE_AREAS.join(', ')} stay pure: no Node or Kubernetes imports, no clock, no Math.random`;
+
+test(pureTitle, () => {
   const pure = production.filter((file) => (PURE_AREAS as readonly string[]).includes(operatorArea(file) ?? ''));
   assert.ok(pure.length > 20, `expected the pure areas' files, found ${pure.length}`);
   const found = [...offences(edgesOf(pure), purityViolation), ...pure.flatMap(impureCalls)];

@@ -12,8 +12,7 @@ import type { ImportEdge } from './import-graph.ts';
  * package surface and may import anything.
  */
 export const OPERATOR_LAYERS: readonly (readonly string[])[] = [
-  ['issue', 'version'],
-  ['format-issue'],
+  ['version'],
   ['errors'],
   ['api'],
   ['trial-record'],

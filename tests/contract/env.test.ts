@@ -31,3 +31,10 @@ test('trainer contract › stdout lines are events, logs or malformed events', (
   const bad = parseTrainerLine('{"type":"metric","name":"eval_loss","value":"x","step":3}');
   assert.equal(bad.kind, 'malformed');
 });
+
+test('trainer contract › contract errors are worded like lorahpo validate’s', () => {
+  const bad = parseTrainerLine('{"type":"metric","name":"eval_loss","value":"x","step":3}');
+  assert.deepEqual(bad.kind === 'malformed' && bad.error, 'value is "x" but must be a number');
+  assert.throws(() => readTrialEnvironment({ LORAHPO_TRAINING: JSON.stringify({ epochs: -1, batchSize: 'a' }) }),
+    { message: 'LORAHPO_TRAINING.epochs is -1 but must be > 0; LORAHPO_TRAINING.batchSize is "a" but must be a number' });
+});

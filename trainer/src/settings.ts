@@ -3,6 +3,8 @@
  * sampled params override the study's fixed training settings of the same name.
  */
 import { LorahpoError } from './contract/errors.ts';
+import { formatIssues } from './contract/format-issue.ts';
+import { zodIssues } from './contract/zod-issues.ts';
 import { ENV, readTrialEnvironment } from './contract/env.ts';
 import { HyperparametersSchema, type Direction, type Hyperparameters, type TrainingSettings } from './contract/training.ts';
 
@@ -72,10 +74,11 @@ function hyperparameters(training: TrainingSettings, params: Record<string, unkn
   const fromTraining = Object.fromEntries(known.filter((k) => (training as Record<string, unknown>)[k] !== undefined).map((k) => [k, (training as Record<string, unknown>)[k]]));
   for (const name of Object.keys(params)) if (!known.includes(name)) warn(`parameter ${name} is not a hyperparameter of the built-in trainer; ignored`);
   const fromParams = Object.fromEntries(Object.entries(params).filter(([k]) => known.includes(k)));
-  const parsed = HyperparametersSchema.safeParse({ ...fromTraining, ...fromParams });
+  const merged = { ...fromTraining, ...fromParams };
+  const parsed = HyperparametersSchema.safeParse(merged);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new LorahpoError('LORAHPO_SPEC_INVALID', `invalid hyperparameters (${ENV.params} over ${ENV.training}):\n${issues.join('\n')}`);
+    const header = `invalid hyperparameters (${ENV.params} over ${ENV.training}):`;
+    throw new LorahpoError('LORAHPO_SPEC_INVALID', formatIssues(header, zodIssues(parsed.error, merged)));
   }
   return parsed.data;
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Issue } from '../errors.ts';
 import { findUnknownFields } from './unknown-fields.ts';
-import { zodIssues } from './zod-issues.ts';
+import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 
 export const SAMPLER_ALGORITHMS = ['tpe', 'random', 'grid'] as const;
 
@@ -54,7 +54,7 @@ const tpeOptionsShape = {
   considerEndpoints: tpe(z.boolean(), 'considerEndpoints', 'Let the extreme observations use their gap to the bounds'),
   gammaRatio: tpe(z.number().gt(0).max(1), 'gammaRatio', 'Share of finished trials counted as good'),
   gammaCap: tpe(z.number().int().min(1), 'gammaCap', 'Most trials counted as good'),
-};
+} satisfies Record<keyof TpeOptions, z.ZodType>; // the schema and TpeOptions name the same options
 
 export const TPE_OPTION_NAMES = Object.keys(tpeOptionsShape) as (keyof TpeOptions)[];
 

@@ -3,7 +3,7 @@
  * and paths) is kept apart from wording (`describe*` helpers), and every issue is reported at once.
  */
 import { SpecInvalidError, type Issue } from '../errors.ts';
-import { zodIssues } from './zod-issues.ts';
+import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 import {
   ParameterSchema,
   type CategoricalParameter,

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Issue } from '../errors.ts';
-import { issuePath } from './issue-path.ts';
+import { issuePath } from '../../../trainer/src/contract/issue-path.ts';
 
 type Def = { type: string; [key: string]: unknown };
 

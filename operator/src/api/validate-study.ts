@@ -6,7 +6,7 @@
 import { SpecInvalidError, type Issue } from '../errors.ts';
 import { LoraStudySchema, StudySpecSchema, type LoraStudy, type StudySpec } from './study.ts';
 import { findUnknownFields } from './unknown-fields.ts';
-import { zodIssues } from './zod-issues.ts';
+import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 import { checkSpaceRules, checkStudyRules, type RuleOptions } from './study-rules.ts';
 import { API_GROUP_VERSION } from './common.ts';
 

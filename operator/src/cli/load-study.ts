@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { LoraStudy } from '../api/study.ts';
 import { checkStudyManifest } from '../api/validate-study.ts';
 import { describeDocument, readManifests } from '../api/manifest-file.ts';
-import { formatIssue } from '../format-issue.ts';
+import { formatIssue } from '../../../trainer/src/contract/format-issue.ts';
 import { LorahpoError } from '../errors.ts';
 
 export interface LoadedStudy {

@@ -1,7 +1,7 @@
 /** The LoraStudy status `plan` writes: phase, conditions, counts, best trial, early-stopping summary. */
 import type { BestTrial, CompletionReason, EarlyStoppingSummary, StudyPhase, StudySpec, StudyStatus, TrialCounts } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
-import { formatIssue } from '../format-issue.ts';
+import { formatIssue } from '../../../trainer/src/contract/format-issue.ts';
 import type { Issue } from '../errors.ts';
 import { setConditions, type ConditionInput } from './conditions.ts';
 import { isBetter } from './completion.ts';

@@ -10,7 +10,7 @@ import { checkGridSpace } from '../api/grid-space.ts';
 import { checkSamplerSpec, type SamplerSpec, type SamplerSpecInput } from '../api/sampler-spec.ts';
 import { parseSearchSpace } from '../api/search-space.ts';
 import { DIRECTIONS, type Direction } from '../api/study.ts';
-import { zodIssues } from '../api/zod-issues.ts';
+import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 import { createSampler } from '../sampler/create-sampler.ts';
 import type { Sampler } from '../sampler/sampler.ts';
 import type { TrialRecord } from '../trial-record.ts';

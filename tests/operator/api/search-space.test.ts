@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkSearchSpace, parseSearchSpace } from '../../../operator/src/api/search-space.ts';
-import { formatIssue } from '../../../operator/src/format-issue.ts';
+import { formatIssue } from '../../../trainer/src/contract/format-issue.ts';
 import { SpecInvalidError } from '../../../operator/src/errors.ts';
 import type { ParameterInput } from '../../../operator/src/api/parameters.ts';
 

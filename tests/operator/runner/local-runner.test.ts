@@ -13,7 +13,7 @@ test('local runner › a crashing, a malformed and a silent trial each fail with
   assert.equal(byName.get('demo-0')?.reason, 'Crashed');
   assert.match(byName.get('demo-0')?.message ?? '', /exited with code 3: fixture: simulated out-of-memory/);
   assert.equal(byName.get('demo-1')?.reason, 'ContractViolation');
-  assert.match(byName.get('demo-1')?.message ?? '', /stdout line \d+ breaks the trainer contract \(value: /);
+  assert.match(byName.get('demo-1')?.message ?? '', /stdout line \d+ breaks the trainer contract \(value is "NaN-ish" but must be a number\)/);
   assert.equal(byName.get('demo-2')?.reason, 'NoResult');
   assert.match(byName.get('demo-2')?.message ?? '', /without reporting the objective \(eval_loss\)/);
   assert.equal(byName.get('demo-3')?.phase, 'Succeeded');

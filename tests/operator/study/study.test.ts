@@ -4,7 +4,7 @@ import { Study, type StudyConfig } from '../../../operator/src/study/study.ts';
 import { LorahpoError, SpecInvalidError } from '../../../operator/src/errors.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
 import { checkStudySpec } from '../../../operator/src/api/validate-study.ts';
-import { formatIssue } from '../../../operator/src/format-issue.ts';
+import { formatIssue } from '../../../trainer/src/contract/format-issue.ts';
 
 const config: StudyConfig = {
   direction: 'minimize',

@@ -3,7 +3,9 @@
  * Both sides use this file: the runners build the environment, the trainer reads it.
  */
 import { z } from 'zod';
+import { formatIssue } from './format-issue.ts';
 import { TrainingSettingsSchema, type TrainingSettingsInput } from './training.ts';
+import { zodIssues } from './zod-issues.ts';
 
 export type ParamValue = string | number | boolean;
 
@@ -65,10 +67,11 @@ export function readTrialEnvironment(env: NodeJS.ProcessEnv) {
   };
   const params = ParamsSchema.safeParse(json(ENV.params, '{}'));
   if (!params.success) throw new Error(`${ENV.params} must be a JSON object of strings, numbers or booleans`);
-  const training = TrainingSettingsSchema.safeParse(json(ENV.training, '{}'));
+  const rawTraining = json(ENV.training, '{}');
+  const training = TrainingSettingsSchema.safeParse(rawTraining);
   if (!training.success) {
-    const issue = training.error.issues[0];
-    throw new Error(`${ENV.training}.${issue?.path.join('.')}: ${issue?.message}`);
+    const issues = zodIssues(training.error, { [ENV.training]: rawTraining }, [ENV.training]);
+    throw new Error(issues.map(formatIssue).join('; '));
   }
   const seed = Number(env[ENV.seed] ?? 0);
   if (!Number.isInteger(seed)) throw new Error(`${ENV.seed} must be an integer, got ${env[ENV.seed]}`);

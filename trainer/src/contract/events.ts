@@ -4,6 +4,8 @@
  * LORAHPO_RESULT_FILE so it survives lost logs. Any other line is a log line.
  */
 import { z } from 'zod';
+import { formatIssue } from './format-issue.ts';
+import { zodIssues } from './zod-issues.ts';
 
 export const MetricEventSchema = z.object({
   type: z.literal('metric'),
@@ -54,8 +56,8 @@ export function parseTrainerLine(line: string): ParsedLine {
   if (type !== 'metric' && type !== 'result') return { kind: 'log', text: line };
   const parsed = TrainerEventSchema.safeParse(json);
   if (parsed.success) return { kind: 'event', event: parsed.data };
-  const first = parsed.error.issues[0];
-  return { kind: 'malformed', text: line, error: `${first?.path.join('.') || type}: ${first?.message}` };
+  const first = zodIssues(parsed.error, json)[0];
+  return { kind: 'malformed', text: line, error: first === undefined ? `not a valid ${type} line` : formatIssue(first) };
 }
 
 export function formatEvent(event: TrainerEvent): string {

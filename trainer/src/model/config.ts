@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { LorahpoError } from '../contract/errors.ts';
+import { formatIssues } from '../contract/format-issue.ts';
+import { zodIssues } from '../contract/zod-issues.ts';
 
 const SUPPORTED_MODEL_TYPES = ['llama', 'mistral'] as const;
 
@@ -49,8 +51,8 @@ export interface LlamaConfig {
 export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
   const parsed = HfLlamaConfigSchema.safeParse(json);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new LorahpoError('LORAHPO_MODEL_INVALID', `${file} is not a supported Llama-family config:\n${lines.join('\n')}`, {
+    const message = formatIssues(`${file} is not a supported Llama-family config:`, zodIssues(parsed.error, json));
+    throw new LorahpoError('LORAHPO_MODEL_INVALID', message, {
       hint: 'supported: model_type llama or mistral, no attention/MLP biases, no rope_scaling',
     });
   }

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { LorahpoError } from '../../errors.ts';
-import { formatIssue } from '../../format-issue.ts';
+import { formatIssue } from '../../../../trainer/src/contract/format-issue.ts';
 import { describeDocument, readManifests, type ManifestDocument } from '../../api/manifest-file.ts';
 import { checkStudyManifest } from '../../api/validate-study.ts';
 import { API_GROUP_VERSION } from '../../api/common.ts';

@@ -1,7 +1,8 @@
 /**
  * How a validation issue reads: `spec.parameters[learningRate].max is 1e-5 but must be > min (1e-3)`.
  * Detection (who finds an issue) and wording (this file) stay apart, so the operator's condition,
- * its Event and `lorahpo validate` print the same text.
+ * its Event, `lorahpo validate`, the `Study` API and the trainer print the same text. It sits in
+ * the trainer contract because the trainer words its own findings too and imports no operator code.
  */
 import type { Issue } from './issue.ts';
 

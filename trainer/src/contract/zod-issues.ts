@@ -3,7 +3,7 @@
  * says the path, the bad value and the rule.
  */
 import type { z } from 'zod';
-import type { Issue } from '../errors.ts';
+import type { Issue } from './issue.ts';
 import { describeValue, issuePath } from './issue-path.ts';
 
 type ZodIssue = z.core.$ZodIssue;
@@ -56,10 +56,13 @@ function unionMessage(issue: ZodIssue & { code: 'invalid_union' }, value: unknow
   return `is ${describeValue(value)} but matches none of the allowed forms`;
 }
 
-/** Our issues from a failed parse of `root`, with paths from its top. */
-export function zodIssues(error: z.ZodError, root: unknown): Issue[] {
+/**
+ * Our issues from a failed parse of `root`, with paths from its top. `under` prefixes the keys of
+ * a value that was parsed on its own but sits at that place in `root`.
+ */
+export function zodIssues(error: z.ZodError, root: unknown, under: readonly PropertyKey[] = []): Issue[] {
   return error.issues.map((issue) => {
-    const keys = issue.path;
+    const keys = [...under, ...issue.path];
     const value = valueAt(root, keys);
     const path = issuePath(root, keys);
     return { code: issue.code, path, message: wordZodIssue(issue, value) };
