@@ -153,14 +153,16 @@ async function canI(verb: string, resource: string, extra: string[], namespace: 
   return result.stdout.trim();
 }
 
-async function lifecycle(binary: HelmBinary, image: 'checkout' | 'built'): Promise<void> {
+async function lifecycle(binary: HelmBinary, image: 'checkout' | 'built', scope: 'cluster' | 'namespaced'): Promise<void> {
   const helmVersion = assertOk('helm version', await helm(binary, ['version', '--short']));
-  console.log(`# helm ${binary.major}: ${helmVersion.trim()}, operator image: ${image === 'built' ? `${BUILT_REPOSITORY}:${version} (its root filesystem)` : 'this checkout'}`);
+  console.log(`# helm ${binary.major}: ${helmVersion.trim()}, ${scope}, operator image: ${image === 'built' ? `${BUILT_REPOSITORY}:${version} (its root filesystem)` : 'this checkout'}`);
   const port = await freePort();
   const values = [...(image === 'built' ? ['--set', `image.repository=${BUILT_REPOSITORY}`] : []), '--set', `metrics.port=${port}`, '--set', 'tests.host=127.0.0.1', '--set', `tests.port=${port}`,
     '--set', 'readinessProbe.periodSeconds=1', '--set', 'readinessProbe.initialDelaySeconds=0'];
   const studies = `ml-team-${binary.major}`;
   await cp.createNamespace(studies);
+  // Namespaced: a Role in the studies' namespace, and no right anywhere else.
+  if (scope === 'namespaced') values.push('--set', `watchNamespaces={${studies}}`);
 
   const installStart = Date.now();
   const install = await helm(binary, ['install', RELEASE, CHART, '-n', NAMESPACE, '--create-namespace', '--wait', '--timeout', process.env.LORAHPO_HELM_TIMEOUT ?? '120s', ...values]);
@@ -185,6 +187,7 @@ async function lifecycle(binary: HelmBinary, image: 'checkout' | 'built'): Promi
 
   for (const [verb, resource, ...extra] of mayDo) assert.equal(await canI(verb, resource, extra, studies), 'yes', `may ${verb} ${resource} ${extra}`);
   for (const [verb, resource, ...extra] of mayNot) assert.equal(await canI(verb, resource, extra, studies), 'no', `may not ${verb} ${resource} ${extra}`);
+  assert.equal(await canI('create', 'loratrials.lorahpo.io', [], 'default'), scope === 'cluster' ? 'yes' : 'no', `${scope}: trials elsewhere`);
 
   assertOk('helm test', await helm(binary, ['test', RELEASE, '-n', NAMESPACE, '--timeout', '90s']));
 
@@ -210,6 +213,7 @@ async function lifecycle(binary: HelmBinary, image: 'checkout' | 'built'): Promi
   await eventually('the operator pod to be gone', async () => ((await operatorPods()).length === 0 ? true : undefined), 60_000);
   const cluster = await kubectl(['get', 'clusterroles,clusterrolebindings', '-o', 'name']);
   assert.doesNotMatch(cluster, /lorahpo/);
+  assert.doesNotMatch(await kubectl(['get', 'roles,rolebindings', '-n', studies, '-o', 'name']), /lorahpo/);
   console.log(`# helm ${binary.major}: after uninstall: ${crds.trim().split('\n').filter((line) => line.includes('lorahpo')).join(' ')}, studies kept`);
 }
 
@@ -217,8 +221,9 @@ if (skip) test('helm › install, study, test, upgrade, uninstall', { skip }, ()
 else {
   for (const binary of ensureHelm()) {
     const image = binary.major === 4 && builtImage ? 'built' : 'checkout';
-    test(`helm ${binary.major} › install --wait, the chart's operator (${image} image) runs a study, test, upgrade, uninstall`, async () => {
-      await lifecycle(binary, image);
+    const scope = binary.major === 4 ? 'namespaced' : 'cluster';
+    test(`helm ${binary.major} › install --wait (${scope}, ${image} image), the chart's operator runs a study; test, upgrade, uninstall`, async () => {
+      await lifecycle(binary, image, scope);
     });
   }
 }
