@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { freePort } from '../harness/free-port.ts';
+import { storedImage } from '../harness/image-store.ts';
 import { canMountVolumes } from '../harness/simulated-node/simulated-node.ts';
 import { fixtureStudy } from '../fixtures/study.ts';
 import { ensureHelm, type HelmBinary } from '../helm/install-helm.ts';
@@ -29,6 +30,11 @@ const NAMESPACE = 'lorahpo-system';
 const SERVICE_ACCOUNT = `system:serviceaccount:${NAMESPACE}:lorahpo-operator`;
 const TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const node24 = process.execPath;
+const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+// The operator image built on this machine (tests/images), when there is one: Helm 4 installs
+// it by that name and the pod runs in the image's own root filesystem; Helm 3 runs the checkout.
+const BUILT_REPOSITORY = 'localhost/lorahpo-operator';
+const builtImage = storedImage(`${BUILT_REPOSITORY}:${version}`);
 
 let cp: ControlPlane;
 const helmHome = mkdtempSync(join(tmpdir(), 'lorahpo-helm-install-'));
@@ -59,6 +65,7 @@ before(async () => {
           entrypoint: [node24, '--max-semi-space-size=2', '--heap-growing-percent=50', 'bin/lorahpo.js', 'operator'],
           workingDir: root, env: { NODE_ENV: 'production', HOME: imageHome },
         },
+        ...(builtImage ? { [`${BUILT_REPOSITORY}:${version}`]: builtImage } : {}),
       },
       // `node` of the test pod's command is the image's Node 24.
       baseEnv: { PATH: `${dirname(node24)}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: process.env.HOME ?? '/root' },
@@ -146,17 +153,21 @@ async function canI(verb: string, resource: string, extra: string[], namespace: 
   return result.stdout.trim();
 }
 
-async function lifecycle(binary: HelmBinary): Promise<void> {
-  const version = assertOk('helm version', await helm(binary, ['version', '--short']));
-  console.log(`# helm ${binary.major}: ${version.trim()}`);
+async function lifecycle(binary: HelmBinary, image: 'checkout' | 'built', scope: 'cluster' | 'namespaced'): Promise<void> {
+  const helmVersion = assertOk('helm version', await helm(binary, ['version', '--short']));
+  console.log(`# helm ${binary.major}: ${helmVersion.trim()}, ${scope}, operator image: ${image === 'built' ? `${BUILT_REPOSITORY}:${version} (its root filesystem)` : 'this checkout'}`);
   const port = await freePort();
-  const values = ['--set', `metrics.port=${port}`, '--set', 'tests.host=127.0.0.1', '--set', `tests.port=${port}`,
+  const values = [...(image === 'built' ? ['--set', `image.repository=${BUILT_REPOSITORY}`] : []), '--set', `metrics.port=${port}`, '--set', 'tests.host=127.0.0.1', '--set', `tests.port=${port}`,
     '--set', 'readinessProbe.periodSeconds=1', '--set', 'readinessProbe.initialDelaySeconds=0'];
   const studies = `ml-team-${binary.major}`;
   await cp.createNamespace(studies);
+  // Namespaced: a Role in the studies' namespace, and no right anywhere else.
+  if (scope === 'namespaced') values.push('--set', `watchNamespaces={${studies}}`);
 
   const installStart = Date.now();
-  assertOk('helm install', await helm(binary, ['install', RELEASE, CHART, '-n', NAMESPACE, '--create-namespace', '--wait', '--timeout', '120s', ...values]));
+  const install = await helm(binary, ['install', RELEASE, CHART, '-n', NAMESPACE, '--create-namespace', '--wait', '--timeout', process.env.LORAHPO_HELM_TIMEOUT ?? '120s', ...values]);
+  if (install.code !== 0) console.log(`# operator log:\n${(await cp.kubectl(['logs', '-n', NAMESPACE, 'deployment/lorahpo-operator', '--tail=40'], { direct: true })).stdout}`);
+  assertOk('helm install', install);
   const installedMs = Date.now() - installStart;
 
   const [pod] = await operatorPods();
@@ -176,6 +187,7 @@ async function lifecycle(binary: HelmBinary): Promise<void> {
 
   for (const [verb, resource, ...extra] of mayDo) assert.equal(await canI(verb, resource, extra, studies), 'yes', `may ${verb} ${resource} ${extra}`);
   for (const [verb, resource, ...extra] of mayNot) assert.equal(await canI(verb, resource, extra, studies), 'no', `may not ${verb} ${resource} ${extra}`);
+  assert.equal(await canI('create', 'loratrials.lorahpo.io', [], 'default'), scope === 'cluster' ? 'yes' : 'no', `${scope}: trials elsewhere`);
 
   assertOk('helm test', await helm(binary, ['test', RELEASE, '-n', NAMESPACE, '--timeout', '90s']));
 
@@ -201,14 +213,17 @@ async function lifecycle(binary: HelmBinary): Promise<void> {
   await eventually('the operator pod to be gone', async () => ((await operatorPods()).length === 0 ? true : undefined), 60_000);
   const cluster = await kubectl(['get', 'clusterroles,clusterrolebindings', '-o', 'name']);
   assert.doesNotMatch(cluster, /lorahpo/);
+  assert.doesNotMatch(await kubectl(['get', 'roles,rolebindings', '-n', studies, '-o', 'name']), /lorahpo/);
   console.log(`# helm ${binary.major}: after uninstall: ${crds.trim().split('\n').filter((line) => line.includes('lorahpo')).join(' ')}, studies kept`);
 }
 
 if (skip) test('helm › install, study, test, upgrade, uninstall', { skip }, () => {});
 else {
   for (const binary of ensureHelm()) {
-    test(`helm ${binary.major} › install --wait, the chart's operator runs a study, test, upgrade, uninstall`, async () => {
-      await lifecycle(binary);
+    const image = binary.major === 4 && builtImage ? 'built' : 'checkout';
+    const scope = binary.major === 4 ? 'namespaced' : 'cluster';
+    test(`helm ${binary.major} › install --wait (${scope}, ${image} image), the chart's operator runs a study; test, upgrade, uninstall`, async () => {
+      await lifecycle(binary, image, scope);
     });
   }
 }

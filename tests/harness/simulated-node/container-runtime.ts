@@ -22,7 +22,21 @@ export interface RunningContainer {
   kill(reason?: string): void;
 }
 
-export type ContainerLaunch = Omit<WorkloadContext, 'stdout' | 'stderr' | 'signal'> & { workingDir: string };
+/** An image's root filesystem to run in, instead of this machine's. */
+export interface RootfsLaunch {
+  /** The image's files (read-only: the overlay's lower directory). */
+  lowerDir: string;
+  /** This attempt's overlay upper, work and merged directories go here. */
+  attemptDir: string;
+  /** `uid:gid` (runAsUser/runAsGroup, else the image's USER); empty: root. */
+  user?: string;
+  /** Inside the image. */
+  workingDir: string;
+  /** securityContext.readOnlyRootFilesystem. */
+  readOnly: boolean;
+}
+
+export type ContainerLaunch = Omit<WorkloadContext, 'stdout' | 'stderr' | 'signal'> & { workingDir: string; rootfs?: RootfsLaunch };
 
 function exitReason(exitCode: number): string {
   return exitCode === 0 ? 'Completed' : 'Error';
@@ -32,25 +46,46 @@ function logWriter(logs: LogStore, stream: 'stdout' | 'stderr'): Writable {
   return new Writable({ write(chunk, _encoding, callback) { logs.write(stream, chunk); callback(); } });
 }
 
-// Runs in a fresh mount namespace (private propagation, so nothing leaks to the host): bind
-// each volume's directory onto its mountPath, read-only where asked, then exec the container's
-// command. Mount points missing on this machine are created as empty directories (or files),
-// as a runtime creates them in the image's root filesystem.
+// Runs in a fresh mount namespace (private propagation, so nothing leaks to the host). With an
+// image root filesystem: an overlay of it (writes go to the attempt's upper directory), /proc
+// bound in, then chroot as the container's user into its working directory; read-only when the
+// container asks. Each volume's directory is bound onto its mountPath, read-only where asked.
+// Mount points missing are created as empty directories (or files), as a runtime creates them
+// in the image's root filesystem — on this machine's root when there is no image.
 const MOUNT_SCRIPT = `set -e
+root=
+if [ "$1" = rootfs ]; then
+  root=$3/merged
+  mkdir -p "$3/upper" "$3/work" "$root"
+  mount -t overlay overlay -o "lowerdir=$2,upperdir=$3/upper,workdir=$3/work" "$root"
+  mount --bind /proc "$root/proc"
+  shift 3
+else
+  shift
+fi
 n=$1; shift
 while [ "$n" -gt 0 ]; do
-  if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "$(dirname "$2")"; [ -e "$2" ] || : > "$2"; fi
-  mount --bind "$1" "$2"
-  if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi
+  dst=$root$2
+  if [ -d "$1" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")"; [ -e "$dst" ] || : > "$dst"; fi
+  mount --bind "$1" "$dst"
+  if [ "$3" = ro ]; then mount -o remount,bind,ro "$dst"; fi
   shift 3; n=$((n - 1))
 done
-exec "$@"`;
+if [ -z "$root" ]; then exec "$@"; fi
+if [ "$1" = ro ]; then mount -o remount,ro "$root"; fi
+user=$2; dir=$3; shift 3
+if [ -n "$user" ]; then exec chroot --userspec="$user" "$root" /usr/bin/env -C "$dir" "$@"; fi
+exec chroot "$root" /usr/bin/env -C "$dir" "$@"`;
 
 function withMounts(launch: ContainerLaunch): string[] {
   const commandLine = [...launch.command, ...launch.args];
-  if (launch.mounts.length === 0) return commandLine;
-  const triples = launch.mounts.flatMap((m) => [m.hostPath, m.mountPath, m.readOnly ? 'ro' : 'rw']);
-  return ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SCRIPT, 'mount-volumes', String(launch.mounts.length), ...triples, ...commandLine];
+  const { rootfs, mounts } = launch;
+  if (mounts.length === 0 && !rootfs) return commandLine;
+  const triples = mounts.flatMap((m) => [m.hostPath, m.mountPath, m.readOnly ? 'ro' : 'rw']);
+  const image = rootfs ? ['rootfs', rootfs.lowerDir, rootfs.attemptDir] : ['host'];
+  const chroot = rootfs ? [rootfs.readOnly ? 'ro' : 'rw', rootfs.user ?? '', rootfs.workingDir] : [];
+  return ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SCRIPT, 'mount-volumes',
+    ...image, String(mounts.length), ...triples, ...chroot, ...commandLine];
 }
 
 /** Runs the container's command as a local process group with only the container's environment. */
