@@ -9,7 +9,7 @@ import { chartLibrarySource } from '../chart-library.ts';
 import { dashboardDefaults, startDashboard } from '../dashboard-server.ts';
 import type { CliDeps } from '../deps.ts';
 import type { StudyReader } from '../study-source.ts';
-import { studyReader, withStudySource, type StudySourceOptions } from './report.ts';
+import { studyReader, withStudySource, type StudySourceOptions } from '../study-target.ts';
 
 export interface DashboardCommandOptions extends StudySourceOptions {
   port?: string;
