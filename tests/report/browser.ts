@@ -43,6 +43,11 @@ export interface OpenedReport {
   requests: string[];
   /** performance.now() when every chart had finished drawing, from navigation start. */
   renderMs: number;
+  /**
+   * CPU time of the page's main thread until then (CDP Performance ThreadTime): what the page
+   * costs, without the waiting a busy machine adds to renderMs.
+   */
+  mainThreadCpuMs: number;
   charts: number;
 }
 
@@ -59,10 +64,14 @@ export async function openReport(browser: Browser, url: string, isOwnOrigin = (u
     const target = request.url();
     if (!/^(data|blob):/.test(target) && !isOwnOrigin(target)) requests.push(target);
   });
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   await page.goto(url);
   await page.waitForFunction(() => (globalThis as { __lorahpoReport?: { ready: boolean } }).__lorahpoReport?.ready === true, null, { timeout: 30_000 });
   const { renderMs, charts } = await page.evaluate(() => (globalThis as unknown as { __lorahpoReport: { renderMs: number; charts: number } }).__lorahpoReport);
-  return { page, consoleErrors, requests, renderMs, charts };
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const mainThreadCpuMs = 1000 * (metrics.find((metric) => metric.name === 'ThreadTime')?.value ?? Number.NaN);
+  return { page, consoleErrors, requests, renderMs, mainThreadCpuMs, charts };
 }
 
 export interface ChartCheck {

@@ -57,14 +57,14 @@ test('report › a real local study (fixture trainer, median pruner, one crash) 
   assert.equal(await main(['report', '-o', 'report.html'], cli), 0, cli.output());
   assert.match(cli.output(), /report of demo \(14 trials\) written to .*report\.html/);
   const opened = await openReport(browser, pathToFileURL(join(dir, 'report.html')).href);
-  // history, parallel, importance, 2 slices, contour, curves
-  await assertAllChartsDrawn(opened, 7);
+  // history, parallel, importance, slices, contour, curves
+  await assertAllChartsDrawn(opened, 6);
   const summary = await opened.page.textContent('#summary');
   assert.match(summary ?? '', /demo.*14\/14 trials finished/s);
   assert.match((await opened.page.textContent('#best')) ?? '', /Best trial: #\d+/);
   assert.equal(await opened.page.locator('#trials tbody tr').count(), 14);
   await opened.page.screenshot({ path: join(SCREENSHOTS, 'local-study.png'), fullPage: true });
-  console.log(`local study (14 trials): rendered in ${opened.renderMs.toFixed(0)} ms; screenshot ${join(SCREENSHOTS, 'local-study.png')}`);
+  console.log(`local study (14 trials): rendered in ${opened.renderMs.toFixed(0)} ms (main-thread CPU ${opened.mainThreadCpuMs.toFixed(0)} ms); screenshot ${join(SCREENSHOTS, 'local-study.png')}`);
   await opened.page.close();
 });
 
@@ -74,9 +74,9 @@ test('report › a generated 1000-trial study renders every chart, and the table
   const file = join(SCREENSHOTS, 'generated-1000.html');
   writeFileSync(file, renderReport(view, { chartLibrary: chartLibrarySource() }));
   const opened = await openReport(browser, pathToFileURL(file).href);
-  await assertAllChartsDrawn(opened, 10);
+  await assertAllChartsDrawn(opened, 6);
   await opened.page.screenshot({ path: join(SCREENSHOTS, 'generated-1000.png'), fullPage: true });
-  console.log(`generated study (1000 trials): rendered in ${opened.renderMs.toFixed(0)} ms; screenshot ${join(SCREENSHOTS, 'generated-1000.png')}`);
+  console.log(`generated study (1000 trials): rendered in ${opened.renderMs.toFixed(0)} ms (main-thread CPU ${opened.mainThreadCpuMs.toFixed(0)} ms); screenshot ${join(SCREENSHOTS, 'generated-1000.png')}`);
   const firstNumber = () => opened.page.locator('#trials tbody tr:first-child td:first-child').textContent();
   assert.equal(await firstNumber(), '0');
   await opened.page.click('#trials th[data-key="value"]');
@@ -93,7 +93,7 @@ test('dashboard › serves the report live: the page polls /api/view on its own 
   try {
     const origin = new URL(dashboard.url).origin;
     const opened = await openReport(browser, dashboard.url, (u) => u.startsWith(origin));
-    await assertAllChartsDrawn(opened, 7);
+    await assertAllChartsDrawn(opened, 6);
     const poll = await opened.page.waitForResponse((response) => response.url() === `${origin}/api/view`, { timeout: 10_000 });
     assert.equal((await poll.json()).trials.length, 4);
     assert.equal((await fetch(dashboard.url, { method: 'POST' })).status, 405, 'read-only');

@@ -119,24 +119,30 @@ export function reportPage(initialView: any, live: { url: string; intervalMs: nu
     });
   }
 
+  /** All slices in one chart, a grid each (one canvas instead of one per parameter). */
   function drawSlices(view: any): void {
-    const host = document.getElementById('slices');
-    if (host.children.length !== view.parameters.length) {
-      host.innerHTML = view.parameters.map((_: any, i: number) => `<div class="chart small" id="chart-slice-${i}"></div>`).join('');
+    const perRow = 3;
+    const rowHeight = 280;
+    const rowCount = Math.max(1, Math.ceil(view.parameters.length / perRow));
+    const host = document.getElementById('chart-slices');
+    if (host.style.height !== `${rowCount * rowHeight}px`) {
+      host.style.height = `${rowCount * rowHeight}px`;
+      chart('chart-slices').resize();
     }
     const rows = completeRows(view);
-    view.parameters.forEach((parameter: any, i: number) => {
-      const isCategory = parameter.type === 'categorical';
-      show(`chart-slice-${i}`, {
-        title: { text: `Slice: ${parameter.name}`, left: 8, textStyle: { fontSize: 13 } },
-        tooltip: { trigger: 'item', formatter: (p: any) => `trial ${p.value[2]}: ${esc(p.value[0])} → ${fmt(p.value[1])}` },
-        grid: { left: 56, right: 16, top: 40, bottom: 36 },
-        xAxis: isCategory ? { type: 'category', data: parameter.categories } : { type: parameter.log ? 'log' : 'value', scale: true },
-        yAxis: { type: 'value', scale: true },
-        visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, view.trials.length - 1), inRange: { color: ['#6baed6', '#08306b'] } },
-        series: [{ type: 'scatter', symbolSize: 6,
-          data: rows.map((r: any) => [isCategory ? String(r.params[parameter.name]) : r.params[parameter.name], r.value, r.number]) }],
-      });
+    const cell = (i: number) => ({ left: `${((i % perRow) * 100) / perRow + 4}%`, width: `${100 / perRow - 7}%`,
+      top: Math.floor(i / perRow) * rowHeight + 40, height: rowHeight - 80 });
+    show('chart-slices', {
+      title: view.parameters.map((p: any, i: number) => ({ text: `Slice: ${p.name}`, textStyle: { fontSize: 13 },
+        left: cell(i).left, top: cell(i).top - 32 })),
+      tooltip: { trigger: 'item', formatter: (p: any) => `trial ${p.value[2]}: ${esc(p.value[0])} → ${fmt(p.value[1])}` },
+      grid: view.parameters.map((_: any, i: number) => cell(i)),
+      xAxis: view.parameters.map((p: any, i: number) => (p.type === 'categorical'
+        ? { gridIndex: i, type: 'category', data: p.categories } : { gridIndex: i, type: p.log ? 'log' : 'value', scale: true })),
+      yAxis: view.parameters.map((_: any, i: number) => ({ gridIndex: i, type: 'value', scale: true })),
+      visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, view.trials.length - 1), inRange: { color: ['#6baed6', '#08306b'] } },
+      series: view.parameters.map((p: any, i: number) => ({ type: 'scatter', symbolSize: 6, xAxisIndex: i, yAxisIndex: i,
+        data: rows.map((r: any) => [p.type === 'categorical' ? String(r.params[p.name]) : r.params[p.name], r.value, r.number]) })),
     });
   }
 
@@ -150,7 +156,7 @@ export function reportPage(initialView: any, live: { url: string; intervalMs: nu
       title: { text: `Contour: ${contour.x.name} × ${contour.y.name}`, subtext: 'the two most important parameters; kernel-smoothed objective, dots: trials', left: 8 },
       tooltip: { trigger: 'item', formatter: (p: any) => p.seriesType === 'scatter'
         ? `trial ${p.value[3]}: ${fmt(p.value[2])}` : `${esc(contour.x.labels[p.value[0]])}, ${esc(contour.y.labels[p.value[1]])}: ≈${fmt(p.value[2])}` },
-      grid: { left: 80, right: 100, top: 70, bottom: 50 },
+      grid: { left: 80, right: 100, top: 92, bottom: 50 },
       xAxis: { type: 'category', name: contour.x.name, data: contour.x.labels },
       yAxis: { type: 'category', name: contour.y.name, data: contour.y.labels },
       visualMap: { seriesIndex: 0, min: Math.min(...values), max: Math.max(...values), calculable: true, right: 0, top: 70,
@@ -183,6 +189,8 @@ export function reportPage(initialView: any, live: { url: string; intervalMs: nu
     const lineSeries = states.map((state) => ({
       name: state, type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, silent: false,
       lineStyle: { color: COLORS[state], width: 1.2, opacity: 0.7 }, emphasis: { lineStyle: { width: 3, opacity: 1 } },
+      // Large mode draws a state's curves as one path: 1000 trials stay one draw call each.
+      large: true, largeThreshold: 400,
       data: curves.trials.filter((t: any) => t.state === state && t.points.length > 1).map((t: any) => ({ name: `trial ${t.number}`, coords: t.points })),
     }));
     const marks = (name: string, list: any[], symbol: string, color: string) => ({

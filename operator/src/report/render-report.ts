@@ -33,9 +33,7 @@ body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1400px; pa
 h1 { margin: 0 0 4px; font-size: 24px; } h2 { font-size: 17px; margin: 24px 0 8px; }
 .muted { color: #666; font-size: 13px; margin-top: 2px; }
 .chart { height: 420px; border: 1px solid #e3e3e3; border-radius: 6px; margin: 12px 0; }
-.chart.small { height: 280px; margin: 0; }
 .row { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
-#slices { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px; margin: 12px 0; }
 #best dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; font-size: 14px; }
 #best dt { color: #555; } #best dd { margin: 0; font-family: ui-monospace, monospace; }
 table { border-collapse: collapse; font-size: 13px; width: 100%; }
@@ -67,7 +65,7 @@ export function renderReport(view: StudyView, options: RenderOptions): string {
 <div class="chart" id="chart-parallel"></div>
 <h2>Importance and slices</h2>
 <div class="chart" id="chart-importance"></div>
-<div id="slices"></div>
+<div class="chart" id="chart-slices"></div>
 <section id="contour-section"><div class="chart" id="chart-contour"></div></section>
 <h2>Learning curves</h2>
 <div class="chart" id="chart-curves" style="height: 520px"></div>
