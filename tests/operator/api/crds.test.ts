@@ -3,13 +3,22 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
 import { CRD_DEFINITIONS, crdFileName, renderCrd } from '../../../operator/src/api/crd-gen.ts';
+import { CHART_CRD_DIR, renderChartCrd } from '../../../operator/src/api/crd-chart.ts';
 
 const crdsDir = new URL('../../../crds/', import.meta.url);
+const chartCrdsDir = new URL(`../../../${CHART_CRD_DIR}/`, import.meta.url);
 
 test('crds › the checked-in crds/ match the zod schemas (run `npm run crds` after a schema change)', () => {
   for (const definition of CRD_DEFINITIONS) {
     const onDisk = readFileSync(new URL(crdFileName(definition), crdsDir), 'utf8');
     assert.equal(onDisk, renderCrd(definition), `${crdFileName(definition)} is out of date: run npm run crds`);
+  }
+});
+
+test('crds › the Helm chart\'s CRD templates match the zod schemas (run `npm run crds` after a schema change)', () => {
+  for (const definition of CRD_DEFINITIONS) {
+    const onDisk = readFileSync(new URL(crdFileName(definition), chartCrdsDir), 'utf8');
+    assert.equal(onDisk, renderChartCrd(definition), `${CHART_CRD_DIR}/${crdFileName(definition)} is out of date: run npm run crds`);
   }
 });
 
