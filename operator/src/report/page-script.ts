@@ -138,8 +138,9 @@ export function reportPage(initialView: any, live: { url: string; intervalMs: nu
       tooltip: { trigger: 'item', formatter: (p: any) => `trial ${p.value[2]}: ${esc(p.value[0])} → ${fmt(p.value[1])}` },
       grid: view.parameters.map((_: any, i: number) => cell(i)),
       xAxis: view.parameters.map((p: any, i: number) => (p.type === 'categorical'
-        ? { gridIndex: i, type: 'category', data: p.categories } : { gridIndex: i, type: p.log ? 'log' : 'value', scale: true })),
-      yAxis: view.parameters.map((_: any, i: number) => ({ gridIndex: i, type: 'value', scale: true })),
+        ? { gridIndex: i, type: 'category', data: p.categories } : { gridIndex: i, type: p.log ? 'log' : 'value', scale: true, axisLine: { onZero: false } })),
+      // onZero off: a range across 0 would draw the y axis in the middle of the plot.
+      yAxis: view.parameters.map((_: any, i: number) => ({ gridIndex: i, type: 'value', scale: true, axisLine: { onZero: false } })),
       visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, view.trials.length - 1), inRange: { color: ['#6baed6', '#08306b'] } },
       series: view.parameters.map((p: any, i: number) => ({ type: 'scatter', symbolSize: 6, xAxisIndex: i, yAxisIndex: i,
         data: rows.map((r: any) => [p.type === 'categorical' ? String(r.params[p.name]) : r.params[p.name], r.value, r.number]) })),

@@ -113,7 +113,9 @@ export function buildStudyView(study: LoraStudy, trials: readonly LoraTrial[], o
 
 function trialRow(trial: LoraTrial, gpus: number | undefined, nowIso: string): TrialRow {
   const status = trial.status;
-  const value = status?.value ?? status?.intermediateValues.at(-1)?.value;
+  // A failed trial has no objective value; a running one shows its latest.
+  const latest = status?.phase === 'Failed' ? undefined : status?.intermediateValues.at(-1)?.value;
+  const value = status?.value ?? latest;
   const step = status?.prunedAtStep ?? status?.intermediateValues.at(-1)?.step;
   const durationS = durationSeconds(status?.startTime, status?.completionTime ?? (status?.phase === 'Running' ? nowIso : undefined));
   return {
