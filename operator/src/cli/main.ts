@@ -9,6 +9,8 @@ import { validateCommand, validateCommandSpec } from './commands/validate.ts';
 import { runCommand, runCommandSpec } from './commands/run.ts';
 import { statusCommand, statusCommandSpec } from './commands/status.ts';
 import { VERSION } from '../version.ts';
+import { reportCommand, reportCommandSpec } from './commands/report.ts';
+import { dashboardCommand, dashboardCommandSpec } from './commands/dashboard.ts';
 
 const DESCRIPTION = `Hyperparameter optimisation of LoRA fine-tuning: TPE, pruners, early stopping.
 The same LoraStudy manifest runs on a laptop (lorahpo run) and on Kubernetes (kubectl apply).`;
@@ -31,6 +33,8 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
   add(runCommandSpec(), (options, args) => runCommand(args[0], options, deps));
   add(validateCommandSpec(), (_options, args) => validateCommand(args, deps));
   add(statusCommandSpec(), (options, args) => statusCommand(args[0], options, deps));
+  add(reportCommandSpec(), (options, args) => reportCommand(args[0], options, deps));
+  add(dashboardCommandSpec(), (options, args) => dashboardCommand(args[0], options, deps));
   add(crdsCommandSpec(), (options) => crdsCommand(options, deps));
   program
     .command('operator')

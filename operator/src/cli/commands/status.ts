@@ -1,72 +1,108 @@
 /**
  * `lorahpo status [state-dir]`: the study and its trials from a local state directory, rebuilt
- * from the journal (the same state `lorahpo run` resumes from). Without an argument it looks in
- * .lorahpo/ and lists the studies there when there are several.
+ * from the journal (the same state `lorahpo run` resumes from), or with --kubeconfig / -n a
+ * cluster study by name. Without an argument it looks in .lorahpo/ and lists the studies there
+ * when there are several. --watch redraws it with a progress bar until the study ends.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { LoraStudySchema } from '../../api/study.ts';
+import type { StudyStatus } from '../../api/study.ts';
 import { LorahpoError } from '../../errors.ts';
-import { plan } from '../../engine/plan.ts';
-import { JOURNAL_FILE, readJournal } from '../../runner/journal.ts';
-import { replayJournal, trialList } from '../../runner/journal-state.ts';
 import type { CliDeps } from '../deps.ts';
+import { progressBar } from '../progress-bar.ts';
 import { bestLine, countsLine, trialTable } from '../render.ts';
+import type { StudyReader, StudySnapshot } from '../study-source.ts';
+import { studyReader, withStudySource, type StudySourceOptions } from '../study-target.ts';
 
-export interface StatusOptions {
+export interface StatusOptions extends StudySourceOptions {
   json?: boolean;
+  watch?: boolean;
+  intervalMs?: string;
 }
+
+const DEFAULT_INTERVAL_MS = 2000;
 
 export function statusCommandSpec(): Command {
-  return new Command('status')
-    .description('print a local study (lorahpo run) and its trials')
-    .argument('[state-dir]', 'the study\'s state directory (default: the one under .lorahpo/)')
-    .option('--json', 'print {status, trials} as JSON');
-}
-
-/** The state directory to show: the argument, or the only study under .lorahpo/. */
-function findStateDir(dir: string | undefined, deps: CliDeps): string {
-  if (dir !== undefined) return resolve(deps.cwd, dir);
-  const root = resolve(deps.cwd, '.lorahpo');
-  const studies = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, JOURNAL_FILE))) : [];
-  if (studies.length === 1) return join(root, studies[0]);
-  if (studies.length === 0) throw new LorahpoError('LORAHPO_IO', `no study under ${root}; run \`lorahpo run study.yaml\` first or name a state directory`);
-  throw new LorahpoError('LORAHPO_IO', `several studies under ${root}: ${studies.join(', ')}; name one: lorahpo status .lorahpo/<study>`);
+  return withStudySource(new Command('status').description('print a study (local: lorahpo run; or on a cluster) and its trials'), '[state-dir]')
+    .option('--json', 'print {status, trials} as JSON')
+    .option('-w, --watch', 'redraw as trials report, with a progress bar, until the study ends (Ctrl-C stops)')
+    .option('--interval-ms <ms>', `how often --watch re-reads the study (default ${DEFAULT_INTERVAL_MS})`);
 }
 
 export async function statusCommand(dir: string | undefined, options: StatusOptions, deps: CliDeps): Promise<number> {
-  let stateDir: string;
+  let read: StudyReader;
+  let snapshot: StudySnapshot;
   try {
-    stateDir = findStateDir(dir, deps);
+    read = await studyReader(dir, options, deps, 'status');
+    snapshot = await read();
   } catch (error) {
     if (!(error instanceof LorahpoError)) throw error;
     deps.stderr.write(`lorahpo status: ${error.message}\n`);
     return 2;
   }
-  const state = replayJournal(readJournal(join(stateDir, JOURNAL_FILE)));
-  if (state.study === undefined) {
-    deps.stderr.write(`lorahpo status: ${stateDir} holds no study journal\n`);
-    return 2;
-  }
-  const study = LoraStudySchema.parse(state.study);
-  const trials = trialList(state);
-  const previous = state.startTime ? { phase: 'Running' as const, conditions: [], startTime: state.startTime } : undefined;
-  const { status } = plan({ metadata: study.metadata, spec: study.spec, status: previous }, trials, deps.now(), { hasTrainerOverride: true });
   if (options.json) {
-    deps.stdout.write(`${JSON.stringify({ study: study.metadata.name, stateDir, status, trials }, null, 2)}\n`);
+    const { study, trials, source } = snapshot;
+    deps.stdout.write(`${JSON.stringify({ study: study.metadata.name, stateDir: source, status: study.status, trials }, null, 2)}\n`);
     return 0;
   }
+  if (!options.watch) {
+    deps.stdout.write(`${statusLines(snapshot, deps, false).join('\n')}\n`);
+    return 0;
+  }
+  return watch(read, snapshot, options, deps);
+}
+
+/** Redraws until the study has ended or the signal aborts; a failed re-read keeps the last view. */
+async function watch(read: StudyReader, first: StudySnapshot, options: StatusOptions, deps: CliDeps): Promise<number> {
+  const intervalMs = Number(options.intervalMs ?? DEFAULT_INTERVAL_MS);
+  const clear = deps.stdout.isTTY ? '\x1b[H\x1b[2J' : '';
+  let snapshot = first;
+  for (;;) {
+    const lines = statusLines(snapshot, deps, true);
+    deps.stdout.write(`${clear}${lines.join('\n')}\n${clear ? '' : '\n'}`);
+    if (hasEnded(snapshot.study.status)) return 0;
+    if (!(await sleep(intervalMs, deps.signal))) return 0;
+    try {
+      snapshot = await read();
+    } catch (error) {
+      deps.stderr.write(`lorahpo status: cannot re-read the study (${(error as Error).message}); trying again\n`);
+    }
+  }
+}
+
+function hasEnded(status: StudyStatus | undefined): boolean {
+  return status?.phase === 'Succeeded' || status?.phase === 'Failed';
+}
+
+/** Resolves true after `ms`, false at once when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((done) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      done(true);
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      done(false);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+function statusLines({ study, trials, source }: StudySnapshot, deps: CliDeps, isWatching: boolean): string[] {
+  const status = study.status ?? { phase: 'Pending' as const, conditions: [] };
   const metric = study.spec.objective.metric;
-  const interrupted = status.completionReason === undefined && trials.some((trial) => trial.status?.phase === 'Running') ? ' (trials shown Running were interrupted unless `lorahpo run` is still going)' : '';
-  const lines = [
-    `study ${study.metadata.name}: ${status.phase}${status.completionReason ? ` (${status.completionReason})` : ''}, ${status.progress} trials finished${interrupted}`,
+  const isLocal = !source.startsWith('cluster ');
+  const isStillRunning = status.completionReason === undefined && trials.some((trial) => trial.status?.phase === 'Running');
+  const interrupted = isLocal && !isWatching && isStillRunning ? ' (trials shown Running were interrupted unless `lorahpo run` is still going)' : '';
+  const finished = trials.filter((trial) => trial.status?.phase !== undefined && !['Pending', 'Running'].includes(trial.status.phase)).length;
+  const header = `study ${study.metadata.name}: ${status.phase}${status.completionReason ? ` (${status.completionReason})` : ''}`;
+  return [
+    isWatching ? `${header}  ${progressBar(finished, study.spec.budget.maxTrials)}  ${deps.now().toISOString()}` : `${header}, ${status.progress ?? `${finished}/${study.spec.budget.maxTrials}`} trials finished${interrupted}`,
     bestLine(status, metric),
     countsLine(status),
-    `state: ${stateDir}`,
+    `${isLocal ? 'state' : 'source'}: ${source}`,
     '',
     ...trialTable(trials, metric, status.bestTrial?.name, (deps.stdout.columns || 200) - 1),
   ];
-  deps.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
 }
