@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { finished } from 'node:stream';
 import { parseTrainerLine, ResultEventSchema, type MetricEvent, type ResultEvent } from '../../../trainer/src/contract/events.ts';
 
 export interface TrialProcessOptions {
@@ -49,6 +50,9 @@ export class TrialProcess {
   constructor(options: TrialProcessOptions) {
     this.#options = options;
     this.#log = createWriteStream(options.logFile, { flags: 'a' });
+    // A log that cannot be written (a full disk) loses log lines, never the trial: the journal's
+    // own write fails on the same disk and stops the run with a clear line.
+    this.#log.on('error', () => {});
     this.#log.write(`--- ${new Date().toISOString()} ${[options.command, ...options.args].join(' ')}\n`);
     this.#child = spawn(options.command, [...options.args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.done = new Promise((resolve) => this.#watch(resolve));
@@ -83,7 +87,8 @@ export class TrialProcess {
         clearTimeout(this.#killTimer);
         clearTimeout(this.#deadlineTimer);
         this.#log.end(`--- exited ${signal ? `on ${signal}` : `with code ${code}`}\n`);
-        resolve(this.#outcome(code, signal, spawnError));
+        // Settled once the log is closed, so a finished trial's log is whole (and its file free).
+        finished(this.#log, () => resolve(this.#outcome(code, signal, spawnError)));
       });
     });
   }

@@ -1,7 +1,8 @@
 /**
  * `lorahpo run study.yaml`: runs a study on this machine, each trial a child process, with a
  * live view, and resumes where it stopped when run again. Exit 0 when the study succeeded, 1
- * when it failed, 2 for a bad manifest or usage, 130 when interrupted (Ctrl-C).
+ * when it failed, 2 for a bad manifest or usage, 3 when the state directory cannot be used (a
+ * full disk, a read-only or odd path, a lock held by another run), 130 when interrupted (Ctrl-C).
  */
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -14,6 +15,9 @@ import { JsonView } from '../view/json-view.ts';
 import { PlainView } from '../view/plain-view.ts';
 import { TtyView } from '../view/tty-view.ts';
 import type { RunView } from '../view/view.ts';
+
+/** The state directory (journal, lock, trial folders) cannot be used: distinct from a failed study. */
+export const EXIT_STATE_DIR = 3;
 
 export interface RunOptions {
   stateDir?: string;
@@ -82,7 +86,7 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
     view.close();
     if (!(error instanceof LorahpoError)) throw error;
     deps.stderr.write(`lorahpo run: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
-    return 2;
+    return error.code === 'LORAHPO_IO' ? EXIT_STATE_DIR : 2;
   }
   view.close();
   if (!options.json) printSummary(outcome, metric, stateDir, deps);

@@ -35,6 +35,8 @@ export class TtyView implements RunView {
       this.#trials = event.trials;
     } else if (event.type === 'resumed') {
       this.#notes.push(`resumed: ${event.finished} trials already finished${event.rerun.length ? `, running again: ${event.rerun.join(', ')}` : ''}`);
+    } else if (event.type === 'repaired') {
+      this.#notes.push(event.message);
     } else if (event.type === 'interrupted') {
       this.#notes.push(`interrupted: stopping ${event.running.length} trials; run the same command again to resume`);
     }
