@@ -3,7 +3,9 @@
  * string), JSON metric lines and a result out, SIGTERM to stop it (SIGKILL after a grace period).
  * Every output line goes to the trial's log file. The outcome says how it ended and why.
  * Children run in their own process group, so a Ctrl-C reaches only the runner, which then stops
- * them itself (and does not mistake them for crashed trials).
+ * them itself (and does not mistake them for crashed trials). Signals go to that whole group: a
+ * wrapper script's trainer or a data loader's workers stop with it, and none of them can hold the
+ * trial open by keeping its stdout after the trial's own process has exited.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
@@ -43,6 +45,7 @@ export class TrialProcess {
   #result?: ResultEvent;
   #failure?: { reason: string; message: string };
   #isTerminating = false;
+  #isClosed = false;
   #killTimer?: NodeJS.Timeout;
   #deadlineTimer?: NodeJS.Timeout;
   readonly #stderrTail: string[] = [];
@@ -64,13 +67,32 @@ export class TrialProcess {
     return this.#child.pid;
   }
 
-  /** Asks the trial to stop (SIGTERM), and kills it if it has not after the grace period. */
+  /** Asks the trial to stop (SIGTERM to its group), and kills the group after the grace period. */
   terminate(): void {
-    if (this.#isTerminating || this.#child.exitCode !== null) return;
+    if (this.#isTerminating || this.#isClosed) return;
     this.#isTerminating = true;
-    this.#child.kill('SIGTERM');
-    this.#killTimer = setTimeout(() => this.#child.kill('SIGKILL'), this.#options.graceMs);
-    this.#killTimer.unref();
+    this.#signalGroup('SIGTERM');
+    clearTimeout(this.#killTimer);
+    this.#killTimer = setTimeout(() => this.#signalGroup('SIGKILL'), this.#options.graceMs);
+  }
+
+  #signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.#child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      this.#child.kill(signal); // no group (it is gone, or was never made): the process alone
+    }
+  }
+
+  /**
+   * The trial's own process exited: what it left in its group (a background job, a worker) gets
+   * the grace period to finish, then the group is killed, so its stdout closes and the trial ends.
+   */
+  #onExit(): void {
+    if (this.#killTimer !== undefined || this.#isClosed) return;
+    this.#killTimer = setTimeout(() => this.#signalGroup('SIGKILL'), this.#options.graceMs);
   }
 
   #watch(resolve: (outcome: TrialOutcome) => void): void {
@@ -82,8 +104,10 @@ export class TrialProcess {
     let spawnError: Error | undefined;
     this.#child.on('error', (error) => (spawnError = error));
     const closed = Promise.all([new Promise((r) => stdout.once('close', r)), new Promise((r) => stderr.once('close', r))]);
+    this.#child.once('exit', () => this.#onExit());
     this.#child.on('close', (code, signal) => {
       void closed.then(() => {
+        this.#isClosed = true;
         clearTimeout(this.#killTimer);
         clearTimeout(this.#deadlineTimer);
         this.#log.end(`--- exited ${signal ? `on ${signal}` : `with code ${code}`}\n`);
