@@ -21,7 +21,7 @@ const PRUNER_OPTIONS: Record<PrunerAlgorithm, readonly string[]> = {
 };
 
 /** Search-space codes that zod's structure cannot find (zod findings are worded elsewhere). */
-const SPACE_RULE_CODES = new Set(['range_empty', 'log_min_not_positive', 'log_step', 'step_not_dividing', 'values_not_unique', 'name_not_unique', 'space_empty']);
+const SPACE_RULE_CODES = new Set(['range_empty', 'range_too_wide', 'log_min_not_positive', 'log_step', 'step_not_dividing', 'values_not_unique', 'name_not_unique', 'space_empty']);
 
 function issue(code: string, path: string, message: string): Issue {
   return { code, path, message };
@@ -74,6 +74,7 @@ function checkBudget(spec: StudySpec): Issue[] {
   if (parallelTrials > maxTrials) issues.push(issue('budget', 'spec.budget.parallelTrials', `is ${parallelTrials} but must be <= maxTrials (${maxTrials})`));
   if (maxFailedTrials !== undefined && maxFailedTrials >= maxTrials) issues.push(issue('budget', 'spec.budget.maxFailedTrials', `is ${maxFailedTrials} but must be < maxTrials (${maxTrials}) to ever take effect`));
   if (noImprovementTrials !== undefined && noImprovementTrials >= maxTrials) issues.push(issue('budget', 'spec.budget.noImprovementTrials', `is ${noImprovementTrials} but must be < maxTrials (${maxTrials}) to ever take effect`));
+  if (timeout !== undefined && parseDurationMs(timeout) === Number.POSITIVE_INFINITY) issues.push(issue('budget', 'spec.budget.timeout', `is "${timeout.slice(0, 40)}" but must be a finite duration`));
   if (timeout !== undefined && !(parseDurationMs(timeout) > 0)) issues.push(issue('budget', 'spec.budget.timeout', `is "${timeout}" but must be longer than 0`));
   return issues;
 }

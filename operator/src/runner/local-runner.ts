@@ -18,6 +18,7 @@ import { trialCommand, trialEnv, type TrialCommand } from './trial-command.ts';
 import { checkResume } from './resume-check.ts';
 import { stopOrphan } from './orphans.ts';
 import { lockStateDir } from './state-lock.ts';
+import { timerDelay } from '../timer-delay.ts';
 import { diskFullError, isDiskFull, isFileSystemError, makeStateDir, stateDirError } from './state-dir.ts';
 
 export type RunnerEvent =
@@ -250,7 +251,7 @@ export class LocalRunner {
   async #sleep(waiting: Promise<void>, requeueAfterMs: number | undefined): Promise<void> {
     const onAbort = () => this.#wake();
     this.#options.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = requeueAfterMs === undefined ? undefined : setTimeout(() => this.#wake(), requeueAfterMs);
+    const timer = requeueAfterMs === undefined ? undefined : setTimeout(() => this.#wake(), timerDelay(requeueAfterMs));
     await waiting;
     clearTimeout(timer);
     this.#options.signal.removeEventListener('abort', onAbort);

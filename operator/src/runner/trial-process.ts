@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream';
+import { timerDelay } from '../timer-delay.ts';
 import { parseTrainerLine, ResultEventSchema, type MetricEvent, type ResultEvent } from '../../../trainer/src/contract/events.ts';
 
 export interface TrialProcessOptions {
@@ -60,7 +61,15 @@ export class TrialProcess {
     this.#child = spawn(options.command, [...options.args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.done = new Promise((resolve) => this.#watch(resolve));
     const deadlineMs = options.deadlineMs ?? 0;
-    if (deadlineMs > 0) this.#deadlineTimer = setTimeout(() => this.#fail('DeadlineExceeded', `ran longer than ${deadlineMs / 1000}s (activeDeadlineSeconds)`), deadlineMs);
+    if (deadlineMs > 0) this.#armDeadline(Date.now() + deadlineMs, deadlineMs);
+  }
+
+  /** A deadline past what one Node timer takes (24.8 days) re-arms for what is left. */
+  #armDeadline(atMs: number, deadlineMs: number): void {
+    this.#deadlineTimer = setTimeout(() => {
+      if (Date.now() < atMs) return this.#armDeadline(atMs, deadlineMs);
+      this.#fail('DeadlineExceeded', `ran longer than ${deadlineMs / 1000}s (activeDeadlineSeconds)`);
+    }, timerDelay(atMs - Date.now()));
   }
 
   get pid(): number | undefined {

@@ -15,11 +15,19 @@ import type { SampleContext, Sampler } from './sampler.ts';
 export const MAX_GRID_POINTS = 1_000_000;
 const SHUFFLE_PURPOSE = 0x67726964;
 
-function allowedValues(param: Parameter): ParamValue[] | undefined {
-  if (param.type === 'categorical') return [...param.values];
+/** How many values a parameter takes on the grid, counted (a huge range is never built). */
+function valueCount(param: Parameter): number | undefined {
+  if (param.type === 'categorical') return param.values.length;
   const domain = toDomain(param);
   if (domain.kind !== 'numeric' || domain.step === 0) return undefined;
-  const count = Math.round((domain.max - domain.min) / domain.step) + 1;
+  return Math.round((domain.max - domain.min) / domain.step) + 1;
+}
+
+function allowedValues(param: Parameter): ParamValue[] | undefined {
+  const count = valueCount(param);
+  if (param.type === 'categorical' || count === undefined) return param.type === 'categorical' ? [...param.values] : undefined;
+  const domain = toDomain(param);
+  if (domain.kind !== 'numeric') return undefined;
   return Array.from({ length: count }, (_, index) =>
     fromInternal({ ...domain, isLog: false }, domain.min + index * domain.step));
 }
@@ -29,15 +37,16 @@ export function checkGridSpace(space: readonly Parameter[], pathPrefix = 'parame
   const issues: Issue[] = [];
   let size = 1;
   for (const param of space) {
-    const values = allowedValues(param);
-    if (values === undefined) {
+    const count = valueCount(param);
+    if (count === undefined) {
       issues.push({ code: 'grid_needs_step', path: `${pathPrefix}[${param.name}].step`,
         message: 'is missing but grid sampling needs a step for every float parameter' });
-    } else size *= values.length;
+    } else size *= count;
   }
-  if (issues.length === 0 && size > MAX_GRID_POINTS) {
+  if (issues.length === 0 && !(size <= MAX_GRID_POINTS)) {
+    const points = Number.isFinite(size) ? `${size}` : 'more than 1e308';
     issues.push({ code: 'grid_too_large', path: pathPrefix,
-      message: `grid has ${size} points but grid sampling allows at most ${MAX_GRID_POINTS}` });
+      message: `grid has ${points} points but grid sampling allows at most ${MAX_GRID_POINTS}` });
   }
   return issues;
 }
