@@ -147,3 +147,21 @@ test('training step › tensor count stays flat over steps (no leaks)', () => {
   disposeAdapters(adapters);
   model.dispose();
 });
+
+test('main › a diverged run (loss NaN) fails with exit 1 and one line naming the loss and step, no stack trace', async () => {
+  const training = JSON.stringify({ maxSteps: 6, evalSteps: 3 });
+  const r = await run([...BASE, '--training', training, '--params', '{"learningRate":1e30,"loraR":4,"loraAlpha":8}']);
+  assert.equal(r.code, 1, r.stderr);
+  const last = r.stderr.trim().split('\n').at(-1) ?? '';
+  assert.match(last, /^lorahpo-trainer: error \[LORAHPO_DIVERGED\]: the (training|evaluation) loss is (NaN|-?Infinity) at step \d+ \(the run diverged/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(r.resultCount, 0);
+  assert.ok(r.metrics.every((metric) => Number.isFinite(metric.value)), 'no non-finite metric reaches stdout');
+});
+
+test('main › usage errors (an unknown flag, --backend tpu) exit 2', async () => {
+  for (const args of [[...BASE, '--no-such-flag'], ['--model', TINY_MODEL, '--dataset', TINY_DATA, '--backend', 'tpu']]) {
+    const capture = captureIo({});
+    assert.equal(await main(args, capture.io), 2, `${args.join(' ')}: ${capture.stderrText()}`);
+  }
+});

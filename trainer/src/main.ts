@@ -127,10 +127,12 @@ function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter)
 }
 
 function report(error: unknown, stderr: Sink): number {
-  if (error instanceof CommanderError) return error.exitCode;
+  // --help and --version exit 0; every other flag error (unknown flag, bad choice) is usage: 2.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof LorahpoError) {
     stderr.write(`lorahpo-trainer: error [${error.code}]: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
-    return error.code === 'LORAHPO_INTERNAL' ? 1 : 2;
+    // Exit 2 is for input the trainer cannot use; a run that failed (diverged) or a bug is 1.
+    return error.code === 'LORAHPO_INTERNAL' || error.code === 'LORAHPO_DIVERGED' ? 1 : 2;
   }
   stderr.write(`lorahpo-trainer: error: ${(error as Error).stack ?? String(error)}\n`);
   return 1;

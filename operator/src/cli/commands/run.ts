@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { LorahpoError } from '../../errors.ts';
+import { MAX_TIMER_DELAY_MS } from '../../timer-delay.ts';
 import { LocalRunner, type RunOutcome } from '../../runner/local-runner.ts';
 import type { CliDeps } from '../deps.ts';
 import { loadStudy } from '../load-study.ts';
@@ -68,6 +69,11 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
     deps.stderr.write(`${error.message}\n`);
     return 2;
   }
+  const graceSeconds = Number(options.grace ?? 10);
+  if (!(Number.isFinite(graceSeconds) && graceSeconds >= 0 && graceSeconds * 1000 <= MAX_TIMER_DELAY_MS)) {
+    deps.stderr.write(`lorahpo run: --grace is ${JSON.stringify(options.grace)} but must be a number of seconds >= 0\n`);
+    return 2;
+  }
   const { study, manifestPath } = loaded;
   const name = study.metadata.name as string;
   const stateDir = resolve(deps.cwd, options.stateDir ?? join('.lorahpo', name));
@@ -76,7 +82,7 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
   if (!options.json) deps.stdout.write(`study ${name}: ${study.spec.budget.maxTrials} trials, ${study.spec.budget.parallelTrials} at a time, state in ${stateDir}\n`);
   const runner = new LocalRunner({
     study, manifestPath, stateDir, trainer: options.trainer, cwd: deps.cwd, env: deps.env, now: deps.now, signal: deps.signal,
-    graceMs: Number(options.grace ?? 10) * 1000,
+    graceMs: graceSeconds * 1000,
     onEvent: (event) => view.onEvent(event),
   });
   let outcome: RunOutcome;
