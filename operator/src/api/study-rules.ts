@@ -6,7 +6,8 @@
 import type { Issue } from '../errors.ts';
 import { checkSearchSpace } from '../sampler/search-space.ts';
 import { checkGridSpace } from '../sampler/grid.ts';
-import { HyperparametersSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
+import { checkBuiltInParams } from './built-in-params.ts';
+import { checkParamEnvNames } from './param-env-names.ts';
 import { parseDurationMs } from './common.ts';
 import { TPE_OPTION_NAMES, type InnerPrunerSpec, type PrunerAlgorithm, type StudySpec } from './study.ts';
 
@@ -79,8 +80,6 @@ function checkBudget(spec: StudySpec): Issue[] {
   return issues;
 }
 
-const BUILT_IN_NAMES = new Set([...Object.keys(HyperparametersSchema.shape), ...Object.keys(TrainingSettingsSchema.shape)]);
-
 /** The built-in trainer needs a model and a dataset and knows a fixed set of hyperparameters. */
 function checkBuiltInTrainer(spec: StudySpec): Issue[] {
   if ((spec.trialTemplate?.command ?? []).length > 0) return [];
@@ -88,11 +87,7 @@ function checkBuiltInTrainer(spec: StudySpec): Issue[] {
   const why = 'by the built-in trainer (no trialTemplate.command)';
   if (spec.training?.model === undefined) issues.push(issue('required', 'spec.training.model', `is required ${why}`));
   if (spec.training?.dataset === undefined) issues.push(issue('required', 'spec.training.dataset', `is required ${why}`));
-  for (const parameter of spec.parameters) {
-    if (!BUILT_IN_NAMES.has(parameter.name)) {
-      issues.push(issue('unknown_hyperparameter', `spec.parameters[${parameter.name}].name`, `is "${parameter.name}" but the built-in trainer does not know it (known: ${Object.keys(HyperparametersSchema.shape).join(', ')}); set trialTemplate.command for a custom trainer`));
-    }
-  }
+  issues.push(...checkBuiltInParams(spec.parameters));
   return issues;
 }
 
@@ -110,5 +105,5 @@ export interface RuleOptions {
 /** Every other rule issue of a spec zod has parsed. */
 export function checkStudyRules(spec: StudySpec, options: RuleOptions = {}): Issue[] {
   const trainer = options.hasTrainerOverride ? [] : checkBuiltInTrainer(spec);
-  return [...checkPruner(spec.pruner, 'spec.pruner'), ...checkSampler(spec), ...checkBudget(spec), ...trainer];
+  return [...checkPruner(spec.pruner, 'spec.pruner'), ...checkSampler(spec), ...checkBudget(spec), ...checkParamEnvNames(spec.parameters), ...trainer];
 }

@@ -84,3 +84,36 @@ test('lorahpo validate, hostile › a 30-day timeout is valid (timers re-arm pas
   const { code, err } = await validate(withSpec((s) => (s.budget = { timeout: '30d' })));
   assert.equal(code, 0, err);
 });
+
+/** A study for the built-in trainer (no trialTemplate.command) with these parameters. */
+function builtIn(parameters: unknown[]): string {
+  const doc = good();
+  doc.spec.parameters = parameters;
+  doc.spec.trialTemplate = undefined;
+  doc.spec.training = { model: './model', dataset: './data.jsonl' };
+  return yaml.dump(doc);
+}
+
+const builtInTable: [string, unknown[], RegExp][] = [
+  ['batchSize (a training setting, not a param)', [{ name: 'batchSize', type: 'int', min: 1, max: 8 }], /spec\.parameters\[batchSize\]\.name is "batchSize" but the built-in trainer does not know it/],
+  ['model as a param', [{ name: 'model', type: 'categorical', values: ['a'] }], /spec\.parameters\[model\]\.name is "model" but the built-in trainer does not know it/],
+  ['float loraR', [{ name: 'loraR', type: 'float', min: 4, max: 16 }], /spec\.parameters\[loraR\]: takes fractional values such as [\d.]+ but the built-in trainer's loraR must be/],
+  ['loraDropout up to 1.5', [{ name: 'loraDropout', type: 'float', min: 0, max: 1.5 }], /spec\.parameters\[loraDropout\]: may be 1\.5 but the built-in trainer's loraDropout must be/],
+  ['scheduler foo', [{ name: 'scheduler', type: 'categorical', values: ['cosine', 'foo'] }], /spec\.parameters\[scheduler\]: may be "foo" but the built-in trainer's scheduler must be/],
+  ['a negative learning rate', [{ name: 'learningRate', type: 'float', min: -1, max: 1 }], /spec\.parameters\[learningRate\]: may be -1 but the built-in trainer's learningRate must be/],
+  ['learningRate and learning_rate', [{ name: 'learningRate', type: 'float', min: 1e-5, max: 1e-3 }, { name: 'learning_rate', type: 'float', min: 1e-5, max: 1e-3 }], /spec\.parameters\[learning_rate\]\.name is "learning_rate" but reaches the trainer as LORAHPO_PARAM_LEARNING_RATE, like "learningRate"/],
+];
+
+for (const [name, parameters, expected] of builtInTable) {
+  test(`lorahpo validate, built-in trainer › ${name} is refused`, async () => {
+    const { code, err } = await validate(builtIn(parameters));
+    assert.equal(code, 1, err);
+    assert.match(err, expected);
+  });
+}
+
+test('lorahpo validate › params that map to one environment variable are refused for any trainer', async () => {
+  const { code, err } = await validate(withSpec((s) => (s.parameters = [{ name: 'lr', type: 'float', min: 0, max: 1 }, { name: 'LR', type: 'float', min: 0, max: 1 }])));
+  assert.equal(code, 1, err);
+  assert.match(err, /spec\.parameters\[LR\]\.name is "LR" but reaches the trainer as LORAHPO_PARAM_LR, like "lr"/);
+});
