@@ -14,6 +14,7 @@ import { saveAdapter } from './io/adapter.ts';
 import { loadCheckpoint } from './io/checkpoint.ts';
 import { Reporter, type Sink } from './io/reporter.ts';
 import { readDatasetFile, readOptionalText } from './io/text-files.ts';
+import { checkOutputPaths } from './io/check-outputs.ts';
 import { adapterVariables, createAdapters, disposeAdapters } from './lora/inject.ts';
 import { LlamaModel } from './model/llama.ts';
 import { AdamW } from './optim/adamw.ts';
@@ -144,6 +145,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     const flags = parseFlags(argv, io.stderr);
     const early = new Reporter(io.stdout, io.stderr, '');
     const settings = resolveSettings(io.env, flags, (m) => early.log(`warning: ${m}`));
+    checkOutputPaths(settings.outputDir, settings.resultFile);
     const reporter = new Reporter(io.stdout, io.stderr, settings.resultFile);
     return await train(settings, reporter, io);
   } catch (error) {
