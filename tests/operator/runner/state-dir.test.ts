@@ -125,3 +125,23 @@ test('lorahpo run › a state dir holding a file named like its trials folder is
   assert.equal(result.code, 3, result.err);
   assert.match(result.err, /trials: cannot create the state directory: a part of the path is a file/);
 });
+
+test('lorahpo run › the disk full at start: one line, exit 3, and no empty lock left to block the next run', { skip: !canMount && 'needs root to mount a tmpfs' }, async () => {
+  const { dir } = writeFixtureStudy({ maxTrials: 1, parallelTrials: 1, maxSteps: 1 });
+  const at = tmpfs('16k') as string;
+  try {
+    const stateDir = join(at, 'state');
+    mkdirSync(join(stateDir, 'trials'), { recursive: true });
+    try {
+      writeFileSync(join(at, 'filler'), Buffer.alloc(1024 * 1024));
+    } catch {
+      // ENOSPC: the disk is now full, as wanted
+    }
+    const result = await run(dir, '--state-dir', stateDir);
+    assert.equal(result.code, 3, result.err);
+    assert.match(result.err, /cannot (write the lock|write the journal|open the journal): no space left on the device \(ENOSPC\)/);
+    assert.ok(!existsSync(join(stateDir, LOCK_FILE)), 'an empty lock is left behind');
+  } finally {
+    execFileSync('umount', [at]);
+  }
+});
