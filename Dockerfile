@@ -80,7 +80,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=trainer-deps /app/node_modules ./node_modules
 COPY package.json ./
-COPY bin/lorahpo-trainer.js ./bin/
+COPY bin/lorahpo-trainer.js bin/node-version.js ./bin/
 COPY trainer/src ./trainer/src
 # H100/H200 (sm_90) have no kernels in TF 2.9: the driver JIT-compiles PTX on first use. Mount a
 # volume at /cache so that work is done once, not in every trial.

@@ -4,6 +4,9 @@
 // ships only dist/.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { requireNode } from './node-version.js';
+
+requireNode('lorahpo-trainer');
 
 const source = fileURLToPath(new URL('../trainer/src/main.ts', import.meta.url));
 const built = fileURLToPath(new URL('../dist/trainer/src/main.js', import.meta.url));

@@ -5,6 +5,9 @@
 // operator benchmark measures what the image runs: type stripping alone costs ~28 MiB).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { requireNode } from './node-version.js';
+
+requireNode('lorahpo');
 
 const source = fileURLToPath(new URL('../operator/src/cli/main.ts', import.meta.url));
 const built = fileURLToPath(new URL('../dist/operator/src/cli/main.js', import.meta.url));

@@ -38,3 +38,25 @@ test('trainer contract › contract errors are worded like lorahpo validate’s'
   assert.throws(() => readTrialEnvironment({ LORAHPO_TRAINING: JSON.stringify({ epochs: -1, batchSize: 'a' }) }),
     { message: 'LORAHPO_TRAINING.epochs is -1 but must be > 0; LORAHPO_TRAINING.batchSize is "a" but must be a number' });
 });
+
+test('trainer contract › NaN or Infinity in an event line (Python json.dumps) is a malformed event naming the value', () => {
+  const table: [string, RegExp][] = [
+    ['{"type": "metric", "name": "eval_loss", "value": NaN, "step": 2}', /value is NaN, which is not a finite number/],
+    ['{"type":"metric","name":"eval_loss","value":Infinity,"step":2}', /value is Infinity/],
+    ['{"type":"metric","name":"eval_loss","value":-Infinity,"step":2}', /value is -Infinity/],
+    ['{"type":"result","value":NaN}', /value is NaN/],
+    ['{"type":"metric","name":"eval_loss","value":1,"step":2', /not valid JSON/],
+    ['{"type":"metric","name":"eval_loss","value":null,"step":2}', /value: /],
+  ];
+  for (const [line, error] of table) {
+    const parsed = parseTrainerLine(line);
+    assert.equal(parsed.kind, 'malformed', line);
+    assert.match((parsed as { error: string }).error, error, line);
+  }
+  assert.equal(parsed('{"note": NaN}'), 'log', 'a JSON-ish log line that is no event stays a log line');
+  assert.equal(parsed('{"type":"metric","name":"loss NaN"'), 'malformed');
+});
+
+function parsed(line: string): string {
+  return parseTrainerLine(line).kind;
+}

@@ -147,3 +147,53 @@ test('training step › tensor count stays flat over steps (no leaks)', () => {
   disposeAdapters(adapters);
   model.dispose();
 });
+
+test('main › a diverged run (loss NaN) fails with exit 1 and one line naming the loss and step, no stack trace', async () => {
+  const training = JSON.stringify({ maxSteps: 6, evalSteps: 3 });
+  const r = await run([...BASE, '--training', training, '--params', '{"learningRate":1e30,"loraR":4,"loraAlpha":8}']);
+  assert.equal(r.code, 1, r.stderr);
+  const last = r.stderr.trim().split('\n').at(-1) ?? '';
+  assert.match(last, /^lorahpo-trainer: error \[LORAHPO_DIVERGED\]: the (training|evaluation) loss is (NaN|-?Infinity) at step \d+ \(the run diverged/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(r.resultCount, 0);
+  assert.ok(r.metrics.every((metric) => Number.isFinite(metric.value)), 'no non-finite metric reaches stdout');
+});
+
+test('main › usage errors (an unknown flag, --backend tpu) exit 2', async () => {
+  for (const args of [[...BASE, '--no-such-flag'], ['--model', TINY_MODEL, '--dataset', TINY_DATA, '--backend', 'tpu']]) {
+    const capture = captureIo({});
+    assert.equal(await main(args, capture.io), 2, `${args.join(' ')}: ${capture.stderrText()}`);
+  }
+});
+
+test('main › input errors found before training: a dataset that is a directory or not UTF-8, a file as output dir, a directory as result file, loraDropout 1', async () => {
+  const dir = tempDir();
+  const latin1 = join(dir, 'latin1.jsonl');
+  writeFileSync(latin1, Buffer.from('{"question":"caf\xe9","answer":"oui"}\n', 'latin1'));
+  const aFile = join(dir, 'a-file');
+  writeFileSync(aFile, '');
+  const cases: [string[], RegExp][] = [
+    [['--model', TINY_MODEL, '--dataset', dir, '--backend', 'wasm'], /dataset .* is not a file \(a directory\?\)/],
+    [['--model', TINY_MODEL, '--dataset', latin1, '--backend', 'wasm'], /latin1\.jsonl is not UTF-8 text/],
+    [[...BASE, '--output-dir', aFile], /output directory .*a-file is a file, not a directory/],
+    [[...BASE, '--result-file', dir], /result file .* is a directory, not a file/],
+    [[...BASE, '--params', '{"loraDropout":1}'], /loraDropout/],
+  ];
+  for (const [args, message] of cases) {
+    const started = Date.now();
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.equal(r.metrics.length, 0, 'found before training');
+    assert.ok(Date.now() - started < 10_000);
+  }
+});
+
+test('main › a dataset with a UTF-8 byte-order mark reads line 1 like the others', async () => {
+  const dir = tempDir();
+  const withBom = join(dir, 'bom.jsonl');
+  writeFileSync(withBom, `\ufeff${readFileSync(TINY_DATA, 'utf8')}`);
+  const r = await run(['--model', TINY_MODEL, '--dataset', withBom, '--backend', 'wasm', '--training', '{"maxSteps":1}']);
+  assert.equal(r.code, 0, r.stderr);
+});

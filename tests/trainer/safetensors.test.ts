@@ -118,3 +118,11 @@ test('checkpoint › config.json errors name the file and field', () => {
   writeFileSync(join(dir, 'config.json'), '{');
   assert.throws(() => loadCheckpoint(dir), /config\.json is not valid JSON/);
 });
+
+test('checkpoint › layers past config.json num_hidden_layers are refused, not left out', () => {
+  const dir = copyTiny();
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const layers = config.num_hidden_layers as number;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: layers - 1 }));
+  assert.throws(() => loadCheckpoint(dir), new RegExp(`the checkpoint holds ${layers} layers but config\\.json num_hidden_layers is ${layers - 1}`));
+});

@@ -14,6 +14,7 @@ import { saveAdapter } from './io/adapter.ts';
 import { loadCheckpoint } from './io/checkpoint.ts';
 import { Reporter, type Sink } from './io/reporter.ts';
 import { readDatasetFile, readOptionalText } from './io/text-files.ts';
+import { checkOutputPaths } from './io/check-outputs.ts';
 import { adapterVariables, createAdapters, disposeAdapters } from './lora/inject.ts';
 import { LlamaModel } from './model/llama.ts';
 import { AdamW } from './optim/adamw.ts';
@@ -127,10 +128,12 @@ function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter)
 }
 
 function report(error: unknown, stderr: Sink): number {
-  if (error instanceof CommanderError) return error.exitCode;
+  // --help and --version exit 0; every other flag error (unknown flag, bad choice) is usage: 2.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof LorahpoError) {
     stderr.write(`lorahpo-trainer: error [${error.code}]: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
-    return error.code === 'LORAHPO_INTERNAL' ? 1 : 2;
+    // Exit 2 is for input the trainer cannot use; a run that failed (diverged) or a bug is 1.
+    return error.code === 'LORAHPO_INTERNAL' || error.code === 'LORAHPO_DIVERGED' ? 1 : 2;
   }
   stderr.write(`lorahpo-trainer: error: ${(error as Error).stack ?? String(error)}\n`);
   return 1;
@@ -142,6 +145,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     const flags = parseFlags(argv, io.stderr);
     const early = new Reporter(io.stdout, io.stderr, '');
     const settings = resolveSettings(io.env, flags, (m) => early.log(`warning: ${m}`));
+    checkOutputPaths(settings.outputDir, settings.resultFile);
     const reporter = new Reporter(io.stdout, io.stderr, settings.resultFile);
     return await train(settings, reporter, io);
   } catch (error) {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
 import { LorahpoError } from '../errors.ts';
+import { expansionProblem, MAX_MANIFEST_BYTES } from './yaml-limits.ts';
 
 export interface ManifestDocument {
   file: string;
@@ -34,6 +35,9 @@ function documentStartLines(text: string): number[] {
 
 /** Every non-empty document of a YAML text; a syntax error names the file and line. */
 export function parseManifests(text: string, file: string): ManifestDocument[] {
+  if (text.length > MAX_MANIFEST_BYTES) {
+    throw new LorahpoError('LORAHPO_SPEC_INVALID', `${file}: is ${text.length} characters but a manifest file may hold at most ${MAX_MANIFEST_BYTES}`);
+  }
   let docs: unknown[];
   try {
     docs = yaml.loadAll(text) as unknown[];
@@ -43,9 +47,12 @@ export function parseManifests(text: string, file: string): ManifestDocument[] {
     throw new LorahpoError('LORAHPO_SPEC_INVALID', `${where}: not valid YAML: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
   }
   const starts = documentStartLines(text);
-  return docs
-    .map((doc, i) => ({ file, index: i + 1, line: starts[i] ?? 1, doc }))
-    .filter((entry) => entry.doc !== null && entry.doc !== undefined);
+  const entries = docs.map((doc, i) => ({ file, index: i + 1, line: starts[i] ?? 1, doc }));
+  for (const entry of entries) {
+    const problem = expansionProblem(entry.doc);
+    if (problem) throw new LorahpoError('LORAHPO_SPEC_INVALID', `${file}, document ${entry.index} (line ${entry.line}): ${problem}`);
+  }
+  return entries.filter((entry) => entry.doc !== null && entry.doc !== undefined);
 }
 
 export function readManifests(path: string, displayName = path): ManifestDocument[] {

@@ -44,6 +44,11 @@ function checkNumericRange(param: FloatParameter | IntParameter, path: string): 
     issues.push(issue('range_empty', `${path}.max`,
       `max is ${formatNumber(param.max)} but must be > min (${formatNumber(param.min)})`));
   }
+  // Past this, max - min overflows to Infinity and every sample lands on a bound.
+  if (param.type === 'float' && !Number.isFinite(param.max - param.min)) {
+    issues.push(issue('range_too_wide', `${path}.max`,
+      `max - min is beyond the largest float (${formatNumber(param.min)} to ${formatNumber(param.max)}); narrow the range`));
+  }
   if (param.log && !(param.min > 0)) {
     issues.push(issue('log_min_not_positive', `${path}.min`,
       `min is ${formatNumber(param.min)} but must be > 0 when log is true`));

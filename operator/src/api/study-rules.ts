@@ -8,6 +8,8 @@ import { checkSearchSpace } from './search-space.ts';
 import { checkGridSpace } from './grid-space.ts';
 import { checkSamplerOptions } from './sampler-spec.ts';
 import { HyperparametersSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
+import { checkBuiltInParams } from './built-in-params.ts';
+import { checkParamEnvNames } from './param-env-names.ts';
 import { parseDurationMs } from './common.ts';
 import { type InnerPrunerSpec, type PrunerAlgorithm, type StudySpec } from './study.ts';
 
@@ -22,7 +24,7 @@ const PRUNER_OPTIONS: Record<PrunerAlgorithm, readonly string[]> = {
 };
 
 /** Search-space codes that zod's structure cannot find (zod findings are worded elsewhere). */
-const SPACE_RULE_CODES = new Set(['range_empty', 'log_min_not_positive', 'log_step', 'step_not_dividing', 'values_not_unique', 'name_not_unique', 'space_empty']);
+const SPACE_RULE_CODES = new Set(['range_empty', 'range_too_wide', 'log_min_not_positive', 'log_step', 'step_not_dividing', 'values_not_unique', 'name_not_unique', 'space_empty']);
 
 function issue(code: string, path: string, message: string): Issue {
   return { code, path, message };
@@ -70,11 +72,10 @@ function checkBudget(spec: StudySpec): Issue[] {
   if (parallelTrials > maxTrials) issues.push(issue('budget', 'spec.budget.parallelTrials', `is ${parallelTrials} but must be <= maxTrials (${maxTrials})`));
   if (maxFailedTrials !== undefined && maxFailedTrials >= maxTrials) issues.push(issue('budget', 'spec.budget.maxFailedTrials', `is ${maxFailedTrials} but must be < maxTrials (${maxTrials}) to ever take effect`));
   if (noImprovementTrials !== undefined && noImprovementTrials >= maxTrials) issues.push(issue('budget', 'spec.budget.noImprovementTrials', `is ${noImprovementTrials} but must be < maxTrials (${maxTrials}) to ever take effect`));
+  if (timeout !== undefined && parseDurationMs(timeout) === Number.POSITIVE_INFINITY) issues.push(issue('budget', 'spec.budget.timeout', `is "${timeout.slice(0, 40)}" but must be a finite duration`));
   if (timeout !== undefined && !(parseDurationMs(timeout) > 0)) issues.push(issue('budget', 'spec.budget.timeout', `is "${timeout}" but must be longer than 0`));
   return issues;
 }
-
-const BUILT_IN_NAMES = new Set([...Object.keys(HyperparametersSchema.shape), ...Object.keys(TrainingSettingsSchema.shape)]);
 
 /** The built-in trainer needs a model and a dataset and knows a fixed set of hyperparameters. */
 function checkBuiltInTrainer(spec: StudySpec): Issue[] {
@@ -83,11 +84,7 @@ function checkBuiltInTrainer(spec: StudySpec): Issue[] {
   const why = 'by the built-in trainer (no trialTemplate.command)';
   if (spec.training?.model === undefined) issues.push(issue('required', 'spec.training.model', `is required ${why}`));
   if (spec.training?.dataset === undefined) issues.push(issue('required', 'spec.training.dataset', `is required ${why}`));
-  for (const parameter of spec.parameters) {
-    if (!BUILT_IN_NAMES.has(parameter.name)) {
-      issues.push(issue('unknown_hyperparameter', `spec.parameters[${parameter.name}].name`, `is "${parameter.name}" but the built-in trainer does not know it (known: ${Object.keys(HyperparametersSchema.shape).join(', ')}); set trialTemplate.command for a custom trainer`));
-    }
-  }
+  issues.push(...checkBuiltInParams(spec.parameters));
   return issues;
 }
 
@@ -105,5 +102,5 @@ export interface RuleOptions {
 /** Every other rule issue of a spec zod has parsed. */
 export function checkStudyRules(spec: StudySpec, options: RuleOptions = {}): Issue[] {
   const trainer = options.hasTrainerOverride ? [] : checkBuiltInTrainer(spec);
-  return [...checkPruner(spec.pruner, 'spec.pruner'), ...checkSampler(spec), ...checkBudget(spec), ...trainer];
+  return [...checkPruner(spec.pruner, 'spec.pruner'), ...checkSampler(spec), ...checkBudget(spec), ...checkParamEnvNames(spec.parameters), ...trainer];
 }

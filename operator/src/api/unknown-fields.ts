@@ -51,7 +51,8 @@ function walkObject(def: Def, value: Record<string, unknown>, keys: PropertyKey[
   const shape = def.shape as Record<string, z.ZodType>;
   const isLoose = def.catchall !== undefined && defOf(def.catchall).type !== 'never';
   for (const [key, child] of Object.entries(value)) {
-    if (key in shape) walk(shape[key], child, [...keys, key], root, out);
+    // Own keys only: `toString` or `__proto__` in a manifest are unknown fields, not inherited ones.
+    if (Object.hasOwn(shape, key)) walk(shape[key], child, [...keys, key], root, out);
     else if (!isLoose) {
       const path = issuePath(root, [...keys, key]);
       const known = Object.keys(shape).join(', ');

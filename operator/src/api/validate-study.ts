@@ -6,6 +6,7 @@
 import { SpecInvalidError, type Issue } from '../errors.ts';
 import { LoraStudySchema, StudySpecSchema, type LoraStudy, type StudySpec } from './study.ts';
 import { findUnknownFields } from './unknown-fields.ts';
+import { issuePath } from '../../../trainer/src/contract/issue-path.ts';
 import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 import { checkSpaceRules, checkStudyRules, type RuleOptions } from './study-rules.ts';
 import { API_GROUP_VERSION } from './common.ts';
@@ -52,6 +53,9 @@ export function checkStudyManifest(doc: unknown, options: RuleOptions = {}): Man
   if (typeof name !== 'string' || name === '') issues.push({ code: 'required', path: 'metadata.name', message: 'is required' });
   else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) issues.push({ code: 'invalid_format', path: 'metadata.name', message: `is "${name}" but must be a DNS label: lower-case letters, digits and -` });
   else if (name.length > MAX_STUDY_NAME_LENGTH) issues.push({ code: 'too_big', path: 'metadata.name', message: `is ${name.length} characters but must be at most ${MAX_STUDY_NAME_LENGTH} (trial and pod names add to it)` });
+  for (const key of Object.keys(record).filter((field) => !Object.hasOwn(LoraStudySchema.shape, field))) {
+    issues.push({ code: 'unknown_field', path: issuePath(record, [key]), message: `is not a known field (known here: ${Object.keys(LoraStudySchema.shape).join(', ')})` });
+  }
   const specCheck = checkStudySpec(record.spec, options);
   issues.push(...specCheck.issues);
   if (issues.length > 0) return { issues };

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { processDeps, type CliDeps } from './deps.ts';
+import { terminalSafe } from './terminal-text.ts';
 import { crdsCommand, crdsCommandSpec } from './commands/crds.ts';
 import { validateCommand, validateCommandSpec } from './commands/validate.ts';
 import { runCommand, runCommandSpec } from './commands/run.ts';
@@ -64,14 +65,16 @@ export async function main(argv: string[], deps?: CliDeps): Promise<number> {
     });
   }
   let exitCode = 0;
-  const program = buildProgram(deps ?? processDeps(controller.signal), (code) => (exitCode = code));
+  const given = deps ?? processDeps(controller.signal);
+  const safe = { ...given, stdout: terminalSafe(given.stdout), stderr: terminalSafe(given.stderr) };
+  const program = buildProgram(safe, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
     if (argv.length === 0) program.outputHelp();
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    (deps?.stderr ?? process.stderr).write(`lorahpo: ${(error as Error).message}\n`);
+    safe.stderr.write(`lorahpo: ${(error as Error).message}\n`);
     return 1;
   } finally {
     process.off('SIGINT', stop);

@@ -1,13 +1,15 @@
 /**
  * The local runner's memory: an append-only journal of JSON lines in the state directory. Each
  * event is written and fsync'ed before the runner acts on it, so a crash or Ctrl-C at any moment
- * loses nothing; `readJournal` rebuilds everything from it. A torn last line (the process died
- * mid-write) is dropped; any other bad line is an error naming the line.
+ * loses nothing; `readJournal` rebuilds everything from it. A torn tail (the process died
+ * mid-write) is cut back on open (journal-recovery.ts); any other bad line is an error naming it.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, truncateSync, writeSync } from 'node:fs';
 import type { LoraStudyInput } from '../api/study.ts';
 import type { LoraTrial, TrialStatus } from '../api/trial.ts';
 import { LorahpoError } from '../errors.ts';
+import { scanJournal } from './journal-recovery.ts';
+import { stateDirError } from './state-dir.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const JOURNAL_VERSION = 1;
@@ -23,18 +25,51 @@ export type JournalEvent =
 
 export class Journal {
   readonly path: string;
+  /** Said once when opening cut a torn tail off (a crash mid-write): which line, how many bytes. */
+  readonly repairedTail?: string;
   #fd: number | undefined;
+  /** The file's length after the last whole record: where the next one begins. */
+  #size: number;
 
   constructor(path: string) {
     this.path = path;
-    this.#fd = openSync(path, 'a');
+    const scan = scanJournal(path);
+    try {
+      if (scan.tail) truncateSync(path, scan.wholeBytes);
+      this.#fd = openSync(path, 'a');
+    } catch (error) {
+      throw stateDirError(path, 'open the journal', error);
+    }
+    this.#size = scan.wholeBytes;
+    if (scan.tail) {
+      const { line, bytes } = scan.tail;
+      this.repairedTail = `${path}: cut a torn tail from line ${line} (${bytes} bytes a crash left half-written)`;
+    }
   }
 
-  /** Appends one event and waits until it is on disk. */
+  /**
+   * Appends one event and waits until it is on disk. The record goes out whole or not at all: a
+   * write that fails part-way (a full disk) is cut back, so the journal never holds a torn line.
+   */
   append(event: JournalEvent): void {
     if (this.#fd === undefined) throw new LorahpoError('LORAHPO_IO', `journal ${this.path} is closed`);
-    writeSync(this.#fd, `${JSON.stringify(event)}\n`);
-    fsyncSync(this.#fd);
+    const record = Buffer.from(`${JSON.stringify(event)}\n`);
+    try {
+      for (let written = 0; written < record.length; ) written += writeSync(this.#fd, record, written);
+      fsyncSync(this.#fd);
+    } catch (error) {
+      this.#cutBack();
+      throw stateDirError(this.path, 'write the journal', error);
+    }
+    this.#size += record.length;
+  }
+
+  #cutBack(): void {
+    try {
+      ftruncateSync(this.#fd as number, this.#size);
+    } catch {
+      // Nothing more to do: the next open cuts the torn tail instead.
+    }
   }
 
   close(): void {
@@ -43,19 +78,7 @@ export class Journal {
   }
 }
 
-/** Every event of a journal, in order; [] when there is none yet. */
+/** Every whole event of a journal, in order; [] when there is none yet. A torn tail is left out. */
 export function readJournal(path: string): JournalEvent[] {
-  if (!existsSync(path)) return [];
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const events: JournalEvent[] = [];
-  lines.forEach((line, index) => {
-    if (line.trim() === '') return;
-    try {
-      events.push(JSON.parse(line) as JournalEvent);
-    } catch (error) {
-      const isTornTail = lines.slice(index + 1).every((rest) => rest.trim() === '');
-      if (!isTornTail) throw new LorahpoError('LORAHPO_IO', `${path}:${index + 1}: not a journal event (${(error as Error).message})`);
-    }
-  });
-  return events;
+  return scanJournal(path).events;
 }

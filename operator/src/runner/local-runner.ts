@@ -20,6 +20,8 @@ import { trialCommand, trialEnv, type TrialCommand } from './trial-command.ts';
 import { checkResume } from './resume-check.ts';
 import { stopOrphan } from './orphans.ts';
 import { lockStateDir } from './state-lock.ts';
+import { timerDelay } from '../timer-delay.ts';
+import { diskFullError, isDiskFull, isFileSystemError, makeStateDir, stateDirError } from './state-dir.ts';
 
 export type RunnerEvent =
   | { type: 'resumed'; finished: number; rerun: string[]; orphans: string[] }
@@ -29,7 +31,9 @@ export type RunnerEvent =
   | { type: 'stopped'; name: string; message: string }
   | { type: 'finished'; trial: LoraTrial }
   | { type: 'status'; status: StudyStatus; trials: LoraTrial[] }
-  | { type: 'interrupted'; running: string[] };
+  | { type: 'interrupted'; running: string[] }
+  /** A broken lock taken over, a torn journal tail cut back: said once, before the study goes on. */
+  | { type: 'repaired'; message: string };
 
 export interface LocalRunnerOptions {
   study: LoraStudy;
@@ -66,6 +70,8 @@ export class LocalRunner {
   #state!: JournalState;
   #journal!: Journal;
   #status?: StudyStatus;
+  /** The journal could not be written (a full disk): the runner stops its trials and gives up. */
+  #fatal?: Error;
   #wake: () => void = () => {};
 
   constructor(options: LocalRunnerOptions) {
@@ -75,13 +81,13 @@ export class LocalRunner {
   }
 
   async run(): Promise<RunOutcome> {
-    mkdirSync(join(this.#options.stateDir, 'trials'), { recursive: true });
-    const unlock = lockStateDir(this.#options.stateDir);
+    makeStateDir(join(this.#options.stateDir, 'trials'));
+    const unlock = lockStateDir(this.#options.stateDir, (message) => this.#options.onEvent({ type: 'repaired', message }));
     try {
       this.#open();
     } catch (error) {
       unlock();
-      throw error;
+      throw stateDirError(this.#options.stateDir, 'read the state directory', error);
     }
     try {
       let result: Plan;
@@ -89,11 +95,15 @@ export class LocalRunner {
         const waiting = new Promise<void>((resolve) => (this.#wake = resolve));
         result = this.#planAndAct();
         if (this.#recordExits()) continue;
+        if (this.#fatal) throw this.#fatal;
         if (this.#options.signal.aborted) return await this.#interrupt();
         if (result.status.completionReason !== undefined && this.#processes.size === 0) break;
         await this.#sleep(waiting, result.requeueAfterMs);
       }
       return { status: result.status, trials: trialList(this.#state), isInterrupted: false };
+    } catch (error) {
+      await this.#stopAll();
+      throw isFileSystemError(error) ? stateDirError(this.#options.stateDir, 'use the state directory', error) : error;
     } finally {
       this.#journal.close();
       unlock();
@@ -106,6 +116,7 @@ export class LocalRunner {
     this.#state = replayJournal(readJournal(path));
     checkResume(this.#state, study, stateDir);
     this.#journal = new Journal(path);
+    if (this.#journal.repairedTail) this.#options.onEvent({ type: 'repaired', message: this.#journal.repairedTail });
     if (this.#state.study === undefined) {
       this.#record({ type: 'study', time: this.#now(), version: 1, manifestPath, study });
     } else {
@@ -134,7 +145,14 @@ export class LocalRunner {
 
   /** Journals the event, then applies it to the in-memory state. */
   #record(event: JournalEvent): void {
-    this.#journal.append(event);
+    if (this.#fatal) throw this.#fatal;
+    try {
+      this.#journal.append(event);
+    } catch (error) {
+      this.#fatal = error as Error;
+      this.#wake();
+      throw error;
+    }
     applyEvent(this.#state, event);
   }
 
@@ -219,8 +237,12 @@ export class LocalRunner {
   }
 
   #onMetric(name: string, step: number, value: number): void {
-    if (this.#options.signal.aborted || !isTrialActive(this.#state.trials.get(name)?.status?.phase)) return;
-    this.#record({ type: 'metric', name, step, value });
+    if (this.#options.signal.aborted || this.#fatal || !isTrialActive(this.#state.trials.get(name)?.status?.phase)) return;
+    try {
+      this.#record({ type: 'metric', name, step, value });
+    } catch {
+      return; // #fatal is set: the run loop stops the trials and reports it.
+    }
     this.#options.onEvent({ type: 'metric', name, step, value });
     this.#wake();
   }
@@ -229,6 +251,11 @@ export class LocalRunner {
     if (!isTrialActive(this.#state.trials.get(name)?.status?.phase)) return;
     if (outcome.kind === 'terminated') return;
     if (outcome.kind === 'failed' && this.#options.signal.aborted) return;
+    if (outcome.kind === 'failed' && isDiskFull(this.#options.stateDir)) {
+      // Not the trial's failure: leave it unfinished (the rerun runs it again) and stop the run.
+      this.#fatal ??= diskFullError(this.#options.stateDir);
+      return;
+    }
     const status = outcome.kind === 'result' ? resultStatus(outcome.result) : { phase: 'Failed' as const, reason: outcome.reason, message: outcome.message };
     this.#record({ type: 'finished', time: this.#now(), name, status });
     this.#options.onEvent({ type: 'finished', trial: this.#state.trials.get(name) as LoraTrial });
@@ -237,10 +264,15 @@ export class LocalRunner {
   async #sleep(waiting: Promise<void>, requeueAfterMs: number | undefined): Promise<void> {
     const onAbort = () => this.#wake();
     this.#options.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = requeueAfterMs === undefined ? undefined : setTimeout(() => this.#wake(), requeueAfterMs);
+    const timer = requeueAfterMs === undefined ? undefined : setTimeout(() => this.#wake(), timerDelay(requeueAfterMs));
     await waiting;
     clearTimeout(timer);
     this.#options.signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Stops every running trial and waits until each has exited (after the grace, killed). */
+  async #stopAll(): Promise<void> {
+    await Promise.all([...this.#processes.values()].map((process) => (process.terminate(), process.done)));
   }
 
   /** Ctrl-C: stop every trial, journal nothing about them (they run again next time). */

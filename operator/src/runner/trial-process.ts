@@ -3,11 +3,15 @@
  * string), JSON metric lines and a result out, SIGTERM to stop it (SIGKILL after a grace period).
  * Every output line goes to the trial's log file. The outcome says how it ended and why.
  * Children run in their own process group, so a Ctrl-C reaches only the runner, which then stops
- * them itself (and does not mistake them for crashed trials).
+ * them itself (and does not mistake them for crashed trials). Signals go to that whole group: a
+ * wrapper script's trainer or a data loader's workers stop with it, and none of them can hold the
+ * trial open by keeping its stdout after the trial's own process has exited.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { finished } from 'node:stream';
+import { timerDelay } from '../timer-delay.ts';
 import { parseTrainerLine, ResultEventSchema, type MetricEvent, type ResultEvent } from '../../../trainer/src/contract/events.ts';
 
 export interface TrialProcessOptions {
@@ -42,6 +46,7 @@ export class TrialProcess {
   #result?: ResultEvent;
   #failure?: { reason: string; message: string };
   #isTerminating = false;
+  #isClosed = false;
   #killTimer?: NodeJS.Timeout;
   #deadlineTimer?: NodeJS.Timeout;
   readonly #stderrTail: string[] = [];
@@ -49,24 +54,54 @@ export class TrialProcess {
   constructor(options: TrialProcessOptions) {
     this.#options = options;
     this.#log = createWriteStream(options.logFile, { flags: 'a' });
+    // A log that cannot be written (a full disk) loses log lines, never the trial: the journal's
+    // own write fails on the same disk and stops the run with a clear line.
+    this.#log.on('error', () => {});
     this.#log.write(`--- ${new Date().toISOString()} ${[options.command, ...options.args].join(' ')}\n`);
     this.#child = spawn(options.command, [...options.args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.done = new Promise((resolve) => this.#watch(resolve));
     const deadlineMs = options.deadlineMs ?? 0;
-    if (deadlineMs > 0) this.#deadlineTimer = setTimeout(() => this.#fail('DeadlineExceeded', `ran longer than ${deadlineMs / 1000}s (activeDeadlineSeconds)`), deadlineMs);
+    if (deadlineMs > 0) this.#armDeadline(Date.now() + deadlineMs, deadlineMs);
+  }
+
+  /** A deadline past what one Node timer takes (24.8 days) re-arms for what is left. */
+  #armDeadline(atMs: number, deadlineMs: number): void {
+    this.#deadlineTimer = setTimeout(() => {
+      if (Date.now() < atMs) return this.#armDeadline(atMs, deadlineMs);
+      this.#fail('DeadlineExceeded', `ran longer than ${deadlineMs / 1000}s (activeDeadlineSeconds)`);
+    }, timerDelay(atMs - Date.now()));
   }
 
   get pid(): number | undefined {
     return this.#child.pid;
   }
 
-  /** Asks the trial to stop (SIGTERM), and kills it if it has not after the grace period. */
+  /** Asks the trial to stop (SIGTERM to its group), and kills the group after the grace period. */
   terminate(): void {
-    if (this.#isTerminating || this.#child.exitCode !== null) return;
+    if (this.#isTerminating || this.#isClosed) return;
     this.#isTerminating = true;
-    this.#child.kill('SIGTERM');
-    this.#killTimer = setTimeout(() => this.#child.kill('SIGKILL'), this.#options.graceMs);
-    this.#killTimer.unref();
+    this.#signalGroup('SIGTERM');
+    clearTimeout(this.#killTimer);
+    this.#killTimer = setTimeout(() => this.#signalGroup('SIGKILL'), this.#options.graceMs);
+  }
+
+  #signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.#child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      this.#child.kill(signal); // no group (it is gone, or was never made): the process alone
+    }
+  }
+
+  /**
+   * The trial's own process exited: what it left in its group (a background job, a worker) gets
+   * the grace period to finish, then the group is killed, so its stdout closes and the trial ends.
+   */
+  #onExit(): void {
+    if (this.#killTimer !== undefined || this.#isClosed) return;
+    this.#killTimer = setTimeout(() => this.#signalGroup('SIGKILL'), this.#options.graceMs);
   }
 
   #watch(resolve: (outcome: TrialOutcome) => void): void {
@@ -78,12 +113,15 @@ export class TrialProcess {
     let spawnError: Error | undefined;
     this.#child.on('error', (error) => (spawnError = error));
     const closed = Promise.all([new Promise((r) => stdout.once('close', r)), new Promise((r) => stderr.once('close', r))]);
+    this.#child.once('exit', () => this.#onExit());
     this.#child.on('close', (code, signal) => {
       void closed.then(() => {
+        this.#isClosed = true;
         clearTimeout(this.#killTimer);
         clearTimeout(this.#deadlineTimer);
         this.#log.end(`--- exited ${signal ? `on ${signal}` : `with code ${code}`}\n`);
-        resolve(this.#outcome(code, signal, spawnError));
+        // Settled once the log is closed, so a finished trial's log is whole (and its file free).
+        finished(this.#log, () => resolve(this.#outcome(code, signal, spawnError)));
       });
     });
   }

@@ -6,7 +6,7 @@ import { writeFixtureStudy } from '../../fixtures/study.ts';
 import { runStudy, studyOutcome } from './helpers.ts';
 
 test('local runner › a crashing, a malformed and a silent trial each fail with the reason; the study goes on', async () => {
-  const { dir, manifest } = writeFixtureStudy({ maxTrials: 4, parallelTrials: 2, misbehave: 'demo-0:crash,demo-1:malformed,demo-2:silent', spec: { pruner: { algorithm: 'none' } } });
+  const { dir, manifest } = writeFixtureStudy({ maxTrials: 5, parallelTrials: 2, misbehave: 'demo-0:crash,demo-1:malformed,demo-2:silent,demo-4:nan', spec: { pruner: { algorithm: 'none' } } });
   const { outcome } = await runStudy(dir, manifest);
   const byName = new Map(outcome.trials.map((trial) => [trial.metadata.name, trial.status]));
   assert.equal(byName.get('demo-0')?.phase, 'Failed');
@@ -15,6 +15,8 @@ test('local runner › a crashing, a malformed and a silent trial each fail with
   assert.equal(byName.get('demo-1')?.reason, 'ContractViolation');
   assert.match(byName.get('demo-1')?.message ?? '', /stdout line \d+ breaks the trainer contract \(value is "NaN-ish" but must be a number\)/);
   assert.equal(byName.get('demo-2')?.reason, 'NoResult');
+  assert.equal(byName.get('demo-4')?.reason, 'ContractViolation');
+  assert.match(byName.get('demo-4')?.message ?? '', /stdout line \d+ breaks the trainer contract \(value is NaN, which is not a finite number/);
   assert.match(byName.get('demo-2')?.message ?? '', /without reporting the objective \(eval_loss\)/);
   assert.equal(byName.get('demo-3')?.phase, 'Succeeded');
   assert.equal(outcome.status.completionReason, 'MaxTrials');

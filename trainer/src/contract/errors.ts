@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'LORAHPO_MODEL_INVALID'
   | 'LORAHPO_DATA_INVALID'
   | 'LORAHPO_BACKEND'
+  /** The trainer's loss is NaN or infinite: the trial failed (exit 1), the trainer did not crash. */
+  | 'LORAHPO_DIVERGED'
   | 'LORAHPO_INTERNAL';
 
 export interface LorahpoErrorOptions {

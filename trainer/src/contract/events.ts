@@ -49,8 +49,8 @@ export function parseTrainerLine(line: string): ParsedLine {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch {
-    return { kind: 'log', text: line };
+  } catch (error) {
+    return unparsable(line, text, error as Error);
   }
   const type = (json as { type?: unknown }).type;
   if (type !== 'metric' && type !== 'result') return { kind: 'log', text: line };
@@ -58,6 +58,21 @@ export function parseTrainerLine(line: string): ParsedLine {
   if (parsed.success) return { kind: 'event', event: parsed.data };
   const first = zodIssues(parsed.error, json)[0];
   return { kind: 'malformed', text: line, error: first === undefined ? `not a valid ${type} line` : formatIssue(first) };
+}
+
+const LOOKS_LIKE_EVENT = /^\{\s*"type"\s*:\s*"(metric|result)"/;
+// Bare tokens that Python's json.dumps writes for non-finite floats (JSON has no such values).
+const NON_FINITE_TOKEN = /[:,[]\s*(-?Infinity|NaN)\s*[,}\]]/;
+
+/**
+ * A line that is not JSON: a log line, unless it opens like an event (`{"type":"metric"`), which
+ * is a broken event; most often a diverged value printed as NaN or Infinity.
+ */
+function unparsable(line: string, text: string, error: Error): ParsedLine {
+  if (!LOOKS_LIKE_EVENT.test(text)) return { kind: 'log', text: line };
+  const token = NON_FINITE_TOKEN.exec(text)?.[1];
+  if (token) return { kind: 'malformed', text: line, error: `value is ${token}, which is not a finite number (did the run diverge?)` };
+  return { kind: 'malformed', text: line, error: `not valid JSON: ${error.message}` };
 }
 
 export function formatEvent(event: TrainerEvent): string {

@@ -10,7 +10,9 @@ export function issuePath(root: unknown, keys: readonly PropertyKey[]): string {
       const name = (node as unknown[] | undefined)?.[key] as { name?: unknown } | undefined;
       path += typeof name?.name === 'string' && name.name !== '' ? `[${name.name}]` : `[${key}]`;
     } else {
-      path += path === '' ? String(key) : `.${String(key)}`;
+      // An empty key (`"": 1` is valid YAML) still needs a visible path.
+      if (key === '') path += '[""]';
+      else path += path === '' ? String(key) : `.${String(key)}`;
     }
     node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
   }

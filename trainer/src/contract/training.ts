@@ -15,7 +15,8 @@ export const HyperparametersSchema = z.object({
   maxGradNorm: z.number().positive().default(1).describe('Global gradient-norm clipping threshold.'),
   loraR: z.number().int().positive().default(8).describe('LoRA rank r.'),
   loraAlpha: z.number().positive().default(16).describe('LoRA alpha; the update is scaled by alpha / r.'),
-  loraDropout: z.number().min(0).max(1).default(0.05).describe('Dropout on the LoRA adapter input.'),
+  // Below 1: a dropout of 1 drops every input (and tfjs refuses it).
+  loraDropout: z.number().min(0).lt(1).default(0.05).describe('Dropout on the LoRA adapter input (0 <= p < 1).'),
   scheduler: z.enum(SCHEDULERS).default('cosine').describe('Learning-rate schedule after warm-up.'),
   warmupRatio: z.number().min(0).max(1).default(0.03).describe('Fraction of the steps spent warming up.'),
 });

@@ -56,6 +56,21 @@ function openFile(path: string, files: FileCache): SafetensorsFile {
   return file;
 }
 
+/**
+ * Layers in the checkpoint past config.json's num_hidden_layers would be left out silently, and a
+ * model trained on part of itself: refused, naming both counts.
+ */
+function checkNoExtraLayers(dir: string, numLayers: number, located: Map<string, string>): void {
+  let highest = -1;
+  for (const name of located.keys()) {
+    const layer = /^model\.layers\.(\d+)\./.exec(name);
+    if (layer) highest = Math.max(highest, Number(layer[1]));
+  }
+  if (highest >= numLayers) {
+    throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir}: the checkpoint holds ${highest + 1} layers but config.json num_hidden_layers is ${numLayers}`);
+  }
+}
+
 export function loadCheckpoint(dir: string): Checkpoint {
   const configFile = join(dir, 'config.json');
   const config = parseLlamaConfig(readJson(configFile), configFile);
@@ -73,5 +88,6 @@ export function loadCheckpoint(dir: string): Checkpoint {
     }
     tensors.set(name, file.tensor(name));
   }
+  checkNoExtraLayers(dir, config.numLayers, located);
   return { config, tensors };
 }

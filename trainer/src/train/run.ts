@@ -12,6 +12,7 @@ import { learningRateAt, type Schedule } from '../optim/schedule.ts';
 import type { Rng } from '../rng.ts';
 import type { Direction } from '../contract/training.ts';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping.ts';
+import { divergedError } from './diverged.ts';
 import { evaluateLoss } from './evaluate.ts';
 import { groupsOf, type TrainPlan } from './plan.ts';
 import type { DataParallelStepper } from '../parallel/data-parallel.ts';
@@ -63,6 +64,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /** Evaluates, reports, tracks the best; returns whether early stopping fires. */
 function evaluateAndTrack(input: LoopInput, state: LoopState, epoch: number): boolean {
   const evalLoss = evaluateLoss(input.step.model, input.step.adapters, input.evalBatches);
+  if (!Number.isFinite(evalLoss)) throw divergedError('evaluation', evalLoss, state.step);
   const metrics: Record<string, number> = { eval_loss: evalLoss, perplexity: Math.exp(evalLoss) };
   if (state.trainLossSteps > 0) metrics.train_loss = state.trainLossSum / state.trainLossSteps;
   state.trainLossSum = 0;
@@ -106,7 +108,7 @@ export async function runTrainingLoop(input: LoopInput): Promise<LoopOutcome> {
       state.step++;
       state.trainLossSum += result.loss;
       state.trainLossSteps++;
-      if (!Number.isFinite(result.loss)) throw new Error(`the training loss is ${result.loss} at step ${state.step}`);
+      if (!Number.isFinite(result.loss)) throw divergedError('training', result.loss, state.step);
       const isEpochEnd = g === groups.length - 1 || state.step === plan.totalSteps;
       const isEvalStep = input.evalSteps !== undefined && state.step % input.evalSteps === 0;
       if (!isEpochEnd && !isEvalStep) continue;

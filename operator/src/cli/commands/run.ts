@@ -1,11 +1,13 @@
 /**
  * `lorahpo run study.yaml`: runs a study on this machine, each trial a child process, with a
  * live view, and resumes where it stopped when run again. Exit 0 when the study succeeded, 1
- * when it failed, 2 for a bad manifest or usage, 130 when interrupted (Ctrl-C).
+ * when it failed, 2 for a bad manifest or usage, 3 when the state directory cannot be used (a
+ * full disk, a read-only or odd path, a lock held by another run), 130 when interrupted (Ctrl-C).
  */
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { LorahpoError } from '../../errors.ts';
+import { MAX_TIMER_DELAY_MS } from '../../timer-delay.ts';
 import { LocalRunner, defaultLocalRunnerOptions, type RunOutcome } from '../../runner/local-runner.ts';
 import type { CliDeps } from '../deps.ts';
 import { loadStudy } from '../load-study.ts';
@@ -15,6 +17,9 @@ import { PlainView } from '../view/plain-view.ts';
 import { TtyView } from '../view/tty-view.ts';
 import type { RunView } from '../view/view.ts';
 import { nameOf } from '../../api/object-name.ts';
+
+/** The state directory (journal, lock, trial folders) cannot be used: distinct from a failed study. */
+export const EXIT_STATE_DIR = 3;
 
 export interface RunOptions {
   stateDir?: string;
@@ -65,6 +70,11 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
     deps.stderr.write(`${error.message}\n`);
     return 2;
   }
+  const graceSeconds = Number(options.grace ?? 10);
+  if (!(Number.isFinite(graceSeconds) && graceSeconds >= 0 && graceSeconds * 1000 <= MAX_TIMER_DELAY_MS)) {
+    deps.stderr.write(`lorahpo run: --grace is ${JSON.stringify(options.grace)} but must be a number of seconds >= 0\n`);
+    return 2;
+  }
   const { study, manifestPath } = loaded;
   const name = nameOf(study);
   const stateDir = resolve(deps.cwd, options.stateDir ?? join('.lorahpo', name));
@@ -73,7 +83,7 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
   if (!options.json) deps.stdout.write(`study ${name}: ${study.spec.budget.maxTrials} trials, ${study.spec.budget.parallelTrials} at a time, state in ${stateDir}\n`);
   const runner = new LocalRunner({
     study, manifestPath, stateDir, trainer: options.trainer, cwd: deps.cwd, env: deps.env, now: deps.now, signal: deps.signal,
-    graceMs: options.grace === undefined ? undefined : Number(options.grace) * 1000,
+    graceMs: graceSeconds * 1000,
     onEvent: (event) => view.onEvent(event),
   });
   let outcome: RunOutcome;
@@ -83,7 +93,7 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
     view.close();
     if (!(error instanceof LorahpoError)) throw error;
     deps.stderr.write(`lorahpo run: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
-    return 2;
+    return error.code === 'LORAHPO_IO' ? EXIT_STATE_DIR : 2;
   }
   view.close();
   if (!options.json) printSummary(outcome, metric, stateDir, deps);

@@ -43,6 +43,8 @@ export class PlainView implements RunView {
       }
       case 'interrupted':
         return this.#line(`interrupted: stopping ${event.running.length} running trials; run the same command again to resume`);
+      case 'repaired':
+        return this.#line(event.message);
       case 'metric':
         return;
     }

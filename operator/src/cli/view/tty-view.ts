@@ -3,6 +3,7 @@
  * redraws in place (ANSI cursor movement), at most every 100 ms.
  */
 import type { OutputStream } from '../deps.ts';
+import { escapeControl, rawOutput } from '../terminal-text.ts';
 import type { StudyStatus } from '../../api/study.ts';
 import type { LoraTrial } from '../../api/trial.ts';
 import type { RunnerEvent } from '../../runner/local-runner.ts';
@@ -24,7 +25,8 @@ export class TtyView implements RunView {
   #timer?: NodeJS.Timeout;
 
   constructor(out: OutputStream, metric: string, title: string) {
-    this.#out = out;
+    // Our cursor codes go out raw; every line of text is escaped in #draw.
+    this.#out = rawOutput(out);
     this.#metric = metric;
     this.#title = title;
   }
@@ -35,6 +37,8 @@ export class TtyView implements RunView {
       this.#trials = event.trials;
     } else if (event.type === 'resumed') {
       this.#notes.push(`resumed: ${event.finished} trials already finished${event.rerun.length ? `, running again: ${event.rerun.join(', ')}` : ''}`);
+    } else if (event.type === 'repaired') {
+      this.#notes.push(event.message);
     } else if (event.type === 'interrupted') {
       this.#notes.push(`interrupted: stopping ${event.running.length} trials; run the same command again to resume`);
     }
@@ -62,7 +66,7 @@ export class TtyView implements RunView {
 
   #draw(): void {
     this.#timer = undefined;
-    const lines = this.#frame();
+    const lines = this.#frame().map(escapeControl);
     const up = this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}A\r` : '';
     this.#out.write(`${up}\x1b[0J${lines.join('\n')}\n`);
     this.#drawnLines = lines.length;

@@ -8,6 +8,7 @@
  * under load (a batch of new metric values) so that a trial's end is not queued behind it.
  */
 import { defaultRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { timerDelay } from '../../timer-delay.ts';
 
 export interface WorkQueueOptions {
   /** Retry delays for `addRateLimited`; default 5 ms→~1000 s per key with a 10/s, burst 100 bucket. */
@@ -70,7 +71,7 @@ export class WorkQueue {
       const due = this.#waiting.get(key);
       this.#waiting.delete(key);
       this.add(key, due?.priority ?? lane);
-    }, delayMs);
+    }, timerDelay(delayMs));
     timer.unref();
     this.#waiting.set(key, { atMs, priority: lane, timer });
   }

@@ -1,4 +1,6 @@
 /** Everything long-lived in the operator: started once, runs until its signal aborts. */
+import { timerDelay } from '../../timer-delay.ts';
+
 export interface Runnable {
   readonly name: string;
   /** Whether it may run only while this replica holds the leader lease. */
@@ -11,7 +13,7 @@ export interface Runnable {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, timerDelay(ms));
     function done(): void {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
