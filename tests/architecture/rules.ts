@@ -12,12 +12,12 @@ import type { ImportEdge } from './import-graph.ts';
  * package surface and may import anything.
  */
 export const OPERATOR_LAYERS: readonly (readonly string[])[] = [
-  ['version'],
+  ['version', 'timer-delay'],
   ['errors'],
   ['api'],
   ['trial-record'],
   ['sampler', 'pruner'],
-  ['engine', 'study'],
+  ['engine', 'study', 'report'],
   ['controller', 'runner'],
   ['cli'],
   ['index'],

@@ -46,7 +46,7 @@ test('trainer contract › NaN or Infinity in an event line (Python json.dumps) 
     ['{"type":"metric","name":"eval_loss","value":-Infinity,"step":2}', /value is -Infinity/],
     ['{"type":"result","value":NaN}', /value is NaN/],
     ['{"type":"metric","name":"eval_loss","value":1,"step":2', /not valid JSON/],
-    ['{"type":"metric","name":"eval_loss","value":null,"step":2}', /value: /],
+    ['{"type":"metric","name":"eval_loss","value":null,"step":2}', /value is null but must be a number/],
   ];
   for (const [line, error] of table) {
     const parsed = parseTrainerLine(line);

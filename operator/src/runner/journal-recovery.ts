@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { LorahpoError } from '../errors.ts';
-import type { JournalEvent } from './journal.ts';
+import type { JournalEvent } from './journal-event.ts';
 
 export interface JournalScan {
   events: JournalEvent[];

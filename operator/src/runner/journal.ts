@@ -5,8 +5,7 @@
  * mid-write) is cut back on open (journal-recovery.ts); any other bad line is an error naming it.
  */
 import { closeSync, fsyncSync, ftruncateSync, openSync, truncateSync, writeSync } from 'node:fs';
-import type { LoraStudyInput } from '../api/study.ts';
-import type { LoraTrial, TrialStatus } from '../api/trial.ts';
+import type { JournalEvent } from './journal-event.ts';
 import { LorahpoError } from '../errors.ts';
 import { scanJournal } from './journal-recovery.ts';
 import { stateDirError } from './state-dir.ts';
@@ -14,14 +13,7 @@ import { stateDirError } from './state-dir.ts';
 export const JOURNAL_FILE = 'journal.jsonl';
 export const JOURNAL_VERSION = 1;
 
-export type JournalEvent =
-  | { type: 'study'; time: string; version: number; manifestPath: string; study: LoraStudyInput }
-  | { type: 'started'; time: string; trial: LoraTrial; attempt: number }
-  | { type: 'spawned'; name: string; pid: number }
-  | { type: 'metric'; name: string; step: number; value: number }
-  | { type: 'pruned'; time: string; name: string; step: number; value?: number; message: string }
-  | { type: 'stopped'; time: string; name: string; reason: string; message: string }
-  | { type: 'finished'; time: string; name: string; status: Partial<TrialStatus> & { phase: TrialStatus['phase'] } };
+export type { JournalEvent } from './journal-event.ts';
 
 export class Journal {
   readonly path: string;
