@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as yaml from 'js-yaml';
 import { CRD_DEFINITIONS, crdFileName } from '../../operator/src/api/crd-gen.ts';
+import { operatorCommandSpec, type OperatorFlags } from '../../operator/src/cli/commands/operator.ts';
 import { NAMESPACE, helmBinaries, kinds, lint, only, template, type KubeObject } from './helm.ts';
 
 type Container = {
@@ -213,6 +214,21 @@ test('chart › the helm test command, run as a process, waits out a 503 and pas
   } finally {
     server.close();
   }
+});
+
+test('chart › lorahpo operator parses the args the chart renders into the flags they mean', () => {
+  const [helm] = helmBinaries();
+  const container = operatorContainer(template(helm, { ...everyOption(), extraArgs: ['--retry-period-ms=500'] }));
+  const spec = operatorCommandSpec({ POD_NAMESPACE: NAMESPACE, POD_NAME: 'lorahpo-operator-abc' }).parse(container.args ?? [], { from: 'user' });
+  const flags = spec.opts<OperatorFlags>();
+  assert.deepEqual(
+    { ...flags, kubeconfig: undefined },
+    {
+      kubeconfig: undefined, namespace: ['team-a', 'team-b'], metricsPort: 8080, leaderElect: true,
+      leaderElectionNamespace: NAMESPACE, leaseName: 'lorahpo', identity: 'lorahpo-operator-abc',
+      leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 500, maxConcurrentReconciles: 8, logLevel: 'warn',
+    },
+  );
 });
 
 function pick<T extends Record<string, unknown>>(record: T, keys: string[]): Partial<T> {

@@ -4,7 +4,7 @@
  * Helm's config, cache and data go to a private temporary folder, never the user's ~/.config.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ export type KubeObject = {
 export interface HelmResult { status: number; stdout: string; stderr: string }
 
 const home = mkdtempSync(join(tmpdir(), 'lorahpo-helm-'));
+process.once('exit', () => rmSync(home, { recursive: true, force: true }));
 const env = {
   ...process.env,
   HELM_CONFIG_HOME: join(home, 'config'), HELM_CACHE_HOME: join(home, 'cache'), HELM_DATA_HOME: join(home, 'data'),

