@@ -42,7 +42,7 @@ const hostileNumber = fc.oneof(fc.double(), fc.constantFrom(1e308, -1e308, 2 ** 
 const value = fc.oneof(
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 2, arbitrary: hostileNumber },
-  { weight: 1, arbitrary: fc.constantFrom('grid', 'tpe', 'random', 'asha', 'hyperband', 'percentile', 'patient', 'threshold', '30d', '9'.repeat(400) + 'd', 'categorical', 'int', 'float') },
+  { weight: 1, arbitrary: fc.constantFrom('grid', 'tpe', 'random', 'asha', 'hyperband', 'percentile', 'patient', 'threshold', '30d', `${'9'.repeat(400)}d`, 'categorical', 'int', 'float') },
 );
 
 /** A near-valid manifest: one to three edits of the valid one. */

@@ -8,6 +8,7 @@
 import type { OutputStream } from './deps.ts';
 
 // C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 export function escapeControl(text: string): string {

@@ -272,7 +272,9 @@ export class LocalRunner {
 
   /** Stops every running trial and waits until each has exited (after the grace, killed). */
   async #stopAll(): Promise<void> {
-    await Promise.all([...this.#processes.values()].map((process) => (process.terminate(), process.done)));
+    const processes = [...this.#processes.values()];
+    for (const process of processes) process.terminate();
+    await Promise.all(processes.map((process) => process.done));
   }
 
   /** Ctrl-C: stop every trial, journal nothing about them (they run again next time). */

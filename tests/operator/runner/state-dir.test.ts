@@ -94,7 +94,7 @@ test('lorahpo run › the disk full mid-run: one line, exit 3, no trial left run
     const stateDir = join(at, 'state');
     const full = await run(dir, '--state-dir', stateDir);
     assert.equal(full.code, 3, full.err);
-    assert.match(full.err, /: cannot (write the journal|go on with the trials): no space left on the device \(ENOSPC\)\n  hint: free some space/);
+    assert.match(full.err, /: cannot (write the journal|go on with the trials): no space left on the device \(ENOSPC\)\n {2}hint: free some space/);
     assert.equal(full.err.trim().split('\n').length, 2, full.err);
     assert.doesNotMatch(full.err, /\n\s+at /, 'no stack trace');
     const journal = join(stateDir, 'journal.jsonl');
