@@ -141,18 +141,22 @@ context_digest() {
   } | sha256sum | cut -c1-16
 }
 
+# The digest each tag was last built from, with the image id it gave (a tag moved by hand rebuilds).
+built_from() { printf '%s %s' "$1" "$(bh inspect --type image --format '{{.FromImageID}}' "$2" 2>/dev/null)"; }
+
 build_target() {
-  local target="$1" tag="$2" t0=$SECONDS args digest
+  local target="$1" tag="$2" t0=$SECONDS args digest record="$cache/built/$1"
   digest="$(context_digest "$target")"
-  if [[ "$(bh inspect --type image --format '{{index .OCIv1.Config.Labels "io.lorahpo.context"}}' "$tag" \
-    2>/dev/null)" == "$digest" ]]; then
+  if [[ "$(cat "$record" 2>/dev/null)" == "$(built_from "$digest" "$tag")" ]]; then
     log "$target → $tag: unchanged ($digest)"
     return 0
   fi
   mapfile -t args < <(proxy_args)
   bh bud --isolation chroot --layers --quiet --build-arg "NODE_IMAGE=$base_image" "${args[@]}" \
-    --label "io.lorahpo.context=$digest" --target "$target" -t "$tag" -f "$repo/Dockerfile" "$repo" \
-    >"$cache/build-$target.log" 2>&1 || { tail -40 "$cache/build-$target.log" >&2; return 1; }
+    --target "$target" -t "$tag" -f "$repo/Dockerfile" "$repo" >"$cache/build-$target.log" 2>&1 \
+    || { tail -40 "$cache/build-$target.log" >&2; return 1; }
+  mkdir -p "$cache/built"
+  built_from "$digest" "$tag" >"$record"
   log "$target → $tag: $((SECONDS - t0)) s"
 }
 
@@ -161,8 +165,6 @@ build_all() {
   ensure_base
   build_target operator "localhost/lorahpo-operator:$version"
   build_target trainer-cpu "localhost/lorahpo-trainer:$version-cpu"
-  # Each rebuild leaves the previous image untagged; vfs keeps full copies, so drop them.
-  bh rmi --prune >/dev/null 2>&1 || true
 }
 
 # A plain directory (and its OCI config as JSON beside it) that runs without buildah, e.g. by
@@ -177,7 +179,9 @@ export_rootfs() {
     ctr="$(bh from --pull-never --name "lorahpo-export-$$" "$image")"
     mnt="$(bh mount "$ctr")"
     cp -a "$mnt/." "$dir.tmp/"
-    bh inspect --type image --format '{{json .OCIv1.Config}}' "$image" >"$dir.config.json"
+    bh inspect --type image "$image" | node -e \
+      'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(0, "utf8")).OCIv1.config))' \
+      >"$dir.config.json"
     bh rm "$ctr" >/dev/null
     mv "$dir.tmp" "$dir"
     printf '%s\n' "$id" >"$dir.id"
