@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # lorahpo images. Targets:
 #   docker build --target operator -t lorahpo-operator:0.1.0 .
-#   docker build --target trainer  -t lorahpo-trainer:0.1.0 .
+#   docker build --target trainer  -t lorahpo-trainer:0.1.0 .          (CUDA; see docs/images.md)
+#   docker build --target trainer-cpu -t lorahpo-trainer:0.1.0-cpu .  (wasm backend, any machine)
 # The trainer runs its TypeScript sources directly (Node 24 strips types); the operator runs the
 # compiled dist/ (type stripping alone costs it ~28 MiB of its memory budget).
 
@@ -47,6 +48,24 @@ EXPOSE 8080
 # spare. At 1000 running trials this keeps the operator under 256 MiB for ~6 % more CPU
 # (docs/operator.md, Memory); bench:operator runs the operator with these same flags.
 ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "bin/lorahpo.js", "operator"]
+
+# ---- trainer on the CPU: TensorFlow.js's wasm backend, no native TensorFlow, no GPU ----
+#   docker build --target trainer-cpu -t lorahpo-trainer:0.1.0-cpu .
+# Without tfjs-node(-gpu) in node_modules the trainer's backend order falls through to wasm; this
+# image needs no CUDA base and no libtensorflow download, so it builds anywhere npm is reachable.
+FROM deps AS trainer-cpu-deps
+RUN rm -rf node_modules/@tensorflow/tfjs-node node_modules/@tensorflow/tfjs-node-gpu node_modules/@kubernetes
+
+FROM ${NODE_IMAGE} AS trainer-cpu
+ENV NODE_ENV=production \
+    LORAHPO_RESULT_FILE=/dev/termination-log
+WORKDIR /app
+COPY --from=trainer-cpu-deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin/lorahpo-trainer.js bin/node-version.js ./bin/
+COPY trainer/src ./trainer/src
+USER 1000:1000
+ENTRYPOINT ["node", "bin/lorahpo-trainer.js"]
 
 # ---- trainer ----
 #   docker build --target trainer -t lorahpo-trainer:0.1.0 .
