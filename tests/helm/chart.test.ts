@@ -75,7 +75,7 @@ for (const helm of helmBinaries()) {
       assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
       assert.deepEqual(container.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
       assert.deepEqual(container.readinessProbe.httpGet, { path: '/readyz', port: 'metrics' });
-      const fieldPath = (name: string) => (container.env.find((entry) => entry.name === name)?.valueFrom as { fieldRef: { fieldPath: string } }).fieldRef.fieldPath;
+      const fieldPath = (name: string) => (container.env.find((entry) => entry.name === name)?.valueFrom as { fieldRef?: { fieldPath: string } } | undefined)?.fieldRef?.fieldPath;
       assert.equal(fieldPath('POD_NAMESPACE'), 'metadata.namespace');
       assert.equal(fieldPath('POD_NAME'), 'metadata.name');
       const service = only(objects, 'Service') as KubeObject & { spec: { selector: Record<string, string>; ports: { targetPort: string }[] } };

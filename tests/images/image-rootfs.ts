@@ -87,7 +87,7 @@ export function runInRootfs(image: ImageRootfs, args: string[], options: RunOpti
   const { config } = image;
   const env = [...(config.Env ?? []), ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
   const command = [...(options.command ?? config.Entrypoint ?? []), ...args];
-  const user = config.User && config.User.includes(':') ? config.User : `${config.User || '0'}:${config.User || '0'}`;
+  const user = config.User?.includes(':') ? config.User : `${config.User || '0'}:${config.User || '0'}`;
   return capture('unshare', [
     '--mount', '--pid', '--fork', 'sh', '-c', enterScript, 'enter',
     image.rootfs, options.isReadOnly ? 'ro' : 'rw', user, config.WorkingDir || '/',

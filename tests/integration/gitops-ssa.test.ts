@@ -93,7 +93,7 @@ test('gitops › a server-side apply of a spec edit never conflicts with the ope
   assert.ok(others.every((entry) => !('f:status' in (entry.fieldsV1 ?? {}))), 'nobody else owns status');
   const user = others.find((entry) => 'f:spec' in (entry.fieldsV1 ?? {}));
   assert.equal(user?.operation, 'Apply');
-  const training = ((user?.fieldsV1?.['f:spec'] as Record<string, unknown>)['f:training'] ?? {}) as Record<string, unknown>;
+  const training = ((user?.fieldsV1?.['f:spec'] as Record<string, unknown> | undefined)?.['f:training'] ?? {}) as Record<string, unknown>;
   assert.deepEqual(Object.keys(training).sort(), ['f:epochs', 'f:maxSeqLength', 'f:warmupRatio'], 'the user owns the fields they added');
   assert.ok(!managed.some((entry) => entry.manager === 'kubernetes-client-javascript'), 'every operator write names its field manager');
 

@@ -7,11 +7,10 @@ import type { Issue } from '../errors.ts';
 import { checkSearchSpace } from './search-space.ts';
 import { checkGridSpace } from './grid-space.ts';
 import { checkSamplerOptions } from './sampler-spec.ts';
-import { HyperparametersSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
 import { checkBuiltInParams } from './built-in-params.ts';
 import { checkParamEnvNames } from './param-env-names.ts';
 import { parseDurationMs } from './common.ts';
-import { type InnerPrunerSpec, type PrunerAlgorithm, type StudySpec } from './study.ts';
+import type { InnerPrunerSpec, PrunerAlgorithm, StudySpec } from './study.ts';
 
 const PRUNER_OPTIONS: Record<PrunerAlgorithm, readonly string[]> = {
   none: [],

@@ -38,7 +38,7 @@ function walk(schema: z.ZodType, value: unknown, keys: PropertyKey[], root: unkn
   const def = defOf(inner);
   if (value === null || typeof value !== 'object') return;
   if (def.type === 'array' && Array.isArray(value)) {
-    value.forEach((item, index) => walk(def.element as z.ZodType, item, [...keys, index], root, out));
+    for (const [index, item] of value.entries()) walk(def.element as z.ZodType, item, [...keys, index], root, out);
   } else if (def.type === 'union') {
     const option = pickUnionOption(def, value as Record<string, unknown>);
     if (option) walk(option, value, keys, root, out);

@@ -4,7 +4,7 @@
  * where good values lie without a fitted model. Categorical axes keep their values as cells and
  * only pool trials of the same value. Pure.
  */
-import type { Parameter } from '../api/parameters.ts';
+import type { Parameter, ParamValue } from '../api/parameters.ts';
 import { type ImportanceTrial, unitScale } from './ped-anova.ts';
 
 export interface SurfaceAxis {
@@ -69,7 +69,7 @@ function axisOf(parameter: Parameter): SurfaceAxis {
 
 function positionOf(parameter: Parameter, value: unknown): number | undefined {
   if (parameter.type !== 'categorical') return unitScale(parameter, value);
-  const index = parameter.values.findIndex((choice) => choice === value);
+  const index = parameter.values.indexOf(value as ParamValue);
   return index < 0 ? undefined : index;
 }
 

@@ -208,7 +208,7 @@ export function reportPage(initialView: any, live: { url: string; intervalMs: nu
       title: { text: 'Learning curves', subtext: `${view.study.metric} per step; pruner: ${view.study.pruner}`, left: 8 },
       legend: { top: 8, right: 8, type: 'scroll', width: '60%' },
       tooltip: { trigger: 'item', formatter: (p: any) => {
-        if (p.data && p.data.mark) {
+        if (p.data?.mark) {
           const m = p.data.mark;
           const against = m.threshold === undefined ? '' : ` (threshold ${fmt(m.threshold)})`;
           return `trial ${m.number} at step ${m.step}: ${fmt(m.value)}<br>${esc(p.seriesName)}: ${esc(m.note)}${against}`;
@@ -289,7 +289,9 @@ export function reportPage(initialView: any, live: { url: string; intervalMs: nu
     sortState.key = key;
     drawTable(current);
   });
-  window.addEventListener('resize', () => charts.forEach((instance) => instance.resize()));
+  window.addEventListener('resize', () => {
+    for (const instance of charts.values()) instance.resize();
+  });
   draw(initialView);
   if (live) {
     let last = '';

@@ -281,7 +281,10 @@ export class LocalRunner {
   async #interrupt(): Promise<RunOutcome> {
     const running = [...this.#processes.keys()];
     this.#options.onEvent({ type: 'interrupted', running });
-    const exits = [...this.#processes.values()].map((process) => (process.terminate(), process.done));
+    const exits = [...this.#processes.values()].map((process) => {
+      process.terminate();
+      return process.done;
+    });
     await Promise.all(exits);
     return { status: this.#status as StudyStatus, trials: trialList(this.#state), isInterrupted: true };
   }

@@ -108,7 +108,10 @@ export class TrialProcess {
     const stdout = createInterface({ input: this.#child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
     const stderr = createInterface({ input: this.#child.stderr as NodeJS.ReadableStream, crlfDelay: Infinity });
     let lineNumber = 0;
-    stdout.on('line', (line) => this.#onLine(line, (lineNumber += 1)));
+    stdout.on('line', (line) => {
+      lineNumber += 1;
+      this.#onLine(line, lineNumber);
+    });
     stderr.on('line', (line) => this.#onStderr(line));
     let spawnError: Error | undefined;
     this.#child.on('error', (error) => (spawnError = error));

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { CoreV1Api, V1Container, V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type { CoreV1Api, V1ConfigMap, V1Container, V1KeyToPath, V1Pod, V1Secret, V1Volume } from '@kubernetes/client-node';
 
 /** One directory of this machine that the container sees at `mountPath`. */
 export interface Mount {
@@ -36,7 +36,7 @@ function decoded(data: Record<string, string> | undefined, encoding: 'base64' | 
  */
 async function materialise(api: CoreV1Api, namespace: string, volume: V1Volume, dir: string): Promise<string | undefined> {
   if (volume.secret) {
-    let secret;
+    let secret: V1Secret;
     try {
       secret = await api.readNamespacedSecret({ name: volume.secret.secretName ?? '', namespace });
     } catch (error) {
@@ -47,7 +47,7 @@ async function materialise(api: CoreV1Api, namespace: string, volume: V1Volume, 
     return dir;
   }
   if (volume.configMap) {
-    let map;
+    let map: V1ConfigMap;
     try {
       map = await api.readNamespacedConfigMap({ name: volume.configMap.name ?? '', namespace });
     } catch (error) {

@@ -47,5 +47,5 @@ test('lorahpo run › resuming a state dir with a changed search space is refuse
   assert.equal(await main(['run', 'study.yaml'], deps), 0, err);
   writeFileSync(manifest, text.replace('max: 1', 'max: 2'));
   assert.equal(await main(['run', 'study.yaml'], deps), 2);
-  assert.match(err, /holds study demo with a different spec\.parameters; these cannot change once trials have run\n  hint: use another --state-dir/);
+  assert.match(err, /holds study demo with a different spec\.parameters; these cannot change once trials have run\n {2}hint: use another --state-dir/);
 });

@@ -30,7 +30,7 @@ test('token bucket › lets a burst through, then spaces retries at the rate', (
 });
 
 test('max-of limiter › the larger delay wins', () => {
-  let now = 0;
+  const now = 0;
   const limiter = new MaxOfRateLimiter(new ExponentialFailureRateLimiter({ jitter: 0 }), new TokenBucketRateLimiter({ ratePerSecond: 1, burst: 1, now: () => now }));
   assert.equal(limiter.when('a'), 5);
   assert.equal(Math.round(limiter.when('b')), 1000);

@@ -63,7 +63,7 @@ test('study reconciler › starts trials: LoraTrial owned by the study, then its
   assert.deepEqual([...api.jobs.keys()], ['team-a/qa-0', 'team-a/qa-1']);
   const trial = api.trials.get('team-a/qa-1');
   assert.deepEqual(trial?.spec, { study: 'qa', number: 1, params: { learningRate: 3e-4, loraR: 16 }, seed: 8 });
-  assert.equal((trial?.metadata as { ownerReferences?: { kind: string; uid: string }[] }).ownerReferences?.[0]?.kind, 'LoraStudy');
+  assert.equal((trial?.metadata as { ownerReferences?: { kind: string; uid: string }[] } | undefined)?.ownerReferences?.[0]?.kind, 'LoraStudy');
   assert.equal(api.jobs.get('team-a/qa-1')?.metadata?.ownerReferences?.[0]?.uid, trial?.metadata.uid);
   assert.deepEqual(api.events.map((e) => e.reason), ['TrialStarted', 'TrialStarted']);
   const status = api.studies.get(key)?.status;

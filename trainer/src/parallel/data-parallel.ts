@@ -53,7 +53,7 @@ export class DataParallelStepper {
     const values = ctx.variables.map((v) => (v.dataSync() as Float32Array).slice());
     const totalTokens = micro.reduce((n, b) => n + b.tokens, 0);
     const shards: HostBatch[][] = this.workers.map(() => []);
-    for (const batch of micro) shardBatch(batch, this.workers.length).forEach((s, k) => shards[k].push(s));
+    for (const batch of micro) for (const [k, s] of shardBatch(batch, this.workers.length).entries()) shards[k].push(s);
     const replies = await Promise.all(this.workers.map((worker, k) => {
       const request: GradientRequest = { values, shards: shards[k], totalTokens, dropoutSeed: ctx.dropoutRng?.int(2 ** 31) };
       const answer = reply<GradientReply>(worker);

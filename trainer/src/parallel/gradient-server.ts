@@ -21,7 +21,7 @@ export async function serveGradients<Source>(init: WorkerInit<Source>, load: (so
   const adapters = createAdapters(model, init.targets, init.lora, new Rng(0));
   const variables = adapterVariables(adapters);
   parentPort!.on('message', (request: GradientRequest) => {
-    variables.forEach((v, i) => v.assign(tf.tensor(request.values[i], v.shape)));
+    for (const [i, v] of variables.entries()) v.assign(tf.tensor(request.values[i], v.shape));
     const dropoutRng = request.dropoutSeed === undefined ? undefined : new Rng(request.dropoutSeed);
     const ctx = { model, adapters, variables, dropoutRng };
     let reply: GradientReply = { grads: variables.map((v) => new Float32Array(v.size)), loss: 0 };

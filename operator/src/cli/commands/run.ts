@@ -62,7 +62,7 @@ function printSummary(outcome: RunOutcome, metric: string, stateDir: string, dep
 }
 
 export async function runCommand(file: string, options: RunOptions, deps: CliDeps): Promise<number> {
-  let loaded;
+  let loaded: ReturnType<typeof loadStudy>;
   try {
     loaded = loadStudy(file, deps.cwd, options.study, options.trainer !== undefined);
   } catch (error) {

@@ -16,6 +16,7 @@ export interface Result {
 }
 
 export interface Reconciler {
+  // biome-ignore lint/suspicious/noConfusingVoidType: a reconcile function that returns nothing means {}
   reconcile(key: string, signal: AbortSignal): Promise<Result | void>;
 }
 export type ReconcileFunction = Reconciler['reconcile'];
