@@ -23,7 +23,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { freePort } from '../../tests/harness/free-port.ts';
-import { createNamespace, createStudy, spawnOperator, startCluster, studyManifest } from '../../tests/integration/support/cluster.ts';
+import {
+  createNamespace,
+  createStudy,
+  spawnOperator,
+  startCluster,
+  studyManifest,
+} from '../../tests/integration/support/cluster.ts';
 import { operatorImageNodeFlags } from './image-flags.ts';
 import { processStats, type ProcessStats } from './process-stats.ts';
 import { Timeline, type Turnaround } from './timeline.ts';
@@ -50,17 +56,32 @@ interface Measured extends ProcessStats {
   nodeDelayP99Ms: number;
 }
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, studies: { type: 'string' }, metrics: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, studies: { type: 'string' }, metrics: { type: 'boolean' } },
+});
 const scale = values.studies ? Number(values.studies) : undefined;
 const only = values.only?.split(',');
 const allScenarios: Scenario[] = [
   { name: 'small', studies: scale ?? 100, trials: 10, parallel: 5, shape: { steps: 3, durationMs: [45, 135] } },
-  { name: 'running', studies: scale ?? 200, trials: 10, parallel: 5, shape: { steps: 5, durationMs: [60_000, 180_000] } },
-  { name: 'burst', studies: scale ?? 200, trials: 10, parallel: 5, shape: { steps: 3, durationMs: [45, 135], holdUntilRunning: (scale ?? 200) * 5 } },
+  {
+    name: 'running',
+    studies: scale ?? 200,
+    trials: 10,
+    parallel: 5,
+    shape: { steps: 5, durationMs: [60_000, 180_000] },
+  },
+  {
+    name: 'burst',
+    studies: scale ?? 200,
+    trials: 10,
+    parallel: 5,
+    shape: { steps: 3, durationMs: [45, 135], holdUntilRunning: (scale ?? 200) * 5 },
+  },
 ];
 const scenarios = allScenarios.filter((s) => !only || only.includes(s.name));
 
-const percentile = (sorted: number[], p: number): number => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+const percentile = (sorted: number[], p: number): number =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function apiRequests(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -70,26 +91,59 @@ async function apiRequests(port: number): Promise<number> {
 /** The operator's reconcile, API and heap figures, for looking into a result (--metrics). */
 async function operatorMetrics(port: number): Promise<string> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text.split('\n').filter((line) => /^lorahpo_(reconcile_total|api_requests_total|api_errors_total|workqueue_queue_duration_seconds_bucket)|^nodejs_heap_size|^nodejs_external/.test(line)).join('\n');
+  return text
+    .split('\n')
+    .filter((line) =>
+      /^lorahpo_(reconcile_total|api_requests_total|api_errors_total|workqueue_queue_duration_seconds_bucket)|^nodejs_heap_size|^nodejs_external/.test(
+        line,
+      ),
+    )
+    .join('\n');
 }
 
-async function createStudies(cp: Parameters<typeof createStudy>[0], namespace: string, scenario: Scenario): Promise<void> {
+async function createStudies(
+  cp: Parameters<typeof createStudy>[0],
+  namespace: string,
+  scenario: Scenario,
+): Promise<void> {
   for (let i = 0; i < scenario.studies; i += 20) {
-    await Promise.all(Array.from({ length: Math.min(20, scenario.studies - i) }, (_, k) => createStudy(cp, studyManifest(`s${i + k}`, namespace, {
-      budget: { maxTrials: scenario.trials, parallelTrials: scenario.parallel }, sampler: { algorithm: 'random', seed: i + k }, scheduling: 'greedy',
-    }))));
+    await Promise.all(
+      Array.from({ length: Math.min(20, scenario.studies - i) }, (_, k) =>
+        createStudy(
+          cp,
+          studyManifest(`s${i + k}`, namespace, {
+            budget: { maxTrials: scenario.trials, parallelTrials: scenario.parallel },
+            sampler: { algorithm: 'random', seed: i + k },
+            scheduling: 'greedy',
+          }),
+        ),
+      ),
+    );
   }
 }
 
-async function untilStudiesDone(cp: Parameters<typeof createStudy>[0], namespace: string, scenario: Scenario, running: RunningTrials, pid: number): Promise<ProcessStats> {
+async function untilStudiesDone(
+  cp: Parameters<typeof createStudy>[0],
+  namespace: string,
+  scenario: Scenario,
+  running: RunningTrials,
+  pid: number,
+): Promise<ProcessStats> {
   const custom = cp.directKubeConfig.makeApiClient(CustomObjectsApi);
   let stats = processStats(pid);
-  for (let done = 0; done < scenario.studies;) {
+  for (let done = 0; done < scenario.studies; ) {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     stats = processStats(pid);
-    const list = (await custom.listNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'lorastudies' })) as { items: Array<{ status?: { phase?: string } }> };
+    const list = (await custom.listNamespacedCustomObject({
+      group: 'lorahpo.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'lorastudies',
+    })) as { items: Array<{ status?: { phase?: string } }> };
     done = list.items.filter((study) => study.status?.phase === 'Succeeded').length;
-    process.stderr.write(`\r[${scenario.name}] ${done}/${scenario.studies} studies done, ${running.now} trials running (peak ${running.peak}), operator RSS peak ${stats.peakRssMiB.toFixed(0)} MiB   `);
+    process.stderr.write(
+      `\r[${scenario.name}] ${done}/${scenario.studies} studies done, ${running.now} trials running (peak ${running.peak}), operator RSS peak ${stats.peakRssMiB.toFixed(0)} MiB   `,
+    );
   }
   process.stderr.write('\n');
   return stats;
@@ -100,13 +154,19 @@ async function runScenario(scenario: Scenario): Promise<Measured> {
   const nodeDelay = monitorEventLoopDelay({ resolution: 10 });
   nodeDelay.enable();
   const running = new RunningTrials();
-  const cp = await startCluster(benchWorkload(scenario.shape, running), { pods: scenario.studies * scenario.parallel + 100 });
+  const cp = await startCluster(benchWorkload(scenario.shape, running), {
+    pods: scenario.studies * scenario.parallel + 100,
+  });
   try {
     const namespace = await createNamespace(cp, `bench-${scenario.name}`);
     const timeline = new Timeline();
     await timeline.start(cp.directKubeConfig, namespace);
     const port = await freePort();
-    const operator = spawnOperator(cp, namespace, ['--metrics-port', String(port)], { direct: true, built: true, nodeArgs });
+    const operator = spawnOperator(cp, namespace, ['--metrics-port', String(port)], {
+      direct: true,
+      built: true,
+      nodeArgs,
+    });
     const started = performance.now();
     await createStudies(cp, namespace, scenario);
     const stats = await untilStudiesDone(cp, namespace, scenario, running, operator.pid as number);
@@ -120,8 +180,15 @@ async function runScenario(scenario: Scenario): Promise<Measured> {
     const turnaround = timeline.turnaround(scenario.parallel, true);
     const atEnds = turnaround.ended.map((trial) => running.atEnd.get(trial) ?? Number.NaN).sort((a, b) => a - b);
     return {
-      scenario, trials, wallSeconds, peakRunning: running.peak, runningAtMeasuredEnds: percentile(atEnds, 50),
-      turnaround, apiRequestsPerTrial: requests / trials, nodeDelayP99Ms: nodeDelay.percentile(99) / 1e6, ...stats,
+      scenario,
+      trials,
+      wallSeconds,
+      peakRunning: running.peak,
+      runningAtMeasuredEnds: percentile(atEnds, 50),
+      turnaround,
+      apiRequestsPerTrial: requests / trials,
+      nodeDelayP99Ms: nodeDelay.percentile(99) / 1e6,
+      ...stats,
     };
   } finally {
     await cp.stop();
@@ -135,32 +202,76 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-const label = (r: Measured) => `${r.scenario.name}: ${r.scenario.studies} × ${r.scenario.trials}, parallel ${r.scenario.parallel}`;
+const label = (r: Measured) =>
+  `${r.scenario.name}: ${r.scenario.studies} × ${r.scenario.trials}, parallel ${r.scenario.parallel}`;
 const ms = (sorted: number[], p: number) => percentile(sorted, p).toFixed(0);
 
 function summary(results: Measured[]): string {
   return table(
-    ['scenario', 'trials', 'running at measured ends (median / peak)', 'wall s', 'turnaround p50 ms', 'turnaround p99 ms (target < 1000)', 'API req/trial', 'peak RSS MiB (target < 256)', 'CPU s', 'CPU ms/trial'],
+    [
+      'scenario',
+      'trials',
+      'running at measured ends (median / peak)',
+      'wall s',
+      'turnaround p50 ms',
+      'turnaround p99 ms (target < 1000)',
+      'API req/trial',
+      'peak RSS MiB (target < 256)',
+      'CPU s',
+      'CPU ms/trial',
+    ],
     results.map((r) => [
-      label(r), String(r.trials), `${r.runningAtMeasuredEnds} / ${r.peakRunning}`, r.wallSeconds.toFixed(1), ms(r.turnaround.total, 50), ms(r.turnaround.total, 99),
-      r.apiRequestsPerTrial.toFixed(1), r.peakRssMiB.toFixed(0), r.cpuSeconds.toFixed(1), ((r.cpuSeconds * 1000) / r.trials).toFixed(1),
+      label(r),
+      String(r.trials),
+      `${r.runningAtMeasuredEnds} / ${r.peakRunning}`,
+      r.wallSeconds.toFixed(1),
+      ms(r.turnaround.total, 50),
+      ms(r.turnaround.total, 99),
+      r.apiRequestsPerTrial.toFixed(1),
+      r.peakRssMiB.toFixed(0),
+      r.cpuSeconds.toFixed(1),
+      ((r.cpuSeconds * 1000) / r.trials).toFixed(1),
     ]),
   );
 }
 
 function breakdown(results: Measured[]): string {
   return table(
-    ['scenario', 'ended → trial finished p50 / p99 ms', 'ended → next trial created p50 / p99 ms', 'ended → next Job p50 / p99 ms', 'turnarounds', 'simulated node loop delay p99 ms'],
+    [
+      'scenario',
+      'ended → trial finished p50 / p99 ms',
+      'ended → next trial created p50 / p99 ms',
+      'ended → next Job p50 / p99 ms',
+      'turnarounds',
+      'simulated node loop delay p99 ms',
+    ],
     results.map((r) => {
       const { finish, created, total } = r.turnaround;
-      return [label(r), `${ms(finish, 50)} / ${ms(finish, 99)}`, `${ms(created, 50)} / ${ms(created, 99)}`, `${ms(total, 50)} / ${ms(total, 99)}`, String(total.length), r.nodeDelayP99Ms.toFixed(0)];
+      return [
+        label(r),
+        `${ms(finish, 50)} / ${ms(finish, 99)}`,
+        `${ms(created, 50)} / ${ms(created, 99)}`,
+        `${ms(total, 50)} / ${ms(total, 99)}`,
+        String(total.length),
+        r.nodeDelayP99Ms.toFixed(0),
+      ];
     }),
   );
 }
 
 const nodeArgs = operatorImageNodeFlags();
 process.stderr.write('building dist/ (the operator image runs the compiled JavaScript)\n');
-execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', fileURLToPath(new URL('../../tsconfig.json', import.meta.url))], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)),
+    '-p',
+    fileURLToPath(new URL('../../tsconfig.json', import.meta.url)),
+  ],
+  { stdio: 'inherit' },
+);
 const results: Measured[] = [];
 for (const scenario of scenarios) results.push(await runScenario(scenario));
-process.stdout.write(`\nlorahpo operator benchmark (simulated node, fast workload; operator as its own process: node ${nodeArgs.join(' ')} dist/)\n${summary(results)}\n\nWhere the turnaround goes\n${breakdown(results)}\n`);
+process.stdout.write(
+  `\nlorahpo operator benchmark (simulated node, fast workload; operator as its own process: node ${nodeArgs.join(' ')} dist/)\n${summary(results)}\n\nWhere the turnaround goes\n${breakdown(results)}\n`,
+);

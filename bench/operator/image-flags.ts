@@ -14,6 +14,7 @@ export function operatorImageNodeFlags(): string[] {
   if (!entrypoint) throw new Error(`no ENTRYPOINT in the operator stage of ${dockerfile}`);
   const argv = JSON.parse(entrypoint) as string[];
   const script = argv.indexOf('bin/lorahpo.js');
-  if (argv[0] !== 'node' || script < 0) throw new Error(`the operator ENTRYPOINT is not "node [flags] bin/lorahpo.js operator": ${entrypoint}`);
+  if (argv[0] !== 'node' || script < 0)
+    throw new Error(`the operator ENTRYPOINT is not "node [flags] bin/lorahpo.js operator": ${entrypoint}`);
   return argv.slice(1, script);
 }

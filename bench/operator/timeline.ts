@@ -4,7 +4,16 @@
  * LoraTrial and Job was first seen. Turnaround is a trial's end → the study's next Job, so the
  * simulated kubelet's own lag in reporting the end is not counted.
  */
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Pod,
+} from '@kubernetes/client-node';
 
 interface Seen {
   /** trial name → ms */
@@ -29,7 +38,12 @@ const FINISHED = new Set(['Succeeded', 'Pruned', 'EarlyStopped', 'Failed']);
 const studyOf = (object: KubernetesObject): string => object.metadata?.labels?.['lorahpo.io/study'] ?? '?';
 
 export class Timeline {
-  readonly #seen: Seen = { podEnded: new Map(), trialFinished: new Map(), trialCreated: new Map(), jobCreated: new Map() };
+  readonly #seen: Seen = {
+    podEnded: new Map(),
+    trialFinished: new Map(),
+    trialCreated: new Map(),
+    jobCreated: new Map(),
+  };
   readonly #informers: Array<ListWatch<KubernetesObject>> = [];
   readonly #studyOfTrial = new Map<string, string>();
 
@@ -38,8 +52,15 @@ export class Timeline {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const batch = kubeConfig.makeApiClient(BatchV1Api);
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    const first = (map: Map<string, number>, name: string) => { if (!map.has(name)) map.set(name, performance.now()); };
-    const pods = new ListWatch<KubernetesObject>(`/api/v1/namespaces/${namespace}/pods`, watch, () => core.listNamespacedPod({ namespace }), false);
+    const first = (map: Map<string, number>, name: string) => {
+      if (!map.has(name)) map.set(name, performance.now());
+    };
+    const pods = new ListWatch<KubernetesObject>(
+      `/api/v1/namespaces/${namespace}/pods`,
+      watch,
+      () => core.listNamespacedPod({ namespace }),
+      false,
+    );
     const onPod = (pod: KubernetesObject) => {
       const phase = (pod as V1Pod).status?.phase;
       const trial = pod.metadata?.labels?.['lorahpo.io/trial'];
@@ -47,17 +68,33 @@ export class Timeline {
     };
     pods.on('add', onPod);
     pods.on('update', onPod);
-    const trials = new ListWatch<KubernetesObject>(`/apis/lorahpo.io/v1alpha1/namespaces/${namespace}/loratrials`, watch,
-      async () => (await custom.listNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'loratrials' })) as never, false);
+    const trials = new ListWatch<KubernetesObject>(
+      `/apis/lorahpo.io/v1alpha1/namespaces/${namespace}/loratrials`,
+      watch,
+      async () =>
+        (await custom.listNamespacedCustomObject({
+          group: 'lorahpo.io',
+          version: 'v1alpha1',
+          namespace,
+          plural: 'loratrials',
+        })) as never,
+      false,
+    );
     const onTrial = (trial: KubernetesObject) => {
       const name = trial.metadata?.name ?? '';
       first(this.#seen.trialCreated, name);
       this.#studyOfTrial.set(name, studyOf(trial));
-      if (FINISHED.has((trial as { status?: { phase?: string } }).status?.phase ?? '')) first(this.#seen.trialFinished, name);
+      if (FINISHED.has((trial as { status?: { phase?: string } }).status?.phase ?? ''))
+        first(this.#seen.trialFinished, name);
     };
     trials.on('add', onTrial);
     trials.on('update', onTrial);
-    const jobs = new ListWatch<KubernetesObject>(`/apis/batch/v1/namespaces/${namespace}/jobs`, watch, () => batch.listNamespacedJob({ namespace }), false);
+    const jobs = new ListWatch<KubernetesObject>(
+      `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      watch,
+      () => batch.listNamespacedJob({ namespace }),
+      false,
+    );
     jobs.on('add', (job) => first(this.#seen.jobCreated, job.metadata?.name ?? ''));
     for (const informer of [pods, trials, jobs]) {
       await informer.start();
@@ -81,7 +118,9 @@ export class Timeline {
     for (const [trial, study] of this.#studyOfTrial) byStudy.set(study, [...(byStudy.get(study) ?? []), trial]);
     for (const trials of byStudy.values()) {
       const number = (trial: string) => Number(trial.slice(trial.lastIndexOf('-') + 1));
-      const ended = trials.filter((t) => this.#seen.podEnded.has(t)).sort((a, b) => (this.#seen.podEnded.get(a) as number) - (this.#seen.podEnded.get(b) as number));
+      const ended = trials
+        .filter((t) => this.#seen.podEnded.has(t))
+        .sort((a, b) => (this.#seen.podEnded.get(a) as number) - (this.#seen.podEnded.get(b) as number));
       for (const next of trials.filter((t) => number(t) >= parallel && this.#seen.jobCreated.has(t))) {
         const needed = number(next) - parallel + 1;
         const trigger = isGreedy ? ended[needed - 1] : ended.filter((t) => number(t) < needed).at(needed - 1);

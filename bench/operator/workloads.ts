@@ -34,22 +34,33 @@ export class RunningTrials {
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-});
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 
 export function benchWorkload(shape: WorkloadShape, running: RunningTrials): WorkloadFunction {
   return async (context: WorkloadContext): Promise<number> => {
     running.began(shape.holdUntilRunning);
     try {
-      if (shape.holdUntilRunning !== undefined) await Promise.race([running.released, sleep(2 ** 31 - 1, context.signal)]);
+      if (shape.holdUntilRunning !== undefined)
+        await Promise.race([running.released, sleep(2 ** 31 - 1, context.signal)]);
       const [min, max] = shape.durationMs;
       const stepMs = (min + Math.random() * (max - min)) / shape.steps;
       for (let step = 1; step <= shape.steps; step++) {
         await sleep(stepMs, context.signal);
         if (context.signal.aborted) return 0;
-        context.stdout.write(JSON.stringify({ type: 'metric', name: 'eval_loss', value: 1 + Math.random() / step, step }) + '\n');
+        context.stdout.write(
+          JSON.stringify({ type: 'metric', name: 'eval_loss', value: 1 + Math.random() / step, step }) + '\n',
+        );
       }
       context.stdout.write(JSON.stringify({ type: 'result', value: 1 + Math.random() }) + '\n');
       return 0;

@@ -15,7 +15,9 @@ import { buildStudyView } from '../../operator/src/report/study-view.ts';
 import { launchChromium, openReport } from '../../tests/report/browser.ts';
 import { generatedStudy } from '../../tests/report/generated-study.ts';
 
-const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '100,1000,3000' }, runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { sizes: { type: 'string', default: '100,1000,3000' }, runs: { type: 'string', default: '3' } },
+});
 const sizes = args.sizes.split(',').map(Number);
 const runs = Number(args.runs);
 const TARGET_MS = 2000;
@@ -41,8 +43,12 @@ try {
     const renders: { renderMs: number; cpuMs: number; timings: Record<string, number> }[] = [];
     for (let run = 0; run < runs; run += 1) {
       const opened = await openReport(browser, pathToFileURL(file).href);
-      if (opened.consoleErrors.length || opened.requests.length) throw new Error(`${size}: ${[...opened.consoleErrors, ...opened.requests].join('; ')}`);
-      const timings = await opened.page.evaluate(() => (globalThis as unknown as { __lorahpoReport: { timings: Record<string, number> } }).__lorahpoReport.timings);
+      if (opened.consoleErrors.length || opened.requests.length)
+        throw new Error(`${size}: ${[...opened.consoleErrors, ...opened.requests].join('; ')}`);
+      const timings = await opened.page.evaluate(
+        () =>
+          (globalThis as unknown as { __lorahpoReport: { timings: Record<string, number> } }).__lorahpoReport.timings,
+      );
       renders.push({ renderMs: opened.renderMs, cpuMs: opened.mainThreadCpuMs, timings });
       await opened.page.close();
     }
@@ -50,13 +56,19 @@ try {
     const t = typical.timings;
     const parts = `script ${t.script.toFixed(0)}, charts ${(t.curves - t.summary).toFixed(0)}, table ${(t.table - t.curves).toFixed(0)}`;
     const verdict = size === 1000 ? (typical.renderMs < TARGET_MS ? 'met' : 'missed') : '';
-    rows.push(`| ${size} | ${(html.length / 1e6).toFixed(2)} | ${median(viewMs).toFixed(0)} | ${typical.renderMs.toFixed(0)} | ${Math.min(...renders.map((r) => r.renderMs)).toFixed(0)} | ${median(renders.map((r) => r.cpuMs)).toFixed(0)} | ${parts} | ${verdict} |`);
+    rows.push(
+      `| ${size} | ${(html.length / 1e6).toFixed(2)} | ${median(viewMs).toFixed(0)} | ${typical.renderMs.toFixed(0)} | ${Math.min(...renders.map((r) => r.renderMs)).toFixed(0)} | ${median(renders.map((r) => r.cpuMs)).toFixed(0)} | ${parts} | ${verdict} |`,
+    );
     process.stderr.write(`${size} trials done\n`);
   }
 } finally {
   await browser.close();
 }
-console.log(`report bench: ${runs} runs each, median shown; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
-console.log('| trials | HTML MB | build view+HTML ms | page ready ms (median) | fastest ms | main-thread CPU ms | page parts ms (from navigation) | < 2 s at 1000 |');
+console.log(
+  `report bench: ${runs} runs each, median shown; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`,
+);
+console.log(
+  '| trials | HTML MB | build view+HTML ms | page ready ms (median) | fastest ms | main-thread CPU ms | page parts ms (from navigation) | < 2 s at 1000 |',
+);
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
 for (const row of rows) console.log(row);

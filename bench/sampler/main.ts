@@ -36,9 +36,17 @@ async function main(): Promise<void> {
   const quick = args.quick ?? false;
   const seeds = Number(args.seeds ?? (quick ? 5 : 20));
   const { peer, reason } = await startOptunaPeer();
-  console.log(`# Sampler benchmark (${quick ? 'quick' : 'full'} mode): npm run bench:sampler${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`);
-  console.log(peer !== undefined ? `Optuna ${peer.version}` : `Optuna missing, ours only (${reason}). Install: apt-get install python3-optuna`);
+  console.log(
+    `# Sampler benchmark (${quick ? 'quick' : 'full'} mode): npm run bench:sampler${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  );
+  console.log(
+    `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`,
+  );
+  console.log(
+    peer !== undefined
+      ? `Optuna ${peer.version}`
+      : `Optuna missing, ours only (${reason}). Install: apt-get install python3-optuna`,
+  );
   const started = performance.now();
   try {
     if (args.only !== 'speed') {
@@ -50,7 +58,15 @@ async function main(): Promise<void> {
     if (args.only !== 'quality') {
       console.log('\n## Speed\n');
       const sizes = quick ? [100, 1000] : [100, 500, 1000, 2000];
-      console.log(await speedTable(peer, { sizes, oursWindow: quick ? 30 : 100, optunaWindow: quick ? 5 : 20, repeats: quick ? 1 : 3, log }));
+      console.log(
+        await speedTable(peer, {
+          sizes,
+          oursWindow: quick ? 30 : 100,
+          optunaWindow: quick ? 5 : 20,
+          repeats: quick ? 1 : 3,
+          log,
+        }),
+      );
     }
   } finally {
     peer?.close();

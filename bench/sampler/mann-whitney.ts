@@ -8,8 +8,22 @@ function upperTail(z: number): number {
   // erfc via its continued-fraction-free Chebyshev form (relative error < 1.2e-7).
   const x = z / Math.SQRT2;
   const t = 1 / (1 + 0.5 * Math.abs(x));
-  const erfc = t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
-    + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const erfc =
+    t *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
@@ -18,7 +32,7 @@ function rank(values: number[]): { ranks: number[]; tieTerm: number } {
   const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
   const ranks = new Array<number>(values.length);
   let tieTerm = 0;
-  for (let start = 0; start < order.length;) {
+  for (let start = 0; start < order.length; ) {
     let end = start + 1;
     while (end < order.length && order[end].value === order[start].value) end++;
     const mean = (start + 1 + end) / 2;

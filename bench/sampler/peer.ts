@@ -26,14 +26,18 @@ class PythonPeer implements OptunaPeer {
     this.lines = createInterface({ input: this.child.stdout });
     this.lines.on('line', (line) => this.waiting.shift()?.(line));
     let stderr = '';
-    this.child.stderr.on('data', (chunk) => { stderr += String(chunk); });
+    this.child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
     const fail = (error: Error) => {
       this.failure = error;
       for (const resolve of this.waiting.splice(0)) resolve('');
     };
     this.child.on('error', fail);
     this.child.stdin.on('error', fail);
-    this.child.on('exit', (code) => fail(new Error(`optuna peer exited (${code}): ${stderr.trim().split('\n').pop() ?? ''}`)));
+    this.child.on('exit', (code) =>
+      fail(new Error(`optuna peer exited (${code}): ${stderr.trim().split('\n').pop() ?? ''}`)),
+    );
   }
 
   request<T>(command: Record<string, unknown>): Promise<T> {

@@ -104,12 +104,15 @@ const loraLike: Problem = {
   evaluate(params, seed, trialNumber) {
     const effective = Math.log10((num(params, 'learningRate') * num(params, 'loraAlpha')) / num(params, 'loraR'));
     const diverged = effective > Math.log10(0.03) ? 1 : 0;
-    const truth = 0.9 + (effective - Math.log10(4e-3)) ** 2 + diverged
-      + 0.04 * (Math.log10(num(params, 'weightDecay')) + 3) ** 2
-      + 2 * (num(params, 'maxGradNorm') - 0.25) ** 2
-      + 12 * (num(params, 'loraDropout') - 0.05) ** 2
-      + 0.015 * Math.log2(num(params, 'loraR') / 8)
-      + SCHEDULER_COST[params.scheduler as string];
+    const truth =
+      0.9 +
+      (effective - Math.log10(4e-3)) ** 2 +
+      diverged +
+      0.04 * (Math.log10(num(params, 'weightDecay')) + 3) ** 2 +
+      2 * (num(params, 'maxGradNorm') - 0.25) ** 2 +
+      12 * (num(params, 'loraDropout') - 0.05) ** 2 +
+      0.015 * Math.log2(num(params, 'loraR') / 8) +
+      SCHEDULER_COST[params.scheduler as string];
     const noise = 0.005 * trialRng(seed, trialNumber, NOISE_PURPOSE).normal();
     return { observed: truth + noise, truth };
   },

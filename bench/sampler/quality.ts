@@ -36,17 +36,27 @@ function rows(problem: Problem, contenders: Contender[], results: Results, budge
     const random = at('random');
     for (const contender of contenders) {
       const values = at(contender.label);
-      const peer = contender.peerLabel !== undefined && results.has(contender.peerLabel) ? at(contender.peerLabel) : undefined;
-      const test = peer === undefined ? '' : formatFixed(mannWhitneyU(values, peer).p, 3)
-        + (mean(values) < mean(peer) ? ' (ours lower)' : ' (ours higher)');
+      const peer =
+        contender.peerLabel !== undefined && results.has(contender.peerLabel) ? at(contender.peerLabel) : undefined;
+      const test =
+        peer === undefined
+          ? ''
+          : formatFixed(mannWhitneyU(values, peer).p, 3) +
+            (mean(values) < mean(peer) ? ' (ours lower)' : ' (ours higher)');
       const vsRandom = contender.label === 'random' ? '' : `${Math.round(winRate(values, random) * 100)} %`;
-      lines.push(`| ${problem.name} | ${budget} | ${contender.label} | ${formatFixed(mean(values))} | ${formatFixed(median(values))} | ${vsRandom} | ${test} |`);
+      lines.push(
+        `| ${problem.name} | ${budget} | ${contender.label} | ${formatFixed(mean(values))} | ${formatFixed(median(values))} | ${vsRandom} | ${test} |`,
+      );
     }
   }
   return lines;
 }
 
-export async function qualityTable(problems: Problem[], contenders: Contender[], options: QualityOptions): Promise<string> {
+export async function qualityTable(
+  problems: Problem[],
+  contenders: Contender[],
+  options: QualityOptions,
+): Promise<string> {
   const lines = [
     `Best value (noise-free value of the best observed trial; lower is better) over ${options.seeds} seeds.`,
     '',

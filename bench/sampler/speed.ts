@@ -4,7 +4,14 @@
  * report the mean (the median of several such windows). Timing a window rather than a whole study keeps Optuna's slow large-N asks
  * affordable; the history grows by W during the window (W ≪ N).
  */
-import { RandomSampler, Study, parseSearchSpace, trialRng, type SamplerSpecInput, type TrialRecord } from '../../operator/src/index.ts';
+import {
+  RandomSampler,
+  Study,
+  parseSearchSpace,
+  trialRng,
+  type SamplerSpecInput,
+  type TrialRecord,
+} from '../../operator/src/index.ts';
 import type { OptunaPeer } from './peer.ts';
 import { LORA_SPACE } from './problems.ts';
 import { formatFixed } from './stats.ts';
@@ -53,9 +60,18 @@ function timeOurs(sampler: SamplerSpecInput, trials: TrialRecord[], values: numb
   return { wall: (performance.now() - started) / values.length, cpu: (cpu.user + cpu.system) / 1000 / values.length };
 }
 
-async function timeOptuna(peer: OptunaPeer, multivariate: boolean, trials: TrialRecord[], values: number[]): Promise<Timing> {
+async function timeOptuna(
+  peer: OptunaPeer,
+  multivariate: boolean,
+  trials: TrialRecord[],
+  values: number[],
+): Promise<Timing> {
   return peer.request<Timing>({
-    cmd: 'speed', space: LORA_SPACE, seed: 0, multivariate, values,
+    cmd: 'speed',
+    space: LORA_SPACE,
+    seed: 0,
+    multivariate,
+    values,
     history: trials.map((trial) => ({ params: trial.params, value: trial.value })),
   });
 }
@@ -75,7 +91,10 @@ function table(rows: Row[], clock: keyof Timing): string[] {
   return [
     '| N | ours uni | Optuna uni | Optuna/ours | ours multi (neighbour, default) | ours multi (scott) | Optuna multi | Optuna/ours (default) | Optuna/ours (scott) |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.size} | ${formatFixed(r.uni[clock], 2)} | ${formatFixed(r.optunaUni[clock], 1)} | ${ratio(r.optunaUni[clock], r.uni[clock])} | ${formatFixed(r.neighbour[clock], 2)} | ${formatFixed(r.scott[clock], 2)} | ${formatFixed(r.optunaMulti[clock], 1)} | ${ratio(r.optunaMulti[clock], r.neighbour[clock])} | ${ratio(r.optunaMulti[clock], r.scott[clock])} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.size} | ${formatFixed(r.uni[clock], 2)} | ${formatFixed(r.optunaUni[clock], 1)} | ${ratio(r.optunaUni[clock], r.uni[clock])} | ${formatFixed(r.neighbour[clock], 2)} | ${formatFixed(r.scott[clock], 2)} | ${formatFixed(r.optunaMulti[clock], 1)} | ${ratio(r.optunaMulti[clock], r.neighbour[clock])} | ${ratio(r.optunaMulti[clock], r.scott[clock])} |`,
+    ),
   ];
 }
 
@@ -90,11 +109,14 @@ export async function speedTable(peer: OptunaPeer | undefined, options: SpeedOpt
   for (const size of options.sizes) {
     const trials = history(size);
     const oursValues = windowValues(size, options.oursWindow);
-    const ours = (config: SamplerSpecInput) => medianTiming(options.repeats, () => timeOurs(config, trials, oursValues));
+    const ours = (config: SamplerSpecInput) =>
+      medianTiming(options.repeats, () => timeOurs(config, trials, oursValues));
     const [uni, scott, neighbour] = [await ours(UNI), await ours(SCOTT), await ours(NEIGHBOUR)];
     const optunaValues = windowValues(size, options.optunaWindow);
-    const theirs = (multivariate: boolean) => (peer === undefined ? NO_TIMING
-      : medianTiming(options.repeats, () => timeOptuna(peer, multivariate, trials, optunaValues)));
+    const theirs = (multivariate: boolean) =>
+      peer === undefined
+        ? NO_TIMING
+        : medianTiming(options.repeats, () => timeOptuna(peer, multivariate, trials, optunaValues));
     const [optunaUni, optunaMulti] = [await theirs(false), await theirs(true)];
     rows.push({ size, uni, scott, neighbour, optunaUni, optunaMulti });
     options.log(`  speed N=${size} done`);

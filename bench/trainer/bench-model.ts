@@ -17,7 +17,9 @@ export interface BenchSpec {
   targetModules: TargetModule[];
 }
 
-export const SPEC: BenchSpec = JSON.parse(readFileSync(fileURLToPath(new URL('./bench-spec.json', import.meta.url)), 'utf8'));
+export const SPEC: BenchSpec = JSON.parse(
+  readFileSync(fileURLToPath(new URL('./bench-spec.json', import.meta.url)), 'utf8'),
+);
 
 export function benchCheckpoint(spec: BenchSpec): Checkpoint {
   const tensors = randomLlamaWeights(spec.model, 1);
@@ -35,7 +37,11 @@ export function benchBatch(spec: BenchSpec, seed: number, rows = spec.batch): Ho
 }
 
 /** Times `steps` calls after one warm-up: the best step (least disturbed on a shared machine) and the median. */
-export async function timeSteps(steps: number, tokens: number, step: () => unknown): Promise<{ msPerStep: number; medianMs: number; tokensPerS: number }> {
+export async function timeSteps(
+  steps: number,
+  tokens: number,
+  step: () => unknown,
+): Promise<{ msPerStep: number; medianMs: number; tokensPerS: number }> {
   await step();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -44,5 +50,9 @@ export async function timeSteps(steps: number, tokens: number, step: () => unkno
     times.push(performance.now() - start);
   }
   const best = Math.min(...times);
-  return { msPerStep: best, medianMs: times.sort((a, b) => a - b)[Math.floor(times.length / 2)], tokensPerS: tokens / (best / 1000) };
+  return {
+    msPerStep: best,
+    medianMs: times.sort((a, b) => a - b)[Math.floor(times.length / 2)],
+    tokensPerS: tokens / (best / 1000),
+  };
 }

@@ -35,13 +35,29 @@ const ALL_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_pr
 function fixtureBatch(): HostBatch {
   const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined);
   const tokenizer = loadTokenizer(join(MODEL, 'tokenizer.json'), join(MODEL, 'tokenizer_config.json'), read);
-  const records = parseJsonl(readFileSync(join(TINY, 'cncf-qa.jsonl'), 'utf8'), 'cncf-qa.jsonl', { skipBadLines: false, warn: () => {} }).slice(0, 4);
-  const options = { promptTemplate: '### Question: {question}\n ### Answer: {answer}', lossOnAnswerOnly: true, maxSeqLength: 512, eosId: 2 };
-  return makeBatch(records.map((r) => encodeRecord(r, tokenizer, options)), 0);
+  const records = parseJsonl(readFileSync(join(TINY, 'cncf-qa.jsonl'), 'utf8'), 'cncf-qa.jsonl', {
+    skipBadLines: false,
+    warn: () => {},
+  }).slice(0, 4);
+  const options = {
+    promptTemplate: '### Question: {question}\n ### Answer: {answer}',
+    lossOnAnswerOnly: true,
+    maxSeqLength: 512,
+    eosId: 2,
+  };
+  return makeBatch(
+    records.map((r) => encodeRecord(r, tokenizer, options)),
+    0,
+  );
 }
 
 function ours(model: LlamaModel, adapters: AdapterSet, batch: HostBatch) {
-  const logits = tf.tidy(() => model.forward(tf.tensor2d(batch.ids, [batch.batch, batch.seqLen], 'int32'), { adapters }).dataSync() as Float32Array);
+  const logits = tf.tidy(
+    () =>
+      model
+        .forward(tf.tensor2d(batch.ids, [batch.batch, batch.seqLen], 'int32'), { adapters })
+        .dataSync() as Float32Array,
+  );
   const variables = adapterVariables(adapters);
   const optimizer = new AdamW(variables, { weightDecay: HYPER.weightDecay });
   const step = trainStep({ model, adapters, variables, optimizer }, [batch], HYPER.learningRate, HYPER.maxGradNorm);
@@ -52,15 +68,37 @@ function ours(model: LlamaModel, adapters: AdapterSet, batch: HostBatch) {
 export async function referenceCheck(python: string): Promise<string> {
   await tf.setBackend('wasm');
   const model = new LlamaModel(loadCheckpoint(MODEL), 'explicit');
-  const adapters = createAdapters(model, ALL_MODULES, { r: HYPER.loraR, alpha: HYPER.loraAlpha, dropout: 0 }, new Rng(5));
+  const adapters = createAdapters(
+    model,
+    ALL_MODULES,
+    { r: HYPER.loraR, alpha: HYPER.loraAlpha, dropout: 0 },
+    new Rng(5),
+  );
   const batch = fixtureBatch();
   const dir = mkdtempSync(join(tmpdir(), 'lorahpo-ref-'));
   writeFileSync(join(dir, 'lora_init.safetensors'), serializeSafetensors(peftState(adapters)));
-  writeFileSync(join(dir, 'request.json'), JSON.stringify({ model: MODEL, hyper: HYPER, batch: batch.batch, seqLen: batch.seqLen, ids: [...batch.ids], targets: [...batch.targets], weights: [...batch.weights] }));
+  writeFileSync(
+    join(dir, 'request.json'),
+    JSON.stringify({
+      model: MODEL,
+      hyper: HYPER,
+      batch: batch.batch,
+      seqLen: batch.seqLen,
+      ids: [...batch.ids],
+      targets: [...batch.targets],
+      weights: [...batch.weights],
+    }),
+  );
   const mine = ours(model, adapters, batch);
-  const child = spawnSync(python, [fileURLToPath(new URL('./torch_reference.py', import.meta.url)), 'check', dir], { encoding: 'utf8' });
+  const child = spawnSync(python, [fileURLToPath(new URL('./torch_reference.py', import.meta.url)), 'check', dir], {
+    encoding: 'utf8',
+  });
   if (child.status !== 0) return `PyTorch reference failed: ${child.stderr}`;
-  const theirs = JSON.parse(readFileSync(join(dir, 'check.json'), 'utf8')) as { lossBefore: number; gradNorm: number; lossAfter: number };
+  const theirs = JSON.parse(readFileSync(join(dir, 'check.json'), 'utf8')) as {
+    lossBefore: number;
+    gradNorm: number;
+    lossAfter: number;
+  };
   const theirLogits = new Float32Array(readFileSync(join(dir, 'logits.f32')).buffer.slice(0));
   const maxLogitDiff = mine.logits.reduce((m, v, i) => Math.max(m, Math.abs(v - theirLogits[i])), 0);
   const rows: [string, number, number, number][] = [
@@ -75,7 +113,10 @@ export async function referenceCheck(python: string): Promise<string> {
     '',
     '| quantity | lorahpo (tfjs wasm) | PyTorch | abs diff | within 1e-4 |',
     '|---|---|---|---|---|',
-    ...rows.map(([name, a, b, d]) => `| ${name} | ${cell(a)} | ${cell(b)} | ${d.toExponential(2)} | ${d <= TOLERANCE ? 'yes' : 'NO'} |`),
+    ...rows.map(
+      ([name, a, b, d]) =>
+        `| ${name} | ${cell(a)} | ${cell(b)} | ${d.toExponential(2)} | ${d <= TOLERANCE ? 'yes' : 'NO'} |`,
+    ),
   ];
   return lines.join('\n');
 }

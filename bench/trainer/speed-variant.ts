@@ -19,7 +19,12 @@ async function singleProcess(variant: string, steps: number) {
   const selected = await selectBackend(backend, process.env, () => {});
   const mode = grads === 'autograd' || selected.gradientMode === 'autograd' ? 'autograd' : 'explicit';
   const model = new LlamaModel(benchCheckpoint(SPEC), mode);
-  const adapters = createAdapters(model, SPEC.targetModules, { r: SPEC.loraR, alpha: SPEC.loraAlpha, dropout: 0 }, new Rng(2));
+  const adapters = createAdapters(
+    model,
+    SPEC.targetModules,
+    { r: SPEC.loraR, alpha: SPEC.loraAlpha, dropout: 0 },
+    new Rng(2),
+  );
   const variables = adapterVariables(adapters);
   const ctx = { model, adapters, variables, optimizer: new AdamW(variables, { weightDecay: 0.01 }) };
   const batch = benchBatch(SPEC, 3);

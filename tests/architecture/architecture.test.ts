@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ts from 'typescript';
 import { findCycles, importsOf, listTsFiles, readSource, type ImportEdge } from './import-graph.ts';
-import { PURE_AREAS, benchViolation, boundaryViolation, layerViolation, operatorArea, purityViolation } from './rules.ts';
+import {
+  PURE_AREAS,
+  benchViolation,
+  boundaryViolation,
+  layerViolation,
+  operatorArea,
+  purityViolation,
+} from './rules.ts';
 
 const production = [...listTsFiles('operator/src'), ...listTsFiles('trainer/src')];
 const edgesOf = (files: readonly string[]) => files.flatMap((file) => importsOf(file));
@@ -22,7 +29,11 @@ function offences(edges: readonly ImportEdge[], rule: (edge: ImportEdge) => stri
 
 test('architecture › no file-level import cycles in operator/src and trainer/src (type-only imports count)', () => {
   const graph = new Map<string, string[]>();
-  for (const file of production) graph.set(file, importsOf(file).flatMap((edge) => (edge.to ? [edge.to] : [])));
+  for (const file of production)
+    graph.set(
+      file,
+      importsOf(file).flatMap((edge) => (edge.to ? [edge.to] : [])),
+    );
   const cycles = findCycles(graph).map((cycle) => cycle.join(' → '));
   assert.equal(report('import cycles:', cycles), '');
 });

@@ -66,7 +66,8 @@ export function boundaryViolation(edge: ImportEdge): string | undefined {
   if (from.startsWith('trainer/src/') && to.startsWith('operator/')) {
     return 'the trainer never imports the operator (what both need lives in trainer/src/contract/)';
   }
-  if (from.startsWith('trainer/src/contract/') && !to.startsWith('trainer/src/contract/')) return 'trainer/src/contract/ imports only itself';
+  if (from.startsWith('trainer/src/contract/') && !to.startsWith('trainer/src/contract/'))
+    return 'trainer/src/contract/ imports only itself';
   if (from.startsWith('operator/src/') && to.startsWith('trainer/') && !to.startsWith('trainer/src/contract/')) {
     return 'the operator imports only trainer/src/contract/ of the trainer';
   }
@@ -78,14 +79,16 @@ export function benchViolation(edge: ImportEdge): string | undefined {
   const { from, to } = edge;
   if (to === undefined || !isProduction(from)) return undefined;
   if (to.startsWith('bench/') || to.startsWith('tests/')) return 'production code never imports bench/ or tests/';
-  if (to.startsWith(FIXTURE_DIR) && !from.startsWith(FIXTURE_DIR)) return 'only the fixture CLI uses trainer/src/fixture/ (bench and tests may)';
+  if (to.startsWith(FIXTURE_DIR) && !from.startsWith(FIXTURE_DIR))
+    return 'only the fixture CLI uses trainer/src/fixture/ (bench and tests may)';
   return undefined;
 }
 
 /** Why an import of a package breaks purity in a pure area, or undefined. */
 export function purityViolation(edge: ImportEdge): string | undefined {
   const area = operatorArea(edge.from);
-  if (area === undefined || !(PURE_AREAS as readonly string[]).includes(area) || edge.to !== undefined) return undefined;
+  if (area === undefined || !(PURE_AREAS as readonly string[]).includes(area) || edge.to !== undefined)
+    return undefined;
   if (edge.specifier.startsWith('node:') || isBuiltin(edge.specifier)) return `${area}/ imports nothing from Node`;
   if (edge.specifier.startsWith('@kubernetes/')) return `${area}/ imports nothing from Kubernetes`;
   return undefined;

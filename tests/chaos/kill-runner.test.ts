@@ -42,10 +42,12 @@ function statusOf(dir: string) {
 function runAndKill(dir: string, afterMs: number): Promise<boolean> {
   const child = spawn(process.execPath, [CLI, 'run', 'study.yaml', '--plain'], { cwd: dir, stdio: 'ignore' });
   const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
-  return new Promise((resolve) => child.once('exit', (code) => {
-    clearTimeout(timer);
-    resolve(code === 0);
-  }));
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    }),
+  );
 }
 
 /** Alive and not a zombie waiting for init. */
@@ -58,9 +60,14 @@ function isRunning(pid: number): boolean {
   }
 }
 
-test(`chaos › kill -9 at ${KILLS} random moments (seed ${SEED}), resumed each time, ends as an undisturbed run`, { timeout: 600_000 }, async (t) => {
+test(`chaos › kill -9 at ${KILLS} random moments (seed ${SEED}), resumed each time, ends as an undisturbed run`, {
+  timeout: 600_000,
+}, async (t) => {
   const reference = writeFixtureStudy(STUDY);
-  const undisturbed = spawnSync(process.execPath, [CLI, 'run', 'study.yaml', '--plain'], { cwd: reference.dir, encoding: 'utf8' });
+  const undisturbed = spawnSync(process.execPath, [CLI, 'run', 'study.yaml', '--plain'], {
+    cwd: reference.dir,
+    encoding: 'utf8',
+  });
   assert.equal(undisturbed.status, 0, undisturbed.stderr);
   const expected = statusOf(reference.dir);
 
@@ -79,7 +86,10 @@ test(`chaos › kill -9 at ${KILLS} random moments (seed ${SEED}), resumed each 
   assert.deepEqual(statusOf(dir), expected, `after ${kills} kills`);
   t.diagnostic(`${kills} kills before the study could finish`);
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const pids = readFileSync(join(dir, 'runs.log'), 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[1]));
+  const pids = readFileSync(join(dir, 'runs.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Number(line.split(' ')[1]));
   const leftovers = pids.filter(isRunning);
   for (const pid of leftovers) process.kill(pid, 'SIGKILL');
   assert.deepEqual(leftovers, [], 'trial processes of a killed run are still alive');

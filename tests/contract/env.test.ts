@@ -10,7 +10,12 @@ test('trainer contract › parameter names become upper snake case', () => {
 });
 
 test('trainer contract › the environment round-trips through the trainer side', () => {
-  const env = trialEnvironment({ trial: 's-3', seed: 7, params: { learningRate: 1e-4, scheduler: 'cosine' }, training: { epochs: 2 } });
+  const env = trialEnvironment({
+    trial: 's-3',
+    seed: 7,
+    params: { learningRate: 1e-4, scheduler: 'cosine' },
+    training: { epochs: 2 },
+  });
   assert.equal(env.LORAHPO_PARAM_SCHEDULER, 'cosine');
   const read = readTrialEnvironment(env);
   assert.deepEqual(read.params, { learningRate: 1e-4, scheduler: 'cosine' });
@@ -35,8 +40,9 @@ test('trainer contract › stdout lines are events, logs or malformed events', (
 test('trainer contract › contract errors are worded like lorahpo validate’s', () => {
   const bad = parseTrainerLine('{"type":"metric","name":"eval_loss","value":"x","step":3}');
   assert.deepEqual(bad.kind === 'malformed' && bad.error, 'value is "x" but must be a number');
-  assert.throws(() => readTrialEnvironment({ LORAHPO_TRAINING: JSON.stringify({ epochs: -1, batchSize: 'a' }) }),
-    { message: 'LORAHPO_TRAINING.epochs is -1 but must be > 0; LORAHPO_TRAINING.batchSize is "a" but must be a number' });
+  assert.throws(() => readTrialEnvironment({ LORAHPO_TRAINING: JSON.stringify({ epochs: -1, batchSize: 'a' }) }), {
+    message: 'LORAHPO_TRAINING.epochs is -1 but must be > 0; LORAHPO_TRAINING.batchSize is "a" but must be a number',
+  });
 });
 
 test('trainer contract › NaN or Infinity in an event line (Python json.dumps) is a malformed event naming the value', () => {

@@ -18,23 +18,39 @@ import { fuzzOptions } from './fuzz-options.ts';
 
 const time = '2026-01-01T00:00:00.000Z';
 const trial = (number: number): LoraTrial => ({
-  apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraTrial', metadata: { name: `demo-${number}` },
+  apiVersion: 'lorahpo.io/v1alpha1',
+  kind: 'LoraTrial',
+  metadata: { name: `demo-${number}` },
   spec: { study: 'demo', number, params: { x: number / 10 }, seed: number, historyCutoff: 0 },
 });
 
 /** A plausible journal: each trial started, a few metrics, then finished or pruned. */
-const events = fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.double({ min: 0, max: 10, noNaN: true })), { minLength: 1, maxLength: 5 }).map((trials) => {
-  const out: JournalEvent[] = [];
-  trials.forEach(([steps, isPruned, value], number) => {
-    out.push({ type: 'started', time, trial: trial(number), attempt: 1 }, { type: 'spawned', name: `demo-${number}`, pid: 1000 + number });
-    for (let step = 1; step <= steps; step += 1) out.push({ type: 'metric', name: `demo-${number}`, step, value: value + step });
-    if (isPruned) out.push({ type: 'pruned', time, name: `demo-${number}`, step: steps, message: 'pruned' });
-    else out.push({ type: 'finished', time, name: `demo-${number}`, status: { phase: 'Succeeded', value } });
+const events = fc
+  .array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.double({ min: 0, max: 10, noNaN: true })), {
+    minLength: 1,
+    maxLength: 5,
+  })
+  .map((trials) => {
+    const out: JournalEvent[] = [];
+    trials.forEach(([steps, isPruned, value], number) => {
+      out.push(
+        { type: 'started', time, trial: trial(number), attempt: 1 },
+        { type: 'spawned', name: `demo-${number}`, pid: 1000 + number },
+      );
+      for (let step = 1; step <= steps; step += 1)
+        out.push({ type: 'metric', name: `demo-${number}`, step, value: value + step });
+      if (isPruned) out.push({ type: 'pruned', time, name: `demo-${number}`, step: steps, message: 'pruned' });
+      else out.push({ type: 'finished', time, name: `demo-${number}`, status: { phase: 'Succeeded', value } });
+    });
+    return out;
   });
-  return out;
-});
 
-const garbage = fc.oneof(fc.constant(''), fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.constantFrom('{"type":"started"}\n', '\0\0\0', '{"type":"metric",', 'null\n'));
+const garbage = fc.oneof(
+  fc.constant(''),
+  fc.string({ maxLength: 60 }),
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc.constantFrom('{"type":"started"}\n', '\0\0\0', '{"type":"metric",', 'null\n'),
+);
 
 function writeJournal(list: readonly JournalEvent[]): { path: string; bytes: Buffer } {
   const path = join(mkdtempSync(join(tmpdir(), 'lorahpo-journal-fuzz-')), 'journal.jsonl');

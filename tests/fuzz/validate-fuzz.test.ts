@@ -34,42 +34,140 @@ const base = () => ({
   } as Record<string, unknown>,
 });
 
-const HOSTILE_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'specs', 'maxTrial', ''];
-const KNOWN_KEYS = ['min', 'max', 'step', 'log', 'type', 'name', 'values', 'algorithm', 'seed', 'maxTrials', 'parallelTrials', 'timeout', 'metric', 'direction', 'command', 'model', 'dataset', 'percentile', 'wrapped', 'grid'];
-const PATHS = ['', 'metadata', 'spec', 'spec.objective', 'spec.parameters', 'spec.parameters.0', 'spec.parameters.1', 'spec.parameters.2', 'spec.sampler', 'spec.pruner', 'spec.budget', 'spec.training'];
+const HOSTILE_KEYS = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'prototype',
+  'specs',
+  'maxTrial',
+  '',
+];
+const KNOWN_KEYS = [
+  'min',
+  'max',
+  'step',
+  'log',
+  'type',
+  'name',
+  'values',
+  'algorithm',
+  'seed',
+  'maxTrials',
+  'parallelTrials',
+  'timeout',
+  'metric',
+  'direction',
+  'command',
+  'model',
+  'dataset',
+  'percentile',
+  'wrapped',
+  'grid',
+];
+const PATHS = [
+  '',
+  'metadata',
+  'spec',
+  'spec.objective',
+  'spec.parameters',
+  'spec.parameters.0',
+  'spec.parameters.1',
+  'spec.parameters.2',
+  'spec.sampler',
+  'spec.pruner',
+  'spec.budget',
+  'spec.training',
+];
 
-const hostileNumber = fc.oneof(fc.double(), fc.constantFrom(1e308, -1e308, 2 ** 53 + 1, 1e-320, 0, -0, 1e9, 1e-12), fc.integer());
+const hostileNumber = fc.oneof(
+  fc.double(),
+  fc.constantFrom(1e308, -1e308, 2 ** 53 + 1, 1e-320, 0, -0, 1e9, 1e-12),
+  fc.integer(),
+);
 const value = fc.oneof(
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 2, arbitrary: hostileNumber },
-  { weight: 1, arbitrary: fc.constantFrom('grid', 'tpe', 'random', 'asha', 'hyperband', 'percentile', 'patient', 'threshold', '30d', `${'9'.repeat(400)}d`, 'categorical', 'int', 'float') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'grid',
+      'tpe',
+      'random',
+      'asha',
+      'hyperband',
+      'percentile',
+      'patient',
+      'threshold',
+      '30d',
+      `${'9'.repeat(400)}d`,
+      'categorical',
+      'int',
+      'float',
+    ),
+  },
 );
 
 /** A near-valid manifest: one to three edits of the valid one. */
-const mutated = fc.array(fc.tuple(fc.constantFrom(...PATHS), fc.constantFrom(...KNOWN_KEYS, ...HOSTILE_KEYS), fc.option(value, { nil: undefined })), { minLength: 1, maxLength: 3 }).map((edits) => {
-  const doc = base() as Record<string, unknown>;
-  for (const [path, key, newValue] of edits) {
-    let target: unknown = doc;
-    for (const part of path.split('.').filter(Boolean)) target = (target as Record<string, unknown> | undefined)?.[part];
-    if (target === null || typeof target !== 'object') continue;
-    if (newValue === undefined) delete (target as Record<string, unknown>)[key];
-    else Object.defineProperty(target, key, { value: newValue, enumerable: true, writable: true, configurable: true });
-  }
-  return yaml.dump(doc, { skipInvalid: true });
-});
+const mutated = fc
+  .array(
+    fc.tuple(
+      fc.constantFrom(...PATHS),
+      fc.constantFrom(...KNOWN_KEYS, ...HOSTILE_KEYS),
+      fc.option(value, { nil: undefined }),
+    ),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((edits) => {
+    const doc = base() as Record<string, unknown>;
+    for (const [path, key, newValue] of edits) {
+      let target: unknown = doc;
+      for (const part of path.split('.').filter(Boolean))
+        target = (target as Record<string, unknown> | undefined)?.[part];
+      if (target === null || typeof target !== 'object') continue;
+      if (newValue === undefined) delete (target as Record<string, unknown>)[key];
+      else
+        Object.defineProperty(target, key, { value: newValue, enumerable: true, writable: true, configurable: true });
+    }
+    return yaml.dump(doc, { skipInvalid: true });
+  });
 
 /** An alias bomb: `depth` levels of `width` aliases of the level below, under a random field. */
-const aliasBomb = fc.record({ width: fc.integer({ min: 2, max: 12 }), depth: fc.integer({ min: 2, max: 12 }), at: fc.constantFrom('metadata', 'spec') }).map(({ width, depth, at }) => {
-  const lines = ['    l0: &l0 x'];
-  for (let level = 1; level < depth; level += 1) lines.push(`    l${level}: &l${level} [${Array(width).fill(`*l${level - 1}`).join(', ')}]`);
-  const text = yaml.dump(base());
-  return text.replace(`${at}:\n`, `${at}:\n  bomb:\n${lines.join('\n')}\n`);
-});
+const aliasBomb = fc
+  .record({
+    width: fc.integer({ min: 2, max: 12 }),
+    depth: fc.integer({ min: 2, max: 12 }),
+    at: fc.constantFrom('metadata', 'spec'),
+  })
+  .map(({ width, depth, at }) => {
+    const lines = ['    l0: &l0 x'];
+    for (let level = 1; level < depth; level += 1)
+      lines.push(
+        `    l${level}: &l${level} [${Array(width)
+          .fill(`*l${level - 1}`)
+          .join(', ')}]`,
+      );
+    const text = yaml.dump(base());
+    return text.replace(`${at}:\n`, `${at}:\n  bomb:\n${lines.join('\n')}\n`);
+  });
 
-const deepNesting = fc.integer({ min: 100, max: 5000 }).map((depth) => `spec: ${'['.repeat(depth)}${']'.repeat(depth)}\n`);
-const randomText = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.constantFrom('', '---', '--- \n---\n', '~', '[]', '"x"', '&a [*a]', '!!binary x'));
+const deepNesting = fc
+  .integer({ min: 100, max: 5000 })
+  .map((depth) => `spec: ${'['.repeat(depth)}${']'.repeat(depth)}\n`);
+const randomText = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.constantFrom('', '---', '--- \n---\n', '~', '[]', '"x"', '&a [*a]', '!!binary x'),
+);
 
-const manifestText = fc.oneof({ weight: 5, arbitrary: mutated }, { weight: 2, arbitrary: aliasBomb }, { weight: 1, arbitrary: deepNesting }, { weight: 2, arbitrary: randomText });
+const manifestText = fc.oneof(
+  { weight: 5, arbitrary: mutated },
+  { weight: 2, arbitrary: aliasBomb },
+  { weight: 1, arbitrary: deepNesting },
+  { weight: 2, arbitrary: randomText },
+);
 
 /** What `lorahpo validate` does with a file's text, less the reading: each document's issues. */
 function validateText(text: string): { isMapping: boolean; issues: Issue[] }[] {

@@ -17,13 +17,20 @@ const second = join(scratch, 'second-checkout');
 const env = { ...process.env, LORAHPO_KUBE_UP_ROOT: stateRoot };
 
 function kubeUp(checkout: string, command: 'up' | 'down') {
-  const result = spawnSync(process.execPath, [join(checkout, 'tests/harness/kube-up.ts'), command], { env, encoding: 'utf8', timeout: 180_000 });
+  const result = spawnSync(process.execPath, [join(checkout, 'tests/harness/kube-up.ts'), command], {
+    env,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   assert.equal(result.status, 0, `kube-up ${command} in ${checkout} failed: ${result.stderr}`);
   return result.stdout;
 }
 
 function answers(kubeconfig: string): boolean {
-  const kubectl = spawnSync(kubectlPath, ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'], { encoding: 'utf8', timeout: 30_000 });
+  const kubectl = spawnSync(kubectlPath, ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return kubectl.status === 0 && kubectl.stdout.trim() === 'ok';
 }
 
@@ -38,7 +45,8 @@ before(async () => {
 });
 
 after(() => {
-  for (const checkout of [repo, second]) spawnSync(process.execPath, [join(checkout, 'tests/harness/kube-up.ts'), 'down'], { env, timeout: 60_000 });
+  for (const checkout of [repo, second])
+    spawnSync(process.execPath, [join(checkout, 'tests/harness/kube-up.ts'), 'down'], { env, timeout: 60_000 });
   rmSync(scratch, { recursive: true, force: true });
 });
 

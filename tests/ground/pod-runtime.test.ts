@@ -28,33 +28,52 @@ after(async () => {
 });
 
 async function finished(name: string): Promise<V1Pod> {
-  return eventually(`pod ${name} to finish`, async () => {
-    const pod = await core.readNamespacedPod({ name, namespace });
-    return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' ? pod : undefined;
-  }, 30_000);
+  return eventually(
+    `pod ${name} to finish`,
+    async () => {
+      const pod = await core.readNamespacedPod({ name, namespace });
+      return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' ? pod : undefined;
+    },
+    30_000,
+  );
 }
 
 async function logs(name: string): Promise<string> {
   return core.readNamespacedPodLog({ name, namespace });
 }
 
-test('pod runtime › the ServiceAccount token, a configMap and the kubernetes Service env are where a container looks', { skip }, async () => {
-  await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'settings' }, data: { 'a.txt': 'alpha', 'b.txt': 'beta' } } });
+test('pod runtime › the ServiceAccount token, a configMap and the kubernetes Service env are where a container looks', {
+  skip,
+}, async () => {
+  await core.createNamespacedConfigMap({
+    namespace,
+    body: { metadata: { name: 'settings' }, data: { 'a.txt': 'alpha', 'b.txt': 'beta' } },
+  });
   const script = [
-    `cat ${TOKEN_DIR}/namespace; echo`, `cat ${TOKEN_DIR}/token; echo`, `cmp -s ${TOKEN_DIR}/ca.crt "$CA_FILE" && echo ca-matches`,
-    'echo "$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"', 'cat /etc/lorahpo-ground/renamed; echo',
-    'ls /etc/lorahpo-ground', 'touch /etc/lorahpo-ground/x 2>/dev/null && echo writable || echo read-only',
+    `cat ${TOKEN_DIR}/namespace; echo`,
+    `cat ${TOKEN_DIR}/token; echo`,
+    `cmp -s ${TOKEN_DIR}/ca.crt "$CA_FILE" && echo ca-matches`,
+    'echo "$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"',
+    'cat /etc/lorahpo-ground/renamed; echo',
+    'ls /etc/lorahpo-ground',
+    'touch /etc/lorahpo-ground/x 2>/dev/null && echo writable || echo read-only',
   ].join('; ');
   await core.createNamespacedPod({
-    namespace, body: {
+    namespace,
+    body: {
       metadata: { name: 'mounts' },
       spec: {
         restartPolicy: 'Never',
         volumes: [{ name: 'settings', configMap: { name: 'settings', items: [{ key: 'b.txt', path: 'renamed' }] } }],
-        containers: [{
-          name: 'main', image: 'busybox', command: ['sh', '-c', script], env: [{ name: 'CA_FILE', value: cp.pki.caCert }],
-          volumeMounts: [{ name: 'settings', mountPath: '/etc/lorahpo-ground', readOnly: true }],
-        }],
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            command: ['sh', '-c', script],
+            env: [{ name: 'CA_FILE', value: cp.pki.caCert }],
+            volumeMounts: [{ name: 'settings', mountPath: '/etc/lorahpo-ground', readOnly: true }],
+          },
+        ],
       },
     },
   });
@@ -67,8 +86,15 @@ test('pod runtime › the ServiceAccount token, a configMap and the kubernetes S
   const secret = await core.readNamespacedSecret({ name: tokenVolume.secret!.secretName!, namespace });
   const token = Buffer.from(secret.data!.token, 'base64').toString();
   const apiServer = new URL(cp.apiServerUrl);
-  assert.deepEqual((await logs('mounts')).trim().split('\n'),
-    [namespace, token, 'ca-matches', `${apiServer.hostname}:${apiServer.port}`, 'beta', 'renamed', 'read-only']);
+  assert.deepEqual((await logs('mounts')).trim().split('\n'), [
+    namespace,
+    token,
+    'ca-matches',
+    `${apiServer.hostname}:${apiServer.port}`,
+    'beta',
+    'renamed',
+    'read-only',
+  ]);
 });
 
 // An HTTP server that answers 503 on /readyz for its first `unready` requests, and /healthz 200 until `sick` requests.
@@ -78,38 +104,63 @@ function server(port: number, unready: number, sick = Infinity): V1Container {
     else { health++; s.writeHead(health <= ${Number.isFinite(sick) ? sick : 1e9} ? 200 : 500).end(); }
   }).listen(${port}, '127.0.0.1');`;
   return {
-    name: 'web', image: 'node', command: [process.execPath, '-e', code], ports: [{ name: 'http', containerPort: port }],
+    name: 'web',
+    image: 'node',
+    command: [process.execPath, '-e', code],
+    ports: [{ name: 'http', containerPort: port }],
     readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
     livenessProbe: { httpGet: { path: '/healthz', port: port }, periodSeconds: 1, failureThreshold: 2 },
   };
 }
 
-test('pod runtime › readiness gates Ready and a Deployment\'s availability; its Service lists the ready pod', { skip }, async () => {
+test("pod runtime › readiness gates Ready and a Deployment's availability; its Service lists the ready pod", {
+  skip,
+}, async () => {
   const port = await freePort();
   const apps = cp.directKubeConfig.makeApiClient(AppsV1Api);
   const labels = { app: 'web' };
-  await core.createNamespacedService({ namespace, body: { metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 'http' }] } } });
+  await core.createNamespacedService({
+    namespace,
+    body: { metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 'http' }] } },
+  });
   await apps.createNamespacedDeployment({
-    namespace, body: {
+    namespace,
+    body: {
       metadata: { name: 'web' },
-      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [server(port, 2)] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [server(port, 2)] } },
+      },
     },
   });
-  const running = await eventually('a running, unready web pod', async () => {
-    const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
-    const pod = pods.items.find((p) => p.status?.containerStatuses?.[0]?.state?.running);
-    return pod && !pod.status?.containerStatuses?.[0].ready ? pod : undefined;
-  }, 30_000);
+  const running = await eventually(
+    'a running, unready web pod',
+    async () => {
+      const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
+      const pod = pods.items.find((p) => p.status?.containerStatuses?.[0]?.state?.running);
+      return pod && !pod.status?.containerStatuses?.[0].ready ? pod : undefined;
+    },
+    30_000,
+  );
   assert.equal(running.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
-  const deployment = await eventually('the Deployment available', async () => {
-    const current = await apps.readNamespacedDeployment({ name: 'web', namespace });
-    return current.status?.availableReplicas === 1 ? current : undefined;
-  }, 30_000);
+  const deployment = await eventually(
+    'the Deployment available',
+    async () => {
+      const current = await apps.readNamespacedDeployment({ name: 'web', namespace });
+      return current.status?.availableReplicas === 1 ? current : undefined;
+    },
+    30_000,
+  );
   assert.equal(deployment.status?.readyReplicas, 1);
-  const endpoints = await eventually('the Service endpoint', async () => {
-    const current = await core.readNamespacedEndpoints({ name: 'web', namespace });
-    return current.subsets?.[0]?.addresses?.length ? current : undefined;
-  }, 30_000);
+  const endpoints = await eventually(
+    'the Service endpoint',
+    async () => {
+      const current = await core.readNamespacedEndpoints({ name: 'web', namespace });
+      return current.subsets?.[0]?.addresses?.length ? current : undefined;
+    },
+    30_000,
+  );
   const [pod] = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
   assert.equal(endpoints.subsets?.[0].addresses?.[0].ip, pod.status?.podIP);
   assert.equal(endpoints.subsets?.[0].ports?.[0].port, port);
@@ -119,13 +170,21 @@ test('pod runtime › readiness gates Ready and a Deployment\'s availability; it
 test('pod runtime › a failing liveness probe restarts the container', { skip }, async () => {
   const port = await freePort();
   await core.createNamespacedPod({
-    namespace, body: { metadata: { name: 'sick' }, spec: { restartPolicy: 'Always', terminationGracePeriodSeconds: 1, containers: [server(port, 0, 2)] } },
+    namespace,
+    body: {
+      metadata: { name: 'sick' },
+      spec: { restartPolicy: 'Always', terminationGracePeriodSeconds: 1, containers: [server(port, 0, 2)] },
+    },
   });
-  const restarted = await eventually('the container restarted after failed liveness probes', async () => {
-    const pod = await core.readNamespacedPod({ name: 'sick', namespace });
-    const status = pod.status?.containerStatuses?.[0];
-    return (status?.restartCount ?? 0) >= 1 ? status : undefined;
-  }, 30_000);
+  const restarted = await eventually(
+    'the container restarted after failed liveness probes',
+    async () => {
+      const pod = await core.readNamespacedPod({ name: 'sick', namespace });
+      const status = pod.status?.containerStatuses?.[0];
+      return (status?.restartCount ?? 0) >= 1 ? status : undefined;
+    },
+    30_000,
+  );
   assert.ok(restarted?.lastState?.terminated, 'the killed attempt is the last state');
   await core.deleteNamespacedPod({ name: 'sick', namespace, gracePeriodSeconds: 0 });
 });

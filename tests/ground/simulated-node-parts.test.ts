@@ -24,13 +24,25 @@ test('simulated node › $(VAR) expands only names defined before; $$ escapes', 
 });
 
 test('simulated node › the scheduler refuses what does not fit, in its own words', () => {
-  const node = { metadata: { labels: { gpu: 'h100' } }, spec: { taints: [{ key: 'dedicated', value: 'ml', effect: 'NoSchedule' }] }, status: { allocatable: { 'nvidia.com/gpu': '2', pods: '10' } } };
+  const node = {
+    metadata: { labels: { gpu: 'h100' } },
+    spec: { taints: [{ key: 'dedicated', value: 'ml', effect: 'NoSchedule' }] },
+    status: { allocatable: { 'nvidia.com/gpu': '2', pods: '10' } },
+  };
   const tolerating = { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ml', effect: 'NoSchedule' }] };
-  const gpuPod = (count: string, spec: object = tolerating) => ({ spec: { ...spec, containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': count } } }] } });
+  const gpuPod = (count: string, spec: object = tolerating) => ({
+    spec: { ...spec, containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': count } } }] },
+  });
   assert.equal(unschedulableReason(gpuPod('1'), node, new Map([['nvidia.com/gpu', 1]])), undefined);
-  assert.match(unschedulableReason(gpuPod('1'), node, new Map([['nvidia.com/gpu', 2]])) ?? '', /Insufficient nvidia\.com\/gpu/);
+  assert.match(
+    unschedulableReason(gpuPod('1'), node, new Map([['nvidia.com/gpu', 2]])) ?? '',
+    /Insufficient nvidia\.com\/gpu/,
+  );
   assert.match(unschedulableReason(gpuPod('1', {}), node, new Map()) ?? '', /had taint \{dedicated: ml\}/);
-  assert.match(unschedulableReason(gpuPod('1', { ...tolerating, nodeSelector: { gpu: 'a100' } }), node, new Map()) ?? '', /didn't match node selector/);
+  assert.match(
+    unschedulableReason(gpuPod('1', { ...tolerating, nodeSelector: { gpu: 'a100' } }), node, new Map()) ?? '',
+    /didn't match node selector/,
+  );
 });
 
 test('simulated node › the log store splits lines, flushes the last one on close and ends followers', () => {
@@ -42,7 +54,10 @@ test('simulated node › the log store splits lines, flushes the last one on clo
   logs.write('stderr', 'tail');
   logs.close();
   logs.write('stdout', 'dropped\n');
-  assert.deepEqual(logs.entries.map((e) => e.text), ['a\n', 'bc\n', 'tail']);
+  assert.deepEqual(
+    logs.entries.map((e) => e.text),
+    ['a\n', 'bc\n', 'tail'],
+  );
   assert.deepEqual(followed, ['a\n', 'bc\n', 'tail', null]);
   const stamps = logs.entries.map((e) => e.timestamp);
   assert.deepEqual([...stamps].sort(), stamps);

@@ -28,8 +28,12 @@ after(async () => {
 type ConfigMapInformer = Informer<V1ConfigMap> & ObjectCache<V1ConfigMap>;
 
 function configMapInformer(labelSelector: string): ConfigMapInformer {
-  return makeInformer<V1ConfigMap>(cp.kubeConfig, `/api/v1/namespaces/${namespace}/configmaps`,
-    () => core.listNamespacedConfigMap({ namespace, labelSelector }), labelSelector);
+  return makeInformer<V1ConfigMap>(
+    cp.kubeConfig,
+    `/api/v1/namespaces/${namespace}/configmaps`,
+    () => core.listNamespacedConfigMap({ namespace, labelSelector }),
+    labelSelector,
+  );
 }
 
 function configMap(name: string, label: string, data: Record<string, string> = {}): V1ConfigMap {
@@ -58,7 +62,11 @@ test('test ground › a client-node informer sees add, update and delete', async
   await informer.start();
   await core.createNamespacedConfigMap({ namespace, body: configMap('basic', 'basic', { value: '1' }) });
   await eventually('the add', () => seen.added.includes('basic'));
-  await core.replaceNamespacedConfigMap({ name: 'basic', namespace, body: configMap('basic', 'basic', { value: '2' }) });
+  await core.replaceNamespacedConfigMap({
+    name: 'basic',
+    namespace,
+    body: configMap('basic', 'basic', { value: '2' }),
+  });
   await eventually('the update', () => seen.updated.includes('basic=2'));
   await core.deleteNamespacedConfigMap({ name: 'basic', namespace });
   await eventually('the delete', () => seen.deleted.includes('basic'));
@@ -93,7 +101,11 @@ test('test ground › a reset watch stops the informer with an error; restarted,
 
 test('test ground › injected 500, 429 and 409 answers carry the API Status shape', async () => {
   const probe = () => core.readNamespace({ name: namespace });
-  for (const [status, reason] of [[500, 'InternalError'], [429, 'TooManyRequests'], [409, 'Conflict']] as const) {
+  for (const [status, reason] of [
+    [500, 'InternalError'],
+    [429, 'TooManyRequests'],
+    [409, 'Conflict'],
+  ] as const) {
     cp.faults.failRequests({ status, count: 1, retryAfterSeconds: status === 429 ? 2 : undefined });
     await assert.rejects(probe(), (error: { code?: number; body?: string; headers?: Record<string, string> }) => {
       assert.equal(error.code, status);
@@ -108,12 +120,23 @@ test('test ground › injected 500, 429 and 409 answers carry the API Status sha
 
 test('test ground › a fraction of requests fails, the same ones for the same seed', async () => {
   const pattern = async (seed: number) => {
-    const proxy = await FaultProxy.start({ upstreamUrl: cp.apiServerUrl, caPem: cp.caPem, seed,
-      certPem: readFileSync(cp.pki.apiServerCert, 'utf8'), keyPem: readFileSync(cp.pki.apiServerKey, 'utf8') });
+    const proxy = await FaultProxy.start({
+      upstreamUrl: cp.apiServerUrl,
+      caPem: cp.caPem,
+      seed,
+      certPem: readFileSync(cp.pki.apiServerCert, 'utf8'),
+      keyPem: readFileSync(cp.pki.apiServerKey, 'utf8'),
+    });
     proxy.failRequests({ status: 500, fraction: 0.3 });
     const api = tokenKubeConfig(proxy.url, cp.caPem, 'lorahpo-admin', cp.adminToken).makeApiClient(CoreV1Api);
     const outcomes: boolean[] = [];
-    for (let i = 0; i < 40; i += 1) outcomes.push(await api.readNamespace({ name: namespace }).then(() => true, () => false));
+    for (let i = 0; i < 40; i += 1)
+      outcomes.push(
+        await api.readNamespace({ name: namespace }).then(
+          () => true,
+          () => false,
+        ),
+      );
     const injected = proxy.stats.injectedFailures;
     await proxy.close();
     return { outcomes, injected };
@@ -127,17 +150,30 @@ test('test ground › a fraction of requests fails, the same ones for the same s
 });
 
 test('test ground › requests can match by verb and path, e.g. only status writes conflict', async () => {
-  cp.faults.failRequests({ status: 409, match: (request) => request.method === 'PUT' && request.path.includes('/configmaps/') });
+  cp.faults.failRequests({
+    status: 409,
+    match: (request) => request.method === 'PUT' && request.path.includes('/configmaps/'),
+  });
   await core.createNamespacedConfigMap({ namespace, body: configMap('guarded', 'match') });
-  await assert.rejects(core.replaceNamespacedConfigMap({ name: 'guarded', namespace, body: configMap('guarded', 'match', { value: 'x' }) }),
-    (error: { code?: number }) => error.code === 409);
+  await assert.rejects(
+    core.replaceNamespacedConfigMap({
+      name: 'guarded',
+      namespace,
+      body: configMap('guarded', 'match', { value: 'x' }),
+    }),
+    (error: { code?: number }) => error.code === 409,
+  );
   assert.equal((await core.readNamespacedConfigMap({ name: 'guarded', namespace })).data, undefined);
 });
 
 test('test ground › a restarted API server keeps etcd data and a resilient informer resumes', async () => {
   const seen: string[] = [];
-  const informer = await startResilientInformer<V1ConfigMap>(cp.kubeConfig, `/api/v1/namespaces/${namespace}/configmaps`,
-    () => core.listNamespacedConfigMap({ namespace }), { add: (cm) => seen.push(cm.metadata?.name ?? ''), update: () => {}, delete: () => {} });
+  const informer = await startResilientInformer<V1ConfigMap>(
+    cp.kubeConfig,
+    `/api/v1/namespaces/${namespace}/configmaps`,
+    () => core.listNamespacedConfigMap({ namespace }),
+    { add: (cm) => seen.push(cm.metadata?.name ?? ''), update: () => {}, delete: () => {} },
+  );
   const before = await core.createNamespacedConfigMap({ namespace, body: configMap('survivor', 'restart') });
   await eventually('the add before the restart', () => seen.includes('survivor'));
   await cp.restartApiServer();

@@ -57,7 +57,10 @@ const workloads: Record<string, WorkloadFunction> = {
 
 before(async () => {
   cp = await startControlPlane({
-    node: { workloadFor: (pod) => workloads[pod.metadata?.labels?.[workloadLabel] ?? ''] ?? undefined, restartBackoffMs: { initial: 100, max: 1000 } },
+    node: {
+      workloadFor: (pod) => workloads[pod.metadata?.labels?.[workloadLabel] ?? ''] ?? undefined,
+      restartBackoffMs: { initial: 100, max: 1000 },
+    },
   });
   core = cp.kubeConfig.makeApiClient(CoreV1Api);
   batch = cp.kubeConfig.makeApiClient(BatchV1Api);
@@ -70,7 +73,11 @@ after(async () => {
   await cp?.stop();
 });
 
-function job(name: string, workload: string, extra: { backoffLimit?: number; restartPolicy?: string; message?: string } = {}): V1Job {
+function job(
+  name: string,
+  workload: string,
+  extra: { backoffLimit?: number; restartPolicy?: string; message?: string } = {},
+): V1Job {
   return {
     metadata: { name },
     spec: {
@@ -78,8 +85,19 @@ function job(name: string, workload: string, extra: { backoffLimit?: number; res
       template: {
         metadata: { labels: { [workloadLabel]: workload } },
         spec: {
-          restartPolicy: extra.restartPolicy ?? 'Never', automountServiceAccountToken: false,
-          containers: [{ name: 'main', image: 'lorahpo-trainer:test', env: [{ name: 'GROUND_BASE', value: 'base' }, { name: 'GROUND_PARAM', value: 'x-$(GROUND_BASE)-$(UNDEFINED)' }], terminationMessagePolicy: extra.message }],
+          restartPolicy: extra.restartPolicy ?? 'Never',
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: 'main',
+              image: 'lorahpo-trainer:test',
+              env: [
+                { name: 'GROUND_BASE', value: 'base' },
+                { name: 'GROUND_PARAM', value: 'x-$(GROUND_BASE)-$(UNDEFINED)' },
+              ],
+              terminationMessagePolicy: extra.message,
+            },
+          ],
         },
       },
     },
@@ -89,7 +107,12 @@ function job(name: string, workload: string, extra: { backoffLimit?: number; res
 function pod(name: string, workload: string, spec: Partial<V1Pod['spec']> = {}): V1Pod {
   return {
     metadata: { name, labels: { [workloadLabel]: workload } },
-    spec: { restartPolicy: 'Never', automountServiceAccountToken: false, containers: [{ name: 'main', image: 'any' }], ...spec },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      containers: [{ name: 'main', image: 'any' }],
+      ...spec,
+    },
   };
 }
 
@@ -116,7 +139,18 @@ test('test ground › a Job pod runs a test workload; kubectl logs shows its out
 });
 
 test('test ground › a real command runs as a local process: kubectl create job … -- sh -c', async () => {
-  const created = await cp.kubectl(['create', 'job', 'hello', '-n', namespace, '--image=any', '--', 'sh', '-c', 'echo hi; echo to-stderr >&2']);
+  const created = await cp.kubectl([
+    'create',
+    'job',
+    'hello',
+    '-n',
+    namespace,
+    '--image=any',
+    '--',
+    'sh',
+    '-c',
+    'echo hi; echo to-stderr >&2',
+  ]);
   assert.equal(created.code, 0, created.stderr);
   const waited = await cp.kubectl(['wait', '-n', namespace, '--for=condition=complete', '--timeout=60s', 'job/hello']);
   assert.equal(waited.code, 0, waited.stderr);
@@ -138,7 +172,10 @@ test('test ground › a failed container reports exit code, reason and the termi
 });
 
 test('test ground › FallbackToLogsOnError puts the last 80 log lines into the message', async () => {
-  await batch.createNamespacedJob({ namespace, body: job('fallback', 'fail-with-logs', { message: 'FallbackToLogsOnError' }) });
+  await batch.createNamespacedJob({
+    namespace,
+    body: job('fallback', 'fail-with-logs', { message: 'FallbackToLogsOnError' }),
+  });
   await eventually('the Job to fail', async () => (await jobCondition('fallback')) === 'Failed');
   const [failed] = await podsOf('fallback');
   const message = failed.status?.containerStatuses?.[0].state?.terminated?.message ?? '';
@@ -157,7 +194,10 @@ test('test ground › the job controller retries failed pods up to backoffLimit'
 });
 
 test('test ground › restartPolicy OnFailure restarts the container in place and keeps the previous log', async () => {
-  await core.createNamespacedPod({ namespace, body: pod('restarts', 'fail-with-logs', { restartPolicy: 'OnFailure' }) });
+  await core.createNamespacedPod({
+    namespace,
+    body: pod('restarts', 'fail-with-logs', { restartPolicy: 'OnFailure' }),
+  });
   const restarted = await eventually('two restarts', async () => {
     const current = await core.readNamespacedPod({ name: 'restarts', namespace });
     return (current.status?.containerStatuses?.[0].restartCount ?? 0) >= 2 ? current : undefined;
@@ -171,11 +211,18 @@ test('test ground › restartPolicy OnFailure restarts the container in place an
 
 test('test ground › kubectl logs -f follows the output until the container ends, with timestamps', async () => {
   await core.createNamespacedPod({ namespace, body: pod('ticker', 'ticker') });
-  await eventually('the container to start', async () => (await core.readNamespacedPod({ name: 'ticker', namespace })).status?.containerStatuses?.[0].state?.running);
+  await eventually(
+    'the container to start',
+    async () =>
+      (await core.readNamespacedPod({ name: 'ticker', namespace })).status?.containerStatuses?.[0].state?.running,
+  );
   const followed = await cp.kubectl(['logs', '-f', '--timestamps', '-n', namespace, 'ticker']);
   assert.equal(followed.code, 0, followed.stderr);
   const lines = followed.stdout.trimEnd().split('\n');
-  assert.deepEqual(lines.map((line) => line.split(' ').slice(1).join(' ')), ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5']);
+  assert.deepEqual(
+    lines.map((line) => line.split(' ').slice(1).join(' ')),
+    ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5'],
+  );
   for (const line of lines) assert.ok(!Number.isNaN(Date.parse(line.split(' ')[0])), `no timestamp in "${line}"`);
   const future = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
   assert.equal((await cp.kubectl(['logs', '-n', namespace, 'ticker', `--since-time=${future}`])).stdout, '');
@@ -184,21 +231,40 @@ test('test ground › kubectl logs -f follows the output until the container end
 
 test('test ground › deleting a pod sends SIGTERM, then the kubelet removes it', async () => {
   await core.createNamespacedPod({ namespace, body: pod('graceful', 'wait-for-sigterm') });
-  await eventually('the pod to run', async () => (await core.readNamespacedPod({ name: 'graceful', namespace })).status?.phase === 'Running');
+  await eventually(
+    'the pod to run',
+    async () => (await core.readNamespacedPod({ name: 'graceful', namespace })).status?.phase === 'Running',
+  );
   await core.deleteNamespacedPod({ name: 'graceful', namespace, gracePeriodSeconds: 30 });
-  await eventually('the pod to be gone', () => core.readNamespacedPod({ name: 'graceful', namespace }).then(() => false, (e: { code?: number }) => e.code === 404));
+  await eventually('the pod to be gone', () =>
+    core.readNamespacedPod({ name: 'graceful', namespace }).then(
+      () => false,
+      (e: { code?: number }) => e.code === 404,
+    ),
+  );
   assert.ok(sigtermSeen.has('graceful'));
 });
 
 test('test ground › a workload that ignores SIGTERM is killed after the grace period', async () => {
   await core.createNamespacedPod({ namespace, body: pod('stubborn', 'ignore-sigterm') });
-  await eventually('the pod to run', async () => (await core.readNamespacedPod({ name: 'stubborn', namespace })).status?.phase === 'Running');
+  await eventually(
+    'the pod to run',
+    async () => (await core.readNamespacedPod({ name: 'stubborn', namespace })).status?.phase === 'Running',
+  );
   await core.deleteNamespacedPod({ name: 'stubborn', namespace, gracePeriodSeconds: 1 });
-  await eventually('the pod to be gone', () => core.readNamespacedPod({ name: 'stubborn', namespace }).then(() => false, (e: { code?: number }) => e.code === 404));
+  await eventually('the pod to be gone', () =>
+    core.readNamespacedPod({ name: 'stubborn', namespace }).then(
+      () => false,
+      (e: { code?: number }) => e.code === 404,
+    ),
+  );
 });
 
 test('test ground › activeDeadlineSeconds fails the pod with DeadlineExceeded', async () => {
-  await core.createNamespacedPod({ namespace, body: pod('deadline', 'wait-for-sigterm', { activeDeadlineSeconds: 1 }) });
+  await core.createNamespacedPod({
+    namespace,
+    body: pod('deadline', 'wait-for-sigterm', { activeDeadlineSeconds: 1 }),
+  });
   const failed = await eventually('the deadline', async () => {
     const current = await core.readNamespacedPod({ name: 'deadline', namespace });
     return current.status?.containerStatuses?.[0].state?.terminated ? current : undefined;
@@ -210,9 +276,16 @@ test('test ground › activeDeadlineSeconds fails the pod with DeadlineExceeded'
 
 test('test ground › a workload killed as by the OOM killer ends with 137 OOMKilled', async () => {
   await core.createNamespacedPod({ namespace, body: pod('hungry', 'ignore-sigterm') });
-  await eventually('the pod to run', async () => (await core.readNamespacedPod({ name: 'hungry', namespace })).status?.phase === 'Running');
+  await eventually(
+    'the pod to run',
+    async () => (await core.readNamespacedPod({ name: 'hungry', namespace })).status?.phase === 'Running',
+  );
   assert.equal(cp.node?.oomKill(namespace, 'hungry'), true);
-  const killed = await eventually('the OOM kill', async () => (await core.readNamespacedPod({ name: 'hungry', namespace })).status?.containerStatuses?.[0].state?.terminated);
+  const killed = await eventually(
+    'the OOM kill',
+    async () =>
+      (await core.readNamespacedPod({ name: 'hungry', namespace })).status?.containerStatuses?.[0].state?.terminated,
+  );
   assert.equal(killed.exitCode, 137);
   assert.equal(killed.reason, 'OOMKilled');
 });
@@ -222,7 +295,10 @@ test('test ground › a pod that asks for more GPUs than the node has stays Pend
   greedy.spec!.containers[0].resources = { limits: { 'nvidia.com/gpu': '100' } };
   await core.createNamespacedPod({ namespace, body: greedy });
   const condition = await eventually('the scheduler verdict', async () =>
-    (await core.readNamespacedPod({ name: 'greedy', namespace })).status?.conditions?.find((c) => c.type === 'PodScheduled'));
+    (await core.readNamespacedPod({ name: 'greedy', namespace })).status?.conditions?.find(
+      (c) => c.type === 'PodScheduled',
+    ),
+  );
   assert.equal(condition.status, 'False');
   assert.equal(condition.reason, 'Unschedulable');
   assert.match(condition.message ?? '', /Insufficient nvidia\.com\/gpu/);
@@ -230,23 +306,61 @@ test('test ground › a pod that asks for more GPUs than the node has stays Pend
 
 test('test ground › deleting an owner (a LoraStudy) removes its LoraTrial, Job and Pods', async () => {
   const custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
-  const study = await custom.createNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'lorastudies', body: {
-    apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraStudy', metadata: { name: 'owner' },
-    spec: { objective: { metric: 'eval_loss', direction: 'minimize' }, parameters: [{ name: 'lr', type: 'float', min: 0.1, max: 1 }] },
-  } }) as { metadata: { uid: string } };
-  const ownedBy = (kind: string, name: string, uid: string) => [{ apiVersion: 'lorahpo.io/v1alpha1', kind, name, uid, controller: true, blockOwnerDeletion: true }];
-  const trial = await custom.createNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'loratrials', body: {
-    apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraTrial', metadata: { name: 'owner-0', ownerReferences: ownedBy('LoraStudy', 'owner', study.metadata.uid) },
-    spec: { study: 'owner', number: 0, params: { lr: 0.5 }, seed: 1 },
-  } }) as { metadata: { uid: string } };
+  const study = (await custom.createNamespacedCustomObject({
+    group: 'lorahpo.io',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'lorastudies',
+    body: {
+      apiVersion: 'lorahpo.io/v1alpha1',
+      kind: 'LoraStudy',
+      metadata: { name: 'owner' },
+      spec: {
+        objective: { metric: 'eval_loss', direction: 'minimize' },
+        parameters: [{ name: 'lr', type: 'float', min: 0.1, max: 1 }],
+      },
+    },
+  })) as { metadata: { uid: string } };
+  const ownedBy = (kind: string, name: string, uid: string) => [
+    { apiVersion: 'lorahpo.io/v1alpha1', kind, name, uid, controller: true, blockOwnerDeletion: true },
+  ];
+  const trial = (await custom.createNamespacedCustomObject({
+    group: 'lorahpo.io',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'loratrials',
+    body: {
+      apiVersion: 'lorahpo.io/v1alpha1',
+      kind: 'LoraTrial',
+      metadata: { name: 'owner-0', ownerReferences: ownedBy('LoraStudy', 'owner', study.metadata.uid) },
+      spec: { study: 'owner', number: 0, params: { lr: 0.5 }, seed: 1 },
+    },
+  })) as { metadata: { uid: string } };
   const owned = job('owner-0', 'wait-for-sigterm');
   owned.metadata!.ownerReferences = ownedBy('LoraTrial', 'owner-0', trial.metadata.uid);
   await batch.createNamespacedJob({ namespace, body: owned });
-  await eventually('the trial pod to run', async () => (await podsOf('owner-0')).some((p) => p.status?.phase === 'Running'));
-  await custom.deleteNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'lorastudies', name: 'owner' });
-  await eventually('the garbage collector to remove trial, Job and pods', async () => {
-    const trials = await custom.listNamespacedCustomObject({ group: 'lorahpo.io', version: 'v1alpha1', namespace, plural: 'loratrials' }) as { items: unknown[] };
-    const jobs = (await batch.listNamespacedJob({ namespace })).items.filter((j) => j.metadata?.name === 'owner-0');
-    return trials.items.length === 0 && jobs.length === 0 && (await podsOf('owner-0')).length === 0;
-  }, 120_000);
+  await eventually('the trial pod to run', async () =>
+    (await podsOf('owner-0')).some((p) => p.status?.phase === 'Running'),
+  );
+  await custom.deleteNamespacedCustomObject({
+    group: 'lorahpo.io',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'lorastudies',
+    name: 'owner',
+  });
+  await eventually(
+    'the garbage collector to remove trial, Job and pods',
+    async () => {
+      const trials = (await custom.listNamespacedCustomObject({
+        group: 'lorahpo.io',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'loratrials',
+      })) as { items: unknown[] };
+      const jobs = (await batch.listNamespacedJob({ namespace })).items.filter((j) => j.metadata?.name === 'owner-0');
+      return trials.items.length === 0 && jobs.length === 0 && (await podsOf('owner-0')).length === 0;
+    },
+    120_000,
+  );
 });

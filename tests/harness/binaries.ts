@@ -33,7 +33,8 @@ export function kubernetesBinaries(): KubernetesBinaries {
   const version = kubernetesVersion();
   const binDir = join(cacheRoot(), `kubernetes-${version}`, 'bin');
   return {
-    version, binDir,
+    version,
+    binDir,
     kubeApiServer: join(binDir, 'kube-apiserver'),
     kubeControllerManager: join(binDir, 'kube-controller-manager'),
     kubectl: join(binDir, 'kubectl'),
@@ -53,8 +54,10 @@ export async function ensureBinaries(): Promise<KubernetesBinaries> {
   const binaries = kubernetesBinaries();
   if (cacheIsComplete(binaries)) return binaries;
   if (process.env.LORAHPO_KUBE_AUTOBUILD === '0') {
-    throw new Error(`Kubernetes ${binaries.version} binaries are not in ${binaries.binDir}; ` +
-      'run `npm run kube:build` (LORAHPO_KUBE_AUTOBUILD=0 forbids building them from the tests)');
+    throw new Error(
+      `Kubernetes ${binaries.version} binaries are not in ${binaries.binDir}; ` +
+        'run `npm run kube:build` (LORAHPO_KUBE_AUTOBUILD=0 forbids building them from the tests)',
+    );
   }
   process.stderr.write(`[harness] building Kubernetes ${binaries.version} into ${binaries.binDir} (once; ~15 min)\n`);
   await runBuildScript();
@@ -66,6 +69,8 @@ function runBuildScript(): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [buildScript], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
-    child.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`${buildScript} exited with ${code}; see its output above`)));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${buildScript} exited with ${code}; see its output above`)),
+    );
   });
 }

@@ -80,12 +80,20 @@ interface Tokens {
 }
 
 function writeTokenFile(path: string): Tokens {
-  const tokens = { admin: randomBytes(16).toString('hex'), controllerManager: randomBytes(16).toString('hex'), node: randomBytes(16).toString('hex') };
-  writeFileSync(path, [
-    `${tokens.admin},lorahpo-admin,lorahpo-admin,"system:masters"`,
-    `${tokens.controllerManager},system:kube-controller-manager,kcm,"system:masters"`,
-    `${tokens.node},system:node:lorahpo-sim,sim-node,"system:nodes,system:masters"`,
-  ].join('\n') + '\n', { mode: 0o600 });
+  const tokens = {
+    admin: randomBytes(16).toString('hex'),
+    controllerManager: randomBytes(16).toString('hex'),
+    node: randomBytes(16).toString('hex'),
+  };
+  writeFileSync(
+    path,
+    [
+      `${tokens.admin},lorahpo-admin,lorahpo-admin,"system:masters"`,
+      `${tokens.controllerManager},system:kube-controller-manager,kcm,"system:masters"`,
+      `${tokens.node},system:node:lorahpo-sim,sim-node,"system:nodes,system:masters"`,
+    ].join('\n') + '\n',
+    { mode: 0o600 },
+  );
   return tokens;
 }
 
@@ -95,14 +103,18 @@ async function waitForControllers(api: CoreV1Api, controllers: readonly string[]
     await waitFor('kube-controller-manager to settle', async () => true, kcm);
     return;
   }
-  await waitFor('the default service account (kube-controller-manager running)', async () => {
-    try {
-      const account = await api.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
-      return !controllers.includes('serviceaccount-token') || (account.secrets?.length ?? 0) > 0;
-    } catch {
-      return false;
-    }
-  }, kcm);
+  await waitFor(
+    'the default service account (kube-controller-manager running)',
+    async () => {
+      try {
+        const account = await api.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+        return !controllers.includes('serviceaccount-token') || (account.secrets?.length ?? 0) > 0;
+      } catch {
+        return false;
+      }
+    },
+    kcm,
+  );
 }
 
 interface Started {
@@ -114,19 +126,40 @@ interface Started {
   processes: ManagedProcess[];
 }
 
-async function startProcesses(options: ControlPlaneOptions, started: Started, etcd: Etcd): Promise<{ apiServerUrl: string; restart: () => Promise<void> }> {
+async function startProcesses(
+  options: ControlPlaneOptions,
+  started: Started,
+  etcd: Etcd,
+): Promise<{ apiServerUrl: string; restart: () => Promise<void> }> {
   const { binaries, workDir, pki, tokens } = started;
   const apiConfig = {
-    binary: binaries.kubeApiServer, port: await freePort(), etcdUrl: etcd.clientUrl, pki, tokenFile: join(workDir, 'tokens.csv'),
-    adminToken: tokens.admin, workDir, serviceAccountAdmission: options.serviceAccountAdmission ?? true, extraArgs: options.apiServerArgs ?? [],
+    binary: binaries.kubeApiServer,
+    port: await freePort(),
+    etcdUrl: etcd.clientUrl,
+    pki,
+    tokenFile: join(workDir, 'tokens.csv'),
+    adminToken: tokens.admin,
+    workDir,
+    serviceAccountAdmission: options.serviceAccountAdmission ?? true,
+    extraArgs: options.apiServerArgs ?? [],
   };
   let apiServer = await startApiServer(apiConfig);
   started.processes.push(apiServer);
   const apiServerUrl = `https://127.0.0.1:${apiConfig.port}`;
   const kcmKubeconfig = join(workDir, 'kube-controller-manager.kubeconfig');
-  writeKubeConfig(kcmKubeconfig, tokenKubeConfig(apiServerUrl, started.caPem, 'system:kube-controller-manager', tokens.controllerManager));
+  writeKubeConfig(
+    kcmKubeconfig,
+    tokenKubeConfig(apiServerUrl, started.caPem, 'system:kube-controller-manager', tokens.controllerManager),
+  );
   const controllers = options.controllers ?? defaultControllers;
-  const kcm = startControllerManager({ binary: binaries.kubeControllerManager, kubeconfigPath: kcmKubeconfig, pki, workDir, controllers, extraArgs: options.controllerManagerArgs ?? [] });
+  const kcm = startControllerManager({
+    binary: binaries.kubeControllerManager,
+    kubeconfigPath: kcmKubeconfig,
+    pki,
+    workDir,
+    controllers,
+    extraArgs: options.controllerManagerArgs ?? [],
+  });
   started.processes.push(kcm);
   const admin = tokenKubeConfig(apiServerUrl, started.caPem, 'lorahpo-admin', tokens.admin);
   await waitForControllers(admin.makeApiClient(CoreV1Api), controllers, kcm);
@@ -158,18 +191,37 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   });
   try {
     const [pki, etcd] = await Promise.all([createPki(join(workDir, 'pki')), etcdStarting]);
-    const started: Started = { binaries, workDir, pki, caPem: readFileSync(pki.caCert, 'utf8'), tokens: writeTokenFile(join(workDir, 'tokens.csv')), processes };
+    const started: Started = {
+      binaries,
+      workDir,
+      pki,
+      caPem: readFileSync(pki.caCert, 'utf8'),
+      tokens: writeTokenFile(join(workDir, 'tokens.csv')),
+      processes,
+    };
     return await assemble(options, started, await startProcesses(options, started, etcd));
   } catch (error) {
     await etcdStarting.catch(() => undefined);
     await stopAll(processes);
-    throw new Error(`control plane failed to start (files kept in ${workDir}): ${(error as Error).message}`, { cause: error });
+    throw new Error(`control plane failed to start (files kept in ${workDir}): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
-async function assemble(options: ControlPlaneOptions, started: Started, running: { apiServerUrl: string; restart: () => Promise<void> }): Promise<ControlPlane> {
+async function assemble(
+  options: ControlPlaneOptions,
+  started: Started,
+  running: { apiServerUrl: string; restart: () => Promise<void> },
+): Promise<ControlPlane> {
   const { workDir, pki, caPem, tokens, binaries } = started;
-  const faults = await FaultProxy.start({ upstreamUrl: running.apiServerUrl, caPem, certPem: readFileSync(pki.apiServerCert, 'utf8'), keyPem: readFileSync(pki.apiServerKey, 'utf8'), seed: options.faultSeed });
+  const faults = await FaultProxy.start({
+    upstreamUrl: running.apiServerUrl,
+    caPem,
+    certPem: readFileSync(pki.apiServerCert, 'utf8'),
+    keyPem: readFileSync(pki.apiServerKey, 'utf8'),
+    seed: options.faultSeed,
+  });
   const kubeConfig = tokenKubeConfig(faults.url, caPem, 'lorahpo-admin', tokens.admin);
   const directKubeConfig = tokenKubeConfig(running.apiServerUrl, caPem, 'lorahpo-admin', tokens.admin);
   const kubeconfigPath = join(workDir, 'kubeconfig');
@@ -186,17 +238,37 @@ async function assemble(options: ControlPlaneOptions, started: Started, running:
   };
   const node = options.node ? await startNode(options.node) : undefined;
   return {
-    kubeconfigPath, kubeConfig, url: faults.url, apiServerUrl: running.apiServerUrl, directKubeconfigPath, directKubeConfig,
-    adminToken: tokens.admin, caPem, pki, workDir, binaries, faults, node, startNode,
+    kubeconfigPath,
+    kubeConfig,
+    url: faults.url,
+    apiServerUrl: running.apiServerUrl,
+    directKubeconfigPath,
+    directKubeConfig,
+    adminToken: tokens.admin,
+    caPem,
+    pki,
+    workDir,
+    binaries,
+    faults,
+    node,
+    startNode,
     processes: () => [...started.processes],
-    kubectl: (args, kubectlOptions = {}) => runKubectl(binaries.kubectl, kubectlOptions.direct ? directKubeconfigPath : kubeconfigPath, args, kubectlOptions.input),
+    kubectl: (args, kubectlOptions = {}) =>
+      runKubectl(
+        binaries.kubectl,
+        kubectlOptions.direct ? directKubeconfigPath : kubeconfigPath,
+        args,
+        kubectlOptions.input,
+      ),
     restartApiServer: running.restart,
-    createNamespace: (name) => createNamespaceReady(directKubeConfig.makeApiClient(CoreV1Api), name, options.controllers ?? defaultControllers),
+    createNamespace: (name) =>
+      createNamespaceReady(directKubeConfig.makeApiClient(CoreV1Api), name, options.controllers ?? defaultControllers),
     async stop() {
       for (const each of nodes) await each.stop();
       await faults.close();
       await stopAll(started.processes);
-      if (!(options.keepWorkDir || process.env.LORAHPO_KEEP_CONTROL_PLANE === '1')) rmSync(workDir, { recursive: true, force: true });
+      if (!(options.keepWorkDir || process.env.LORAHPO_KEEP_CONTROL_PLANE === '1'))
+        rmSync(workDir, { recursive: true, force: true });
     },
   };
 }
@@ -204,6 +276,14 @@ async function assemble(options: ControlPlaneOptions, started: Started, running:
 async function createNamespaceReady(api: CoreV1Api, name: string, controllers: readonly string[]): Promise<void> {
   await api.createNamespace({ body: { metadata: { name } } });
   if (!controllers.includes('serviceaccount')) return;
-  await waitFor(`the default ServiceAccount in namespace ${name}`, async () =>
-    api.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => false), undefined, 30_000);
+  await waitFor(
+    `the default ServiceAccount in namespace ${name}`,
+    async () =>
+      api.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(
+        () => true,
+        () => false,
+      ),
+    undefined,
+    30_000,
+  );
 }

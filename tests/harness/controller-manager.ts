@@ -12,7 +12,13 @@ export interface ControllerManagerConfig {
 }
 
 /** The controllers the product relies on, plus the two that give namespaces their `default` service account. */
-export const productControllers = ['garbagecollector', 'job', 'namespace', 'serviceaccount', 'serviceaccount-token'] as const;
+export const productControllers = [
+  'garbagecollector',
+  'job',
+  'namespace',
+  'serviceaccount',
+  'serviceaccount-token',
+] as const;
 
 /**
  * What installing the operator with Helm needs as well: Deployments get ReplicaSets and pods
@@ -26,13 +32,20 @@ export const defaultControllers = [...productControllers, ...workloadControllers
 /** Starts kube-controller-manager; it serves nothing (no ports), so readiness is seen through the API. */
 export function startControllerManager(config: ControllerManagerConfig): ManagedProcess {
   return startProcess({
-    name: 'kube-controller-manager', command: config.binary,
+    name: 'kube-controller-manager',
+    command: config.binary,
     logPath: join(config.workDir, 'logs', 'kube-controller-manager.log'),
     args: [
-      `--kubeconfig=${config.kubeconfigPath}`, `--controllers=${config.controllers.join(',')}`,
-      '--leader-elect=false', '--port=0', '--secure-port=0', '--use-service-account-credentials=false',
-      `--service-account-private-key-file=${config.pki.serviceAccountKey}`, `--root-ca-file=${config.pki.caCert}`,
-      '--profiling=false', '--v=1',
+      `--kubeconfig=${config.kubeconfigPath}`,
+      `--controllers=${config.controllers.join(',')}`,
+      '--leader-elect=false',
+      '--port=0',
+      '--secure-port=0',
+      '--use-service-account-credentials=false',
+      `--service-account-private-key-file=${config.pki.serviceAccountKey}`,
+      `--root-ca-file=${config.pki.caCert}`,
+      '--profiling=false',
+      '--v=1',
       ...config.extraArgs,
     ],
   });

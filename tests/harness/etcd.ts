@@ -14,7 +14,9 @@ function etcdHealthy(clientUrl: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request(`${clientUrl}/health`, { timeout: 2000 }, (res) => {
       let body = '';
-      res.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
       res.on('end', () => resolve(res.statusCode === 200 && body.includes('true')));
     });
     req.once('error', () => resolve(false));
@@ -29,13 +31,21 @@ export async function startEtcd(binary: string, dataDir: string, logDir: string)
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   mkdirSync(dataDir, { recursive: true });
   const process = startProcess({
-    name: 'etcd', command: binary, logPath: join(logDir, 'etcd.log'),
+    name: 'etcd',
+    command: binary,
+    logPath: join(logDir, 'etcd.log'),
     args: [
-      '--name=lorahpo', `--data-dir=${dataDir}`,
-      `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
-      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=lorahpo=${peerUrl}`, '--initial-cluster-state=new',
-      '--logger=zap', '--log-outputs=stderr', '--log-level=warn',
+      '--name=lorahpo',
+      `--data-dir=${dataDir}`,
+      `--listen-client-urls=${clientUrl}`,
+      `--advertise-client-urls=${clientUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=lorahpo=${peerUrl}`,
+      '--initial-cluster-state=new',
+      '--logger=zap',
+      '--log-outputs=stderr',
+      '--log-level=warn',
     ],
   });
   await waitFor('etcd health', () => etcdHealthy(clientUrl), process, 30_000);

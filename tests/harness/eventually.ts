@@ -4,7 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Polls `probe` until it returns something other than undefined/false, and returns that. The
  * timeout only bounds a broken run; tests assert on what comes back, not on how fast.
  */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

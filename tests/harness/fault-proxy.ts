@@ -48,7 +48,13 @@ interface OpenWatch {
   upstreamRequest: ReturnType<typeof request>;
 }
 
-const reasons: Record<number, string> = { 409: 'Conflict', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' };
+const reasons: Record<number, string> = {
+  409: 'Conflict',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
 
 // mulberry32: a tiny seeded generator so that a fault pattern repeats from run to run.
 function seededRandom(seed: number): () => number {
@@ -72,12 +78,20 @@ function isWatchRequest(path: string): boolean {
 function failureStatus(status: number, path: string, retryAfterSeconds?: number): object {
   const segments = new URL(path, 'https://x').pathname.split('/').filter(Boolean);
   const [resource, name] = segments.length % 2 === 0 ? [segments.at(-2), segments.at(-1)] : [segments.at(-1), ''];
-  const message = status === 409
-    ? `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`
-    : status === 429 ? 'Too many requests, please try again later.' : `injected fault ${status} on ${path}`;
+  const message =
+    status === 409
+      ? `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`
+      : status === 429
+        ? 'Too many requests, please try again later.'
+        : `injected fault ${status} on ${path}`;
   return {
-    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message,
-    reason: reasons[status] ?? 'InternalError', code: status,
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: reasons[status] ?? 'InternalError',
+    code: status,
     details: { name, kind: resource, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
   };
 }
@@ -203,16 +217,23 @@ export class FaultProxy {
   }
 
   #forward(req: IncomingMessage, res: ServerResponse, proxied: ProxiedRequest): void {
-    const upstreamRequest = request({
-      host: this.#upstream.hostname, port: this.#upstream.port, method: req.method, path: proxied.path,
-      headers: { ...req.headers, host: this.#upstream.host }, agent: this.#agent,
-    }, (upstreamResponse) => {
-      res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-      // A watch answers with headers and then nothing until an event: pass the headers on now.
-      res.flushHeaders();
-      upstreamResponse.pipe(res);
-      upstreamResponse.once('error', () => res.socket?.destroy());
-    });
+    const upstreamRequest = request(
+      {
+        host: this.#upstream.hostname,
+        port: this.#upstream.port,
+        method: req.method,
+        path: proxied.path,
+        headers: { ...req.headers, host: this.#upstream.host },
+        agent: this.#agent,
+      },
+      (upstreamResponse) => {
+        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        // A watch answers with headers and then nothing until an event: pass the headers on now.
+        res.flushHeaders();
+        upstreamResponse.pipe(res);
+        upstreamResponse.once('error', () => res.socket?.destroy());
+      },
+    );
     // An unreachable API server looks to the client like a broken connection, as without us.
     upstreamRequest.once('error', () => res.socket?.destroy());
     if (proxied.isWatch) this.#trackWatch(res, upstreamRequest);
@@ -230,13 +251,16 @@ export class FaultProxy {
 
   // exec/attach/port-forward upgrade the connection: splice the raw sockets together.
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const upstream = connect({ host: this.#upstream.hostname, port: Number(this.#upstream.port), ca: this.#caPem, servername: 'localhost' }, () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(lines.join('\r\n') + '\r\n\r\n');
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
+    const upstream = connect(
+      { host: this.#upstream.hostname, port: Number(this.#upstream.port), ca: this.#caPem, servername: 'localhost' },
+      () => {
+        const lines = [`${req.method} ${req.url} HTTP/1.1`];
+        for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+        upstream.write(lines.join('\r\n') + '\r\n\r\n');
+        if (head.length > 0) upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      },
+    );
     upstream.once('error', () => socket.destroy());
     socket.once('error', () => upstream.destroy());
   }

@@ -21,7 +21,10 @@ interface OciConfig {
 
 /** Where the image builds keep their storage: `LORAHPO_IMAGE_STORAGE`, else ~/.cache/lorahpo/images/storage. */
 export function defaultImageStorage(): string {
-  return process.env.LORAHPO_IMAGE_STORAGE ?? join(process.env.LORAHPO_CACHE ?? join(homedir(), '.cache', 'lorahpo'), 'images', 'storage');
+  return (
+    process.env.LORAHPO_IMAGE_STORAGE ??
+    join(process.env.LORAHPO_CACHE ?? join(homedir(), '.cache', 'lorahpo'), 'images', 'storage')
+  );
 }
 
 // containers/storage names an image's "big data" items `=` + base64(key); the config's key is its digest.
@@ -42,12 +45,18 @@ export function storedImage(name: string, storage = defaultImageStorage()): Imag
   const rootfs = join(storage, 'vfs', 'dir', image.layer);
   if (!existsSync(rootfs)) return undefined;
   const { config = {} } = JSON.parse(bigData(storage, image, `sha256:${image.id}`)) as OciConfig;
-  const env = Object.fromEntries((config.Env ?? []).map((entry) => {
-    const at = entry.indexOf('=');
-    return [entry.slice(0, at), entry.slice(at + 1)];
-  }));
+  const env = Object.fromEntries(
+    (config.Env ?? []).map((entry) => {
+      const at = entry.indexOf('=');
+      return [entry.slice(0, at), entry.slice(at + 1)];
+    }),
+  );
   return {
-    rootfs, entrypoint: config.Entrypoint, cmd: config.Cmd, workingDir: config.WorkingDir || '/', env,
+    rootfs,
+    entrypoint: config.Entrypoint,
+    cmd: config.Cmd,
+    workingDir: config.WorkingDir || '/',
+    env,
     ...(config.User ? { user: config.User } : {}),
   };
 }

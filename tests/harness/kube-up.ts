@@ -76,7 +76,10 @@ async function up(): Promise<number> {
   mkdirSync(runDir, { recursive: true });
   rmSync(statePath, { force: true });
   const log = openSync(daemonLog, 'w');
-  const daemon = spawn(process.execPath, [fileURLToPath(import.meta.url), 'daemon'], { detached: true, stdio: ['ignore', log, log] });
+  const daemon = spawn(process.execPath, [fileURLToPath(import.meta.url), 'daemon'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   daemon.unref();
   for (let waitedMs = 0; waitedMs < 120_000; waitedMs += 200) {
     if (readState()) {
@@ -93,7 +96,9 @@ async function up(): Promise<number> {
 async function daemon(): Promise<void> {
   const cp = await startControlPlane({ node: { workload: 'process' } });
   copyFileSync(cp.directKubeconfigPath, kubeconfigPath);
-  const processes = Object.fromEntries(cp.processes().map((p) => [String(p.pid), readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0')[0]]));
+  const processes = Object.fromEntries(
+    cp.processes().map((p) => [String(p.pid), readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0')[0]]),
+  );
   const state: UpState = { daemonPid: process.pid, kubeconfigPath, workDir: cp.workDir, processes };
   writeFileSync(statePath, JSON.stringify(state, null, 2));
   console.log(`control plane up: ${cp.apiServerUrl}, work dir ${cp.workDir}`);

@@ -71,10 +71,23 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
   });
   const logTail = (lines = 30) => tailOfFile(options.logPath, lines);
   const stop = (graceMs = 5000) => stopChild(child, () => isRunning, exited, graceMs);
-  return { name: options.name, pid: child.pid, logPath: options.logPath, exited, isRunning: () => isRunning, stop, logTail };
+  return {
+    name: options.name,
+    pid: child.pid,
+    logPath: options.logPath,
+    exited,
+    isRunning: () => isRunning,
+    stop,
+    logTail,
+  };
 }
 
-async function stopChild(child: ChildProcess, isRunning: () => boolean, exited: Promise<unknown>, graceMs: number): Promise<void> {
+async function stopChild(
+  child: ChildProcess,
+  isRunning: () => boolean,
+  exited: Promise<unknown>,
+  graceMs: number,
+): Promise<void> {
   if (!isRunning()) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -28,8 +28,13 @@ interface Leaf {
 }
 
 const apiServerNames = [
-  'IP:127.0.0.1', 'IP:10.0.0.1', 'DNS:localhost', 'DNS:kubernetes',
-  'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local',
+  'IP:127.0.0.1',
+  'IP:10.0.0.1',
+  'DNS:localhost',
+  'DNS:kubernetes',
+  'DNS:kubernetes.default',
+  'DNS:kubernetes.default.svc',
+  'DNS:kubernetes.default.svc.cluster.local',
 ];
 
 const leaves: Leaf[] = [
@@ -39,12 +44,20 @@ const leaves: Leaf[] = [
 ];
 
 function serving(altNames: string[]): string[] {
-  return ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth', `subjectAltName=${altNames.join(',')}`];
+  return [
+    'basicConstraints=CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    `subjectAltName=${altNames.join(',')}`,
+  ];
 }
 
 function client(): string[] {
-  return ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'];
+  return [
+    'basicConstraints=CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=clientAuth',
+  ];
 }
 
 async function ecKey(path: string): Promise<void> {
@@ -53,9 +66,23 @@ async function ecKey(path: string): Promise<void> {
 
 async function createCa(dir: string): Promise<void> {
   await ecKey(join(dir, 'ca.key'));
-  await run('openssl', ['req', '-x509', '-new', '-key', join(dir, 'ca.key'), '-subj', '/CN=lorahpo-test-ca',
-    '-days', '30', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-out', join(dir, 'ca.crt')]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    join(dir, 'ca.key'),
+    '-subj',
+    '/CN=lorahpo-test-ca',
+    '-days',
+    '30',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    join(dir, 'ca.crt'),
+  ]);
 }
 
 async function createLeaf(dir: string, leaf: Leaf): Promise<void> {
@@ -65,9 +92,24 @@ async function createLeaf(dir: string, leaf: Leaf): Promise<void> {
   await ecKey(key);
   await writeFile(extFile, leaf.extensions.join('\n') + '\n');
   await run('openssl', ['req', '-new', '-key', key, '-subj', leaf.subject, '-out', csr]);
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'),
-    '-set_serial', `0x${Date.now().toString(16)}${leaf.name.length}`, '-days', '30', '-extfile', extFile,
-    '-out', join(dir, `${leaf.name}.crt`)]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(dir, 'ca.crt'),
+    '-CAkey',
+    join(dir, 'ca.key'),
+    '-set_serial',
+    `0x${Date.now().toString(16)}${leaf.name.length}`,
+    '-days',
+    '30',
+    '-extfile',
+    extFile,
+    '-out',
+    join(dir, `${leaf.name}.crt`),
+  ]);
 }
 
 /** Generates the CA, the leaf certificates and the service-account key pair into `dir`. */
@@ -76,13 +118,19 @@ export async function createPki(dir: string): Promise<Pki> {
   await Promise.all([
     ...leaves.map((leaf) => createLeaf(dir, leaf)),
     ecKey(join(dir, 'sa.key')).then(() =>
-      run('openssl', ['pkey', '-in', join(dir, 'sa.key'), '-pubout', '-out', join(dir, 'sa.pub')])),
+      run('openssl', ['pkey', '-in', join(dir, 'sa.key'), '-pubout', '-out', join(dir, 'sa.pub')]),
+    ),
   ]);
   return {
-    caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'),
-    apiServerCert: join(dir, 'apiserver.crt'), apiServerKey: join(dir, 'apiserver.key'),
-    kubeletClientCert: join(dir, 'kubelet-client.crt'), kubeletClientKey: join(dir, 'kubelet-client.key'),
-    kubeletCert: join(dir, 'kubelet.crt'), kubeletKey: join(dir, 'kubelet.key'),
-    serviceAccountKey: join(dir, 'sa.key'), serviceAccountPublicKey: join(dir, 'sa.pub'),
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    apiServerCert: join(dir, 'apiserver.crt'),
+    apiServerKey: join(dir, 'apiserver.key'),
+    kubeletClientCert: join(dir, 'kubelet-client.crt'),
+    kubeletClientKey: join(dir, 'kubelet-client.key'),
+    kubeletCert: join(dir, 'kubelet.crt'),
+    kubeletKey: join(dir, 'kubelet.key'),
+    serviceAccountKey: join(dir, 'sa.key'),
+    serviceAccountPublicKey: join(dir, 'sa.pub'),
   };
 }

@@ -1,4 +1,10 @@
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 
 export interface InformerHandlers<T> {
   add(object: T): void;
@@ -16,11 +22,16 @@ export interface ResilientInformer<T extends KubernetesObject> {
  * one, e.g. when the API server restarts). Resolves once the first list has been delivered.
  */
 export async function startResilientInformer<T extends KubernetesObject>(
-  kc: KubeConfig, path: string, list: () => Promise<KubernetesListObject<T>>,
-  handlers: InformerHandlers<T>, options: { fieldSelector?: string; retryMs?: number; report?: (message: string) => void } = {},
+  kc: KubeConfig,
+  path: string,
+  list: () => Promise<KubernetesListObject<T>>,
+  handlers: InformerHandlers<T>,
+  options: { fieldSelector?: string; retryMs?: number; report?: (message: string) => void } = {},
 ): Promise<ResilientInformer<T>> {
   let listed: () => void = () => {};
-  const synced = new Promise<void>((resolve) => { listed = resolve; });
+  const synced = new Promise<void>((resolve) => {
+    listed = resolve;
+  });
   const listAndMark = async () => {
     const result = await list();
     // The cache fills right after the list resolves; let that happen before reporting synced.
@@ -37,7 +48,9 @@ export async function startResilientInformer<T extends KubernetesObject>(
     if (stopped) return;
     options.report?.(`watch ${path} failed (${(error as Error)?.message ?? error}); restarting`);
     clearTimeout(retry);
-    retry = setTimeout(() => { if (!stopped) void cache.start(); }, options.retryMs ?? 250);
+    retry = setTimeout(() => {
+      if (!stopped) void cache.start();
+    }, options.retryMs ?? 250);
   });
   void cache.start();
   await synced;

@@ -10,7 +10,7 @@ import * as yaml from 'js-yaml';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
-test('chart files › Chart.yaml version and appVersion are package.json\'s version', () => {
+test("chart files › Chart.yaml version and appVersion are package.json's version", () => {
   const { version } = JSON.parse(read('package.json')) as { version: string };
   const chart = yaml.load(read('helm/lorahpo/Chart.yaml')) as { name: string; version: string; appVersion: string };
   assert.equal(chart.name, 'lorahpo');
@@ -25,16 +25,28 @@ function valuePaths(values: Record<string, unknown>, schema: Schema, prefix = ''
   return Object.entries(values).flatMap(([key, value]) => {
     const child = schema.properties?.[key];
     assert.ok(child, `values.yaml has ${prefix}${key}, values.schema.json does not`);
-    const isClosed = child.additionalProperties === false && value !== null && typeof value === 'object' && !Array.isArray(value);
+    const isClosed =
+      child.additionalProperties === false && value !== null && typeof value === 'object' && !Array.isArray(value);
     return isClosed ? valuePaths(value as Record<string, unknown>, child, `${prefix}${key}.`) : [`${prefix}${key}`];
   });
 }
 
-test('chart files › docs/helm.md\'s values table covers values.yaml, key for key', () => {
-  const paths = valuePaths(yaml.load(read('helm/lorahpo/values.yaml')) as Record<string, unknown>, JSON.parse(read('helm/lorahpo/values.schema.json')) as Schema);
+test("chart files › docs/helm.md's values table covers values.yaml, key for key", () => {
+  const paths = valuePaths(
+    yaml.load(read('helm/lorahpo/values.yaml')) as Record<string, unknown>,
+    JSON.parse(read('helm/lorahpo/values.schema.json')) as Schema,
+  );
   const section = read('docs/helm.md').split('\n## Values\n')[1]?.split('\n## ')[0] ?? '';
   const documented = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]);
   const covers = (doc: string, path: string) => path === doc || path.startsWith(`${doc}.`);
-  assert.deepEqual(paths.filter((path) => !documented.some((doc) => covers(doc, path))), [], 'values missing from docs/helm.md');
-  assert.deepEqual(documented.filter((doc) => !paths.some((path) => covers(doc, path))), [], 'docs/helm.md names values that do not exist');
+  assert.deepEqual(
+    paths.filter((path) => !documented.some((doc) => covers(doc, path))),
+    [],
+    'values missing from docs/helm.md',
+  );
+  assert.deepEqual(
+    documented.filter((doc) => !paths.some((path) => covers(doc, path))),
+    [],
+    'docs/helm.md names values that do not exist',
+  );
 });

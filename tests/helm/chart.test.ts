@@ -15,16 +15,29 @@ import { operatorCommandSpec, type OperatorFlags } from '../../operator/src/cli/
 import { NAMESPACE, helmBinaries, kinds, lint, only, template, type KubeObject } from './helm.ts';
 
 type Container = {
-  image: string; imagePullPolicy: string; command?: string[]; args?: string[];
+  image: string;
+  imagePullPolicy: string;
+  command?: string[];
+  args?: string[];
   env: { name: string; value?: string; valueFrom?: unknown }[];
-  securityContext: Record<string, unknown>; resources: unknown;
-  livenessProbe: { httpGet: { path: string; port: string } }; readinessProbe: { httpGet: { path: string; port: string } };
+  securityContext: Record<string, unknown>;
+  resources: unknown;
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
   ports: { name: string; containerPort: number }[];
 };
 type PodSpec = { containers: Container[]; [key: string]: unknown };
-type Deployment = KubeObject & { spec: { replicas: number; strategy: { type: string }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+type Deployment = KubeObject & {
+  spec: {
+    replicas: number;
+    strategy: { type: string };
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  };
+};
 
-const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const packageVersion = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 
 const deployment = (objects: KubeObject[]) => only(objects, 'Deployment') as Deployment;
@@ -50,10 +63,14 @@ for (const helm of helmBinaries()) {
     test('chart › defaults: cluster-wide ClusterRole, one replica replaced with Recreate, no Lease rights', () => {
       const objects = template(helm);
       assert.deepEqual(kinds(objects), [
-        'ClusterRole//lorahpo-operator', 'ClusterRoleBinding//lorahpo-operator',
-        'CustomResourceDefinition//lorastudies.lorahpo.io', 'CustomResourceDefinition//loratrials.lorahpo.io',
-        `Deployment/${NAMESPACE}/lorahpo-operator`, `Pod/${NAMESPACE}/lorahpo-test-readyz`,
-        `Service/${NAMESPACE}/lorahpo-metrics`, `ServiceAccount/${NAMESPACE}/lorahpo-operator`,
+        'ClusterRole//lorahpo-operator',
+        'ClusterRoleBinding//lorahpo-operator',
+        'CustomResourceDefinition//lorastudies.lorahpo.io',
+        'CustomResourceDefinition//loratrials.lorahpo.io',
+        `Deployment/${NAMESPACE}/lorahpo-operator`,
+        `Pod/${NAMESPACE}/lorahpo-test-readyz`,
+        `Service/${NAMESPACE}/lorahpo-metrics`,
+        `ServiceAccount/${NAMESPACE}/lorahpo-operator`,
       ]);
       const operator = deployment(objects);
       assert.equal(operator.spec.replicas, 1);
@@ -68,18 +85,37 @@ for (const helm of helmBinaries()) {
     test('chart › the pod runs restricted, with probes on the metrics port and POD_NAMESPACE from the API', () => {
       const objects = template(helm);
       const spec = deployment(objects).spec.template.spec;
-      assert.deepEqual(spec.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      assert.deepEqual(spec.securityContext, {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       const container = operatorContainer(objects);
-      assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      assert.deepEqual(container.securityContext, {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
       assert.equal(spec.serviceAccountName, 'lorahpo-operator');
       assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
       assert.deepEqual(container.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
       assert.deepEqual(container.readinessProbe.httpGet, { path: '/readyz', port: 'metrics' });
-      const fieldPath = (name: string) => (container.env.find((entry) => entry.name === name)?.valueFrom as { fieldRef?: { fieldPath: string } } | undefined)?.fieldRef?.fieldPath;
+      const fieldPath = (name: string) =>
+        (
+          container.env.find((entry) => entry.name === name)?.valueFrom as
+            | { fieldRef?: { fieldPath: string } }
+            | undefined
+        )?.fieldRef?.fieldPath;
       assert.equal(fieldPath('POD_NAMESPACE'), 'metadata.namespace');
       assert.equal(fieldPath('POD_NAME'), 'metadata.name');
-      const service = only(objects, 'Service') as KubeObject & { spec: { selector: Record<string, string>; ports: { targetPort: string }[] } };
-      assert.deepEqual(service.spec.selector, pick(deployment(objects).spec.template.metadata.labels, Object.keys(service.spec.selector)));
+      const service = only(objects, 'Service') as KubeObject & {
+        spec: { selector: Record<string, string>; ports: { targetPort: string }[] };
+      };
+      assert.deepEqual(
+        service.spec.selector,
+        pick(deployment(objects).spec.template.metadata.labels, Object.keys(service.spec.selector)),
+      );
       assert.equal(service.spec.ports[0].targetPort, 'metrics');
     });
 
@@ -87,23 +123,49 @@ for (const helm of helmBinaries()) {
       const objects = template(helm, { watchNamespaces: ['team-a', 'team-b'] });
       assert.ok(!objects.some((object) => object.kind.startsWith('Cluster')), 'no ClusterRole or ClusterRoleBinding');
       for (const namespace of ['team-a', 'team-b']) {
-        assert.equal(only(objects.filter((o) => o.metadata.namespace === namespace), 'Role').metadata.name, 'lorahpo-operator');
-        const binding = only(objects.filter((o) => o.metadata.namespace === namespace), 'RoleBinding') as KubeObject & { subjects: unknown[]; roleRef: unknown };
-        assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'lorahpo-operator', namespace: NAMESPACE }]);
-        assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'lorahpo-operator' });
+        assert.equal(
+          only(
+            objects.filter((o) => o.metadata.namespace === namespace),
+            'Role',
+          ).metadata.name,
+          'lorahpo-operator',
+        );
+        const binding = only(
+          objects.filter((o) => o.metadata.namespace === namespace),
+          'RoleBinding',
+        ) as KubeObject & { subjects: unknown[]; roleRef: unknown };
+        assert.deepEqual(binding.subjects, [
+          { kind: 'ServiceAccount', name: 'lorahpo-operator', namespace: NAMESPACE },
+        ]);
+        assert.deepEqual(binding.roleRef, {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: 'lorahpo-operator',
+        });
       }
-      assert.deepEqual(args(objects).filter((arg) => arg.startsWith('--namespace')), ['--namespace=team-a', '--namespace=team-b']);
+      assert.deepEqual(
+        args(objects).filter((arg) => arg.startsWith('--namespace')),
+        ['--namespace=team-a', '--namespace=team-b'],
+      );
     });
 
     test('chart › two replicas: leader election flags, the Lease Role, a PDB and rolling updates', () => {
       const objects = template(helm, { replicaCount: 2 });
-      assert.deepEqual(args(objects).slice(3), ['--leader-elect', `--leader-election-namespace=${NAMESPACE}`, '--lease-name=lorahpo-operator']);
+      assert.deepEqual(args(objects).slice(3), [
+        '--leader-elect',
+        `--leader-election-namespace=${NAMESPACE}`,
+        '--lease-name=lorahpo-operator',
+      ]);
       assert.equal(deployment(objects).spec.strategy.type, 'RollingUpdate');
       const role = only(objects, 'Role', 'lorahpo-operator-leader-election');
       assert.equal(role.metadata.namespace, NAMESPACE);
-      const binding = only(objects, 'RoleBinding', 'lorahpo-operator-leader-election') as KubeObject & { roleRef: { name: string } };
+      const binding = only(objects, 'RoleBinding', 'lorahpo-operator-leader-election') as KubeObject & {
+        roleRef: { name: string };
+      };
       assert.equal(binding.roleRef.name, role.metadata.name);
-      const pdb = only(objects, 'PodDisruptionBudget') as KubeObject & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } };
+      const pdb = only(objects, 'PodDisruptionBudget') as KubeObject & {
+        spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+      };
       assert.equal(pdb.apiVersion, 'policy/v1');
       assert.equal(pdb.spec.minAvailable, 1);
       const podLabels = deployment(objects).spec.template.metadata.labels;
@@ -118,18 +180,33 @@ for (const helm of helmBinaries()) {
     });
 
     test('chart › ServiceMonitor: scrapes the metrics Service by its labels and port name', () => {
-      const objects = template(helm, { metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } } });
-      const monitor = only(objects, 'ServiceMonitor') as KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] } };
+      const objects = template(helm, {
+        metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
+      });
+      const monitor = only(objects, 'ServiceMonitor') as KubeObject & {
+        spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+      };
       const service = only(objects, 'Service') as KubeObject & { spec: { ports: { name: string }[] } };
       assert.equal(monitor.metadata.labels?.release, 'prometheus');
-      assert.deepEqual(monitor.spec.selector.matchLabels, pick(service.metadata.labels ?? {}, Object.keys(monitor.spec.selector.matchLabels)));
-      assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [[service.spec.ports[0].name, '/metrics']]);
+      assert.deepEqual(
+        monitor.spec.selector.matchLabels,
+        pick(service.metadata.labels ?? {}, Object.keys(monitor.spec.selector.matchLabels)),
+      );
+      assert.deepEqual(
+        monitor.spec.endpoints.map((e) => [e.port, e.path]),
+        [[service.spec.ports[0].name, '/metrics']],
+      );
       assert.ok(!template(helm).some((object) => object.kind === 'ServiceMonitor'), 'off by default');
     });
 
     test('chart › image: a digest wins over the tag; pull secrets on the pod and the ServiceAccount', () => {
       const objects = template(helm, {
-        image: { repository: 'registry.example.com/ml/lorahpo-operator', tag: '9.9.9', digest: DIGEST, pullPolicy: 'Always' },
+        image: {
+          repository: 'registry.example.com/ml/lorahpo-operator',
+          tag: '9.9.9',
+          digest: DIGEST,
+          pullPolicy: 'Always',
+        },
         imagePullSecrets: [{ name: 'regcred' }],
       });
       assert.equal(operatorContainer(objects).image, `registry.example.com/ml/lorahpo-operator@${DIGEST}`);
@@ -140,21 +217,38 @@ for (const helm of helmBinaries()) {
       assert.equal(operatorContainer(template(helm, { image: { tag: '9.9.9' } })).image, 'lorahpo-operator:9.9.9');
     });
 
-    test('chart › extra args and env follow the chart\'s own; log level and command reach the container', () => {
+    test("chart › extra args and env follow the chart's own; log level and command reach the container", () => {
       const objects = template(helm, {
-        logLevel: 'debug', extraArgs: ['--retry-period-ms=500'], command: ['node', 'bin/lorahpo.js', 'operator'],
+        logLevel: 'debug',
+        extraArgs: ['--retry-period-ms=500'],
+        command: ['node', 'bin/lorahpo.js', 'operator'],
         extraEnv: [{ name: 'UV_THREADPOOL_SIZE', value: '8' }],
       });
-      assert.deepEqual(args(objects), ['--metrics-port=8080', '--log-level=debug', '--max-concurrent-reconciles=8', '--retry-period-ms=500']);
-      assert.deepEqual(operatorContainer(objects).env.map((entry) => entry.name), ['POD_NAMESPACE', 'POD_NAME', 'UV_THREADPOOL_SIZE']);
+      assert.deepEqual(args(objects), [
+        '--metrics-port=8080',
+        '--log-level=debug',
+        '--max-concurrent-reconciles=8',
+        '--retry-period-ms=500',
+      ]);
+      assert.deepEqual(
+        operatorContainer(objects).env.map((entry) => entry.name),
+        ['POD_NAMESPACE', 'POD_NAME', 'UV_THREADPOOL_SIZE'],
+      );
       assert.deepEqual(operatorContainer(objects).command, ['node', 'bin/lorahpo.js', 'operator']);
     });
 
     test('chart › scheduling and resources pass through to the pod', () => {
       const scheduling = {
-        nodeSelector: { 'kubernetes.io/os': 'linux' }, priorityClassName: 'system-cluster-critical',
+        nodeSelector: { 'kubernetes.io/os': 'linux' },
+        priorityClassName: 'system-cluster-critical',
         tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ml', effect: 'NoSchedule' }],
-        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] }] } } },
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] }],
+            },
+          },
+        },
       };
       const resources = { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } };
       const objects = template(helm, { ...scheduling, resources });
@@ -166,15 +260,21 @@ for (const helm of helmBinaries()) {
     test('chart › CRDs: the generated ones, kept on uninstall by default; keep and install toggles', () => {
       const objects = template(helm);
       for (const definition of CRD_DEFINITIONS) {
-        const onDisk = yaml.load(readFileSync(new URL(`../../crds/${crdFileName(definition)}`, import.meta.url), 'utf8')) as KubeObject;
+        const onDisk = yaml.load(
+          readFileSync(new URL(`../../crds/${crdFileName(definition)}`, import.meta.url), 'utf8'),
+        ) as KubeObject;
         const rendered = only(objects, 'CustomResourceDefinition', onDisk.metadata.name);
         assert.deepEqual(rendered.spec, onDisk.spec, `${onDisk.metadata.name}: the chart's CRD differs from crds/`);
         assert.equal(rendered.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
       }
-      const notKept = template(helm, { crds: { keep: false } }).filter((object) => object.kind === 'CustomResourceDefinition');
+      const notKept = template(helm, { crds: { keep: false } }).filter(
+        (object) => object.kind === 'CustomResourceDefinition',
+      );
       assert.equal(notKept.length, 2);
       assert.ok(notKept.every((crd) => crd.metadata.annotations === undefined));
-      assert.ok(!template(helm, { crds: { install: false } }).some((object) => object.kind === 'CustomResourceDefinition'));
+      assert.ok(
+        !template(helm, { crds: { install: false } }).some((object) => object.kind === 'CustomResourceDefinition'),
+      );
     });
 
     test('chart › helm test pod: a test hook with no API token, pointed at the metrics Service by default', () => {
@@ -182,10 +282,14 @@ for (const helm of helmBinaries()) {
       assert.equal(pod.metadata.annotations?.['helm.sh/hook'], 'test');
       assert.equal(pod.spec.automountServiceAccountToken, false);
       assert.deepEqual(pod.spec.containers[0].env, [
-        { name: 'LORAHPO_TEST_HOST', value: `lorahpo-metrics.${NAMESPACE}.svc` }, { name: 'LORAHPO_TEST_PORT', value: '8080' },
+        { name: 'LORAHPO_TEST_HOST', value: `lorahpo-metrics.${NAMESPACE}.svc` },
+        { name: 'LORAHPO_TEST_PORT', value: '8080' },
       ]);
       const pointed = testPod(template(helm, { tests: { host: '127.0.0.1', port: 18080 } }));
-      assert.deepEqual(pointed.spec.containers[0].env.map((entry) => entry.value), ['127.0.0.1', '18080']);
+      assert.deepEqual(
+        pointed.spec.containers[0].env.map((entry) => entry.value),
+        ['127.0.0.1', '18080'],
+      );
       assert.ok(!template(helm, { tests: { enabled: false } }).some((object) => object.kind === 'Pod'));
     });
   });
@@ -205,7 +309,9 @@ test('chart › the helm test command, run as a process, waits out a 503 and pas
     const container = testPod(template(helm, { tests: { host: '127.0.0.1', port } })).spec.containers[0];
     const env = Object.fromEntries(container.env.map((entry) => [entry.name, entry.value]));
     const [command, ...rest] = container.command ?? [];
-    const child = spawn(command === 'node' ? process.execPath : command, rest, { env: { ...env, PATH: process.env.PATH } });
+    const child = spawn(command === 'node' ? process.execPath : command, rest, {
+      env: { ...env, PATH: process.env.PATH },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     const code = await new Promise((resolve) => child.once('exit', resolve));
@@ -219,14 +325,26 @@ test('chart › the helm test command, run as a process, waits out a 503 and pas
 test('chart › lorahpo operator parses the args the chart renders into the flags they mean', () => {
   const [helm] = helmBinaries();
   const container = operatorContainer(template(helm, { ...everyOption(), extraArgs: ['--retry-period-ms=500'] }));
-  const spec = operatorCommandSpec({ POD_NAMESPACE: NAMESPACE, POD_NAME: 'lorahpo-operator-abc' }).parse(container.args ?? [], { from: 'user' });
+  const spec = operatorCommandSpec({ POD_NAMESPACE: NAMESPACE, POD_NAME: 'lorahpo-operator-abc' }).parse(
+    container.args ?? [],
+    { from: 'user' },
+  );
   const flags = spec.opts<OperatorFlags>();
   assert.deepEqual(
     { ...flags, kubeconfig: undefined },
     {
-      kubeconfig: undefined, namespace: ['team-a', 'team-b'], metricsPort: 8080, leaderElect: true,
-      leaderElectionNamespace: NAMESPACE, leaseName: 'lorahpo', identity: 'lorahpo-operator-abc',
-      leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 500, maxConcurrentReconciles: 8, logLevel: 'warn',
+      kubeconfig: undefined,
+      namespace: ['team-a', 'team-b'],
+      metricsPort: 8080,
+      leaderElect: true,
+      leaderElectionNamespace: NAMESPACE,
+      leaseName: 'lorahpo',
+      identity: 'lorahpo-operator-abc',
+      leaseDurationMs: 15000,
+      renewDeadlineMs: 10000,
+      retryPeriodMs: 500,
+      maxConcurrentReconciles: 8,
+      logLevel: 'warn',
     },
   );
 });
@@ -238,11 +356,21 @@ function pick<T extends Record<string, unknown>>(record: T, keys: string[]): Par
 /** Values with every option set, for lint. */
 function everyOption(): object {
   return {
-    replicaCount: 3, image: { repository: 'registry.example.com/lorahpo-operator', digest: DIGEST },
-    imagePullSecrets: [{ name: 'regcred' }], watchNamespaces: ['team-a', 'team-b'], logLevel: 'warn',
-    leaderElection: { leaseName: 'lorahpo' }, extraArgs: ['--retry-period-ms=500'], extraEnv: [{ name: 'A', value: 'b' }],
+    replicaCount: 3,
+    image: { repository: 'registry.example.com/lorahpo-operator', digest: DIGEST },
+    imagePullSecrets: [{ name: 'regcred' }],
+    watchNamespaces: ['team-a', 'team-b'],
+    logLevel: 'warn',
+    leaderElection: { leaseName: 'lorahpo' },
+    extraArgs: ['--retry-period-ms=500'],
+    extraEnv: [{ name: 'A', value: 'b' }],
     serviceAccount: { annotations: { 'iam.gke.io/gcp-service-account': 'x@y.iam.gserviceaccount.com' } },
-    crds: { keep: false }, metrics: { serviceMonitor: { enabled: true } }, priorityClassName: 'high',
-    nodeSelector: { pool: 'system' }, tolerations: [{ operator: 'Exists' }], podAnnotations: { a: 'b' }, podLabels: { team: 'ml' },
+    crds: { keep: false },
+    metrics: { serviceMonitor: { enabled: true } },
+    priorityClassName: 'high',
+    nodeSelector: { pool: 'system' },
+    tolerations: [{ operator: 'Exists' }],
+    podAnnotations: { a: 'b' },
+    podLabels: { team: 'ml' },
   };
 }

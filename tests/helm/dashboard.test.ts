@@ -8,8 +8,18 @@ import assert from 'node:assert/strict';
 import { dashboardCommandSpec } from '../../operator/src/cli/commands/dashboard.ts';
 import { NAMESPACE, helmBinaries, kinds, lint, template, type KubeObject } from './helm.ts';
 
-type Container = { command: string[]; args: string[]; ports: { name: string; containerPort: number }[]; securityContext: unknown };
-type Deployment = KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { spec: { serviceAccountName: string; containers: Container[] } } } };
+type Container = {
+  command: string[];
+  args: string[];
+  ports: { name: string; containerPort: number }[];
+  securityContext: unknown;
+};
+type Deployment = KubeObject & {
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: { spec: { serviceAccountName: string; containers: Container[] } };
+  };
+};
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
 const ON = { dashboard: { enabled: true, study: 'cncf-qa', namespace: 'team-a' } };
@@ -25,19 +35,28 @@ for (const helm of helmBinaries()) {
       assert.ok(!kinds(template(helm)).some((entry) => entry.endsWith('-dashboard')));
     });
 
-    test('dashboard › on: Deployment, Service, ServiceAccount, and a read-only Role in the study\'s namespace', () => {
+    test("dashboard › on: Deployment, Service, ServiceAccount, and a read-only Role in the study's namespace", () => {
       const objects = template(helm, ON);
       const dashboardKinds = kinds(objects).filter((entry) => entry.endsWith('-dashboard'));
       assert.deepEqual(dashboardKinds, [
-        `Deployment/${NAMESPACE}/lorahpo-dashboard`, 'Role/team-a/lorahpo-dashboard', 'RoleBinding/team-a/lorahpo-dashboard',
-        `Service/${NAMESPACE}/lorahpo-dashboard`, `ServiceAccount/${NAMESPACE}/lorahpo-dashboard`,
+        `Deployment/${NAMESPACE}/lorahpo-dashboard`,
+        'Role/team-a/lorahpo-dashboard',
+        'RoleBinding/team-a/lorahpo-dashboard',
+        `Service/${NAMESPACE}/lorahpo-dashboard`,
+        `ServiceAccount/${NAMESPACE}/lorahpo-dashboard`,
       ]);
       const role = named(objects, 'Role', 'lorahpo-dashboard') as KubeObject & { rules: Rule[] };
-      assert.deepEqual(role.rules, [{ apiGroups: ['lorahpo.io'], resources: ['lorastudies', 'loratrials'], verbs: ['get', 'list', 'watch'] }]);
+      assert.deepEqual(role.rules, [
+        { apiGroups: ['lorahpo.io'], resources: ['lorastudies', 'loratrials'], verbs: ['get', 'list', 'watch'] },
+      ]);
       const binding = named(objects, 'RoleBinding', 'lorahpo-dashboard') as KubeObject & { subjects: unknown[] };
       assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'lorahpo-dashboard', namespace: NAMESPACE }]);
       const deployment = named(objects, 'Deployment', 'lorahpo-dashboard') as Deployment;
-      assert.equal(deployment.spec.selector.matchLabels['app.kubernetes.io/component'], 'dashboard', 'the operator\'s selector never matches it');
+      assert.equal(
+        deployment.spec.selector.matchLabels['app.kubernetes.io/component'],
+        'dashboard',
+        "the operator's selector never matches it",
+      );
       assert.equal(deployment.spec.template.spec.serviceAccountName, 'lorahpo-dashboard');
       const lintResult = lint(helm, ON);
       assert.equal(lintResult.status, 0, lintResult.stdout + lintResult.stderr);

@@ -22,13 +22,19 @@ export type KubeObject = {
   [key: string]: unknown;
 };
 
-export interface HelmResult { status: number; stdout: string; stderr: string }
+export interface HelmResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
 
 const home = mkdtempSync(join(tmpdir(), 'lorahpo-helm-'));
 process.once('exit', () => rmSync(home, { recursive: true, force: true }));
 const env = {
   ...process.env,
-  HELM_CONFIG_HOME: join(home, 'config'), HELM_CACHE_HOME: join(home, 'cache'), HELM_DATA_HOME: join(home, 'data'),
+  HELM_CONFIG_HOME: join(home, 'config'),
+  HELM_CACHE_HOME: join(home, 'cache'),
+  HELM_DATA_HOME: join(home, 'data'),
 };
 
 /** Both binaries, each with its `helm version` (the tests print it). */
@@ -54,7 +60,8 @@ export function valuesFile(values: object): string {
 /** `helm template` of the chart with these values; throws with Helm's message when it fails. */
 export function template(binary: HelmBinary, values: object = {}, extraArgs: string[] = []): KubeObject[] {
   const result = run(binary, ['template', RELEASE, CHART_DIR, '-n', NAMESPACE, '-f', valuesFile(values), ...extraArgs]);
-  if (result.status !== 0) throw new Error(`helm ${binary.major} template failed (${result.status}):\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`helm ${binary.major} template failed (${result.status}):\n${result.stderr}`);
   return (yaml.loadAll(result.stdout) as (KubeObject | null)[]).filter((doc): doc is KubeObject => doc !== null);
 }
 
@@ -65,7 +72,9 @@ export function lint(binary: HelmBinary, values: object = {}): HelmResult {
 
 /** The one object of this kind (and name, when given); fails when there is not exactly one. */
 export function only(objects: KubeObject[], kind: string, name?: string): KubeObject {
-  const found = objects.filter((object) => object.kind === kind && (name === undefined || object.metadata.name === name));
+  const found = objects.filter(
+    (object) => object.kind === kind && (name === undefined || object.metadata.name === name),
+  );
   if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
   return found[0];
 }

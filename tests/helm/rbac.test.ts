@@ -25,51 +25,72 @@ function documentedRoles(): { operator: Rule[]; leaderElection: Rule[] } {
   return { operator: clusterRole.rules, leaderElection: leaseRole.rules };
 }
 
-const roles = (objects: KubeObject[]) => objects.filter((object) => object.kind === 'ClusterRole' || object.kind === 'Role') as RbacRole[];
+const roles = (objects: KubeObject[]) =>
+  objects.filter((object) => object.kind === 'ClusterRole' || object.kind === 'Role') as RbacRole[];
 const isLeaseRole = (role: RbacRole) => role.metadata.name.endsWith('-leader-election');
 
 const documented = documentedRoles();
 const binaries = helmBinaries();
 
-test('rbac › cluster-wide: the ClusterRole holds exactly docs/rbac.md\'s rules, in its order', () => {
+test("rbac › cluster-wide: the ClusterRole holds exactly docs/rbac.md's rules, in its order", () => {
   for (const helm of binaries) {
     const [clusterRole, ...others] = roles(template(helm));
     assert.equal(others.length, 0);
     assert.equal(clusterRole.kind, 'ClusterRole');
-    assert.deepEqual(clusterRole.rules, documented.operator, `helm ${helm.major}: ClusterRole rules differ from docs/rbac.md`);
+    assert.deepEqual(
+      clusterRole.rules,
+      documented.operator,
+      `helm ${helm.major}: ClusterRole rules differ from docs/rbac.md`,
+    );
   }
 });
 
-test('rbac › namespaced: each watched namespace\'s Role holds exactly the same rules', () => {
+test("rbac › namespaced: each watched namespace's Role holds exactly the same rules", () => {
   for (const helm of binaries) {
     const namespaced = roles(template(helm, { watchNamespaces: ['team-a', 'team-b'] }));
-    assert.deepEqual(namespaced.map((role) => `${role.kind}/${role.metadata.namespace}`), ['Role/team-a', 'Role/team-b']);
-    for (const role of namespaced) assert.deepEqual(role.rules, documented.operator, `helm ${helm.major}: Role in ${role.metadata.namespace}`);
+    assert.deepEqual(
+      namespaced.map((role) => `${role.kind}/${role.metadata.namespace}`),
+      ['Role/team-a', 'Role/team-b'],
+    );
+    for (const role of namespaced)
+      assert.deepEqual(role.rules, documented.operator, `helm ${helm.major}: Role in ${role.metadata.namespace}`);
   }
 });
 
-test('rbac › leader election: the Lease Role in the release namespace holds exactly docs/rbac.md\'s Role rules', () => {
+test("rbac › leader election: the Lease Role in the release namespace holds exactly docs/rbac.md's Role rules", () => {
   for (const helm of binaries) {
     for (const values of [{ replicaCount: 2 }, { replicaCount: 2, watchNamespaces: ['team-a'] }]) {
       const leaseRoles = roles(template(helm, values)).filter(isLeaseRole);
       assert.equal(leaseRoles.length, 1);
       assert.equal(leaseRoles[0].kind, 'Role');
       assert.equal(leaseRoles[0].metadata.namespace, NAMESPACE);
-      assert.deepEqual(leaseRoles[0].rules, documented.leaderElection, `helm ${helm.major}: Lease Role rules differ from docs/rbac.md`);
+      assert.deepEqual(
+        leaseRoles[0].rules,
+        documented.leaderElection,
+        `helm ${helm.major}: Lease Role rules differ from docs/rbac.md`,
+      );
     }
   }
 });
 
 test('rbac › no wildcard, no Secrets, no pods/exec, no escalate/bind/impersonate in any mode', () => {
-  const modes = [{}, { watchNamespaces: ['team-a', 'team-b'] }, { replicaCount: 2 }, { replicaCount: 2, watchNamespaces: ['x'] }];
+  const modes = [
+    {},
+    { watchNamespaces: ['team-a', 'team-b'] },
+    { replicaCount: 2 },
+    { replicaCount: 2, watchNamespaces: ['x'] },
+  ];
   for (const helm of binaries) {
     for (const values of modes) {
       for (const role of roles(template(helm, values))) {
         for (const rule of role.rules) {
           const where = `helm ${helm.major} ${JSON.stringify(values)} ${role.kind}/${role.metadata.name} ${JSON.stringify(rule)}`;
-          for (const list of [rule.apiGroups, rule.resources, rule.verbs]) assert.ok(!list.some((item) => item.includes('*')), `${where}: wildcard`);
-          for (const resource of ['secrets', 'pods/exec', 'pods/attach', 'serviceaccounts/token']) assert.ok(!rule.resources.includes(resource), `${where}: ${resource}`);
-          for (const verb of ['escalate', 'bind', 'impersonate']) assert.ok(!rule.verbs.includes(verb), `${where}: ${verb}`);
+          for (const list of [rule.apiGroups, rule.resources, rule.verbs])
+            assert.ok(!list.some((item) => item.includes('*')), `${where}: wildcard`);
+          for (const resource of ['secrets', 'pods/exec', 'pods/attach', 'serviceaccounts/token'])
+            assert.ok(!rule.resources.includes(resource), `${where}: ${resource}`);
+          for (const verb of ['escalate', 'bind', 'impersonate'])
+            assert.ok(!rule.verbs.includes(verb), `${where}: ${verb}`);
         }
       }
     }
@@ -79,6 +100,9 @@ test('rbac › no wildcard, no Secrets, no pods/exec, no escalate/bind/impersona
 test('rbac › rbac.create=false renders no Role, ClusterRole or binding', () => {
   for (const helm of binaries) {
     const objects = template(helm, { rbac: { create: false }, replicaCount: 2, watchNamespaces: ['team-a'] });
-    assert.deepEqual(objects.filter((object) => /Role/.test(object.kind)), []);
+    assert.deepEqual(
+      objects.filter((object) => /Role/.test(object.kind)),
+      [],
+    );
   }
 });

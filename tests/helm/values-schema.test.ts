@@ -18,7 +18,11 @@ const unknownKey = (key: string) => new RegExp(`additional propert(y|ies) '?${ke
 const BAD_VALUES: { name: string; values: object; message: RegExp }[] = [
   { name: 'a top-level typo', values: { replicaCont: 2 }, message: unknownKey('replicaCont') },
   { name: 'a typo inside image', values: { image: { tagg: '1.0.0' } }, message: unknownKey('tagg') },
-  { name: 'a typo inside metrics.serviceMonitor', values: { metrics: { serviceMonitor: { enable: true } } }, message: unknownKey('enable') },
+  {
+    name: 'a typo inside metrics.serviceMonitor',
+    values: { metrics: { serviceMonitor: { enable: true } } },
+    message: unknownKey('enable'),
+  },
   { name: 'a typo inside crds', values: { crds: { instal: false } }, message: unknownKey('instal') },
   { name: 'a wrong type', values: { replicaCount: 'two' }, message: /replicaCount/ },
   { name: 'a log level pino does not know', values: { logLevel: 'verbose' }, message: /logLevel/ },
@@ -39,6 +43,6 @@ for (const { name, values, message } of BAD_VALUES) {
   });
 }
 
-test('values schema › a parent chart\'s global values are accepted', () => {
+test("values schema › a parent chart's global values are accepted", () => {
   for (const helm of binaries) assert.equal(templateResult(helm, { global: { imageRegistry: 'x' } }).status, 0);
 });

@@ -10,21 +10,29 @@ const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 const CENTRAL_FILE_HEADER = 0x02014b50;
 const LOCAL_FILE_HEADER = 0x04034b50;
 
-interface CentralEntry { name: string; method: number; compressedSize: number; size: number; localOffset: number }
+interface CentralEntry {
+  name: string;
+  method: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+}
 
 /** The bytes of `entryName` in the zip file at `zipPath`. */
 export function readZipEntry(zipPath: string, entryName: string): Buffer {
   const zip = readFileSync(zipPath);
   const entry = centralEntries(zip, zipPath).find((candidate) => candidate.name === entryName);
   if (!entry) throw new Error(`${zipPath} has no entry ${entryName}`);
-  if (zip.readUInt32LE(entry.localOffset) !== LOCAL_FILE_HEADER) throw new Error(`${zipPath}: bad local header for ${entryName}`);
+  if (zip.readUInt32LE(entry.localOffset) !== LOCAL_FILE_HEADER)
+    throw new Error(`${zipPath}: bad local header for ${entryName}`);
   const nameLength = zip.readUInt16LE(entry.localOffset + 26);
   const extraLength = zip.readUInt16LE(entry.localOffset + 28);
   const start = entry.localOffset + 30 + nameLength + extraLength;
   const data = zip.subarray(start, start + entry.compressedSize);
   const bytes = entry.method === 0 ? Buffer.from(data) : entry.method === 8 ? inflateRawSync(data) : undefined;
   if (!bytes) throw new Error(`${zipPath}: ${entryName} uses compression method ${entry.method}`);
-  if (bytes.length !== entry.size) throw new Error(`${zipPath}: ${entryName} inflated to ${bytes.length} bytes, not ${entry.size}`);
+  if (bytes.length !== entry.size)
+    throw new Error(`${zipPath}: ${entryName} inflated to ${bytes.length} bytes, not ${entry.size}`);
   return bytes;
 }
 
@@ -36,7 +44,8 @@ function centralEntries(zip: Buffer, zipPath: string): CentralEntry[] {
   if (offset === 0xffffffff) throw new Error(`${zipPath} is a zip64 archive`);
   const entries: CentralEntry[] = [];
   for (let index = 0; index < count; index++) {
-    if (zip.readUInt32LE(offset) !== CENTRAL_FILE_HEADER) throw new Error(`${zipPath}: bad central directory entry ${index}`);
+    if (zip.readUInt32LE(offset) !== CENTRAL_FILE_HEADER)
+      throw new Error(`${zipPath}: bad central directory entry ${index}`);
     const nameLength = zip.readUInt16LE(offset + 28);
     entries.push({
       method: zip.readUInt16LE(offset + 10),

@@ -89,8 +89,20 @@ export function runInRootfs(image: ImageRootfs, args: string[], options: RunOpti
   const command = [...(options.command ?? config.Entrypoint ?? []), ...args];
   const user = config.User?.includes(':') ? config.User : `${config.User || '0'}:${config.User || '0'}`;
   return capture('unshare', [
-    '--mount', '--pid', '--fork', 'sh', '-c', enterScript, 'enter',
-    image.rootfs, options.isReadOnly ? 'ro' : 'rw', user, config.WorkingDir || '/',
-    '/usr/bin/env', '-i', ...env, ...command,
+    '--mount',
+    '--pid',
+    '--fork',
+    'sh',
+    '-c',
+    enterScript,
+    'enter',
+    image.rootfs,
+    options.isReadOnly ? 'ro' : 'rw',
+    user,
+    config.WorkingDir || '/',
+    '/usr/bin/env',
+    '-i',
+    ...env,
+    ...command,
   ]);
 }

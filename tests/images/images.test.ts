@@ -11,7 +11,15 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildah, buildScript, capture, imageRootfs, runInRootfs, type ImageConfig, type Output } from './image-rootfs.ts';
+import {
+  buildah,
+  buildScript,
+  capture,
+  imageRootfs,
+  runInRootfs,
+  type ImageConfig,
+  type Output,
+} from './image-rootfs.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -43,29 +51,38 @@ async function imageConfig(image: string): Promise<ImageConfig> {
 }
 
 /** A fresh container of `image` for `use`, which runs commands in it as uid 1000; removed after. */
-async function withContainer<T>(image: string, use: (run: (command: string[], flags?: string[]) => Promise<Output>) => Promise<T>): Promise<T> {
+async function withContainer<T>(
+  image: string,
+  use: (run: (command: string[], flags?: string[]) => Promise<Output>) => Promise<T>,
+): Promise<T> {
   const from = await buildah(['from', '--pull-never', '--name', `lorahpo-test-${process.pid}-${Date.now()}`, image]);
   assertOk(from, `buildah from ${image}`);
   const container = from.stdout.trim();
   try {
     return await use((command, flags = []) =>
-      buildah(['run', '--isolation', 'chroot', '--user', '1000:1000', ...flags, container, '--', ...command]));
+      buildah(['run', '--isolation', 'chroot', '--user', '1000:1000', ...flags, container, '--', ...command]),
+    );
   } finally {
     await buildah(['rm', container]);
   }
 }
 
-before(async () => {
-  if (skip) return;
-  const started = Date.now();
-  const out = await capture('bash', [buildScript, 'build'], 45 * 60_000);
-  assertOk(out, 'build-images.sh build');
-  console.log(`${out.stderr.trim()}\n[images] build-images.sh: ${Math.round((Date.now() - started) / 1000)} s`);
-}, { timeout: 46 * 60_000 });
+before(
+  async () => {
+    if (skip) return;
+    const started = Date.now();
+    const out = await capture('bash', [buildScript, 'build'], 45 * 60_000);
+    assertOk(out, 'build-images.sh build');
+    console.log(`${out.stderr.trim()}\n[images] build-images.sh: ${Math.round((Date.now() - started) / 1000)} s`);
+  },
+  { timeout: 46 * 60_000 },
+);
 
 after(() => rmSync(outDir, { recursive: true, force: true }));
 
-test('operator image › its entrypoint runs as uid 1000 with the compiled CLI and only its dependencies', { skip }, async () => {
+test('operator image › its entrypoint runs as uid 1000 with the compiled CLI and only its dependencies', {
+  skip,
+}, async () => {
   const config = await imageConfig(operatorImage);
   assert.equal(config.User, '1000:1000');
   await withContainer(operatorImage, async (run) => {
@@ -80,8 +97,11 @@ test('operator image › its entrypoint runs as uid 1000 with the compiled CLI a
       assert.ok(crds.stdout.includes(crd.trim()), `the image prints the checked-in ${n} CRD`);
     }
     // What the operator must not carry: the trainer's TensorFlow.js, dev dependencies, sources.
-    const absent = await run(['sh', '-c',
-      'for p in node_modules/@tensorflow node_modules/typescript operator/src; do [ ! -e "$p" ] || echo "$p"; done']);
+    const absent = await run([
+      'sh',
+      '-c',
+      'for p in node_modules/@tensorflow node_modules/typescript operator/src; do [ ! -e "$p" ] || echo "$p"; done',
+    ]);
     assertOk(absent, 'listing');
     assert.equal(absent.stdout, '');
   });
@@ -99,24 +119,56 @@ test('operator image › runs from its exported root filesystem mounted read-onl
   assert.match(write.stderr, /Read-only file system/);
 });
 
-test('trainer-cpu image › trains the tiny model on wasm as uid 1000: metric lines, a result, an adapter', { skip }, async () => {
+test('trainer-cpu image › trains the tiny model on wasm as uid 1000: metric lines, a result, an adapter', {
+  skip,
+}, async () => {
   chmodSync(outDir, 0o777);
   const config = await imageConfig(trainerImage);
   const params = JSON.stringify({ learningRate: 0.01, loraR: 8, loraAlpha: 16, scheduler: 'cosine' });
-  const mounts = ['-v', `${join(root, 'examples/tiny')}:/data:ro`, '-v', `${outDir}:/out`, '-e', 'LORAHPO_RESULT_FILE=/out/result.json'];
-  const out = await withContainer(trainerImage, (run) => run([...(config.Entrypoint ?? []),
-    '--model', '/data/model', '--dataset', '/data/cncf-qa.jsonl', '--max-steps', '4', '--eval-steps', '2',
-    '--output-dir', '/out/adapter', '--params', params,
-  ], mounts));
+  const mounts = [
+    '-v',
+    `${join(root, 'examples/tiny')}:/data:ro`,
+    '-v',
+    `${outDir}:/out`,
+    '-e',
+    'LORAHPO_RESULT_FILE=/out/result.json',
+  ];
+  const out = await withContainer(trainerImage, (run) =>
+    run(
+      [
+        ...(config.Entrypoint ?? []),
+        '--model',
+        '/data/model',
+        '--dataset',
+        '/data/cncf-qa.jsonl',
+        '--max-steps',
+        '4',
+        '--eval-steps',
+        '2',
+        '--output-dir',
+        '/out/adapter',
+        '--params',
+        params,
+      ],
+      mounts,
+    ),
+  );
   assertOk(out, 'the trainer');
   assert.match(`${out.stdout}\n${out.stderr}`, /backend: wasm/);
-  const events = out.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = out.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const metrics = events.filter((e) => e.type === 'metric' && e.name === 'eval_loss');
-  assert.deepEqual(metrics.map((m) => m.step), [2, 4]);
+  assert.deepEqual(
+    metrics.map((m) => m.step),
+    [2, 4],
+  );
   const result = events.find((e) => e.type === 'result');
   assert.ok(result && typeof result.value === 'number' && Number.isFinite(result.value), out.stdout);
   assert.deepEqual(JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8')), result);
-  for (const f of ['adapter_model.safetensors', 'adapter_config.json']) assert.ok(existsSync(join(outDir, 'adapter', f)), f);
+  for (const f of ['adapter_model.safetensors', 'adapter_config.json'])
+    assert.ok(existsSync(join(outDir, 'adapter', f)), f);
 });
 
 test('images › sizes', { skip }, async () => {

@@ -12,7 +12,16 @@ import { fileURLToPath } from 'node:url';
 import type { ControlPlane } from '../harness/control-plane.ts';
 import type { WorkloadContext } from '../harness/simulated-node/workload.ts';
 import type { LoraStudy } from '../../operator/src/api/study.ts';
-import { createNamespace, eventually, readStudy, startCluster, startOperator, studyFinished, studyManifest, type RunningOperator } from './support/cluster.ts';
+import {
+  createNamespace,
+  eventually,
+  readStudy,
+  startCluster,
+  startOperator,
+  studyFinished,
+  studyManifest,
+  type RunningOperator,
+} from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { argoHealth } from '../deploy/argocd-health.ts';
 import { ClientNodeKubeApi } from '../../operator/src/controller/kube-api.ts';
@@ -35,7 +44,9 @@ let cp: ControlPlane;
 let operator: RunningOperator | undefined;
 
 before(async () => {
-  cp = await startCluster((context: WorkloadContext) => ((context.env.LORAHPO_TRIAL ?? '').startsWith('failing-') ? failing(context) : slow(context)));
+  cp = await startCluster((context: WorkloadContext) =>
+    (context.env.LORAHPO_TRIAL ?? '').startsWith('failing-') ? failing(context) : slow(context),
+  );
   await createNamespace(cp, NAMESPACE);
   operator = startOperator(cp, NAMESPACE);
 });
@@ -46,12 +57,17 @@ after(async () => {
 });
 
 async function applyServerSide(manifest: unknown): Promise<void> {
-  const applied = await cp.kubectl(['apply', '--server-side', '-f', '-'], { input: JSON.stringify(manifest), direct: true });
+  const applied = await cp.kubectl(['apply', '--server-side', '-f', '-'], {
+    input: JSON.stringify(manifest),
+    direct: true,
+  });
   assert.equal(applied.code, 0, `kubectl apply --server-side failed: ${applied.stderr}`);
   assert.doesNotMatch(applied.stderr, /conflict/i);
 }
 
-async function readWithManagedFields(name: string): Promise<LoraStudy & { metadata: { managedFields?: ManagedFieldsEntry[] } }> {
+async function readWithManagedFields(
+  name: string,
+): Promise<LoraStudy & { metadata: { managedFields?: ManagedFieldsEntry[] } }> {
   const got = await cp.kubectl(['get', 'lorastudy', name, '-n', NAMESPACE, '-o', 'json'], { direct: true });
   assert.equal(got.code, 0, got.stderr);
   return JSON.parse(got.stdout);
@@ -75,7 +91,14 @@ test('gitops › a server-side apply of a spec edit never conflicts with the ope
   assert.equal(ready(running)?.status, 'False');
 
   // Fields the operator's old whole-object status PUTs took from the spec's defaults.
-  const edited = { ...manifest, spec: { ...manifest.spec, pruner: { algorithm: 'median' }, training: { epochs: 2, maxSeqLength: 256, warmupRatio: 0.1 } } };
+  const edited = {
+    ...manifest,
+    spec: {
+      ...manifest.spec,
+      pruner: { algorithm: 'median' },
+      training: { epochs: 2, maxSeqLength: 256, warmupRatio: 0.1 },
+    },
+  };
   await applyServerSide(edited);
   const observed = await eventually('the operator to observe generation 2', async () => {
     const study = await readWithManagedFields('gitops');
@@ -88,14 +111,28 @@ test('gitops › a server-side apply of a spec edit never conflicts with the ope
   record('managed-fields-after-edit', managed);
 
   const operatorEntries = managed.filter((entry) => entry.manager === 'lorahpo-operator');
-  assert.deepEqual(operatorEntries.map((entry) => [entry.operation, Object.keys(entry.fieldsV1 ?? {})]), [['Apply', ['f:status']]]);
+  assert.deepEqual(
+    operatorEntries.map((entry) => [entry.operation, Object.keys(entry.fieldsV1 ?? {})]),
+    [['Apply', ['f:status']]],
+  );
   const others = managed.filter((entry) => entry.manager !== 'lorahpo-operator');
-  assert.ok(others.every((entry) => !('f:status' in (entry.fieldsV1 ?? {}))), 'nobody else owns status');
+  assert.ok(
+    others.every((entry) => !('f:status' in (entry.fieldsV1 ?? {}))),
+    'nobody else owns status',
+  );
   const user = others.find((entry) => 'f:spec' in (entry.fieldsV1 ?? {}));
   assert.equal(user?.operation, 'Apply');
-  const training = ((user?.fieldsV1?.['f:spec'] as Record<string, unknown> | undefined)?.['f:training'] ?? {}) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(training).sort(), ['f:epochs', 'f:maxSeqLength', 'f:warmupRatio'], 'the user owns the fields they added');
-  assert.ok(!managed.some((entry) => entry.manager === 'kubernetes-client-javascript'), 'every operator write names its field manager');
+  const training = ((user?.fieldsV1?.['f:spec'] as Record<string, unknown> | undefined)?.['f:training'] ??
+    {}) as Record<string, unknown>;
+  assert.deepEqual(
+    Object.keys(training).sort(),
+    ['f:epochs', 'f:maxSeqLength', 'f:warmupRatio'],
+    'the user owns the fields they added',
+  );
+  assert.ok(
+    !managed.some((entry) => entry.manager === 'kubernetes-client-javascript'),
+    'every operator write names its field manager',
+  );
 
   assert.equal(argoHealth(observed).status, 'Progressing');
   const done = await studyFinished(cp, NAMESPACE, 'gitops');
@@ -111,7 +148,10 @@ test('gitops › a server-side apply of a spec edit never conflicts with the ope
   assert.equal((await readStudy(cp, NAMESPACE, 'gitops')).status?.phase, 'Succeeded');
 
   // A second edit of a finished study still applies cleanly: the operator never took the spec.
-  await applyServerSide({ ...edited, spec: { ...edited.spec, training: { epochs: 3, maxSeqLength: 128, warmupRatio: 0.1 } } });
+  await applyServerSide({
+    ...edited,
+    spec: { ...edited.spec, training: { epochs: 3, maxSeqLength: 128, warmupRatio: 0.1 } },
+  });
 });
 
 test('gitops › the operator names itself on the trials, Jobs and Events it creates', async () => {
@@ -119,21 +159,31 @@ test('gitops › the operator names itself on the trials, Jobs and Events it cre
     const got = await cp.kubectl(['get', resource, '-n', NAMESPACE, '-o', 'json'], { direct: true });
     const items = (JSON.parse(got.stdout) as { items: { metadata: { managedFields?: ManagedFieldsEntry[] } }[] }).items;
     assert.ok(items.length > 0, `some ${resource}`);
-    const managers = new Set(items.flatMap((item) => (item.metadata.managedFields ?? []).map((entry) => entry.manager)));
+    const managers = new Set(
+      items.flatMap((item) => (item.metadata.managedFields ?? []).map((entry) => entry.manager)),
+    );
     assert.ok(managers.has('lorahpo-operator'), `${resource}: ${[...managers].join(', ')}`);
     assert.ok(!managers.has('kubernetes-client-javascript'), `${resource}: ${[...managers].join(', ')}`);
   }
   const got = await cp.kubectl(['get', 'loratrials', '-n', NAMESPACE, '-o', 'json'], { direct: true });
   const trial = (JSON.parse(got.stdout) as { items: { metadata: { managedFields: ManagedFieldsEntry[] } }[] }).items[0];
   const statusEntry = trial?.metadata.managedFields.find((entry) => entry.operation === 'Apply');
-  assert.deepEqual([statusEntry?.manager, Object.keys(statusEntry?.fieldsV1 ?? {})], ['lorahpo-operator', ['f:status']]);
+  assert.deepEqual(
+    [statusEntry?.manager, Object.keys(statusEntry?.fieldsV1 ?? {})],
+    ['lorahpo-operator', ['f:status']],
+  );
 });
 
 test('gitops › Argo CD reads a failed study and an invalid spec as Degraded', async () => {
-  await applyServerSide(studyManifest('failing', NAMESPACE, { budget: { maxTrials: 4, parallelTrials: 1, maxFailedTrials: 1 } }));
+  await applyServerSide(
+    studyManifest('failing', NAMESPACE, { budget: { maxTrials: 4, parallelTrials: 1, maxFailedTrials: 1 } }),
+  );
   const failed = await studyFinished(cp, NAMESPACE, 'failing');
   assert.equal(failed.status?.phase, 'Failed');
-  assert.deepEqual(failed.status?.conditions.filter((c) => c.type === 'Stalled').map((c) => [c.status, c.reason]), [['True', 'TooManyFailures']]);
+  assert.deepEqual(
+    failed.status?.conditions.filter((c) => c.type === 'Stalled').map((c) => [c.status, c.reason]),
+    [['True', 'TooManyFailures']],
+  );
   record('failed', failed);
   assert.equal(argoHealth(failed).status, 'Degraded');
 
@@ -157,5 +207,8 @@ test('gitops › the API server accepts the kustomize base (server-side dry run)
   const applied = await cp.kubectl(['apply', '-k', KUSTOMIZE_BASE, '--dry-run=server'], { direct: true });
   assert.equal(applied.code, 0, applied.stderr);
   assert.match(applied.stdout, /deployment\.apps\/lorahpo-operator (created|configured) \(server dry run\)/);
-  assert.match(applied.stdout, /clusterrole\.rbac\.authorization\.k8s\.io\/lorahpo-operator created \(server dry run\)/);
+  assert.match(
+    applied.stdout,
+    /clusterrole\.rbac\.authorization\.k8s\.io\/lorahpo-operator created \(server dry run\)/,
+  );
 });

@@ -6,7 +6,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ControlPlane } from '../harness/control-plane.ts';
 import { LoraStudySchema } from '../../operator/src/api/study.ts';
-import { createNamespace, createStudy, readTrials, startCluster, startOperator, studyFinished, studyManifest, type RunningOperator } from './support/cluster.ts';
+import {
+  createNamespace,
+  createStudy,
+  readTrials,
+  startCluster,
+  startOperator,
+  studyFinished,
+  studyManifest,
+  type RunningOperator,
+} from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { clusterOutcome, referenceRun } from './support/reference-run.ts';
 import { eventually } from '../harness/eventually.ts';

@@ -10,7 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlPlane } from '../harness/control-plane.ts';
-import { createNamespace, createStudy, readTrials, startCluster, startOperator, studyFinished, studyManifest, type RunningOperator } from './support/cluster.ts';
+import {
+  createNamespace,
+  createStudy,
+  readTrials,
+  startCluster,
+  startOperator,
+  studyFinished,
+  studyManifest,
+  type RunningOperator,
+} from './support/cluster.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let cp: ControlPlane;
@@ -30,24 +39,40 @@ after(async () => {
 test('operator › runs the real trainer on the tiny model end to end; the best adapter is saved', async () => {
   const namespace = await createNamespace(cp, 'real-trainer');
   operator = startOperator(cp, namespace);
-  await createStudy(cp, studyManifest('tiny', namespace, {
-    parameters: [
-      { name: 'learningRate', type: 'float', min: 1e-3, max: 1e-2, log: true },
-      { name: 'loraR', type: 'categorical', values: [4, 8] },
-    ],
-    budget: { maxTrials: 2, parallelTrials: 2 },
-    training: { model: join(root, 'examples/tiny/model'), dataset: join(root, 'examples/tiny/cncf-qa.jsonl'), epochs: 1, maxSteps: 4, evalSteps: 2, batchSize: 4, maxSeqLength: 64, backend: 'cpu' },
-    trialTemplate: {
-      image: 'lorahpo-trainer:test',
-      command: [join(root, 'node_modules/.bin/node'), join(root, 'trainer/src/main.ts')],
-      env: [{ name: 'LORAHPO_OUTPUT_DIR', value: outputBase }],
-    },
-  }));
+  await createStudy(
+    cp,
+    studyManifest('tiny', namespace, {
+      parameters: [
+        { name: 'learningRate', type: 'float', min: 1e-3, max: 1e-2, log: true },
+        { name: 'loraR', type: 'categorical', values: [4, 8] },
+      ],
+      budget: { maxTrials: 2, parallelTrials: 2 },
+      training: {
+        model: join(root, 'examples/tiny/model'),
+        dataset: join(root, 'examples/tiny/cncf-qa.jsonl'),
+        epochs: 1,
+        maxSteps: 4,
+        evalSteps: 2,
+        batchSize: 4,
+        maxSeqLength: 64,
+        backend: 'cpu',
+      },
+      trialTemplate: {
+        image: 'lorahpo-trainer:test',
+        command: [join(root, 'node_modules/.bin/node'), join(root, 'trainer/src/main.ts')],
+        env: [{ name: 'LORAHPO_OUTPUT_DIR', value: outputBase }],
+      },
+    }),
+  );
   const study = await studyFinished(cp, namespace, 'tiny', 300_000);
   const trials = await readTrials(cp, namespace);
   assert.equal(study.status?.phase, 'Succeeded', JSON.stringify(trials.map((t) => t.status?.message)));
   assert.equal(trials.length, 2);
-  for (const trial of trials) assert.ok((trial.status?.intermediateValues.length ?? 0) > 0, `${trial.metadata.name} reported eval_loss from its log`);
+  for (const trial of trials)
+    assert.ok(
+      (trial.status?.intermediateValues.length ?? 0) > 0,
+      `${trial.metadata.name} reported eval_loss from its log`,
+    );
   const best = study.status?.bestTrial;
   assert.ok(best, 'a best trial');
   const adapterDir = best.adapterPath ?? join(outputBase, best.name);

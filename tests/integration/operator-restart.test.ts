@@ -9,7 +9,17 @@ import type { ChildProcess } from 'node:child_process';
 import type { ControlPlane } from '../harness/control-plane.ts';
 import { LoraStudySchema } from '../../operator/src/api/study.ts';
 import { freePort } from '../harness/free-port.ts';
-import { createNamespace, createStudy, eventually, readStudy, readTrials, spawnOperator, startCluster, studyFinished, studyManifest } from './support/cluster.ts';
+import {
+  createNamespace,
+  createStudy,
+  eventually,
+  readStudy,
+  readTrials,
+  spawnOperator,
+  startCluster,
+  studyFinished,
+  studyManifest,
+} from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { clusterOutcome, referenceRun } from './support/reference-run.ts';
 
@@ -18,7 +28,9 @@ let child: ChildProcess | undefined;
 const runs = new Map<string, number>();
 
 before(async () => {
-  cp = await startCluster(objectiveWorkload({ stepMs: 300, onRun: (trial) => runs.set(trial, (runs.get(trial) ?? 0) + 1) }));
+  cp = await startCluster(
+    objectiveWorkload({ stepMs: 300, onRun: (trial) => runs.set(trial, (runs.get(trial) ?? 0) + 1) }),
+  );
 });
 
 after(async () => {
@@ -27,13 +39,15 @@ after(async () => {
 });
 
 function exited(process: ChildProcess): Promise<void> {
-  return process.exitCode !== null || process.signalCode !== null ? Promise.resolve() : new Promise((resolve) => process.once('exit', () => resolve()));
+  return process.exitCode !== null || process.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => process.once('exit', () => resolve()));
 }
 
 /** A seeded generator, so a failing run can be repeated. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
-  return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 test('operator › killed and restarted 10+ times during a 30-trial study: nothing runs twice, nothing is lost', async (t) => {
@@ -46,18 +60,27 @@ test('operator › killed and restarted 10+ times during a 30-trial study: nothi
   const next = random(Number(process.env.LORAHPO_TEST_SEED ?? 42));
   let kills = 0;
   let finishedSeen: string[] = [];
-  const isFinished = async () => ['Succeeded', 'Failed'].includes((await readStudy(cp, namespace, 'restarts')).status?.phase ?? '');
+  const isFinished = async () =>
+    ['Succeeded', 'Failed'].includes((await readStudy(cp, namespace, 'restarts')).status?.phase ?? '');
   while (kills < 10 || !(await isFinished())) {
     const port = await freePort();
     child = spawnOperator(cp, namespace, ['--metrics-port', String(port)]);
-    await eventually('the operator to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 60_000, 100);
+    await eventually(
+      'the operator to be ready',
+      async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined),
+      60_000,
+      100,
+    );
     await new Promise((resolve) => setTimeout(resolve, 50 + next() * 450));
     if (await isFinished()) break;
     child.kill('SIGKILL');
     await exited(child);
     kills++;
-    const finishedNow = (await readTrials(cp, namespace)).filter((t) => !['Pending', 'Running'].includes(t.status?.phase ?? 'Pending')).map((t) => `${t.metadata.name}:${t.status?.phase}:${t.status?.value}`);
-    for (const earlier of finishedSeen) assert.ok(finishedNow.includes(earlier), `finished trial ${earlier} is still recorded after kill ${kills}`);
+    const finishedNow = (await readTrials(cp, namespace))
+      .filter((t) => !['Pending', 'Running'].includes(t.status?.phase ?? 'Pending'))
+      .map((t) => `${t.metadata.name}:${t.status?.phase}:${t.status?.value}`);
+    for (const earlier of finishedSeen)
+      assert.ok(finishedNow.includes(earlier), `finished trial ${earlier} is still recorded after kill ${kills}`);
     finishedSeen = finishedNow;
   }
   t.diagnostic(`operator killed ${kills} times`);

@@ -7,7 +7,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ControlPlane } from '../harness/control-plane.ts';
 import { LoraStudySchema } from '../../operator/src/api/study.ts';
-import { createNamespace, createStudy, readEvents, readTrials, startCluster, startOperator, studyFinished, studyManifest, type RunningOperator } from './support/cluster.ts';
+import {
+  createNamespace,
+  createStudy,
+  readEvents,
+  readTrials,
+  startCluster,
+  startOperator,
+  studyFinished,
+  studyManifest,
+  type RunningOperator,
+} from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { clusterOutcome, referenceRun } from './support/reference-run.ts';
 
@@ -59,14 +69,23 @@ test('operator › a 12-trial study with parallelTrials 3 and the median pruner 
 test('operator › an invalid study gets Valid=False with the field path and a Warning Event, and no trials', async () => {
   const namespace = await createNamespace(cp, 'invalid');
   operator = startOperator(cp, namespace);
-  const manifest = studyManifest('bad', namespace, { parameters: [{ name: 'learningRate', type: 'float', min: 1e-2, max: 1e-4, log: true }] });
+  const manifest = studyManifest('bad', namespace, {
+    parameters: [{ name: 'learningRate', type: 'float', min: 1e-2, max: 1e-4, log: true }],
+  });
   await createStudy(cp, manifest);
   const { eventually, readStudy } = await import('./support/cluster.ts');
-  const study = await eventually('Valid=False', async () => {
-    const current = await readStudy(cp, namespace, 'bad');
-    return current.status?.conditions?.find((c) => c.type === 'Valid' && c.status === 'False') ? current : undefined;
-  }, 30_000);
-  assert.match(study.status?.conditions?.find((c) => c.type === 'Valid')?.message ?? '', /spec\.parameters\[learningRate\]/);
+  const study = await eventually(
+    'Valid=False',
+    async () => {
+      const current = await readStudy(cp, namespace, 'bad');
+      return current.status?.conditions?.find((c) => c.type === 'Valid' && c.status === 'False') ? current : undefined;
+    },
+    30_000,
+  );
+  assert.match(
+    study.status?.conditions?.find((c) => c.type === 'Valid')?.message ?? '',
+    /spec\.parameters\[learningRate\]/,
+  );
   const events = await readEvents(cp, namespace);
   assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'SpecInvalid'));
   assert.equal((await readTrials(cp, namespace)).length, 0);

@@ -13,7 +13,14 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const ENSURE_CHROMIUM = fileURLToPath(new URL('./ensure-chromium.sh', import.meta.url));
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface Browser {
   context: BrowserContext;
@@ -22,10 +29,16 @@ export interface Browser {
 
 /** Installs chromium when missing (apt-get, as root), then starts it with a fresh profile. */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = execFileSync('bash', [ENSURE_CHROMIUM], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const executablePath = execFileSync('bash', [ENSURE_CHROMIUM], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   const profile = mkdtempSync(join(tmpdir(), 'lorahpo-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 900 },
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
   });
   return {
     context,
@@ -52,7 +65,11 @@ export interface OpenedReport {
 }
 
 /** Opens a report (a file: or http: URL) and waits until every chart has finished drawing. */
-export async function openReport(browser: Browser, url: string, isOwnOrigin = (u: string) => u === url): Promise<OpenedReport> {
+export async function openReport(
+  browser: Browser,
+  url: string,
+  isOwnOrigin = (u: string) => u === url,
+): Promise<OpenedReport> {
   const page = await browser.context.newPage();
   const consoleErrors: string[] = [];
   const requests: string[] = [];
@@ -67,8 +84,14 @@ export async function openReport(browser: Browser, url: string, isOwnOrigin = (u
   const cdp = await browser.context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   await page.goto(url);
-  await page.waitForFunction(() => (globalThis as { __lorahpoReport?: { ready: boolean } }).__lorahpoReport?.ready === true, null, { timeout: 30_000 });
-  const { renderMs, charts } = await page.evaluate(() => (globalThis as unknown as { __lorahpoReport: { renderMs: number; charts: number } }).__lorahpoReport);
+  await page.waitForFunction(
+    () => (globalThis as { __lorahpoReport?: { ready: boolean } }).__lorahpoReport?.ready === true,
+    null,
+    { timeout: 30_000 },
+  );
+  const { renderMs, charts } = await page.evaluate(
+    () => (globalThis as unknown as { __lorahpoReport: { renderMs: number; charts: number } }).__lorahpoReport,
+  );
   const { metrics } = await cdp.send('Performance.getMetrics');
   const mainThreadCpuMs = 1000 * (metrics.find((metric) => metric.name === 'ThreadTime')?.value ?? Number.NaN);
   return { page, consoleErrors, requests, renderMs, mainThreadCpuMs, charts };
@@ -94,9 +117,15 @@ export function checkCharts(page: Page): Promise<ChartCheck[]> {
         let inkedPixels = 0;
         if (canvas) {
           const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-          for (let i = 0; i < data.length; i += 4 * 7) if (data[i + 3] > 0 && (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235)) inkedPixels += 1;
+          for (let i = 0; i < data.length; i += 4 * 7)
+            if (data[i + 3] > 0 && (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235)) inkedPixels += 1;
         }
-        return { id: element.id, hasInstance: instance !== undefined, series: instance ? instance.getOption().series.length : 0, inkedPixels };
+        return {
+          id: element.id,
+          hasInstance: instance !== undefined,
+          series: instance ? instance.getOption().series.length : 0,
+          inkedPixels,
+        };
       });
   });
 }

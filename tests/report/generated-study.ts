@@ -58,9 +58,28 @@ function generatedTrial(study: LoraStudy, number: number, next: () => number, co
   };
   const floor = 0.8 + 1.5 * (logLr + 3.7) ** 2 + (params.scheduler === 'constant' ? 0.3 : 0) + 0.05 * next();
   const roll = next();
-  const phase: TrialPhase = number >= count - 4 ? 'Running' : roll < 0.35 ? 'Pruned' : roll < 0.45 ? 'EarlyStopped' : roll < 0.48 ? 'Failed' : 'Succeeded';
-  const lastStep = phase === 'Pruned' ? 5 + Math.floor(next() * 15) : phase === 'EarlyStopped' ? 15 + Math.floor(next() * 10) : phase === 'Failed' ? 3 : STEPS;
-  const intermediateValues = Array.from({ length: lastStep }, (_, i) => ({ step: i + 1, value: floor + 2.5 / (i + 1) + 0.02 * next() }));
+  const phase: TrialPhase =
+    number >= count - 4
+      ? 'Running'
+      : roll < 0.35
+        ? 'Pruned'
+        : roll < 0.45
+          ? 'EarlyStopped'
+          : roll < 0.48
+            ? 'Failed'
+            : 'Succeeded';
+  const lastStep =
+    phase === 'Pruned'
+      ? 5 + Math.floor(next() * 15)
+      : phase === 'EarlyStopped'
+        ? 15 + Math.floor(next() * 10)
+        : phase === 'Failed'
+          ? 3
+          : STEPS;
+  const intermediateValues = Array.from({ length: lastStep }, (_, i) => ({
+    step: i + 1,
+    value: floor + 2.5 / (i + 1) + 0.02 * next(),
+  }));
   const startMs = START + number * 60_000;
   const endMs = startMs + lastStep * 20_000;
   const last = intermediateValues.at(-1)?.value;
@@ -68,7 +87,12 @@ function generatedTrial(study: LoraStudy, number: number, next: () => number, co
   const ended = phase === 'Running' ? {} : { completionTime: new Date(endMs).toISOString() };
   const outcome = {
     Succeeded: { value: last, adapterPath: `/adapters/${name}` },
-    EarlyStopped: { value: last, stoppedAtEpoch: Math.ceil(lastStep / 10), bestEpoch: Math.ceil(lastStep / 10) - 1, adapterPath: `/adapters/${name}` },
+    EarlyStopped: {
+      value: last,
+      stoppedAtEpoch: Math.ceil(lastStep / 10),
+      bestEpoch: Math.ceil(lastStep / 10) - 1,
+      adapterPath: `/adapters/${name}`,
+    },
     Pruned: { value: last, prunedAtStep: lastStep, reason: 'Pruned' },
     Failed: { reason: 'TrainerFailed', message: 'trainer exited with code 3' },
     Running: {},

@@ -31,8 +31,13 @@ after(() => browser?.close());
 function deps(cwd: string): CliDeps & { output: () => string } {
   let out = '';
   return {
-    stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (out += text) },
-    cwd, env: process.env, signal: new AbortController().signal, now: () => new Date(), output: () => out,
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (out += text) },
+    cwd,
+    env: process.env,
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    output: () => out,
   };
 }
 
@@ -49,9 +54,16 @@ async function assertAllChartsDrawn(opened: OpenedReport, expectedCharts: number
 }
 
 test('report › a real local study (fixture trainer, median pruner, one crash) renders every chart offline', async () => {
-  const { dir } = writeFixtureStudy({ maxTrials: 14, parallelTrials: 2, maxSteps: 6, stepMs: 5, misbehave: 'demo-1:crash', spec: {
-    pruner: { algorithm: 'median', startupTrials: 3, warmupSteps: 1 },
-  } });
+  const { dir } = writeFixtureStudy({
+    maxTrials: 14,
+    parallelTrials: 2,
+    maxSteps: 6,
+    stepMs: 5,
+    misbehave: 'demo-1:crash',
+    spec: {
+      pruner: { algorithm: 'median', startupTrials: 3, warmupSteps: 1 },
+    },
+  });
   const cli = deps(dir);
   assert.equal(await main(['run', 'study.yaml', '--json'], cli), 0, cli.output());
   assert.equal(await main(['report', '-o', 'report.html'], cli), 0, cli.output());
@@ -64,7 +76,9 @@ test('report › a real local study (fixture trainer, median pruner, one crash) 
   assert.match((await opened.page.textContent('#best')) ?? '', /Best trial: #\d+/);
   assert.equal(await opened.page.locator('#trials tbody tr').count(), 14);
   await opened.page.screenshot({ path: join(SCREENSHOTS, 'local-study.png'), fullPage: true });
-  console.log(`local study (14 trials): rendered in ${opened.renderMs.toFixed(0)} ms (main-thread CPU ${opened.mainThreadCpuMs.toFixed(0)} ms); screenshot ${join(SCREENSHOTS, 'local-study.png')}`);
+  console.log(
+    `local study (14 trials): rendered in ${opened.renderMs.toFixed(0)} ms (main-thread CPU ${opened.mainThreadCpuMs.toFixed(0)} ms); screenshot ${join(SCREENSHOTS, 'local-study.png')}`,
+  );
   await opened.page.close();
 });
 
@@ -76,7 +90,9 @@ test('report › a generated 1000-trial study renders every chart, and the table
   const opened = await openReport(browser, pathToFileURL(file).href);
   await assertAllChartsDrawn(opened, 6);
   await opened.page.screenshot({ path: join(SCREENSHOTS, 'generated-1000.png'), fullPage: true });
-  console.log(`generated study (1000 trials): rendered in ${opened.renderMs.toFixed(0)} ms (main-thread CPU ${opened.mainThreadCpuMs.toFixed(0)} ms); screenshot ${join(SCREENSHOTS, 'generated-1000.png')}`);
+  console.log(
+    `generated study (1000 trials): rendered in ${opened.renderMs.toFixed(0)} ms (main-thread CPU ${opened.mainThreadCpuMs.toFixed(0)} ms); screenshot ${join(SCREENSHOTS, 'generated-1000.png')}`,
+  );
   const firstNumber = () => opened.page.locator('#trials tbody tr:first-child td:first-child').textContent();
   assert.equal(await firstNumber(), '0');
   await opened.page.click('#trials th[data-key="value"]');
@@ -89,12 +105,20 @@ test('dashboard › serves the report live: the page polls /api/view on its own 
   const cli = deps(dir);
   assert.equal(await main(['run', 'study.yaml', '--json'], cli), 0, cli.output());
   const stateDir = join(dir, '.lorahpo', 'demo');
-  const dashboard = await startDashboard({ read: async () => readLocalStudy(stateDir, new Date()), chartLibrary: chartLibrarySource(), now: () => new Date(), port: 0, refreshMs: 300 });
+  const dashboard = await startDashboard({
+    read: async () => readLocalStudy(stateDir, new Date()),
+    chartLibrary: chartLibrarySource(),
+    now: () => new Date(),
+    port: 0,
+    refreshMs: 300,
+  });
   try {
     const origin = new URL(dashboard.url).origin;
     const opened = await openReport(browser, dashboard.url, (u) => u.startsWith(origin));
     await assertAllChartsDrawn(opened, 6);
-    const poll = await opened.page.waitForResponse((response) => response.url() === `${origin}/api/view`, { timeout: 10_000 });
+    const poll = await opened.page.waitForResponse((response) => response.url() === `${origin}/api/view`, {
+      timeout: 10_000,
+    });
     assert.equal((await poll.json()).trials.length, 4);
     assert.equal((await fetch(dashboard.url, { method: 'POST' })).status, 405, 'read-only');
     await opened.page.close();

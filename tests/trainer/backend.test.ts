@@ -11,7 +11,10 @@ import { tempDir } from './fixture.ts';
 test('backend › the Node ≥ 23 util shim defines isNullOrUndefined for tfjs-node', () => {
   shimNodeUtil();
   const isNullOrUndefined = (util as unknown as Record<string, (v: unknown) => boolean>).isNullOrUndefined;
-  assert.deepEqual([null, undefined, 0, ''].map((v) => isNullOrUndefined(v)), [true, true, false, false]);
+  assert.deepEqual(
+    [null, undefined, 0, ''].map((v) => isNullOrUndefined(v)),
+    [true, true, false, false],
+  );
 });
 
 test('backend › CUDA counts as loaded only when both the runtime and the driver are mapped', () => {
@@ -22,7 +25,15 @@ test('backend › CUDA counts as loaded only when both the runtime and the drive
   };
   assert.equal(cudaLoaded(maps('cpu', '7f00 r-xp /usr/lib/libtensorflow.so.2\n')), false);
   assert.equal(cudaLoaded(maps('runtime-only', '7f00 r-xp /usr/local/cuda/lib64/libcudart.so.11.0\n')), false);
-  assert.equal(cudaLoaded(maps('gpu', '7f00 r-xp /usr/local/cuda/lib64/libcudart.so.11.0\n7f01 r-xp /usr/lib/x86_64-linux-gnu/libcuda.so.1\n')), true);
+  assert.equal(
+    cudaLoaded(
+      maps(
+        'gpu',
+        '7f00 r-xp /usr/local/cuda/lib64/libcudart.so.11.0\n7f01 r-xp /usr/lib/x86_64-linux-gnu/libcuda.so.1\n',
+      ),
+    ),
+    true,
+  );
   assert.equal(cudaLoaded(join(dir, 'absent')), false);
 });
 
@@ -36,7 +47,9 @@ function resolves(pkg: string): boolean {
 }
 const hasTfjsNode = resolves('@tensorflow/tfjs-node') || resolves('@tensorflow/tfjs-node-gpu');
 
-test('backend › without tfjs-node the order falls through to wasm and says why', { skip: hasTfjsNode && 'tfjs-node is installed here' }, async () => {
+test('backend › without tfjs-node the order falls through to wasm and says why', {
+  skip: hasTfjsNode && 'tfjs-node is installed here',
+}, async () => {
   const logs: string[] = [];
   const selected = await selectBackend(undefined, {}, (m) => logs.push(m));
   assert.equal(selected.choice, 'wasm');
@@ -47,6 +60,9 @@ test('backend › without tfjs-node the order falls through to wasm and says why
 });
 
 test('backend › a forced backend that cannot start is an error, not a fallback', async () => {
-  await assert.rejects(selectBackend('tensorflow-gpu', {}, () => {}), (e: unknown) =>
-    e instanceof LorahpoError && e.code === 'LORAHPO_BACKEND' && /tensorflow-gpu|tfjs-node-gpu/.test(e.message));
+  await assert.rejects(
+    selectBackend('tensorflow-gpu', {}, () => {}),
+    (e: unknown) =>
+      e instanceof LorahpoError && e.code === 'LORAHPO_BACKEND' && /tensorflow-gpu|tfjs-node-gpu/.test(e.message),
+  );
 });

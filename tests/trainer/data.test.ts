@@ -31,8 +31,14 @@ test('jsonl › each malformed line is an error naming file and line', () => {
 
 test('jsonl › --skip-bad-lines leaves bad lines out with a warning and keeps the rest', () => {
   const warnings: string[] = [];
-  const records = parseJsonl('{"text":"a"}\nnot json\n{"question":"q","answer":"a"}\n', 'd.jsonl', { skipBadLines: true, warn: (m) => warnings.push(m) });
-  assert.deepEqual(records.map((r) => r.line), [1, 3]);
+  const records = parseJsonl('{"text":"a"}\nnot json\n{"question":"q","answer":"a"}\n', 'd.jsonl', {
+    skipBadLines: true,
+    warn: (m) => warnings.push(m),
+  });
+  assert.deepEqual(
+    records.map((r) => r.line),
+    [1, 3],
+  );
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /skipping d\.jsonl:2: not valid JSON/);
 });
@@ -51,16 +57,36 @@ test('examples › answer-only loss masks the prompt; the answer and EOS are tar
 });
 
 test('examples › truncation to maxSeqLength, packing, and the template must hold {answer}', () => {
-  const seq = encodeRecord({ kind: 'text', line: 1, text: 'Kubernetes schedules containers onto nodes.' }, tokenizer, { promptTemplate: TEMPLATE, lossOnAnswerOnly: true, maxSeqLength: 4, eosId: 2 });
+  const seq = encodeRecord({ kind: 'text', line: 1, text: 'Kubernetes schedules containers onto nodes.' }, tokenizer, {
+    promptTemplate: TEMPLATE,
+    lossOnAnswerOnly: true,
+    maxSeqLength: 4,
+    eosId: 2,
+  });
   assert.equal(seq.ids.length, 4);
   assert.notEqual(seq.ids[3], 2); // EOS cut off with the rest
-  const packed = packSequences([{ ids: [1, 2, 3], lossMask: [0, 1, 1] }, { ids: [4, 5, 6, 7], lossMask: [0, 1, 1, 1] }], 3);
-  assert.deepEqual(packed.map((s) => s.ids), [[1, 2, 3], [4, 5, 6], [7]]);
+  const packed = packSequences(
+    [
+      { ids: [1, 2, 3], lossMask: [0, 1, 1] },
+      { ids: [4, 5, 6, 7], lossMask: [0, 1, 1, 1] },
+    ],
+    3,
+  );
+  assert.deepEqual(
+    packed.map((s) => s.ids),
+    [[1, 2, 3], [4, 5, 6], [7]],
+  );
   assert.throws(() => checkTemplate('Q: {question}'), /training\.promptTemplate must contain \{answer\}/);
 });
 
 test('batches › right padding with zero weights; targets are the next tokens', () => {
-  const batch = makeBatch([{ ids: [1, 10, 11, 12], lossMask: [0, 0, 1, 1] }, { ids: [1, 20], lossMask: [0, 1] }], 0);
+  const batch = makeBatch(
+    [
+      { ids: [1, 10, 11, 12], lossMask: [0, 0, 1, 1] },
+      { ids: [1, 20], lossMask: [0, 1] },
+    ],
+    0,
+  );
   assert.equal(batch.seqLen, 4);
   assert.deepEqual([...batch.ids], [1, 10, 11, 12, 1, 20, 0, 0]);
   assert.deepEqual([...batch.targets], [0, 11, 12, 0, 20, 0, 0, 0]);

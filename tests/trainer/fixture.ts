@@ -36,7 +36,11 @@ export function captureIo(env: NodeJS.ProcessEnv = {}, signal: AbortSignal = new
   const err: string[] = [];
   return {
     io: { env, signal, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    stdoutLines: () => out.join('').split('\n').filter((l) => l !== ''),
+    stdoutLines: () =>
+      out
+        .join('')
+        .split('\n')
+        .filter((l) => l !== ''),
     stderrText: () => err.join(''),
   };
 }

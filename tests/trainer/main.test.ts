@@ -25,20 +25,44 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}, signal?: AbortSi
   const capture = captureIo(env, signal);
   const code = await main(args, capture.io);
   const events = capture.stdoutLines().map(parseTrainerLine);
-  const metrics = events.flatMap((e) => (e.kind === 'event' && e.event.type === 'metric' ? [e.event as MetricEvent] : []));
-  const results = events.flatMap((e) => (e.kind === 'event' && e.event.type === 'result' ? [e.event as ResultEvent] : []));
-  assert.ok(events.every((e) => e.kind !== 'malformed'), 'every JSON line keeps the contract');
+  const metrics = events.flatMap((e) =>
+    e.kind === 'event' && e.event.type === 'metric' ? [e.event as MetricEvent] : [],
+  );
+  const results = events.flatMap((e) =>
+    e.kind === 'event' && e.event.type === 'result' ? [e.event as ResultEvent] : [],
+  );
+  assert.ok(
+    events.every((e) => e.kind !== 'malformed'),
+    'every JSON line keeps the contract',
+  );
   return { code, metrics, result: results[0], resultCount: results.length, stderr: capture.stderrText() };
 }
 
 test('main › a short run lowers the eval loss, reports per the contract and saves a PEFT adapter', async () => {
   const out = tempDir();
   const resultFile = join(out, 'result.json');
-  const training = JSON.stringify({ targetModules: ['q_proj', 'v_proj', 'gate_proj', 'down_proj'], evalSteps: 8, maxSteps: 24 });
-  const r = await run([...BASE, '--training', training, '--params', '{"learningRate":0.01,"loraR":4,"loraAlpha":8}', '--output-dir', out, '--result-file', resultFile]);
+  const training = JSON.stringify({
+    targetModules: ['q_proj', 'v_proj', 'gate_proj', 'down_proj'],
+    evalSteps: 8,
+    maxSteps: 24,
+  });
+  const r = await run([
+    ...BASE,
+    '--training',
+    training,
+    '--params',
+    '{"learningRate":0.01,"loraR":4,"loraAlpha":8}',
+    '--output-dir',
+    out,
+    '--result-file',
+    resultFile,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const evalLosses = r.metrics.filter((m) => m.name === 'eval_loss');
-  assert.deepEqual(evalLosses.map((m) => m.step), [8, 16, 22, 24]); // every 8 steps and at the epoch's end (22 steps)
+  assert.deepEqual(
+    evalLosses.map((m) => m.step),
+    [8, 16, 22, 24],
+  ); // every 8 steps and at the epoch's end (22 steps)
   assert.ok(evalLosses.at(-1)!.value < evalLosses[0].value - 0.05, JSON.stringify(evalLosses));
   const perplexity = r.metrics.find((m) => m.name === 'perplexity' && m.step === 24)!;
   assert.ok(Math.abs(perplexity.value - Math.exp(evalLosses.at(-1)!.value)) < 1e-9);
@@ -53,7 +77,10 @@ test('main › a short run lowers the eval loss, reports per the contract and sa
   assert.deepEqual(adapter.shape('base_model.model.model.layers.1.mlp.down_proj.lora_A.weight'), [4, 176]);
   assert.ok(adapter.tensor('base_model.model.model.layers.1.mlp.gate_proj.lora_B.weight').data.some((v) => v !== 0));
   const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
-  assert.deepEqual([config.peft_type, config.task_type, config.r, config.lora_alpha, config.lora_dropout], ['LORA', 'CAUSAL_LM', 4, 8, 0.05]);
+  assert.deepEqual(
+    [config.peft_type, config.task_type, config.r, config.lora_alpha, config.lora_dropout],
+    ['LORA', 'CAUSAL_LM', 4, 8, 0.05],
+  );
   assert.deepEqual(config.target_modules, ['q_proj', 'v_proj', 'gate_proj', 'down_proj']);
   assert.equal(config.base_model_name_or_path, TINY_MODEL.replace(/\/$/, ''));
 });
@@ -62,7 +89,10 @@ test('main › early stopping fires on a flat curve and says when and why', asyn
   const training = JSON.stringify({ evalSteps: 1, maxSteps: 30, earlyStopping: { patience: 2, minDelta: 0.01 } });
   const r = await run([...BASE, '--training', training, '--params', '{"learningRate":1e-9}']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.metrics.filter((m) => m.name === 'eval_loss').map((m) => m.step), [1, 2, 3]);
+  assert.deepEqual(
+    r.metrics.filter((m) => m.name === 'eval_loss').map((m) => m.step),
+    [1, 2, 3],
+  );
   assert.equal(r.result.earlyStopped, true);
   assert.equal(r.result.stoppedEpoch, 1);
   assert.equal(r.result.bestEpoch, 1);
@@ -71,8 +101,16 @@ test('main › early stopping fires on a flat curve and says when and why', asyn
 
 test('main › reads the contract environment, and the same seed gives the same result', async () => {
   const env = trialEnvironment({
-    trial: 'tiny-1', seed: 11, params: { learningRate: 0.003, scheduler: 'linear', loraDropout: 0.1 },
-    training: { model: TINY_MODEL, dataset: TINY_DATA, maxSteps: 3, backend: 'wasm', objective: { metric: 'perplexity', direction: 'minimize' } },
+    trial: 'tiny-1',
+    seed: 11,
+    params: { learningRate: 0.003, scheduler: 'linear', loraDropout: 0.1 },
+    training: {
+      model: TINY_MODEL,
+      dataset: TINY_DATA,
+      maxSteps: 3,
+      backend: 'wasm',
+      objective: { metric: 'perplexity', direction: 'minimize' },
+    },
   });
   const first = await run([], env);
   const second = await run([], env);
@@ -120,25 +158,37 @@ test('main › an aborted run (SIGTERM) stops before the next step with exit 0 a
 
 test('main › the real process stops on SIGTERM and exits cleanly', async () => {
   const bin = fileURLToPath(new URL('../../bin/lorahpo-trainer.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, ...BASE, '--max-steps', '100000', '--eval-steps', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...BASE, '--max-steps', '100000', '--eval-steps', '1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let isSignalled = false;
   child.stdout.on('data', (chunk) => {
     stdout += chunk;
     if (stdout.includes('"metric"') && !isSignalled) isSignalled = child.kill('SIGTERM');
   });
-  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+    child.on('exit', (c, s) => resolve([c, s])),
+  );
   assert.deepEqual([code, signal], [0, null]);
   assert.ok(!stdout.includes('"result"'));
 });
 
 test('training step › tensor count stays flat over steps (no leaks)', () => {
   const model = new LlamaModel(tinyCheckpoint(), 'explicit');
-  const adapters = createAdapters(model, ['q_proj', 'k_proj', 'v_proj', 'o_proj'], { r: 8, alpha: 16, dropout: 0.1 }, new Rng(3));
+  const adapters = createAdapters(
+    model,
+    ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
+    { r: 8, alpha: 16, dropout: 0.1 },
+    new Rng(3),
+  );
   const variables = adapterVariables(adapters);
   const optimizer = new AdamW(variables, { weightDecay: 0.01 });
   const ctx = { model, adapters, variables, optimizer, dropoutRng: new Rng(4) };
-  const micro = [makeBatch([{ ids: [1, 5, 6, 7, 2], lossMask: [0, 1, 1, 1, 1] }], 0), makeBatch([{ ids: [1, 8, 9, 2], lossMask: [0, 0, 1, 1] }], 0)];
+  const micro = [
+    makeBatch([{ ids: [1, 5, 6, 7, 2], lossMask: [0, 1, 1, 1, 1] }], 0),
+    makeBatch([{ ids: [1, 8, 9, 2], lossMask: [0, 0, 1, 1] }], 0),
+  ];
   trainStep(ctx, micro, 1e-3, 1);
   const after = tf.memory().numTensors;
   for (let i = 0; i < 4; i++) trainStep(ctx, micro, 1e-3, 1);
@@ -153,14 +203,23 @@ test('main › a diverged run (loss NaN) fails with exit 1 and one line naming t
   const r = await run([...BASE, '--training', training, '--params', '{"learningRate":1e30,"loraR":4,"loraAlpha":8}']);
   assert.equal(r.code, 1, r.stderr);
   const last = r.stderr.trim().split('\n').at(-1) ?? '';
-  assert.match(last, /^lorahpo-trainer: error \[LORAHPO_DIVERGED\]: the (training|evaluation) loss is (NaN|-?Infinity) at step \d+ \(the run diverged/);
+  assert.match(
+    last,
+    /^lorahpo-trainer: error \[LORAHPO_DIVERGED\]: the (training|evaluation) loss is (NaN|-?Infinity) at step \d+ \(the run diverged/,
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.equal(r.resultCount, 0);
-  assert.ok(r.metrics.every((metric) => Number.isFinite(metric.value)), 'no non-finite metric reaches stdout');
+  assert.ok(
+    r.metrics.every((metric) => Number.isFinite(metric.value)),
+    'no non-finite metric reaches stdout',
+  );
 });
 
 test('main › usage errors (an unknown flag, --backend tpu) exit 2', async () => {
-  for (const args of [[...BASE, '--no-such-flag'], ['--model', TINY_MODEL, '--dataset', TINY_DATA, '--backend', 'tpu']]) {
+  for (const args of [
+    [...BASE, '--no-such-flag'],
+    ['--model', TINY_MODEL, '--dataset', TINY_DATA, '--backend', 'tpu'],
+  ]) {
     const capture = captureIo({});
     assert.equal(await main(args, capture.io), 2, `${args.join(' ')}: ${capture.stderrText()}`);
   }
@@ -194,6 +253,15 @@ test('main › a dataset with a UTF-8 byte-order mark reads line 1 like the othe
   const dir = tempDir();
   const withBom = join(dir, 'bom.jsonl');
   writeFileSync(withBom, `\ufeff${readFileSync(TINY_DATA, 'utf8')}`);
-  const r = await run(['--model', TINY_MODEL, '--dataset', withBom, '--backend', 'wasm', '--training', '{"maxSteps":1}']);
+  const r = await run([
+    '--model',
+    TINY_MODEL,
+    '--dataset',
+    withBom,
+    '--backend',
+    'wasm',
+    '--training',
+    '{"maxSteps":1}',
+  ]);
   assert.equal(r.code, 0, r.stderr);
 });

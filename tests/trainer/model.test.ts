@@ -10,10 +10,13 @@ import { batchLossSum } from '../../trainer/src/train/step.ts';
 import { tinyCheckpoint, useWasm } from './fixture.ts';
 
 const ALL = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-const batch = makeBatch([
-  { ids: [1, 40, 41, 300, 301, 302, 2], lossMask: [0, 0, 0, 1, 1, 1, 1] },
-  { ids: [1, 77, 78, 79, 2], lossMask: [0, 1, 1, 1, 1] },
-], 0);
+const batch = makeBatch(
+  [
+    { ids: [1, 40, 41, 300, 301, 302, 2], lossMask: [0, 0, 0, 1, 1, 1, 1] },
+    { ids: [1, 77, 78, 79, 2], lossMask: [0, 1, 1, 1, 1] },
+  ],
+  0,
+);
 
 before(useWasm);
 
@@ -38,7 +41,12 @@ function randomizeB(adapters: AdapterSet, seed: number): void {
 }
 
 const logitsOf = (model: LlamaModel, adapters?: AdapterSet) =>
-  tf.tidy(() => model.forward(tf.tensor2d(batch.ids, [batch.batch, batch.seqLen], 'int32'), { adapters }).dataSync() as Float32Array);
+  tf.tidy(
+    () =>
+      model
+        .forward(tf.tensor2d(batch.ids, [batch.batch, batch.seqLen], 'int32'), { adapters })
+        .dataSync() as Float32Array,
+  );
 
 test('lora › with B = 0 the adapted model gives exactly the base logits', () => {
   withModel('explicit', (model, adapters) => {
@@ -51,14 +59,19 @@ test('lora › with B = 0 the adapted model gives exactly the base logits', () =
 });
 
 test('model › explicit-transpose gradients equal autograd on logits and LoRA gradients', () => {
-  const run = (mode: GradientMode) => withModel(mode, (model, adapters) => {
-    randomizeB(adapters, 5);
-    const vars = adapterVariables(adapters);
-    const { value, grads } = tf.variableGrads(() => batchLossSum(model, batch, adapters), vars);
-    const out = { logits: logitsOf(model, adapters), loss: value.dataSync()[0], grads: vars.map((v) => grads[v.name].dataSync() as Float32Array) };
-    tf.dispose([value, ...Object.values(grads)]);
-    return out;
-  });
+  const run = (mode: GradientMode) =>
+    withModel(mode, (model, adapters) => {
+      randomizeB(adapters, 5);
+      const vars = adapterVariables(adapters);
+      const { value, grads } = tf.variableGrads(() => batchLossSum(model, batch, adapters), vars);
+      const out = {
+        logits: logitsOf(model, adapters),
+        loss: value.dataSync()[0],
+        grads: vars.map((v) => grads[v.name].dataSync() as Float32Array),
+      };
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    });
   const explicit = run('explicit');
   const autograd = run('autograd');
   const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -72,7 +85,10 @@ test('lora › gradients of A and B match central finite differences', () => {
     randomizeB(adapters, 7);
     const vars = adapterVariables(adapters);
     const loss = () => tf.tidy(() => batchLossSum(model, batch, adapters).dataSync()[0] / batch.tokens);
-    const { grads } = tf.variableGrads(() => tf.div(batchLossSum(model, batch, adapters), batch.tokens) as tf.Scalar, vars);
+    const { grads } = tf.variableGrads(
+      () => tf.div(batchLossSum(model, batch, adapters), batch.tokens) as tf.Scalar,
+      vars,
+    );
     const eps = 1e-2;
     for (const v of [vars[0], vars[1], vars[vars.length - 2], vars[vars.length - 1]]) {
       const g = grads[v.name].dataSync();
@@ -86,7 +102,10 @@ test('lora › gradients of A and B match central finite differences', () => {
       };
       const numeric = (at(eps) - at(-eps)) / (2 * eps);
       v.assign(tf.tensor(original, v.shape));
-      assert.ok(Math.abs(numeric - g[largest]) <= 0.02 * Math.abs(g[largest]) + 1e-4, `${v.name}[${largest}]: analytic ${g[largest]}, numeric ${numeric}`);
+      assert.ok(
+        Math.abs(numeric - g[largest]) <= 0.02 * Math.abs(g[largest]) + 1e-4,
+        `${v.name}[${largest}]: analytic ${g[largest]}, numeric ${numeric}`,
+      );
     }
     tf.dispose(Object.values(grads));
   });
@@ -109,7 +128,10 @@ test('gradient accumulation › two micro-batches give the gradients of one batc
     split.grads.forEach((g, i) => {
       const a = g.dataSync();
       const b = whole.grads[i].dataSync();
-      assert.ok(a.every((v, j) => Math.abs(v - b[j]) < 1e-6), variables[i].name);
+      assert.ok(
+        a.every((v, j) => Math.abs(v - b[j]) < 1e-6),
+        variables[i].name,
+      );
     });
     tf.dispose([...split.grads, ...whole.grads]);
   });

@@ -31,7 +31,8 @@ test('adamw › the second step uses bias-corrected moments (PyTorch formula by 
   // m2 = 0.9·0.02 + 0.1·(−0.4) = −0.022;  v2 = 0.999·0.00004 + 0.001·0.16 = 0.00019996
   // p2 = p1·(1 − 0.0005) − (0.005/0.19)·m2/(√v2/√0.001999 + 1e-8)
   const p1 = 0.3 * 0.999 - 0.01 * (0.2 / (0.2 + 1e-8));
-  const p2 = p1 * (1 - 0.005 * 0.1) - (0.005 / (1 - 0.81)) * (-0.022 / (Math.sqrt(0.00019996) / Math.sqrt(1 - 0.998001) + 1e-8));
+  const p2 =
+    p1 * (1 - 0.005 * 0.1) - (0.005 / (1 - 0.81)) * (-0.022 / (Math.sqrt(0.00019996) / Math.sqrt(1 - 0.998001) + 1e-8));
   close(p.dataSync(), [p2]);
   assert.equal(adamw.stepCount, 2);
   adamw.dispose();
@@ -66,17 +67,29 @@ test('schedules › warm-up then cosine, linear and constant at chosen steps', (
 
 test('early stopping › fires after `patience` evaluations on a flat curve', () => {
   const stopper = new EarlyStopping({ patience: 2, minDelta: 0 }, 'minimize');
-  assert.deepEqual([1, 1, 1].map((v) => stopper.observe(v).shouldStop), [false, false, true]);
+  assert.deepEqual(
+    [1, 1, 1].map((v) => stopper.observe(v).shouldStop),
+    [false, false, true],
+  );
 });
 
 test('early stopping › improvements within minDelta count as none, but the best still follows them', () => {
   const stopper = new EarlyStopping({ patience: 3, minDelta: 0.001 }, 'minimize');
   const seen = [1, 0.9995, 0.999, 0.9985].map((v) => stopper.observe(v));
-  assert.deepEqual(seen.map((s) => s.isBest), [true, true, true, true]);
-  assert.deepEqual(seen.map((s) => s.shouldStop), [false, false, false, true]);
+  assert.deepEqual(
+    seen.map((s) => s.isBest),
+    [true, true, true, true],
+  );
+  assert.deepEqual(
+    seen.map((s) => s.shouldStop),
+    [false, false, false, true],
+  );
   assert.equal(stopper.best, 0.9985);
   const maximize = new EarlyStopping({ patience: 1, minDelta: 0 }, 'maximize');
-  assert.deepEqual([0.5, 0.6, 0.55].map((v) => maximize.observe(v).shouldStop), [false, false, true]);
+  assert.deepEqual(
+    [0.5, 0.6, 0.55].map((v) => maximize.observe(v).shouldStop),
+    [false, false, true],
+  );
   const never = new EarlyStopping(undefined, 'minimize');
   assert.ok([1, 1, 1, 1].every((v) => !never.observe(v).shouldStop));
 });

@@ -13,17 +13,23 @@ import { TINY_MODEL, tinyCheckpoint, useWasm } from './fixture.ts';
 before(useWasm);
 
 const micro = [
-  makeBatch([
-    { ids: [1, 5, 6, 7, 2], lossMask: [0, 1, 1, 1, 1] },
-    { ids: [1, 8, 9, 2], lossMask: [0, 0, 1, 1] },
-    { ids: [1, 30, 31, 32, 33, 2], lossMask: [0, 0, 0, 1, 1, 1] },
-  ], 0),
+  makeBatch(
+    [
+      { ids: [1, 5, 6, 7, 2], lossMask: [0, 1, 1, 1, 1] },
+      { ids: [1, 8, 9, 2], lossMask: [0, 0, 1, 1] },
+      { ids: [1, 30, 31, 32, 33, 2], lossMask: [0, 0, 0, 1, 1, 1] },
+    ],
+    0,
+  ),
   makeBatch([{ ids: [1, 40, 41, 2], lossMask: [0, 1, 1, 1] }], 0),
 ];
 
 test('shards › rows split evenly, token counts follow the weights', () => {
   const shards = shardBatch(micro[0], 2);
-  assert.deepEqual(shards.map((s) => s.batch), [2, 1]);
+  assert.deepEqual(
+    shards.map((s) => s.batch),
+    [2, 1],
+  );
   assert.equal(shards[0].tokens + shards[1].tokens, micro[0].tokens);
   assert.deepEqual([...shards[1].ids], [...micro[0].ids.slice(2 * micro[0].seqLen)]);
 });
@@ -39,7 +45,11 @@ test('data parallelism › two workers give the single-thread step (loss, norm a
   };
   const single = setup();
   const parallel = setup();
-  const pool = await DataParallelStepper.start(2, { source: { kind: 'directory', path: TINY_MODEL }, targets: [...targets], lora });
+  const pool = await DataParallelStepper.start(2, {
+    source: { kind: 'directory', path: TINY_MODEL },
+    targets: [...targets],
+    lora,
+  });
   try {
     for (let step = 0; step < 2; step++) {
       const a = trainStep(single, micro, 5e-3, 0.5);
@@ -50,7 +60,10 @@ test('data parallelism › two workers give the single-thread step (loss, norm a
     single.variables.forEach((v, i) => {
       const x = v.dataSync();
       const y = parallel.variables[i].dataSync();
-      assert.ok(x.every((value, j) => Math.abs(value - y[j]) < 1e-6), v.name);
+      assert.ok(
+        x.every((value, j) => Math.abs(value - y[j]) < 1e-6),
+        v.name,
+      );
     });
   } finally {
     await pool.close();

@@ -30,10 +30,16 @@ test('safetensors › F16 and BF16 are read as float32', () => {
   const f16 = new Uint16Array([0x3c00, 0xc000, 0x3555, 0x0001]); // 1, -2, ~0.33325, smallest subnormal
   const bf16 = new Uint16Array([0x3f80, 0xc040]); // 1, -3
   const data = new Uint8Array([...new Uint8Array(f16.buffer), ...new Uint8Array(bf16.buffer)]);
-  const file = new SafetensorsFile(rawFile({
-    h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
-    b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
-  }, data), 'half.safetensors');
+  const file = new SafetensorsFile(
+    rawFile(
+      {
+        h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
+        b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
+      },
+      data,
+    ),
+    'half.safetensors',
+  );
   const h = file.tensor('h').data;
   assert.deepEqual([h[0], h[1]], [1, -2]);
   assert.ok(Math.abs(h[2] - 0.33325) < 1e-4);
@@ -44,8 +50,14 @@ test('safetensors › F16 and BF16 are read as float32', () => {
 test('safetensors › a truncated file names the file, and the tensor when the data is cut', () => {
   assert.throws(() => new SafetensorsFile(new Uint8Array(5), 'm.safetensors'), /m\.safetensors: truncated/);
   const full = rawFile({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(16));
-  assert.throws(() => new SafetensorsFile(full.subarray(0, full.length - 4), 'm.safetensors'), /m\.safetensors: tensor w: truncated/);
-  assert.throws(() => new SafetensorsFile(full.subarray(0, 20), 'm.safetensors'), /m\.safetensors: truncated: the header claims/);
+  assert.throws(
+    () => new SafetensorsFile(full.subarray(0, full.length - 4), 'm.safetensors'),
+    /m\.safetensors: tensor w: truncated/,
+  );
+  assert.throws(
+    () => new SafetensorsFile(full.subarray(0, 20), 'm.safetensors'),
+    /m\.safetensors: truncated: the header claims/,
+  );
 });
 
 test('safetensors › a corrupt header or entry is an error naming file and tensor', () => {
@@ -53,14 +65,18 @@ test('safetensors › a corrupt header or entry is an error naming file and tens
   bad[8] = 0x7b + 1; // not JSON any more
   assert.throws(() => new SafetensorsFile(bad, 'c.safetensors'), /c\.safetensors: corrupt header/);
   const wrongSize = rawFile({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8));
-  assert.throws(() => new SafetensorsFile(wrongSize, 'c.safetensors'), /c\.safetensors: tensor w: corrupt: shape \[3\] of F32 needs 12 bytes/);
+  assert.throws(
+    () => new SafetensorsFile(wrongSize, 'c.safetensors'),
+    /c\.safetensors: tensor w: corrupt: shape \[3\] of F32 needs 12 bytes/,
+  );
   const dtype = rawFile({ w: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8));
   assert.throws(() => new SafetensorsFile(dtype, 'c.safetensors'), /tensor w: unsupported dtype I64/);
 });
 
 function copyTiny(): string {
   const dir = tempDir();
-  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) copyFileSync(join(TINY_MODEL, f), join(dir, f));
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json'])
+    copyFileSync(join(TINY_MODEL, f), join(dir, f));
   return dir;
 }
 
@@ -76,15 +92,24 @@ test('checkpoint › a missing tensor or a wrong shape is named before training'
   rewriteWeights(missing, (t) => delete t['model.layers.1.mlp.up_proj.weight']);
   assert.throws(() => loadCheckpoint(missing), /tensor model\.layers\.1\.mlp\.up_proj\.weight is missing/);
   const shape = copyTiny();
-  rewriteWeights(shape, (t) => (t['model.layers.0.self_attn.k_proj.weight'] = { shape: [64, 64], data: new Float32Array(64 * 64) }));
-  assert.throws(() => loadCheckpoint(shape), /model\.safetensors: tensor model\.layers\.0\.self_attn\.k_proj\.weight has shape \[64,64\], config\.json implies \[32,64\]/);
+  rewriteWeights(
+    shape,
+    (t) => (t['model.layers.0.self_attn.k_proj.weight'] = { shape: [64, 64], data: new Float32Array(64 * 64) }),
+  );
+  assert.throws(
+    () => loadCheckpoint(shape),
+    /model\.safetensors: tensor model\.layers\.0\.self_attn\.k_proj\.weight has shape \[64,64\], config\.json implies \[32,64\]/,
+  );
 });
 
 test('checkpoint › a truncated model file names the file', () => {
   const dir = copyTiny();
   const bytes = readFileSync(join(dir, 'model.safetensors'));
   writeFileSync(join(dir, 'model.safetensors'), bytes.subarray(0, bytes.length - 100));
-  assert.throws(() => loadCheckpoint(dir), (e: Error) => e.message.includes(join(dir, 'model.safetensors')) && /truncated/.test(e.message));
+  assert.throws(
+    () => loadCheckpoint(dir),
+    (e: Error) => e.message.includes(join(dir, 'model.safetensors')) && /truncated/.test(e.message),
+  );
 });
 
 test('checkpoint › a sharded checkpoint loads through model.safetensors.index.json', () => {
@@ -102,19 +127,28 @@ test('checkpoint › a sharded checkpoint loads through model.safetensors.index.
   writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
   const loaded = loadCheckpoint(dir);
   assert.deepEqual(loaded.tensors.get('model.norm.weight'), whole.tensor('model.norm.weight'));
-  assert.deepEqual(loaded.tensors.get('model.layers.1.mlp.down_proj.weight'), whole.tensor('model.layers.1.mlp.down_proj.weight'));
+  assert.deepEqual(
+    loaded.tensors.get('model.layers.1.mlp.down_proj.weight'),
+    whole.tensor('model.layers.1.mlp.down_proj.weight'),
+  );
 });
 
 test('checkpoint › config.json errors name the file and field', () => {
   const dir = copyTiny();
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2', attention_bias: true }));
-  assert.throws(() => loadCheckpoint(dir), (e: Error) => {
-    const lines = e.message.split('\n');
-    assert.match(lines[0]!, /config\.json is not a supported Llama-family config:$/);
-    assert.deepEqual(lines.slice(1), ['  model_type is "gpt2" but must be one of "llama", "mistral"', '  attention_bias is true but must be false']);
-    return true;
-  });
+  assert.throws(
+    () => loadCheckpoint(dir),
+    (e: Error) => {
+      const lines = e.message.split('\n');
+      assert.match(lines[0]!, /config\.json is not a supported Llama-family config:$/);
+      assert.deepEqual(lines.slice(1), [
+        '  model_type is "gpt2" but must be one of "llama", "mistral"',
+        '  attention_bias is true but must be false',
+      ]);
+      return true;
+    },
+  );
   writeFileSync(join(dir, 'config.json'), '{');
   assert.throws(() => loadCheckpoint(dir), /config\.json is not valid JSON/);
 });
@@ -124,5 +158,8 @@ test('checkpoint › layers past config.json num_hidden_layers are refused, not 
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   const layers = config.num_hidden_layers as number;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: layers - 1 }));
-  assert.throws(() => loadCheckpoint(dir), new RegExp(`the checkpoint holds ${layers} layers but config\\.json num_hidden_layers is ${layers - 1}`));
+  assert.throws(
+    () => loadCheckpoint(dir),
+    new RegExp(`the checkpoint holds ${layers} layers but config\\.json num_hidden_layers is ${layers - 1}`),
+  );
 });

@@ -52,9 +52,13 @@ async function startTensorflow(pkg: string, isGpuRequired: boolean): Promise<voi
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but the 'tensorflow' backend did not start`);
   tf.tidy(() => tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])).dataSync());
   if (isGpuRequired && !cudaLoaded()) {
-    throw new LorahpoError('LORAHPO_BACKEND', `${pkg} started on the CPU: TensorFlow did not load CUDA (libcudart.so.11.0 and libcudnn.so.8 are needed; CUDA 12 alone is not enough)`, {
-      hint: 'use a CUDA 11.8 + cuDNN 8 runtime image, or pass --backend tensorflow / wasm to train on the CPU deliberately',
-    });
+    throw new LorahpoError(
+      'LORAHPO_BACKEND',
+      `${pkg} started on the CPU: TensorFlow did not load CUDA (libcudart.so.11.0 and libcudnn.so.8 are needed; CUDA 12 alone is not enough)`,
+      {
+        hint: 'use a CUDA 11.8 + cuDNN 8 runtime image, or pass --backend tensorflow / wasm to train on the CPU deliberately',
+      },
+    );
   }
 }
 
@@ -69,13 +73,20 @@ async function start(choice: BackendChoice, env: NodeJS.ProcessEnv, forced: bool
 }
 
 /** Starts the forced backend, or the first that starts in the order above; `log` says which and why. */
-export async function selectBackend(forced: BackendChoice | undefined, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<SelectedBackend> {
+export async function selectBackend(
+  forced: BackendChoice | undefined,
+  env: NodeJS.ProcessEnv,
+  log: (m: string) => void,
+): Promise<SelectedBackend> {
   if (forced !== undefined) {
     try {
       return await start(forced, env, true);
     } catch (error) {
       if (error instanceof LorahpoError) throw error;
-      throw new LorahpoError('LORAHPO_BACKEND', `backend ${forced} was asked for but could not start: ${(error as Error).message}`);
+      throw new LorahpoError(
+        'LORAHPO_BACKEND',
+        `backend ${forced} was asked for but could not start: ${(error as Error).message}`,
+      );
     }
   }
   for (const choice of BACKEND_CHOICES) {

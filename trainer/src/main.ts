@@ -34,7 +34,9 @@ export interface MainIo {
 
 function parseFlags(argv: string[], stderr: Sink): Flags {
   const program = new Command('lorahpo-trainer')
-    .description('LoRA fine-tuning of a Llama-family causal LM (TensorFlow.js); flags override the LORAHPO_* environment')
+    .description(
+      'LoRA fine-tuning of a Llama-family causal LM (TensorFlow.js); flags override the LORAHPO_* environment',
+    )
     .option('--params <json>', 'hyperparameters as one JSON object (LORAHPO_PARAMS)')
     .option('--training <json>', 'fixed training settings as JSON (LORAHPO_TRAINING)')
     .option('--trial <name>', 'trial name (LORAHPO_TRIAL)')
@@ -43,48 +45,105 @@ function parseFlags(argv: string[], stderr: Sink): Flags {
     .option('--output-dir <dir>', 'where the adapter is saved (LORAHPO_OUTPUT_DIR)')
     .option('--model <dir>', 'model directory: config.json, *.safetensors, tokenizer.json')
     .option('--dataset <file>', 'JSONL dataset')
-    .option('--epochs <n>').option('--max-steps <n>').option('--batch-size <n>').option('--eval-steps <n>')
+    .option('--epochs <n>')
+    .option('--max-steps <n>')
+    .option('--batch-size <n>')
+    .option('--eval-steps <n>')
     .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend').choices(BACKEND_CHOICES))
     .option('--skip-bad-lines', 'leave malformed dataset lines out with a warning')
     .option('--split-seed <n>', 'seed of the train/eval split (default 0: the same split for every trial)')
-    .option('--workers <n>', 'gradient worker threads on the wasm backend (data parallelism; LORAHPO_WORKERS), default 1')
+    .option(
+      '--workers <n>',
+      'gradient worker threads on the wasm backend (data parallelism; LORAHPO_WORKERS), default 1',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => stderr.write(s), writeErr: (s) => stderr.write(s) });
   program.parse(argv, { from: 'user' });
   return program.opts<Flags>();
 }
 
-function eosAndPad(settings: RunSettings, config: { eosTokenId?: number; padTokenId?: number }, tokenId: (t: string) => number | undefined) {
+function eosAndPad(
+  settings: RunSettings,
+  config: { eosTokenId?: number; padTokenId?: number },
+  tokenId: (t: string) => number | undefined,
+) {
   const eosId = config.eosTokenId ?? tokenId('</s>') ?? tokenId('<|endoftext|>');
-  if (eosId === undefined) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${join(settings.model, 'config.json')} has no eos_token_id and the tokenizer has no </s> or <|endoftext|>`);
+  if (eosId === undefined)
+    throw new LorahpoError(
+      'LORAHPO_MODEL_INVALID',
+      `${join(settings.model, 'config.json')} has no eos_token_id and the tokenizer has no </s> or <|endoftext|>`,
+    );
   return { eosId, padId: config.padTokenId ?? eosId };
 }
 
 async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Promise<number> {
   const checkpoint = loadCheckpoint(settings.model);
-  const tokenizer = loadTokenizer(join(settings.model, 'tokenizer.json'), join(settings.model, 'tokenizer_config.json'), readOptionalText);
+  const tokenizer = loadTokenizer(
+    join(settings.model, 'tokenizer.json'),
+    join(settings.model, 'tokenizer_config.json'),
+    readOptionalText,
+  );
   const { eosId, padId } = eosAndPad(settings, checkpoint.config, tokenizer.tokenId);
   const t = settings.training;
-  const data = prepareData({ file: settings.dataset, content: readDatasetFile(settings.dataset), training: t, tokenizer, eosId, padId, splitSeed: settings.splitSeed, log: (m) => reporter.log(m) });
+  const data = prepareData({
+    file: settings.dataset,
+    content: readDatasetFile(settings.dataset),
+    training: t,
+    tokenizer,
+    eosId,
+    padId,
+    splitSeed: settings.splitSeed,
+    log: (m) => reporter.log(m),
+  });
   const selected = await selectBackend(t.backend, io.env, (m) => reporter.log(m));
   reporter.log(`backend: ${selected.choice} (tfjs ${tf.getBackend()}, ${selected.gradientMode} gradients)`);
   const model = new LlamaModel(checkpoint, selected.gradientMode);
   checkpoint.tensors.clear();
   const h = settings.hyper;
   const rng = new Rng(settings.seed);
-  const adapters = createAdapters(model, t.targetModules, { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout }, rng.fork());
+  const adapters = createAdapters(
+    model,
+    t.targetModules,
+    { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout },
+    rng.fork(),
+  );
   const variables = adapterVariables(adapters);
   const optimizer = new AdamW(variables, { weightDecay: h.weightDecay });
-  const plan = planSteps({ trainSequences: data.train.length, batchSize: t.batchSize, gradientAccumulationSteps: t.gradientAccumulationSteps, epochs: t.epochs, maxSteps: t.maxSteps });
-  reporter.log(`trial ${settings.trial}: ${plan.totalSteps} steps (${plan.stepsPerEpoch} per epoch), params ${JSON.stringify(h)}`);
+  const plan = planSteps({
+    trainSequences: data.train.length,
+    batchSize: t.batchSize,
+    gradientAccumulationSteps: t.gradientAccumulationSteps,
+    epochs: t.epochs,
+    maxSteps: t.maxSteps,
+  });
+  reporter.log(
+    `trial ${settings.trial}: ${plan.totalSteps} steps (${plan.stepsPerEpoch} per epoch), params ${JSON.stringify(h)}`,
+  );
   const parallel = await startWorkers(settings, selected.choice, reporter);
   try {
     const outcome = await runTrainingLoop({
-      step: { model, adapters, variables, optimizer, dropoutRng: rng.fork() }, parallel,
-      train: data.train, evalBatches: data.evalBatches, batchSize: t.batchSize, accumulation: t.gradientAccumulationSteps, padId, plan,
-      schedule: { peak: h.learningRate, scheduler: h.scheduler, warmupSteps: warmupSteps(h.warmupRatio, plan.totalSteps), totalSteps: plan.totalSteps },
-      maxGradNorm: h.maxGradNorm, evalSteps: t.evalSteps, objective: settings.objective, earlyStopping: t.earlyStopping, shuffleRng: rng.fork(),
-      signal: io.signal, onMetric: (name, value, step, epoch) => reporter.metric({ name, value, step, epoch }), log: (m) => reporter.log(m),
+      step: { model, adapters, variables, optimizer, dropoutRng: rng.fork() },
+      parallel,
+      train: data.train,
+      evalBatches: data.evalBatches,
+      batchSize: t.batchSize,
+      accumulation: t.gradientAccumulationSteps,
+      padId,
+      plan,
+      schedule: {
+        peak: h.learningRate,
+        scheduler: h.scheduler,
+        warmupSteps: warmupSteps(h.warmupRatio, plan.totalSteps),
+        totalSteps: plan.totalSteps,
+      },
+      maxGradNorm: h.maxGradNorm,
+      evalSteps: t.evalSteps,
+      objective: settings.objective,
+      earlyStopping: t.earlyStopping,
+      shuffleRng: rng.fork(),
+      signal: io.signal,
+      onMetric: (name, value, step, epoch) => reporter.metric({ name, value, step, epoch }),
+      log: (m) => reporter.log(m),
     });
     return finish(outcome, settings, reporter);
   } finally {
@@ -95,16 +154,26 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
   }
 }
 
-async function startWorkers(settings: RunSettings, backend: string, reporter: Reporter): Promise<DataParallelStepper | undefined> {
+async function startWorkers(
+  settings: RunSettings,
+  backend: string,
+  reporter: Reporter,
+): Promise<DataParallelStepper | undefined> {
   if (settings.workers <= 1) return undefined;
   if (backend !== 'wasm') {
-    reporter.log(`warning: --workers is for the wasm backend (single-threaded in Node); ${backend} uses its own threads, so it is ignored`);
+    reporter.log(
+      `warning: --workers is for the wasm backend (single-threaded in Node); ${backend} uses its own threads, so it is ignored`,
+    );
     return undefined;
   }
   const h = settings.hyper;
   const lora = { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout };
   reporter.log(`data parallelism: ${settings.workers} gradient workers`);
-  return DataParallelStepper.start(settings.workers, { source: { kind: 'directory', path: settings.model }, targets: settings.training.targetModules, lora });
+  return DataParallelStepper.start(settings.workers, {
+    source: { kind: 'directory', path: settings.model },
+    targets: settings.training.targetModules,
+    lora,
+  });
 }
 
 function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter): number {
@@ -116,13 +185,22 @@ function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter)
   if (settings.outputDir !== undefined && outcome.bestAdapter !== undefined) {
     const h = settings.hyper;
     adapterPath = saveAdapter(resolve(settings.outputDir), outcome.bestAdapter, {
-      r: h.loraR, loraAlpha: h.loraAlpha, loraDropout: h.loraDropout, targetModules: settings.training.targetModules, baseModel: resolve(settings.model),
+      r: h.loraR,
+      loraAlpha: h.loraAlpha,
+      loraDropout: h.loraDropout,
+      targetModules: settings.training.targetModules,
+      baseModel: resolve(settings.model),
     });
     reporter.log(`adapter saved to ${adapterPath}`);
   } else reporter.log('no output directory (LORAHPO_OUTPUT_DIR / --output-dir): the adapter is not saved');
   reporter.result({
-    value: outcome.value, metrics: outcome.metrics, earlyStopped: outcome.earlyStopped,
-    stoppedEpoch: outcome.stoppedEpoch, bestEpoch: outcome.bestEpoch, reason: outcome.reason, adapterPath,
+    value: outcome.value,
+    metrics: outcome.metrics,
+    earlyStopped: outcome.earlyStopped,
+    stoppedEpoch: outcome.stoppedEpoch,
+    bestEpoch: outcome.bestEpoch,
+    reason: outcome.reason,
+    adapterPath,
   });
   return 0;
 }
@@ -131,7 +209,9 @@ function report(error: unknown, stderr: Sink): number {
   // --help and --version exit 0; every other flag error (unknown flag, bad choice) is usage: 2.
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof LorahpoError) {
-    stderr.write(`lorahpo-trainer: error [${error.code}]: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+    stderr.write(
+      `lorahpo-trainer: error [${error.code}]: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`,
+    );
     // Exit 2 is for input the trainer cannot use; a run that failed (diverged) or a bug is 1.
     return error.code === 'LORAHPO_INTERNAL' || error.code === 'LORAHPO_DIVERGED' ? 1 : 2;
   }
@@ -161,5 +241,10 @@ if (import.meta.main) {
     controller.abort();
     setTimeout(() => process.exit(0), 1000).unref(); // stop within a second even mid-evaluation
   });
-  process.exitCode = await main(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  process.exitCode = await main(process.argv.slice(2), {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  });
 }

@@ -6,7 +6,12 @@ import { LorahpoError } from './contract/errors.ts';
 import { formatIssues } from './contract/format-issue.ts';
 import { zodIssues } from './contract/zod-issues.ts';
 import { ENV, readTrialEnvironment } from './contract/env.ts';
-import { HyperparametersSchema, type Direction, type Hyperparameters, type TrainingSettings } from './contract/training.ts';
+import {
+  HyperparametersSchema,
+  type Direction,
+  type Hyperparameters,
+  type TrainingSettings,
+} from './contract/training.ts';
 
 export const REPORTED_METRICS = ['eval_loss', 'perplexity', 'train_loss'] as const;
 
@@ -47,7 +52,8 @@ export interface RunSettings {
 function flagNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new LorahpoError('LORAHPO_SPEC_INVALID', `--${name} must be a number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n))
+    throw new LorahpoError('LORAHPO_SPEC_INVALID', `--${name} must be a number, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -58,21 +64,38 @@ function trainingJson(env: NodeJS.ProcessEnv, flags: Flags): string {
   try {
     raw = JSON.parse(source);
   } catch (error) {
-    throw new LorahpoError('LORAHPO_SPEC_INVALID', `${flags.training ? '--training' : ENV.training} is not valid JSON: ${(error as Error).message}`);
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `${flags.training ? '--training' : ENV.training} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   const overrides: Record<string, unknown> = {
-    model: flags.model, dataset: flags.dataset, backend: flags.backend, skipBadLines: flags.skipBadLines,
-    epochs: flagNumber('epochs', flags.epochs), maxSteps: flagNumber('max-steps', flags.maxSteps),
-    batchSize: flagNumber('batch-size', flags.batchSize), evalSteps: flagNumber('eval-steps', flags.evalSteps),
+    model: flags.model,
+    dataset: flags.dataset,
+    backend: flags.backend,
+    skipBadLines: flags.skipBadLines,
+    epochs: flagNumber('epochs', flags.epochs),
+    maxSteps: flagNumber('max-steps', flags.maxSteps),
+    batchSize: flagNumber('batch-size', flags.batchSize),
+    evalSteps: flagNumber('eval-steps', flags.evalSteps),
   };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) raw[key] = value;
   return JSON.stringify(raw);
 }
 
-function hyperparameters(training: TrainingSettings, params: Record<string, unknown>, warn: (m: string) => void): Hyperparameters {
+function hyperparameters(
+  training: TrainingSettings,
+  params: Record<string, unknown>,
+  warn: (m: string) => void,
+): Hyperparameters {
   const known = Object.keys(HyperparametersSchema.shape);
-  const fromTraining = Object.fromEntries(known.filter((k) => (training as Record<string, unknown>)[k] !== undefined).map((k) => [k, (training as Record<string, unknown>)[k]]));
-  for (const name of Object.keys(params)) if (!known.includes(name)) warn(`parameter ${name} is not a hyperparameter of the built-in trainer; ignored`);
+  const fromTraining = Object.fromEntries(
+    known
+      .filter((k) => (training as Record<string, unknown>)[k] !== undefined)
+      .map((k) => [k, (training as Record<string, unknown>)[k]]),
+  );
+  for (const name of Object.keys(params))
+    if (!known.includes(name)) warn(`parameter ${name} is not a hyperparameter of the built-in trainer; ignored`);
   const fromParams = Object.fromEntries(Object.entries(params).filter(([k]) => known.includes(k)));
   const merged = { ...fromTraining, ...fromParams };
   const parsed = HyperparametersSchema.safeParse(merged);
@@ -86,7 +109,11 @@ function hyperparameters(training: TrainingSettings, params: Record<string, unkn
 function workerCount(env: NodeJS.ProcessEnv, flags: Flags): number {
   const raw = flags.workers ?? env.LORAHPO_WORKERS ?? '1';
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new LorahpoError('LORAHPO_SPEC_INVALID', `--workers / LORAHPO_WORKERS must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `--workers / LORAHPO_WORKERS must be a positive integer, got ${JSON.stringify(raw)}`,
+    );
   return n;
 }
 
@@ -104,15 +131,34 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: Flags, warn: (m: 
     throw new LorahpoError('LORAHPO_SPEC_INVALID', (error as Error).message);
   }
   const { training } = read;
-  if (training.model === undefined) throw new LorahpoError('LORAHPO_SPEC_INVALID', 'training.model is required (a directory with config.json, *.safetensors and tokenizer.json); pass --model');
-  if (training.dataset === undefined) throw new LorahpoError('LORAHPO_SPEC_INVALID', 'training.dataset is required (a JSONL file); pass --dataset');
-  const objective = { metric: training.objective?.metric ?? 'eval_loss', direction: training.objective?.direction ?? 'minimize' };
+  if (training.model === undefined)
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      'training.model is required (a directory with config.json, *.safetensors and tokenizer.json); pass --model',
+    );
+  if (training.dataset === undefined)
+    throw new LorahpoError('LORAHPO_SPEC_INVALID', 'training.dataset is required (a JSONL file); pass --dataset');
+  const objective = {
+    metric: training.objective?.metric ?? 'eval_loss',
+    direction: training.objective?.direction ?? 'minimize',
+  };
   if (!(REPORTED_METRICS as readonly string[]).includes(objective.metric)) {
-    throw new LorahpoError('LORAHPO_SPEC_INVALID', `training.objective.metric is ${objective.metric} but the built-in trainer reports ${REPORTED_METRICS.join(', ')}`);
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `training.objective.metric is ${objective.metric} but the built-in trainer reports ${REPORTED_METRICS.join(', ')}`,
+    );
   }
   return {
-    trial: read.trial, seed: read.seed, splitSeed: flagNumber('split-seed', flags.splitSeed) ?? 0,
-    resultFile: read.resultFile, outputDir: read.outputDir, model: training.model, dataset: training.dataset,
-    training, hyper: hyperparameters(training, read.params, warn), objective, workers: workerCount(env, flags),
+    trial: read.trial,
+    seed: read.seed,
+    splitSeed: flagNumber('split-seed', flags.splitSeed) ?? 0,
+    resultFile: read.resultFile,
+    outputDir: read.outputDir,
+    model: training.model,
+    dataset: training.dataset,
+    training,
+    hyper: hyperparameters(training, read.params, warn),
+    objective,
+    workers: workerCount(env, flags),
   };
 }

@@ -26,8 +26,15 @@ function valueIssue(param: Parameter, path: string): Issue | undefined {
     const parsed = field.safeParse(value);
     if (parsed.success) continue;
     const rule = parsed.error.issues[0]?.message ?? 'is refused';
-    const which = param.type === 'float' && value !== param.min && value !== param.max ? `takes fractional values such as ${value}` : `may be ${JSON.stringify(value)}`;
-    return { code: 'built_in_value', path, message: `${which} but the built-in trainer's ${param.name} must be: ${rule}` };
+    const which =
+      param.type === 'float' && value !== param.min && value !== param.max
+        ? `takes fractional values such as ${value}`
+        : `may be ${JSON.stringify(value)}`;
+    return {
+      code: 'built_in_value',
+      path,
+      message: `${which} but the built-in trainer's ${param.name} must be: ${rule}`,
+    };
   }
   return undefined;
 }
@@ -38,7 +45,11 @@ export function checkBuiltInParams(parameters: readonly Parameter[]): Issue[] {
   for (const param of parameters) {
     const path = `spec.parameters[${param.name}]`;
     if (!Object.hasOwn(FIELDS, param.name)) {
-      issues.push({ code: 'unknown_hyperparameter', path: `${path}.name`, message: `is "${param.name}" but the built-in trainer does not know it (known: ${KNOWN.join(', ')}); set trialTemplate.command for a custom trainer` });
+      issues.push({
+        code: 'unknown_hyperparameter',
+        path: `${path}.name`,
+        message: `is "${param.name}" but the built-in trainer does not know it (known: ${KNOWN.join(', ')}); set trialTemplate.command for a custom trainer`,
+      });
       continue;
     }
     const found = valueIssue(param, path);

@@ -14,7 +14,10 @@ export const FREE_FORM = 'x-lorahpo-free-form';
 
 /** A free-form object: kept as is by the API server, not checked by us. */
 export function freeFormObject(description: string) {
-  return z.record(z.string(), z.unknown()).describe(description).meta({ [FREE_FORM]: true });
+  return z
+    .record(z.string(), z.unknown())
+    .describe(description)
+    .meta({ [FREE_FORM]: true });
 }
 
 /** A list of free-form objects (tolerations, volumes, env entries). */
@@ -24,7 +27,12 @@ export function freeFormList(description: string) {
 
 export const ObjectMetaSchema = z
   .looseObject({
-    name: z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -').optional(),
+    name: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -')
+      .optional(),
     namespace: z.string().optional(),
     generation: z.number().int().optional(),
     resourceVersion: z.string().optional(),

@@ -40,7 +40,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     kind: 'LoraStudy',
     plural: 'lorastudies',
     shortName: 'ls',
-    description: 'A hyperparameter-optimisation study of LoRA fine-tuning: a search space, an objective, a sampler, a pruner and a budget.',
+    description:
+      'A hyperparameter-optimisation study of LoRA fine-tuning: a search space, an objective, a sampler, a pruner and a budget.',
     spec: StudySpecSchema,
     status: StudyStatusSchema,
     columns: [
@@ -128,7 +129,8 @@ export function toStructural(node: JsonSchema): JsonSchema {
     if (key === 'properties') out.properties = mapValues(value as Record<string, JsonSchema>, toStructural);
     else if (key === 'items') out.items = toStructural(value as JsonSchema);
     else if (key === 'additionalProperties') {
-      if (node.properties === undefined && typeof value === 'object') out.additionalProperties = additional(value as JsonSchema);
+      if (node.properties === undefined && typeof value === 'object')
+        out.additionalProperties = additional(value as JsonSchema);
     } else out[key] = value;
   }
   if ('default' in node) out.description = describeDefault(out.description, node.default);
@@ -173,7 +175,8 @@ function mergeUnion(branches: JsonSchema[]): JsonSchema {
 function mergeProperty(a: JsonSchema, b: JsonSchema): JsonSchema {
   if (JSON.stringify(a) === JSON.stringify(b)) return a;
   const numeric = new Set(['number', 'integer']);
-  const type = a.type === b.type ? a.type : numeric.has(a.type as string) && numeric.has(b.type as string) ? 'number' : undefined;
+  const type =
+    a.type === b.type ? a.type : numeric.has(a.type as string) && numeric.has(b.type as string) ? 'number' : undefined;
   if (type === undefined) return { 'x-kubernetes-preserve-unknown-fields': true };
   const out: JsonSchema = { type };
   const description = a.description ?? b.description;

@@ -24,15 +24,21 @@ export function checkGridSpace(space: readonly Parameter[], pathPrefix = 'parame
   for (const param of space) {
     const count = gridValueCount(param);
     if (count === undefined) {
-      issues.push({ code: 'grid_needs_step', path: `${pathPrefix}[${param.name}].step`,
-        message: 'is missing but grid sampling needs a step for every float parameter' });
+      issues.push({
+        code: 'grid_needs_step',
+        path: `${pathPrefix}[${param.name}].step`,
+        message: 'is missing but grid sampling needs a step for every float parameter',
+      });
     } else size *= count;
   }
   // NaN and Infinity (a range of 1e308 over a step of 1e-12) are too large as well.
   if (issues.length === 0 && !(size <= MAX_GRID_POINTS)) {
     const points = Number.isFinite(size) ? `${size}` : 'more than 1e308';
-    issues.push({ code: 'grid_too_large', path: pathPrefix,
-      message: `grid has ${points} points but grid sampling allows at most ${MAX_GRID_POINTS}` });
+    issues.push({
+      code: 'grid_too_large',
+      path: pathPrefix,
+      message: `grid has ${points} points but grid sampling allows at most ${MAX_GRID_POINTS}`,
+    });
   }
   return issues;
 }

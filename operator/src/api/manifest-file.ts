@@ -25,7 +25,9 @@ function documentStartLines(text: string): number[] {
   const starts: number[] = [];
   const firstMarker = lines.findIndex((line) => /^---(\s|$)/.test(line));
   const prefix = firstMarker === -1 ? lines : lines.slice(0, firstMarker);
-  const firstContent = prefix.findIndex((line) => line.trim() !== '' && !line.trimStart().startsWith('#') && !line.startsWith('%'));
+  const firstContent = prefix.findIndex(
+    (line) => line.trim() !== '' && !line.trimStart().startsWith('#') && !line.startsWith('%'),
+  );
   if (firstContent !== -1) starts.push(firstContent + 1);
   lines.forEach((line, i) => {
     if (/^---(\s|$)/.test(line)) starts.push(i + 2);
@@ -36,7 +38,10 @@ function documentStartLines(text: string): number[] {
 /** Every non-empty document of a YAML text; a syntax error names the file and line. */
 export function parseManifests(text: string, file: string): ManifestDocument[] {
   if (text.length > MAX_MANIFEST_BYTES) {
-    throw new LorahpoError('LORAHPO_SPEC_INVALID', `${file}: is ${text.length} characters but a manifest file may hold at most ${MAX_MANIFEST_BYTES}`);
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `${file}: is ${text.length} characters but a manifest file may hold at most ${MAX_MANIFEST_BYTES}`,
+    );
   }
   let docs: unknown[];
   try {
@@ -44,13 +49,20 @@ export function parseManifests(text: string, file: string): ManifestDocument[] {
   } catch (error) {
     const mark = (error as { mark?: { line: number; column: number } }).mark;
     const where = mark ? `${file}:${mark.line + 1}:${mark.column + 1}` : file;
-    throw new LorahpoError('LORAHPO_SPEC_INVALID', `${where}: not valid YAML: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `${where}: not valid YAML: ${(error as { reason?: string }).reason ?? (error as Error).message}`,
+    );
   }
   const starts = documentStartLines(text);
   const entries = docs.map((doc, i) => ({ file, index: i + 1, line: starts[i] ?? 1, doc }));
   for (const entry of entries) {
     const problem = expansionProblem(entry.doc);
-    if (problem) throw new LorahpoError('LORAHPO_SPEC_INVALID', `${file}, document ${entry.index} (line ${entry.line}): ${problem}`);
+    if (problem)
+      throw new LorahpoError(
+        'LORAHPO_SPEC_INVALID',
+        `${file}, document ${entry.index} (line ${entry.line}): ${problem}`,
+      );
   }
   return entries.filter((entry) => entry.doc !== null && entry.doc !== undefined);
 }
@@ -60,7 +72,11 @@ export function readManifests(path: string, displayName = path): ManifestDocumen
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new LorahpoError('LORAHPO_IO', `${displayName}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new LorahpoError(
+      'LORAHPO_IO',
+      `${displayName}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
   return parseManifests(text, displayName);
 }

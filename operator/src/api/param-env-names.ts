@@ -15,7 +15,11 @@ export function checkParamEnvNames(parameters: readonly Parameter[]): Issue[] {
     const earlier = first.get(env);
     if (earlier === undefined) first.set(env, param.name);
     else if (earlier !== param.name) {
-      issues.push({ code: 'env_name_not_unique', path: `spec.parameters[${param.name}].name`, message: `is "${param.name}" but reaches the trainer as ${env}, like "${earlier}": rename one` });
+      issues.push({
+        code: 'env_name_not_unique',
+        path: `spec.parameters[${param.name}].name`,
+        message: `is "${param.name}" but reaches the trainer as ${env}, like "${earlier}": rename one`,
+      });
     }
   }
   return issues;

@@ -41,17 +41,32 @@ function issue(code: string, path: string, message: string): Issue {
 function checkNumericRange(param: FloatParameter | IntParameter, path: string): Issue[] {
   const issues: Issue[] = [];
   if (!(param.max > param.min)) {
-    issues.push(issue('range_empty', `${path}.max`,
-      `max is ${formatNumber(param.max)} but must be > min (${formatNumber(param.min)})`));
+    issues.push(
+      issue(
+        'range_empty',
+        `${path}.max`,
+        `max is ${formatNumber(param.max)} but must be > min (${formatNumber(param.min)})`,
+      ),
+    );
   }
   // Past this, max - min overflows to Infinity and every sample lands on a bound.
   if (param.type === 'float' && !Number.isFinite(param.max - param.min)) {
-    issues.push(issue('range_too_wide', `${path}.max`,
-      `max - min is beyond the largest float (${formatNumber(param.min)} to ${formatNumber(param.max)}); narrow the range`));
+    issues.push(
+      issue(
+        'range_too_wide',
+        `${path}.max`,
+        `max - min is beyond the largest float (${formatNumber(param.min)} to ${formatNumber(param.max)}); narrow the range`,
+      ),
+    );
   }
   if (param.log && !(param.min > 0)) {
-    issues.push(issue('log_min_not_positive', `${path}.min`,
-      `min is ${formatNumber(param.min)} but must be > 0 when log is true`));
+    issues.push(
+      issue(
+        'log_min_not_positive',
+        `${path}.min`,
+        `min is ${formatNumber(param.min)} but must be > 0 when log is true`,
+      ),
+    );
   }
   return issues;
 }
@@ -60,19 +75,30 @@ function checkStep(param: FloatParameter | IntParameter, path: string): Issue[] 
   const step = param.step;
   if (step === undefined) return [];
   if (param.log && param.type === 'int' && step !== 1) {
-    return [issue('log_step', `${path}.step`,
-      `step is ${formatNumber(step)} but must be 1 when log is true (a log int parameter takes every integer)`)];
+    return [
+      issue(
+        'log_step',
+        `${path}.step`,
+        `step is ${formatNumber(step)} but must be 1 when log is true (a log int parameter takes every integer)`,
+      ),
+    ];
   }
   if (param.log && param.type === 'float') {
-    return [issue('log_step', `${path}.step`,
-      `step is ${formatNumber(step)} but a float with log: true cannot have a step`)];
+    return [
+      issue('log_step', `${path}.step`, `step is ${formatNumber(step)} but a float with log: true cannot have a step`),
+    ];
   }
   const range = param.max - param.min;
   if (!(range > 0)) return [];
   const ratio = range / step;
   if (Math.abs(ratio - Math.round(ratio)) > STEP_TOLERANCE * Math.max(1, ratio) || Math.round(ratio) < 1) {
-    return [issue('step_not_dividing', `${path}.step`,
-      `step is ${formatNumber(step)} but must divide max - min (${formatNumber(range)})`)];
+    return [
+      issue(
+        'step_not_dividing',
+        `${path}.step`,
+        `step is ${formatNumber(step)} but must divide max - min (${formatNumber(range)})`,
+      ),
+    ];
   }
   return [];
 }
@@ -86,8 +112,7 @@ function checkCategorical(param: CategoricalParameter, path: string): Issue[] {
     seen.add(key);
   }
   if (repeated.size === 0) return [];
-  return [issue('values_not_unique', `${path}.values`,
-    `values repeat ${[...repeated].join(', ')} but must be unique`)];
+  return [issue('values_not_unique', `${path}.values`, `values repeat ${[...repeated].join(', ')} but must be unique`)];
 }
 
 function checkParameter(param: Parameter, path: string): Issue[] {
@@ -103,8 +128,14 @@ function checkUniqueNames(parameters: readonly unknown[], prefix: string): Issue
     if (typeof name !== 'string') return;
     const first = firstIndex.get(name);
     if (first === undefined) firstIndex.set(name, index);
-    else issues.push(issue('name_not_unique', `${prefix}[${index}].name`,
-      `name is ${JSON.stringify(name)} but must be unique (also used by ${prefix}[${first}])`));
+    else
+      issues.push(
+        issue(
+          'name_not_unique',
+          `${prefix}[${index}].name`,
+          `name is ${JSON.stringify(name)} but must be unique (also used by ${prefix}[${first}])`,
+        ),
+      );
   });
   return issues;
 }

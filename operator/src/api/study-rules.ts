@@ -23,7 +23,16 @@ const PRUNER_OPTIONS: Record<PrunerAlgorithm, readonly string[]> = {
 };
 
 /** Search-space codes that zod's structure cannot find (zod findings are worded elsewhere). */
-const SPACE_RULE_CODES = new Set(['range_empty', 'range_too_wide', 'log_min_not_positive', 'log_step', 'step_not_dividing', 'values_not_unique', 'name_not_unique', 'space_empty']);
+const SPACE_RULE_CODES = new Set([
+  'range_empty',
+  'range_too_wide',
+  'log_min_not_positive',
+  'log_step',
+  'step_not_dividing',
+  'values_not_unique',
+  'name_not_unique',
+  'space_empty',
+]);
 
 function issue(code: string, path: string, message: string): Issue {
   return { code, path, message };
@@ -34,21 +43,48 @@ function checkPruner(pruner: InnerPrunerSpec & { wrapped?: InnerPrunerSpec }, pa
   const allowed = PRUNER_OPTIONS[pruner.algorithm];
   for (const [key, value] of Object.entries(pruner)) {
     if (key === 'algorithm' || value === undefined || allowed.includes(key)) continue;
-    issues.push(issue('pruner_option', `${path}.${key}`, `is set but applies only to ${prunersTaking(key)}, not ${pruner.algorithm}`));
+    issues.push(
+      issue(
+        'pruner_option',
+        `${path}.${key}`,
+        `is set but applies only to ${prunersTaking(key)}, not ${pruner.algorithm}`,
+      ),
+    );
   }
-  if (pruner.algorithm === 'percentile' && pruner.percentile === undefined) issues.push(issue('required', `${path}.percentile`, 'is required for the percentile pruner'));
-  if (pruner.algorithm === 'patient' && pruner.patience === undefined) issues.push(issue('required', `${path}.patience`, 'is required for the patient pruner'));
+  if (pruner.algorithm === 'percentile' && pruner.percentile === undefined)
+    issues.push(issue('required', `${path}.percentile`, 'is required for the percentile pruner'));
+  if (pruner.algorithm === 'patient' && pruner.patience === undefined)
+    issues.push(issue('required', `${path}.patience`, 'is required for the patient pruner'));
   if (pruner.algorithm === 'threshold') issues.push(...checkThreshold(pruner, path));
-  if (pruner.algorithm === 'hyperband' && pruner.minResource !== undefined && pruner.maxResource !== undefined && !(pruner.maxResource > pruner.minResource)) {
-    issues.push(issue('range_empty', `${path}.maxResource`, `is ${pruner.maxResource} but must be > minResource (${pruner.minResource})`));
+  if (
+    pruner.algorithm === 'hyperband' &&
+    pruner.minResource !== undefined &&
+    pruner.maxResource !== undefined &&
+    !(pruner.maxResource > pruner.minResource)
+  ) {
+    issues.push(
+      issue(
+        'range_empty',
+        `${path}.maxResource`,
+        `is ${pruner.maxResource} but must be > minResource (${pruner.minResource})`,
+      ),
+    );
   }
-  if (pruner.wrapped?.algorithm === 'patient') issues.push(issue('pruner_nesting', `${path}.wrapped.algorithm`, 'is "patient" but a patient pruner cannot wrap another patient pruner'));
+  if (pruner.wrapped?.algorithm === 'patient')
+    issues.push(
+      issue(
+        'pruner_nesting',
+        `${path}.wrapped.algorithm`,
+        'is "patient" but a patient pruner cannot wrap another patient pruner',
+      ),
+    );
   if (pruner.wrapped) issues.push(...checkPruner(pruner.wrapped, `${path}.wrapped`));
   return issues;
 }
 
 function checkThreshold(pruner: InnerPrunerSpec, path: string): Issue[] {
-  if (pruner.lower === undefined && pruner.upper === undefined) return [issue('required', `${path}.lower`, 'is required for the threshold pruner (or upper, or both)')];
+  if (pruner.lower === undefined && pruner.upper === undefined)
+    return [issue('required', `${path}.lower`, 'is required for the threshold pruner (or upper, or both)')];
   if (pruner.lower !== undefined && pruner.upper !== undefined && !(pruner.upper > pruner.lower)) {
     return [issue('range_empty', `${path}.upper`, `is ${pruner.upper} but must be > lower (${pruner.lower})`)];
   }
@@ -56,7 +92,10 @@ function checkThreshold(pruner: InnerPrunerSpec, path: string): Issue[] {
 }
 
 function prunersTaking(option: string): string {
-  return Object.entries(PRUNER_OPTIONS).filter(([, options]) => options.includes(option)).map(([name]) => name).join('/');
+  return Object.entries(PRUNER_OPTIONS)
+    .filter(([, options]) => options.includes(option))
+    .map(([name]) => name)
+    .join('/');
 }
 
 function checkSampler(spec: StudySpec): Issue[] {
@@ -68,11 +107,30 @@ function checkSampler(spec: StudySpec): Issue[] {
 function checkBudget(spec: StudySpec): Issue[] {
   const { maxTrials, parallelTrials, maxFailedTrials, noImprovementTrials, timeout } = spec.budget;
   const issues: Issue[] = [];
-  if (parallelTrials > maxTrials) issues.push(issue('budget', 'spec.budget.parallelTrials', `is ${parallelTrials} but must be <= maxTrials (${maxTrials})`));
-  if (maxFailedTrials !== undefined && maxFailedTrials >= maxTrials) issues.push(issue('budget', 'spec.budget.maxFailedTrials', `is ${maxFailedTrials} but must be < maxTrials (${maxTrials}) to ever take effect`));
-  if (noImprovementTrials !== undefined && noImprovementTrials >= maxTrials) issues.push(issue('budget', 'spec.budget.noImprovementTrials', `is ${noImprovementTrials} but must be < maxTrials (${maxTrials}) to ever take effect`));
-  if (timeout !== undefined && parseDurationMs(timeout) === Number.POSITIVE_INFINITY) issues.push(issue('budget', 'spec.budget.timeout', `is "${timeout.slice(0, 40)}" but must be a finite duration`));
-  if (timeout !== undefined && !(parseDurationMs(timeout) > 0)) issues.push(issue('budget', 'spec.budget.timeout', `is "${timeout}" but must be longer than 0`));
+  if (parallelTrials > maxTrials)
+    issues.push(
+      issue('budget', 'spec.budget.parallelTrials', `is ${parallelTrials} but must be <= maxTrials (${maxTrials})`),
+    );
+  if (maxFailedTrials !== undefined && maxFailedTrials >= maxTrials)
+    issues.push(
+      issue(
+        'budget',
+        'spec.budget.maxFailedTrials',
+        `is ${maxFailedTrials} but must be < maxTrials (${maxTrials}) to ever take effect`,
+      ),
+    );
+  if (noImprovementTrials !== undefined && noImprovementTrials >= maxTrials)
+    issues.push(
+      issue(
+        'budget',
+        'spec.budget.noImprovementTrials',
+        `is ${noImprovementTrials} but must be < maxTrials (${maxTrials}) to ever take effect`,
+      ),
+    );
+  if (timeout !== undefined && parseDurationMs(timeout) === Number.POSITIVE_INFINITY)
+    issues.push(issue('budget', 'spec.budget.timeout', `is "${timeout.slice(0, 40)}" but must be a finite duration`));
+  if (timeout !== undefined && !(parseDurationMs(timeout) > 0))
+    issues.push(issue('budget', 'spec.budget.timeout', `is "${timeout}" but must be longer than 0`));
   return issues;
 }
 
@@ -82,7 +140,8 @@ function checkBuiltInTrainer(spec: StudySpec): Issue[] {
   const issues: Issue[] = [];
   const why = 'by the built-in trainer (no trialTemplate.command)';
   if (spec.training?.model === undefined) issues.push(issue('required', 'spec.training.model', `is required ${why}`));
-  if (spec.training?.dataset === undefined) issues.push(issue('required', 'spec.training.dataset', `is required ${why}`));
+  if (spec.training?.dataset === undefined)
+    issues.push(issue('required', 'spec.training.dataset', `is required ${why}`));
   issues.push(...checkBuiltInParams(spec.parameters));
   return issues;
 }
@@ -101,5 +160,11 @@ export interface RuleOptions {
 /** Every other rule issue of a spec zod has parsed. */
 export function checkStudyRules(spec: StudySpec, options: RuleOptions = {}): Issue[] {
   const trainer = options.hasTrainerOverride ? [] : checkBuiltInTrainer(spec);
-  return [...checkPruner(spec.pruner, 'spec.pruner'), ...checkSampler(spec), ...checkBudget(spec), ...checkParamEnvNames(spec.parameters), ...trainer];
+  return [
+    ...checkPruner(spec.pruner, 'spec.pruner'),
+    ...checkSampler(spec),
+    ...checkBudget(spec),
+    ...checkParamEnvNames(spec.parameters),
+    ...trainer,
+  ];
 }

@@ -20,7 +20,11 @@ export { DIRECTIONS, type Direction } from '../../../trainer/src/contract/traini
 
 export const ObjectiveSchema = z
   .object({
-    metric: z.string().min(1).default('eval_loss').describe('Metric name the trainer reports (metric lines and the result).'),
+    metric: z
+      .string()
+      .min(1)
+      .default('eval_loss')
+      .describe('Metric name the trainer reports (metric lines and the result).'),
     direction: z.enum(DIRECTIONS).default('minimize'),
     goal: z.number().optional().describe('Finish the study (GoalReached) once a trial reaches this value.'),
   })
@@ -29,19 +33,59 @@ export const ObjectiveSchema = z
 export const PRUNER_ALGORITHMS = ['none', 'median', 'percentile', 'asha', 'hyperband', 'threshold', 'patient'] as const;
 
 const prunerOptions = {
-  startupTrials: z.number().int().min(0).optional().describe('median/percentile: completed trials before pruning starts (default 5).'),
-  warmupSteps: z.number().int().min(0).optional().describe('median/percentile/threshold: steps before a trial can be pruned (default 0).'),
-  intervalSteps: z.number().int().positive().optional().describe('median/percentile/threshold: check every N steps (default 1).'),
-  minTrials: z.number().int().positive().optional().describe('median/percentile: values needed at a step to compare (default 1).'),
+  startupTrials: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('median/percentile: completed trials before pruning starts (default 5).'),
+  warmupSteps: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('median/percentile/threshold: steps before a trial can be pruned (default 0).'),
+  intervalSteps: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('median/percentile/threshold: check every N steps (default 1).'),
+  minTrials: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('median/percentile: values needed at a step to compare (default 1).'),
   percentile: z.number().min(0).max(100).optional().describe('percentile: prune below this percentile (0-100).'),
-  minResource: z.number().int().positive().optional().describe('asha/hyperband: step of the first rung (asha default: auto).'),
-  maxResource: z.number().int().positive().optional().describe('hyperband: the most steps a trial takes (default: auto).'),
+  minResource: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('asha/hyperband: step of the first rung (asha default: auto).'),
+  maxResource: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('hyperband: the most steps a trial takes (default: auto).'),
   reductionFactor: z.number().int().min(2).optional().describe('asha (default 4) / hyperband (default 3): eta.'),
   minEarlyStoppingRate: z.number().int().min(0).optional().describe('asha: rung offset s (default 0).'),
-  bootstrapCount: z.number().int().min(0).optional().describe('asha/hyperband: values a rung needs before promotion decisions.'),
+  bootstrapCount: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('asha/hyperband: values a rung needs before promotion decisions.'),
   lower: z.number().optional().describe('threshold: prune below this value.'),
   upper: z.number().optional().describe('threshold: prune above this value.'),
-  patience: z.number().int().min(0).optional().describe('patient: steps without improvement before the wrapped pruner is asked.'),
+  patience: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('patient: steps without improvement before the wrapped pruner is asked.'),
   minDelta: z.number().min(0).optional().describe('patient: improvement smaller than this does not count (default 0).'),
 };
 
@@ -61,9 +105,23 @@ export const BudgetSchema = z
   .object({
     maxTrials: z.number().int().positive().default(20).describe('Trials to run in all (failed ones count).'),
     parallelTrials: z.number().int().positive().default(1).describe('Trials running at once.'),
-    maxFailedTrials: z.number().int().min(0).optional().describe('Fail the study once more trials than this have failed.'),
-    noImprovementTrials: z.number().int().positive().optional().describe('Finish once this many trials after the best have not beaten it.'),
-    timeout: z.string().regex(DURATION_PATTERN, 'must be a duration such as 90m, 24h or 1h30m').optional().describe('Finish after this long (e.g. 24h); running trials are stopped.'),
+    maxFailedTrials: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Fail the study once more trials than this have failed.'),
+    noImprovementTrials: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Finish once this many trials after the best have not beaten it.'),
+    timeout: z
+      .string()
+      .regex(DURATION_PATTERN, 'must be a duration such as 90m, 24h or 1h30m')
+      .optional()
+      .describe('Finish after this long (e.g. 24h); running trials are stopped.'),
   })
   .describe('How much to spend.');
 
@@ -80,7 +138,10 @@ export const EnvVarSchema = z.object({
 export const TrialTemplateSchema = z
   .object({
     image: z.string().optional().describe('Trainer image (cluster only; `lorahpo run` ignores it).'),
-    command: z.array(z.string()).optional().describe('Custom trainer command keeping the trainer contract (default: the built-in trainer).'),
+    command: z
+      .array(z.string())
+      .optional()
+      .describe('Custom trainer command keeping the trainer contract (default: the built-in trainer).'),
     args: z.array(z.string()).optional(),
     env: z.array(EnvVarSchema).optional().describe('Extra environment variables.'),
     resources: freeFormObject('Container resources, e.g. {limits: {nvidia.com/gpu: 1}}.').optional(),
@@ -119,7 +180,14 @@ export const StudySpecSchema = z.object({
 });
 
 export const STUDY_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
-export const COMPLETION_REASONS = ['MaxTrials', 'GoalReached', 'NoImprovement', 'TooManyFailures', 'Timeout', 'SearchSpaceExhausted'] as const;
+export const COMPLETION_REASONS = [
+  'MaxTrials',
+  'GoalReached',
+  'NoImprovement',
+  'TooManyFailures',
+  'Timeout',
+  'SearchSpaceExhausted',
+] as const;
 
 export const TrialCountsSchema = z.object({
   pending: z.number().int().default(0),
@@ -134,18 +202,34 @@ export const BestTrialSchema = z.object({
   name: z.string(),
   number: z.number().int(),
   value: z.number(),
-  params: freeFormObject('The best trial\'s hyperparameters (always written by the engine).').optional(),
+  params: freeFormObject("The best trial's hyperparameters (always written by the engine).").optional(),
   step: z.number().int().optional().describe('Last step the trial reported.'),
   adapterPath: z.string().optional(),
 });
 
 export const EarlyStoppingSummarySchema = z.object({
   pruned: z
-    .array(z.object({ name: z.string(), number: z.number().int(), step: z.number().int(), value: z.number().optional(), reason: z.string().optional() }))
+    .array(
+      z.object({
+        name: z.string(),
+        number: z.number().int(),
+        step: z.number().int(),
+        value: z.number().optional(),
+        reason: z.string().optional(),
+      }),
+    )
     .default([])
     .describe('Trials the pruner stopped, at which step.'),
   stopped: z
-    .array(z.object({ name: z.string(), number: z.number().int(), epoch: z.number().int().optional(), bestEpoch: z.number().int().optional(), reason: z.string().optional() }))
+    .array(
+      z.object({
+        name: z.string(),
+        number: z.number().int(),
+        epoch: z.number().int().optional(),
+        bestEpoch: z.number().int().optional(),
+        reason: z.string().optional(),
+      }),
+    )
     .default([])
     .describe('Trials that stopped themselves (patience), at which epoch and why.'),
 });

@@ -21,14 +21,20 @@ export const TrialSpecSchema = z.object({
     .int()
     .min(0)
     .optional()
-    .describe('Trials numbered below this had finished when this trial was sampled; its sampling and pruning depend on them only.'),
+    .describe(
+      'Trials numbered below this had finished when this trial was sampled; its sampling and pruning depend on them only.',
+    ),
 });
 
 export const IntermediateValueSchema = z.object({ step: z.number().int().min(0), value: z.number() });
 
 export const TrialStatusSchema = z.object({
   phase: z.enum(TRIAL_PHASES).default('Pending'),
-  intermediateValues: z.array(IntermediateValueSchema).max(MAX_INTERMEDIATE_VALUES).default([]).describe('The objective per evaluation step, in step order.'),
+  intermediateValues: z
+    .array(IntermediateValueSchema)
+    .max(MAX_INTERMEDIATE_VALUES)
+    .default([])
+    .describe('The objective per evaluation step, in step order.'),
   value: z.number().optional().describe('Final objective value (for pruned trials: the value at the pruned step).'),
   metrics: z.record(z.string(), z.number()).optional().describe('Final metrics the trainer reported.'),
   prunedAtStep: z.number().int().optional(),

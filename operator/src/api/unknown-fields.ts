@@ -18,7 +18,8 @@ function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
     const def = defOf(current);
-    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') current = def.innerType as z.ZodType;
+    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault')
+      current = def.innerType as z.ZodType;
     else if (def.type === 'pipe') current = def.in as z.ZodType;
     else return current;
   }

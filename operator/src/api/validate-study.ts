@@ -24,7 +24,10 @@ export function checkStudySpec(rawSpec: unknown, options: RuleOptions = {}): Spe
   const root = { spec: rawSpec };
   const parsed = StudySpecSchema.safeParse(rawSpec);
   const structural = parsed.success ? [] : zodIssues(prefixError(parsed.error), root);
-  const unknown = findUnknownFields(StudySpecSchema, rawSpec).map((found) => ({ ...found, path: `spec.${found.path}` }));
+  const unknown = findUnknownFields(StudySpecSchema, rawSpec).map((found) => ({
+    ...found,
+    path: `spec.${found.path}`,
+  }));
   const space = checkSpaceRules((rawSpec as { parameters?: unknown } | undefined)?.parameters);
   const rules = parsed.success ? checkStudyRules(parsed.data, options) : [];
   const issues = [...structural, ...unknown, ...space, ...rules];
@@ -44,17 +47,39 @@ export interface ManifestCheck {
 /** Checks a whole LoraStudy document. */
 export function checkStudyManifest(doc: unknown, options: RuleOptions = {}): ManifestCheck {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    return { issues: [{ code: 'invalid_type', path: '', message: 'is not a YAML mapping (expected a LoraStudy object)' }] };
+    return {
+      issues: [{ code: 'invalid_type', path: '', message: 'is not a YAML mapping (expected a LoraStudy object)' }],
+    };
   }
   const record = doc as Record<string, unknown>;
   const issues: Issue[] = [];
-  if (record.apiVersion !== API_GROUP_VERSION) issues.push({ code: 'invalid_value', path: 'apiVersion', message: `is ${JSON.stringify(record.apiVersion)} but must be "${API_GROUP_VERSION}"` });
+  if (record.apiVersion !== API_GROUP_VERSION)
+    issues.push({
+      code: 'invalid_value',
+      path: 'apiVersion',
+      message: `is ${JSON.stringify(record.apiVersion)} but must be "${API_GROUP_VERSION}"`,
+    });
   const name = (record.metadata as { name?: unknown } | undefined)?.name;
-  if (typeof name !== 'string' || name === '') issues.push({ code: 'required', path: 'metadata.name', message: 'is required' });
-  else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) issues.push({ code: 'invalid_format', path: 'metadata.name', message: `is "${name}" but must be a DNS label: lower-case letters, digits and -` });
-  else if (name.length > MAX_STUDY_NAME_LENGTH) issues.push({ code: 'too_big', path: 'metadata.name', message: `is ${name.length} characters but must be at most ${MAX_STUDY_NAME_LENGTH} (trial and pod names add to it)` });
+  if (typeof name !== 'string' || name === '')
+    issues.push({ code: 'required', path: 'metadata.name', message: 'is required' });
+  else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
+    issues.push({
+      code: 'invalid_format',
+      path: 'metadata.name',
+      message: `is "${name}" but must be a DNS label: lower-case letters, digits and -`,
+    });
+  else if (name.length > MAX_STUDY_NAME_LENGTH)
+    issues.push({
+      code: 'too_big',
+      path: 'metadata.name',
+      message: `is ${name.length} characters but must be at most ${MAX_STUDY_NAME_LENGTH} (trial and pod names add to it)`,
+    });
   for (const key of Object.keys(record).filter((field) => !Object.hasOwn(LoraStudySchema.shape, field))) {
-    issues.push({ code: 'unknown_field', path: issuePath(record, [key]), message: `is not a known field (known here: ${Object.keys(LoraStudySchema.shape).join(', ')})` });
+    issues.push({
+      code: 'unknown_field',
+      path: issuePath(record, [key]),
+      message: `is not a known field (known here: ${Object.keys(LoraStudySchema.shape).join(', ')})`,
+    });
   }
   const specCheck = checkStudySpec(record.spec, options);
   issues.push(...specCheck.issues);

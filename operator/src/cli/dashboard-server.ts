@@ -39,7 +39,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const currentView = (): Promise<StudyView> => {
     const at = options.now().getTime();
     if (last === undefined || at - last.at >= settings.minReadIntervalMs) {
-      const view = options.read().then(({ study, trials, source }) => buildStudyView(study, trials, { source, nowIso: options.now().toISOString() }));
+      const view = options
+        .read()
+        .then(({ study, trials, source }) =>
+          buildStudyView(study, trials, { source, nowIso: options.now().toISOString() }),
+        );
       last = { at, view };
       view.catch(() => (last = undefined));
     }
@@ -58,19 +62,33 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const host = settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host;
   return {
     url: `http://${host}:${port}/`,
-    close: () => new Promise<void>((done) => {
-      server.closeAllConnections();
-      server.close(() => done());
-    }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, view: () => Promise<StudyView>, chartLibrary: string, refreshMs: number) {
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  view: () => Promise<StudyView>,
+  chartLibrary: string,
+  refreshMs: number,
+) {
   const path = new URL(request.url ?? '/', 'http://dashboard').pathname;
-  if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain; charset=utf-8', 'read-only\n');
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    return send(response, 405, 'text/plain; charset=utf-8', 'read-only\n');
   if (path === '/healthz') return send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
   if (path === '/api/view') return send(response, 200, 'application/json', JSON.stringify(await view()));
-  if (path === '/') return send(response, 200, 'text/html; charset=utf-8', renderReport(await view(), { chartLibrary, live: { url: 'api/view', intervalMs: refreshMs } }));
+  if (path === '/')
+    return send(
+      response,
+      200,
+      'text/html; charset=utf-8',
+      renderReport(await view(), { chartLibrary, live: { url: 'api/view', intervalMs: refreshMs } }),
+    );
   return send(response, 404, 'text/plain; charset=utf-8', 'not found\n');
 }
 

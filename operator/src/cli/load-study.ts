@@ -14,12 +14,30 @@ export interface LoadedStudy {
   manifestPath: string;
 }
 
-export function loadStudy(file: string, cwd: string, studyName: string | undefined, hasTrainerOverride: boolean): LoadedStudy {
+export function loadStudy(
+  file: string,
+  cwd: string,
+  studyName: string | undefined,
+  hasTrainerOverride: boolean,
+): LoadedStudy {
   const manifestPath = resolve(cwd, file);
-  const studies = readManifests(manifestPath, file).filter((entry) => (entry.doc as { kind?: unknown }).kind === 'LoraStudy');
-  const picked = studyName === undefined ? studies : studies.filter((entry) => (entry.doc as { metadata?: { name?: unknown } }).metadata?.name === studyName);
-  if (picked.length === 0) throw new LorahpoError('LORAHPO_SPEC_INVALID', `${file}: no LoraStudy${studyName ? ` named ${studyName}` : ''} in it`);
-  if (picked.length > 1) throw new LorahpoError('LORAHPO_SPEC_INVALID', `${file}: holds ${picked.length} LoraStudy documents; choose one with --study NAME`);
+  const studies = readManifests(manifestPath, file).filter(
+    (entry) => (entry.doc as { kind?: unknown }).kind === 'LoraStudy',
+  );
+  const picked =
+    studyName === undefined
+      ? studies
+      : studies.filter((entry) => (entry.doc as { metadata?: { name?: unknown } }).metadata?.name === studyName);
+  if (picked.length === 0)
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `${file}: no LoraStudy${studyName ? ` named ${studyName}` : ''} in it`,
+    );
+  if (picked.length > 1)
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `${file}: holds ${picked.length} LoraStudy documents; choose one with --study NAME`,
+    );
   const entry = picked[0];
   const { study, issues } = checkStudyManifest(entry.doc, { hasTrainerOverride });
   if (study === undefined) {

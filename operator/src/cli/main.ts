@@ -24,7 +24,9 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (text) => deps.stdout.write(text), writeErr: (text) => deps.stderr.write(text) });
   const add = (spec: Command, action: (options: never, positionals: string[]) => Promise<number>) => {
-    spec.exitOverride().configureOutput({ writeOut: (t) => deps.stdout.write(t), writeErr: (t) => deps.stderr.write(t) });
+    spec
+      .exitOverride()
+      .configureOutput({ writeOut: (t) => deps.stdout.write(t), writeErr: (t) => deps.stderr.write(t) });
     spec.action(async (...values: unknown[]) => {
       const command = values[values.length - 1] as Command;
       setExit(await action(command.opts() as never, command.args));

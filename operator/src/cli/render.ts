@@ -10,7 +10,10 @@ export function formatValue(value: number | undefined): string {
 
 export function formatParams(params: Record<string, unknown>): string {
   return Object.entries(params)
-    .map(([name, value]) => `${name}=${typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(4)) : String(value)}`)
+    .map(
+      ([name, value]) =>
+        `${name}=${typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(4)) : String(value)}`,
+    )
     .join(' ');
 }
 
@@ -42,14 +45,21 @@ export function trialTable(trials: readonly LoraTrial[], metric: string, bestNam
   ]);
   const header = ['#', 'trial', 'phase', 'step', metric, 'params', 'note'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : pad(cell, widths[column]))).join('  ').trimEnd().slice(0, maxWidth);
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : pad(cell, widths[column])))
+      .join('  ')
+      .trimEnd()
+      .slice(0, maxWidth);
   return [line(header), ...rows.map(line)];
 }
 
 /** One line: best so far with its params. */
 export function bestLine(status: StudyStatus, metric: string): string {
   const best = status.bestTrial;
-  return best ? `best ${metric} ${formatValue(best.value)} at ${best.name} (${formatParams(best.params ?? {})})` : `no complete trial yet`;
+  return best
+    ? `best ${metric} ${formatValue(best.value)} at ${best.name} (${formatParams(best.params ?? {})})`
+    : `no complete trial yet`;
 }
 
 export function countsLine(status: StudyStatus): string {

@@ -34,22 +34,36 @@ export interface ClusterTarget {
 export function findStateDir(dir: string | undefined, cwd: string, command: string): string {
   if (dir !== undefined) return resolve(cwd, dir);
   const root = resolve(cwd, '.lorahpo');
-  const studies = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, JOURNAL_FILE))) : [];
+  const studies = existsSync(root)
+    ? readdirSync(root).filter((name) => existsSync(join(root, name, JOURNAL_FILE)))
+    : [];
   if (studies.length === 1) return join(root, studies[0]);
-  if (studies.length === 0) throw new LorahpoError('LORAHPO_IO', `no study under ${root}; run \`lorahpo run study.yaml\` first or name a state directory`);
-  throw new LorahpoError('LORAHPO_IO', `several studies under ${root}: ${studies.join(', ')}; name one: lorahpo ${command} .lorahpo/<study>`);
+  if (studies.length === 0)
+    throw new LorahpoError(
+      'LORAHPO_IO',
+      `no study under ${root}; run \`lorahpo run study.yaml\` first or name a state directory`,
+    );
+  throw new LorahpoError(
+    'LORAHPO_IO',
+    `several studies under ${root}: ${studies.join(', ')}; name one: lorahpo ${command} .lorahpo/<study>`,
+  );
 }
 
 /** The local study with the status the engine gives its trials at `now` (as `lorahpo status`). */
 export function readLocalStudy(stateDir: string, now: Date): StudySnapshot {
   const journal = join(stateDir, JOURNAL_FILE);
-  if (!existsSync(journal)) throw new LorahpoError('LORAHPO_IO', `${stateDir} holds no study journal (${JOURNAL_FILE})`);
+  if (!existsSync(journal))
+    throw new LorahpoError('LORAHPO_IO', `${stateDir} holds no study journal (${JOURNAL_FILE})`);
   const state = replayJournal(readJournal(journal));
   if (state.study === undefined) throw new LorahpoError('LORAHPO_IO', `${stateDir} holds no study journal`);
   const parsed = LoraStudySchema.parse(state.study);
   const trials = trialList(state);
-  const previous = state.startTime ? { phase: 'Running' as const, conditions: [], startTime: state.startTime } : undefined;
-  const { status } = plan({ metadata: parsed.metadata, spec: parsed.spec, status: previous }, trials, now, { hasTrainerOverride: true });
+  const previous = state.startTime
+    ? { phase: 'Running' as const, conditions: [], startTime: state.startTime }
+    : undefined;
+  const { status } = plan({ metadata: parsed.metadata, spec: parsed.spec, status: previous }, trials, now, {
+    hasTrainerOverride: true,
+  });
   return { study: { ...parsed, status }, trials, source: stateDir };
 }
 
@@ -62,11 +76,26 @@ export async function clusterStudyReader(target: ClusterTarget): Promise<StudyRe
   const kubeConfig = new KubeConfig();
   if (target.kubeconfig) kubeConfig.loadFromFile(target.kubeconfig);
   else kubeConfig.loadFromDefault();
-  const namespace = target.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
+  const namespace =
+    target.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   return async () => {
-    const study = LoraStudySchema.parse(await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'lorastudies', name: target.name }));
-    const list = await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'loratrials', labelSelector: `${LABELS.study}=${target.name}` });
+    const study = LoraStudySchema.parse(
+      await api.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'lorastudies',
+        name: target.name,
+      }),
+    );
+    const list = await api.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: 'loratrials',
+      labelSelector: `${LABELS.study}=${target.name}`,
+    });
     const trials = (list.items as unknown[])
       .map((item) => LoraTrialSchema.parse(item))
       .filter((trial) => trial.spec.study === target.name)

@@ -16,9 +16,12 @@ export interface StudySourceOptions {
 
 export function withStudySource(command: Command, argument = '[target]'): Command {
   return command
-    .argument(argument, 'local: the state directory (default: the one under .lorahpo/); with --kubeconfig or -n: the LoraStudy\'s name')
+    .argument(
+      argument,
+      "local: the state directory (default: the one under .lorahpo/); with --kubeconfig or -n: the LoraStudy's name",
+    )
     .option('--kubeconfig <path>', 'read the study from this cluster (the default kubeconfig when only -n is given)')
-    .option('-n, --namespace <namespace>', 'the study\'s namespace on the cluster');
+    .option('-n, --namespace <namespace>', "the study's namespace on the cluster");
 }
 
 /** Whether the options name a cluster study. */
@@ -27,9 +30,15 @@ export function isClusterTarget(options: StudySourceOptions): boolean {
 }
 
 /** A reader for the chosen study; throws LorahpoError for a target that names nothing. */
-export async function studyReader(target: string | undefined, options: StudySourceOptions, deps: CliDeps, command: string): Promise<StudyReader> {
+export async function studyReader(
+  target: string | undefined,
+  options: StudySourceOptions,
+  deps: CliDeps,
+  command: string,
+): Promise<StudyReader> {
   if (isClusterTarget(options)) {
-    if (target === undefined) throw new LorahpoError('LORAHPO_IO', `name the study: lorahpo ${command} <study> -n <namespace>`);
+    if (target === undefined)
+      throw new LorahpoError('LORAHPO_IO', `name the study: lorahpo ${command} <study> -n <namespace>`);
     const kubeconfig = options.kubeconfig === undefined ? undefined : resolve(deps.cwd, options.kubeconfig);
     return clusterStudyReader({ kubeconfig, namespace: options.namespace, name: target });
   }

@@ -8,7 +8,16 @@
  */
 import type { KubernetesObject, V1ContainerStatus, V1Job, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
 
-const KEPT_METADATA = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'labels', 'creationTimestamp', 'deletionTimestamp'] as const;
+const KEPT_METADATA = [
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'labels',
+  'creationTimestamp',
+  'deletionTimestamp',
+] as const;
 
 function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Pick<T, K> {
   const kept: Partial<T> = {};
@@ -25,8 +34,13 @@ export function trimPod(pod: V1Pod): void {
   trimMetadata(pod);
   delete pod.spec;
   if (!pod.status) return;
-  const containerStatuses = pod.status.containerStatuses?.map((status) => pick(status, ['name', 'state']) as V1ContainerStatus);
-  pod.status = { ...pick(pod.status, ['phase', 'reason', 'message', 'startTime']), ...(containerStatuses ? { containerStatuses } : {}) };
+  const containerStatuses = pod.status.containerStatuses?.map(
+    (status) => pick(status, ['name', 'state']) as V1ContainerStatus,
+  );
+  pod.status = {
+    ...pick(pod.status, ['phase', 'reason', 'message', 'startTime']),
+    ...(containerStatuses ? { containerStatuses } : {}),
+  };
 }
 
 /** Whether the Job finished or failed, and why (trial-observer.ts, study-reconciler.ts). */

@@ -76,7 +76,8 @@ export function keyOf(object: KubernetesObject): string {
   return `${object.metadata?.namespace}/${object.metadata?.name}`;
 }
 
-export const trialStudyOf = (trial: KubernetesObject): string | undefined => (trial as { spec?: { study?: string } }).spec?.study;
+export const trialStudyOf = (trial: KubernetesObject): string | undefined =>
+  (trial as { spec?: { study?: string } }).spec?.study;
 export const podTrialOf = (pod: KubernetesObject): string | undefined => pod.metadata?.labels?.[LABELS.trial];
 
 /** A view over stores the sources keep up to date (and tests fill by hand). */

@@ -31,7 +31,10 @@ export class EventRecorder {
     const { name, namespace, uid, resourceVersion } = target.metadata;
     const time = new Date(this.#now());
     const event: CoreV1Event = {
-      metadata: { name: `${name}.${time.getTime().toString(16)}${(++this.#sequence).toString(16).padStart(4, '0')}`, namespace },
+      metadata: {
+        name: `${name}.${time.getTime().toString(16)}${(++this.#sequence).toString(16).padStart(4, '0')}`,
+        namespace,
+      },
       involvedObject: { apiVersion: API_GROUP_VERSION, kind: target.kind, name, namespace, uid, resourceVersion },
       type,
       reason,
@@ -43,6 +46,10 @@ export class EventRecorder {
       reportingComponent: this.#component,
     };
     // Not awaited: an Event never holds up (or fails) the reconcile that reports it.
-    this.#api.createEvent(event).catch((error: unknown) => this.#logger.warn({ err: error, reason, object: `${namespace}/${name}` }, 'could not record an Event'));
+    this.#api
+      .createEvent(event)
+      .catch((error: unknown) =>
+        this.#logger.warn({ err: error, reason, object: `${namespace}/${name}` }, 'could not record an Event'),
+      );
   }
 }

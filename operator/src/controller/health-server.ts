@@ -22,7 +22,9 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     if (path === '/healthz') return void response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     if (path === '/readyz') {
       const ready = options.isReady();
-      return void response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ok\n' : 'caches not synced\n');
+      return void response
+        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ready ? 'ok\n' : 'caches not synced\n');
     }
     if (path === '/metrics') {
       options.metrics.registry.metrics().then(

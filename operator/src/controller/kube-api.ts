@@ -3,7 +3,14 @@
  * tests can run `reconcile(key)` against an in-memory API. Every request is counted in the
  * metrics, failures by status code. Reads for reconciling come from the informer caches instead.
  */
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type CoreV1Event,
+  type KubeConfig,
+  type V1Job,
+} from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../api/common.ts';
 import type { LoraStudy } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
@@ -50,7 +57,9 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   getStudy(namespace: string, name: string): Promise<LoraStudy> {
-    return this.#call('get', 'lorastudies', () => this.#custom.getNamespacedCustomObject({ ...STUDIES, namespace, name }));
+    return this.#call('get', 'lorastudies', () =>
+      this.#custom.getNamespacedCustomObject({ ...STUDIES, namespace, name }),
+    );
   }
 
   async replaceStudyStatus(study: LoraStudy): Promise<LoraStudy> {
@@ -61,7 +70,9 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   getTrial(namespace: string, name: string): Promise<LoraTrial> {
-    return this.#call('get', 'loratrials', () => this.#custom.getNamespacedCustomObject({ ...TRIALS, namespace, name }));
+    return this.#call('get', 'loratrials', () =>
+      this.#custom.getNamespacedCustomObject({ ...TRIALS, namespace, name }),
+    );
   }
 
   createTrial(trial: LoraTrial): Promise<LoraTrial> {
@@ -84,7 +95,9 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
-    await this.#call('delete', 'jobs', () => this.#batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }));
+    await this.#call('delete', 'jobs', () =>
+      this.#batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }),
+    );
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {

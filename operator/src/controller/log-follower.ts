@@ -150,7 +150,15 @@ export class LogFollower implements Runnable {
     if (follow.abort !== abort || this.#follows.get(key) !== follow || abort.signal.aborted) return;
     follow.abort = undefined;
     if (follow.isComplete) return;
-    this.#options.logger.debug({ study: `${follow.target.namespace}/${follow.target.study}`, trial: follow.target.trial, err: error, retryInMs: follow.retryMs }, 'log stream broke; reading again from the start');
+    this.#options.logger.debug(
+      {
+        study: `${follow.target.namespace}/${follow.target.study}`,
+        trial: follow.target.trial,
+        err: error,
+        retryInMs: follow.retryMs,
+      },
+      'log stream broke; reading again from the start',
+    );
     this.#retry(key, follow);
   }
 

@@ -26,7 +26,9 @@ export class SpecChecks {
     const kept = this.#kept.get(key);
     if (kept && generation !== undefined && kept.generation === generation && kept.uid === uid) return kept.check;
     const checked = checkStudyManifest(raw);
-    const check: HashedManifestCheck = checked.study ? { ...checked, spaceHash: searchSpaceHash(checked.study) } : checked;
+    const check: HashedManifestCheck = checked.study
+      ? { ...checked, spaceHash: searchSpaceHash(checked.study) }
+      : checked;
     if (generation !== undefined) this.#kept.set(key, { uid, generation, check });
     return check;
   }

@@ -10,7 +10,9 @@ import { READINESS_CONDITION_TYPES, readinessConditions } from '../engine/readin
 export function mergeConditions(previous: readonly Condition[] | undefined, next: readonly Condition[]): Condition[] {
   return next.map((condition) => {
     const old = previous?.find((candidate) => candidate.type === condition.type);
-    return old && old.status === condition.status ? { ...condition, lastTransitionTime: old.lastTransitionTime } : condition;
+    return old && old.status === condition.status
+      ? { ...condition, lastTransitionTime: old.lastTransitionTime }
+      : condition;
   });
 }
 
@@ -18,18 +20,41 @@ export function setCondition(conditions: readonly Condition[], condition: Condit
   return [...conditions.filter((existing) => existing.type !== condition.type), condition];
 }
 
-export function condition(type: string, isTrue: boolean, reason: string, message: string, nowMs: number, generation?: number): Condition {
-  return { type, status: isTrue ? 'True' : 'False', reason, message, lastTransitionTime: new Date(nowMs).toISOString(), ...(generation === undefined ? {} : { observedGeneration: generation }) };
+export function condition(
+  type: string,
+  isTrue: boolean,
+  reason: string,
+  message: string,
+  nowMs: number,
+  generation?: number,
+): Condition {
+  return {
+    type,
+    status: isTrue ? 'True' : 'False',
+    reason,
+    message,
+    lastTransitionTime: new Date(nowMs).toISOString(),
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+  };
 }
 
 /** The status to write: the engine's, with the operator's conditions and stable timestamps. */
-export function desiredStudyStatus(study: LoraStudy, planned: StudyStatus, extra: readonly import('../api/common.ts').Condition[]): StudyStatus {
+export function desiredStudyStatus(
+  study: LoraStudy,
+  planned: StudyStatus,
+  extra: readonly import('../api/common.ts').Condition[],
+): StudyStatus {
   const previous = study.status;
   let conditions = planned.conditions ?? [];
   for (const own of extra) conditions = setCondition(conditions, own);
-  const status: StudyStatus = { ...planned, conditions: mergeConditions(previous?.conditions, conditions), observedGeneration: study.metadata.generation };
+  const status: StudyStatus = {
+    ...planned,
+    conditions: mergeConditions(previous?.conditions, conditions),
+    observedGeneration: study.metadata.generation,
+  };
   if (previous?.startTime) status.startTime = previous.startTime;
-  if (previous?.completionTime && isFinished(previous) && isFinished(status)) status.completionTime = previous.completionTime;
+  if (previous?.completionTime && isFinished(previous) && isFinished(status))
+    status.completionTime = previous.completionTime;
   return status;
 }
 
@@ -38,12 +63,16 @@ export function desiredStudyStatus(study: LoraStudy, planned: StudyStatus, extra
  * Stalled=True (readiness.ts), the spec generation it was judged at; the rest stays as it was.
  */
 export function invalidSpecStatus(
-  previous: StudyStatus | undefined, message: string, nowMs: number, generation?: number,
+  previous: StudyStatus | undefined,
+  message: string,
+  nowMs: number,
+  generation?: number,
 ): StudyStatus {
   const phase = previous?.phase ?? 'Pending';
   const replaced = new Set<string>(['Valid', ...READINESS_CONDITION_TYPES]);
-  const readiness = readinessConditions({ phase, message, isInvalid: true })
-    .map((c) => condition(c.type, c.status === 'True', c.reason, c.message, nowMs, generation));
+  const readiness = readinessConditions({ phase, message, isInvalid: true }).map((c) =>
+    condition(c.type, c.status === 'True', c.reason, c.message, nowMs, generation),
+  );
   const own = [condition('Valid', false, 'SpecInvalid', message, nowMs, generation), ...readiness];
   const conditions = [...(previous?.conditions ?? []).filter((c) => !replaced.has(c.type)), ...own];
   return {

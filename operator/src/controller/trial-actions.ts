@@ -27,7 +27,14 @@ export function searchSpaceHash(study: LoraStudy): string {
 }
 
 /** Creates the trial (or finds it) and then its Job; `isNew` says whether this call created it. */
-export async function startTrial(api: KubeApi, study: LoraStudy, number: number, params: Params, seed: number, template?: LoraTrial): Promise<{ trial: LoraTrial; isNew: boolean }> {
+export async function startTrial(
+  api: KubeApi,
+  study: LoraStudy,
+  number: number,
+  params: Params,
+  seed: number,
+  template?: LoraTrial,
+): Promise<{ trial: LoraTrial; isNew: boolean }> {
   const namespace = namespaceOf(study);
   const name = trialName(nameOf(study), number);
   const body = newTrial(study, name, number, params, seed, template);
@@ -45,8 +52,22 @@ export async function startTrial(api: KubeApi, study: LoraStudy, number: number,
 }
 
 /** The LoraTrial to create: the engine's (when given) with our owner, labels and annotation. */
-function newTrial(study: LoraStudy, name: string, number: number, params: Params, seed: number, template?: LoraTrial): LoraTrial {
-  const owner: V1OwnerReference = { apiVersion: API_GROUP_VERSION, kind: 'LoraStudy', name: nameOf(study), uid: uidOf(study), controller: true, blockOwnerDeletion: true };
+function newTrial(
+  study: LoraStudy,
+  name: string,
+  number: number,
+  params: Params,
+  seed: number,
+  template?: LoraTrial,
+): LoraTrial {
+  const owner: V1OwnerReference = {
+    apiVersion: API_GROUP_VERSION,
+    kind: 'LoraStudy',
+    name: nameOf(study),
+    uid: uidOf(study),
+    controller: true,
+    blockOwnerDeletion: true,
+  };
   const base = template?.metadata;
   return {
     apiVersion: API_GROUP_VERSION,
@@ -54,11 +75,18 @@ function newTrial(study: LoraStudy, name: string, number: number, params: Params
     metadata: {
       name,
       namespace: study.metadata.namespace,
-      labels: { ...base?.labels, [LABELS.managedBy]: MANAGED_BY, [LABELS.study]: nameOf(study), [LABELS.trialNumber]: String(number) },
+      labels: {
+        ...base?.labels,
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.study]: nameOf(study),
+        [LABELS.trialNumber]: String(number),
+      },
       annotations: { ...base?.annotations, [SPEC_HASH_ANNOTATION]: searchSpaceHash(study) },
       ownerReferences: [owner],
     } as LoraTrial['metadata'],
-    spec: template ? { ...template.spec, study: nameOf(study), number } : { study: nameOf(study), number, params, seed },
+    spec: template
+      ? { ...template.spec, study: nameOf(study), number }
+      : { study: nameOf(study), number, params, seed },
   };
 }
 

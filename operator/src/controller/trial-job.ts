@@ -32,7 +32,10 @@ export function buildTrialJob(study: LoraStudy, trial: LoraTrial): V1Job {
       ...(template.activeDeadlineSeconds ? { activeDeadlineSeconds: template.activeDeadlineSeconds } : {}),
       ...(template.queueName ? { suspend: true } : {}),
       template: {
-        metadata: { labels: { ...template.labels, ...labels }, ...(template.annotations ? { annotations: template.annotations } : {}) },
+        metadata: {
+          labels: { ...template.labels, ...labels },
+          ...(template.annotations ? { annotations: template.annotations } : {}),
+        },
         spec: podSpec(study, trial, template),
       },
     },
@@ -50,7 +53,14 @@ function trialLabels(study: LoraStudy, trial: LoraTrial, template: TrialTemplate
 }
 
 function ownerReference(trial: LoraTrial): V1OwnerReference {
-  return { apiVersion: API_GROUP_VERSION, kind: 'LoraTrial', name: nameOf(trial), uid: uidOf(trial), controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: 'LoraTrial',
+    name: nameOf(trial),
+    uid: uidOf(trial),
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 function podSpec(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V1PodSpec {
@@ -58,7 +68,13 @@ function podSpec(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V
     restartPolicy: 'Never',
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    securityContext: { runAsNonRoot: true, runAsUser: TRIAL_UID, runAsGroup: TRIAL_UID, fsGroup: TRIAL_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: TRIAL_UID,
+      runAsGroup: TRIAL_UID,
+      fsGroup: TRIAL_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     containers: [container(study, trial, template)],
   };
   if (template.serviceAccountName) spec.serviceAccountName = template.serviceAccountName;
@@ -106,7 +122,11 @@ function trialEnv(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): 
   const env: V1EnvVar[] = Object.entries(contract).map(([key, value]) => ({ name: key, value }));
   for (const entry of template.env ?? []) {
     if (entry.name in contract) continue;
-    env.push(entry.valueFrom ? { name: entry.name, valueFrom: entry.valueFrom as V1EnvVar['valueFrom'] } : { name: entry.name, value: entry.value ?? '' });
+    env.push(
+      entry.valueFrom
+        ? { name: entry.name, valueFrom: entry.valueFrom as V1EnvVar['valueFrom'] }
+        : { name: entry.name, value: entry.value ?? '' },
+    );
   }
   return env;
 }

@@ -40,12 +40,27 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
   status.intermediateValues = mergeCurve(status.intermediateValues, observation);
   const pod = newestPod(observation.pods);
   const terminated = pod && trainerTerminated(pod);
-  if (pod && !terminated && pod.status?.phase === 'Failed') return { status: failed(status, pod.status.reason ?? 'PodFailed', pod.status.message ?? 'the pod failed before the trainer ran', nowMs), isWaitingForLog: false };
+  if (pod && !terminated && pod.status?.phase === 'Failed')
+    return {
+      status: failed(
+        status,
+        pod.status.reason ?? 'PodFailed',
+        pod.status.message ?? 'the pod failed before the trainer ran',
+        nowMs,
+      ),
+      isWaitingForLog: false,
+    };
   const jobFailure = observation.job?.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  if (!terminated && jobFailure) return { status: failed(status, jobFailure.reason ?? 'JobFailed', jobFailure.message ?? 'the Job failed', nowMs), isWaitingForLog: false };
+  if (!terminated && jobFailure)
+    return {
+      status: failed(status, jobFailure.reason ?? 'JobFailed', jobFailure.message ?? 'the Job failed', nowMs),
+      isWaitingForLog: false,
+    };
   if (!pod || !isStarted(pod)) return { status, isWaitingForLog: false };
   status.phase = 'Running';
-  status.startTime ??= pod.status?.startTime ? new Date(pod.status.startTime).toISOString() : new Date(nowMs).toISOString();
+  status.startTime ??= pod.status?.startTime
+    ? new Date(pod.status.startTime).toISOString()
+    : new Date(nowMs).toISOString();
   const podName = nameOf(pod);
   if (!terminated) return { status, follow: { pod: podName, isFinished: false }, isWaitingForLog: false };
   return finished(status, terminated, podName, observation);
@@ -60,11 +75,17 @@ function finishSeenMs(status: TrialStatus, pod: string, nowMs: number): number {
   return status.finishSeen?.pod === pod ? Date.parse(status.finishSeen.time) : nowMs;
 }
 
-function finished(status: TrialStatus, terminated: V1ContainerStateTerminated, pod: string, observation: TrialObservation): TrialVerdict {
+function finished(
+  status: TrialStatus,
+  terminated: V1ContainerStateTerminated,
+  pod: string,
+  observation: TrialObservation,
+): TrialVerdict {
   const follow = { pod, isFinished: true };
   const finishedMs = terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : observation.nowMs;
   const seenMs = finishSeenMs(status, pod, observation.nowMs);
-  const logReady = observation.log?.isComplete === true || observation.nowMs - seenMs > (observation.logGraceMs ?? 60_000);
+  const logReady =
+    observation.log?.isComplete === true || observation.nowMs - seenMs > (observation.logGraceMs ?? 60_000);
   if (!logReady) {
     const finishSeen = { pod, time: new Date(seenMs).toISOString() };
     return { status: { ...status, finishSeen }, follow, isWaitingForLog: true };
@@ -72,15 +93,39 @@ function finished(status: TrialStatus, terminated: V1ContainerStateTerminated, p
   if (terminated.exitCode !== 0) {
     const reason = terminated.reason && terminated.reason !== 'Error' ? terminated.reason : 'Error';
     const tail = (terminated.message ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 500);
-    return { status: failed(status, reason, `trainer exited with code ${terminated.exitCode}${tail ? `: ${tail}` : ''}`, finishedMs), follow, isWaitingForLog: false };
+    return {
+      status: failed(
+        status,
+        reason,
+        `trainer exited with code ${terminated.exitCode}${tail ? `: ${tail}` : ''}`,
+        finishedMs,
+      ),
+      follow,
+      isWaitingForLog: false,
+    };
   }
   const result = resultOf(terminated.message) ?? observation.log?.log.result;
-  if (!result) return { status: failed(status, 'NoResult', 'the trainer exited 0 without a result line (see the trainer contract)', finishedMs), follow, isWaitingForLog: false };
+  if (!result)
+    return {
+      status: failed(
+        status,
+        'NoResult',
+        'the trainer exited 0 without a result line (see the trainer contract)',
+        finishedMs,
+      ),
+      follow,
+      isWaitingForLog: false,
+    };
   return { status: succeeded(status, result, finishedMs), follow, isWaitingForLog: false };
 }
 
 function succeeded(status: TrialStatus, result: ResultEvent, finishedMs: number): TrialStatus {
-  const next: TrialStatus = { ...status, phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded', value: result.value, completionTime: new Date(finishedMs).toISOString() };
+  const next: TrialStatus = {
+    ...status,
+    phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded',
+    value: result.value,
+    completionTime: new Date(finishedMs).toISOString(),
+  };
   if (Object.keys(result.metrics).length > 0) next.metrics = result.metrics;
   if (result.stoppedEpoch !== undefined) next.stoppedAtEpoch = result.stoppedEpoch;
   if (result.bestEpoch !== undefined) next.bestEpoch = result.bestEpoch;
@@ -108,7 +153,10 @@ export function resultOf(message: string | undefined): ResultEvent | undefined {
   return undefined;
 }
 
-function mergeCurve(curve: TrialStatus['intermediateValues'], observation: TrialObservation): TrialStatus['intermediateValues'] {
+function mergeCurve(
+  curve: TrialStatus['intermediateValues'],
+  observation: TrialObservation,
+): TrialStatus['intermediateValues'] {
   const points = observation.log?.log.curve(observation.metric) ?? [];
   let merged = curve;
   for (const point of points) {
@@ -120,7 +168,11 @@ function mergeCurve(curve: TrialStatus['intermediateValues'], observation: Trial
 
 function newestPod(pods: V1Pod[]): V1Pod | undefined {
   const time = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
-  return pods.filter((pod) => !pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed').sort((a, b) => time(b) - time(a))[0];
+  return pods
+    .filter(
+      (pod) => !pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed',
+    )
+    .sort((a, b) => time(b) - time(a))[0];
 }
 
 function trainerTerminated(pod: V1Pod): V1ContainerStateTerminated | undefined {

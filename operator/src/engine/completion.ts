@@ -22,7 +22,10 @@ export function isBetter(a: number, b: number, direction: 'minimize' | 'maximize
 }
 
 /** The best complete trial; ties go to the lower number. */
-export function bestRecord(records: readonly TrialRecord[], direction: 'minimize' | 'maximize'): TrialRecord | undefined {
+export function bestRecord(
+  records: readonly TrialRecord[],
+  direction: 'minimize' | 'maximize',
+): TrialRecord | undefined {
   let best: TrialRecord | undefined;
   for (const record of [...records].sort((a, b) => a.number - b.number)) {
     if (record.state !== 'complete' || record.value === undefined || Number.isNaN(record.value)) continue;
@@ -40,12 +43,19 @@ function hasReachedGoal(spec: StudySpec, best: TrialRecord | undefined): boolean
 function hasStalled(spec: StudySpec, records: readonly TrialRecord[], best: TrialRecord | undefined): boolean {
   const patience = spec.budget.noImprovementTrials;
   if (patience === undefined || best === undefined) return false;
-  const after = records.filter((record) => record.number > best.number && (record.state === 'complete' || record.state === 'pruned'));
+  const after = records.filter(
+    (record) => record.number > best.number && (record.state === 'complete' || record.state === 'pruned'),
+  );
   return after.length >= patience;
 }
 
 /** Reasons that stop running trials (the rest wait for them: nothing is running by then). */
-export const STOPPING_REASONS: ReadonlySet<CompletionReason> = new Set(['TooManyFailures', 'GoalReached', 'Timeout', 'NoImprovement']);
+export const STOPPING_REASONS: ReadonlySet<CompletionReason> = new Set([
+  'TooManyFailures',
+  'GoalReached',
+  'Timeout',
+  'NoImprovement',
+]);
 
 /** Why the study is done, or undefined while it goes on. */
 export function completionReason(input: CompletionInput): CompletionReason | undefined {

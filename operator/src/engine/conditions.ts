@@ -11,10 +11,19 @@ export interface ConditionInput {
   message: string;
 }
 
-export function setConditions(previous: readonly Condition[], next: readonly ConditionInput[], nowIso: string, generation?: number): Condition[] {
+export function setConditions(
+  previous: readonly Condition[],
+  next: readonly ConditionInput[],
+  nowIso: string,
+  generation?: number,
+): Condition[] {
   return next.map((condition) => {
     const old = previous.find((candidate) => candidate.type === condition.type);
     const lastTransitionTime = old !== undefined && old.status === condition.status ? old.lastTransitionTime : nowIso;
-    return { ...condition, lastTransitionTime, ...(generation === undefined ? {} : { observedGeneration: generation }) };
+    return {
+      ...condition,
+      lastTransitionTime,
+      ...(generation === undefined ? {} : { observedGeneration: generation }),
+    };
   });
 }

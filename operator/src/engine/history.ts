@@ -29,8 +29,15 @@ export function recordState(trial: LoraTrial): TrialState {
 export function toRecord(trial: LoraTrial): TrialRecord {
   const state = recordState(trial);
   const prunedAt = trial.status?.prunedAtStep;
-  const curve = (trial.status?.intermediateValues ?? []).filter((point) => state !== 'pruned' || prunedAt === undefined || point.step <= prunedAt);
-  const value = state === 'complete' ? trial.status?.value : state === 'pruned' ? (curve.at(-1)?.value ?? trial.status?.value) : undefined;
+  const curve = (trial.status?.intermediateValues ?? []).filter(
+    (point) => state !== 'pruned' || prunedAt === undefined || point.step <= prunedAt,
+  );
+  const value =
+    state === 'complete'
+      ? trial.status?.value
+      : state === 'pruned'
+        ? (curve.at(-1)?.value ?? trial.status?.value)
+        : undefined;
   return Object.freeze({
     number: trial.spec.number,
     params: trial.spec.params as TrialRecord['params'],
@@ -63,5 +70,9 @@ export function prunerHistory(records: readonly TrialRecord[], cutoff: number): 
 export function samplerHistory(records: readonly TrialRecord[], number: number, cutoff: number): TrialRecord[] {
   return records
     .filter((record) => record.number < number)
-    .map((record) => (record.number < cutoff ? record : Object.freeze({ number: record.number, params: record.params, state: 'running' as const, intermediate: [] })));
+    .map((record) =>
+      record.number < cutoff
+        ? record
+        : Object.freeze({ number: record.number, params: record.params, state: 'running' as const, intermediate: [] }),
+    );
 }

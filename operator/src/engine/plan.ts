@@ -57,7 +57,9 @@ export type Planner = (study: StudyInput, trials: readonly LoraTrial[], now: Dat
 export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date, options: PlanOptions = {}): Plan {
   const nowIso = now.toISOString();
   const generation = study.metadata.generation;
-  const { spec, issues } = options.isSpecChecked ? { spec: study.spec as StudySpec, issues: [] } : checkStudySpec(study.spec, options);
+  const { spec, issues } = options.isSpecChecked
+    ? { spec: study.spec as StudySpec, issues: [] }
+    : checkStudySpec(study.spec, options);
   if (spec === undefined) return { actions: [], status: invalidStatus(issues, nowIso, study.status, generation) };
   const name = study.metadata.name ?? 'study';
   const pruner = createPruner(spec.pruner);
@@ -66,7 +68,13 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
   let current = applyEndings(own, prunes);
   const startTime = study.status?.startTime ?? nowIso;
   const clock = { startTimeMs: Date.parse(startTime), nowMs: now.getTime() };
-  let reason = completionReason({ spec, records: current.map(toRecord), started: current.length, isSpaceExhausted: false, ...clock });
+  let reason = completionReason({
+    spec,
+    records: current.map(toRecord),
+    started: current.length,
+    isSpaceExhausted: false,
+    ...clock,
+  });
   const actions: PlanAction[] = [...prunes];
   if (reason !== undefined && STOPPING_REASONS.has(reason)) {
     const stops = decideStops(current, reason, nowIso);
@@ -74,13 +82,39 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
     current = applyEndings(current, stops);
   } else if (reason === undefined) {
     const space = parseSearchSpace(spec.parameters);
-    const decided = decideStarts({ spec, study: { name, namespace: study.metadata.namespace }, space, sampler: createSampler(samplerConfig(spec)), pruner, nowIso }, current);
+    const decided = decideStarts(
+      {
+        spec,
+        study: { name, namespace: study.metadata.namespace },
+        space,
+        sampler: createSampler(samplerConfig(spec)),
+        pruner,
+        nowIso,
+      },
+      current,
+    );
     actions.push(...decided.starts);
     current = decided.trials;
-    reason = completionReason({ spec, records: current.map(toRecord), started: current.length, isSpaceExhausted: decided.isSpaceExhausted, ...clock });
+    reason = completionReason({
+      spec,
+      records: current.map(toRecord),
+      started: current.length,
+      isSpaceExhausted: decided.isSpaceExhausted,
+      ...clock,
+    });
   }
-  const status = buildStatus({ previous: study.status, generation, nowIso, spec, trials: current, reason, startTime: current.length > 0 ? startTime : study.status?.startTime });
-  if (status.completionReason !== undefined) actions.push({ type: 'finish', reason: status.completionReason, phase: status.phase });
-  const requeueAfterMs = status.completionReason === undefined ? timeUntilTimeoutMs(spec, clock.startTimeMs, clock.nowMs) : undefined;
+  const status = buildStatus({
+    previous: study.status,
+    generation,
+    nowIso,
+    spec,
+    trials: current,
+    reason,
+    startTime: current.length > 0 ? startTime : study.status?.startTime,
+  });
+  if (status.completionReason !== undefined)
+    actions.push({ type: 'finish', reason: status.completionReason, phase: status.phase });
+  const requeueAfterMs =
+    status.completionReason === undefined ? timeUntilTimeoutMs(spec, clock.startTimeMs, clock.nowMs) : undefined;
   return { actions, status, ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }) };
 }

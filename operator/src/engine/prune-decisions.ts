@@ -14,14 +14,21 @@ import type { PruneAction } from './actions.ts';
 import { cutoffOf, prunerHistory, toRecord } from './history.ts';
 import { prunedStatus } from './trial-endings.ts';
 
-function firstPrunedStep(pruner: Pruner, record: TrialRecord, history: TrialRecord[], spec: StudySpec, study: string): number | undefined {
+function firstPrunedStep(
+  pruner: Pruner,
+  record: TrialRecord,
+  history: TrialRecord[],
+  spec: StudySpec,
+  study: string,
+): number | undefined {
   const curve = [...record.intermediate].sort((a, b) => a.step - b.step);
   // Greedy scheduling judges the latest step only (like Optuna at report time): its history
   // grows while the trial runs, so judging old steps again would prune retroactively.
   const first = spec.scheduling === 'greedy' ? curve.length - 1 : 0;
   for (let i = first; i < curve.length; i += 1) {
     const trial = { ...record, intermediate: curve.slice(0, i + 1) };
-    if (pruner.shouldPrune({ trial, step: curve[i].step, history, direction: spec.objective.direction, study })) return curve[i].step;
+    if (pruner.shouldPrune({ trial, step: curve[i].step, history, direction: spec.objective.direction, study }))
+      return curve[i].step;
   }
   return undefined;
 }

@@ -51,7 +51,11 @@ function newTrial(context: StartContext, number: number, params: StartAction['pa
     metadata: {
       name,
       ...(context.study.namespace === undefined ? {} : { namespace: context.study.namespace }),
-      labels: { 'lorahpo.io/study': context.study.name, 'lorahpo.io/trial': name, 'lorahpo.io/trial-number': String(number) },
+      labels: {
+        'lorahpo.io/study': context.study.name,
+        'lorahpo.io/trial': name,
+        'lorahpo.io/trial-number': String(number),
+      },
     },
     spec: { study: context.study.name, number, params, seed, historyCutoff: cutoff },
     status: { phase: 'Pending', intermediateValues: [] },
@@ -60,13 +64,23 @@ function newTrial(context: StartContext, number: number, params: StartAction['pa
 }
 
 /** Samples trial `number`, or says the (grid) space is used up. */
-function sampleParams(context: StartContext, trials: readonly LoraTrial[], number: number, cutoff: number): StartAction['params'] | 'exhausted' {
+function sampleParams(
+  context: StartContext,
+  trials: readonly LoraTrial[],
+  number: number,
+  cutoff: number,
+): StartAction['params'] | 'exhausted' {
   const records = trials.map(toRecord);
   const visible = samplerHistory(records, number, cutoff);
   const history = context.pruner.samplerHistory?.(number, visible, context.study.name) ?? visible;
   if (context.sampler.isExhausted?.(context.space, history)) return 'exhausted';
   try {
-    return context.sampler.sample({ space: context.space, direction: context.spec.objective.direction, trials: history, number });
+    return context.sampler.sample({
+      space: context.space,
+      direction: context.spec.objective.direction,
+      trials: history,
+      number,
+    });
   } catch (error) {
     if (error instanceof LorahpoError && error.code === 'LORAHPO_GRID_EXHAUSTED') return 'exhausted';
     throw error;

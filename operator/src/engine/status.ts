@@ -1,5 +1,13 @@
 /** The LoraStudy status `plan` writes: phase, conditions, counts, best trial, early-stopping summary. */
-import type { BestTrial, CompletionReason, EarlyStoppingSummary, StudyPhase, StudySpec, StudyStatus, TrialCounts } from '../api/study.ts';
+import type {
+  BestTrial,
+  CompletionReason,
+  EarlyStoppingSummary,
+  StudyPhase,
+  StudySpec,
+  StudyStatus,
+  TrialCounts,
+} from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
 import { formatIssue } from '../../../trainer/src/contract/format-issue.ts';
 import type { Issue } from '../errors.ts';
@@ -24,7 +32,12 @@ export function bestTrial(trials: readonly LoraTrial[], direction: 'minimize' | 
   let best: LoraTrial | undefined;
   for (const trial of [...trials].sort((a, b) => a.spec.number - b.spec.number)) {
     const value = trial.status?.value;
-    if ((trial.status?.phase !== 'Succeeded' && trial.status?.phase !== 'EarlyStopped') || value === undefined || Number.isNaN(value)) continue;
+    if (
+      (trial.status?.phase !== 'Succeeded' && trial.status?.phase !== 'EarlyStopped') ||
+      value === undefined ||
+      Number.isNaN(value)
+    )
+      continue;
     if (best === undefined || isBetter(value, best.status?.value as number, direction)) best = trial;
   }
   if (best?.status?.value === undefined) return undefined;
@@ -43,7 +56,12 @@ export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppin
   const sorted = [...trials].sort((a, b) => a.spec.number - b.spec.number);
   const pruned = sorted
     .filter((trial) => isPrunedByPruner(trial.status) && trial.status?.prunedAtStep !== undefined)
-    .map((trial) => ({ name: nameOf(trial), number: trial.spec.number, step: trial.status?.prunedAtStep as number, ...(trial.status?.value === undefined ? {} : { value: trial.status.value }) }));
+    .map((trial) => ({
+      name: nameOf(trial),
+      number: trial.spec.number,
+      step: trial.status?.prunedAtStep as number,
+      ...(trial.status?.value === undefined ? {} : { value: trial.status.value }),
+    }));
   const stopped = sorted
     .filter((trial) => trial.status?.phase === 'EarlyStopped')
     .map((trial) => ({
@@ -72,7 +90,12 @@ function studyPhase(reason: CompletionReason | undefined, counts: TrialCounts, h
   return 'Succeeded';
 }
 
-function summary(spec: StudySpec, counts: TrialCounts, best: BestTrial | undefined, reason: CompletionReason | undefined): string {
+function summary(
+  spec: StudySpec,
+  counts: TrialCounts,
+  best: BestTrial | undefined,
+  reason: CompletionReason | undefined,
+): string {
   const finished = counts.succeeded + counts.pruned + counts.earlyStopped + counts.failed;
   const bestText = best ? `best ${spec.objective.metric} ${best.value} (trial ${best.name})` : 'no complete trial yet';
   const done = reason ? `finished (${reason}): ` : '';
@@ -90,7 +113,12 @@ export function buildStatus(input: StatusInput): StudyStatus {
   const message = summary(spec, counts, best, reason);
   const conditions: ConditionInput[] = [
     { type: 'Valid', status: 'True', reason: 'SpecValid', message: 'the spec is valid' },
-    { type: 'Running', status: isDone ? 'False' : 'True', reason: isDone ? 'Finished' : 'TrialsRunning', message: `${counts.pending + counts.running} trials running` },
+    {
+      type: 'Running',
+      status: isDone ? 'False' : 'True',
+      reason: isDone ? 'Finished' : 'TrialsRunning',
+      message: `${counts.pending + counts.running} trials running`,
+    },
     { type: 'Complete', status: isDone ? 'True' : 'False', reason: reason ?? 'InProgress', message },
     ...readinessConditions({ phase, reason, message }),
   ];
@@ -105,20 +133,35 @@ export function buildStatus(input: StatusInput): StudyStatus {
     ...(isDone && reason ? { completionReason: reason } : {}),
     message,
     ...(input.startTime ? { startTime: input.startTime } : {}),
-    ...(isDone ? { completionTime: previous?.completionTime && previous.completionReason === reason ? previous.completionTime : input.nowIso } : {}),
+    ...(isDone
+      ? {
+          completionTime:
+            previous?.completionTime && previous.completionReason === reason ? previous.completionTime : input.nowIso,
+        }
+      : {}),
   };
 }
 
 /** The status of a study whose spec breaks the rules: Valid=False with every issue, no trials start. */
-export function invalidStatus(issues: readonly Issue[], nowIso: string, previous?: StudyStatus, generation?: number): StudyStatus {
+export function invalidStatus(
+  issues: readonly Issue[],
+  nowIso: string,
+  previous?: StudyStatus,
+  generation?: number,
+): StudyStatus {
   const message = `spec is invalid: ${issues.map((issue) => formatIssue(issue)).join('; ')}`;
   return {
     phase: 'Failed',
     ...(generation === undefined ? {} : { observedGeneration: generation }),
-    conditions: setConditions(previous?.conditions ?? [], [
-      { type: 'Valid', status: 'False', reason: 'SpecInvalid', message },
-      ...readinessConditions({ phase: 'Failed', reason: 'SpecInvalid', message, isInvalid: true }),
-    ], nowIso, generation),
+    conditions: setConditions(
+      previous?.conditions ?? [],
+      [
+        { type: 'Valid', status: 'False', reason: 'SpecInvalid', message },
+        ...readinessConditions({ phase: 'Failed', reason: 'SpecInvalid', message, isInvalid: true }),
+      ],
+      nowIso,
+      generation,
+    ),
     ...(previous?.trialCounts ? { trialCounts: previous.trialCounts } : {}),
     message,
     ...(previous?.startTime ? { startTime: previous.startTime } : {}),

@@ -63,7 +63,13 @@ export class HyperbandPruner implements Pruner {
       return Math.ceil((count * this.#eta ** s) / (s + 1));
     });
     const pruners = budgets.map(
-      (_, id) => new SuccessiveHalvingPruner({ minResource: this.#minResource, reductionFactor: this.#eta, minEarlyStoppingRate: id, bootstrapCount: this.#bootstrapCount }),
+      (_, id) =>
+        new SuccessiveHalvingPruner({
+          minResource: this.#minResource,
+          reductionFactor: this.#eta,
+          minEarlyStoppingRate: id,
+          bootstrapCount: this.#bootstrapCount,
+        }),
     );
     return { budgets, total: budgets.reduce((sum, budget) => sum + budget, 0), pruners };
   }

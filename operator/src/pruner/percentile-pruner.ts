@@ -18,7 +18,10 @@ export interface PercentilePrunerOptions {
 
 /** numpy.nanpercentile with linear interpolation; NaN when no value is left. */
 export function nanPercentile(values: readonly number[], percentile: number): number {
-  return percentileOfSorted(values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b), percentile);
+  return percentileOfSorted(
+    values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b),
+    percentile,
+  );
 }
 
 function bestOf(values: readonly number[], direction: Direction): number {
@@ -92,8 +95,19 @@ export class PercentilePruner implements Pruner {
     if (index.completeCount === 0 || index.completeCount < this.#startupTrials) return false;
     if (step < this.#warmupSteps) return false;
     const curve = curveUpTo(trial, step);
-    if (!isFirstInInterval(step, curve.map((point) => point.step), this.#warmupSteps, this.#intervalSteps)) return false;
-    const best = bestOf(curve.map((point) => point.value), direction);
+    if (
+      !isFirstInInterval(
+        step,
+        curve.map((point) => point.step),
+        this.#warmupSteps,
+        this.#intervalSteps,
+      )
+    )
+      return false;
+    const best = bestOf(
+      curve.map((point) => point.value),
+      direction,
+    );
     if (Number.isNaN(best)) return true;
     if ((index.countByStep.get(step) ?? 0) < this.#minTrials) return false;
     const percentile = direction === 'maximize' ? 100 - this.#percentile : this.#percentile;

@@ -29,7 +29,8 @@ export interface Pruner {
 export function curveUpTo(trial: TrialRecord, step: number): readonly { step: number; value: number }[] {
   const curve = trial.intermediate;
   let isSortedAndWithin = true;
-  for (let i = 0; i < curve.length && isSortedAndWithin; i += 1) isSortedAndWithin = curve[i].step <= step && (i === 0 || curve[i - 1].step < curve[i].step);
+  for (let i = 0; i < curve.length && isSortedAndWithin; i += 1)
+    isSortedAndWithin = curve[i].step <= step && (i === 0 || curve[i - 1].step < curve[i].step);
   if (isSortedAndWithin) return curve;
   return curve.filter((point) => point.step <= step).sort((a, b) => a.step - b.step);
 }
@@ -49,7 +50,12 @@ export function lastStep(trial: TrialRecord): number | undefined {
  * Optuna's `_is_first_in_interval_step`: true when `step` is the first reported step at or after
  * the latest interval boundary, so a pruner checks once per interval even with irregular steps.
  */
-export function isFirstInInterval(step: number, steps: readonly number[], warmupSteps: number, intervalSteps: number): boolean {
+export function isFirstInInterval(
+  step: number,
+  steps: readonly number[],
+  warmupSteps: number,
+  intervalSteps: number,
+): boolean {
   const nearestBoundary = Math.floor((step - warmupSteps) / intervalSteps) * intervalSteps + warmupSteps;
   let secondLast = -1;
   for (const other of steps) if (other > secondLast && other !== step) secondLast = other;
@@ -64,6 +70,7 @@ export function isComplete(trial: TrialRecord): boolean {
 /** The lowest-numbered complete trial: a stable, restart-safe reference for "auto" settings. */
 export function firstComplete(history: readonly TrialRecord[]): TrialRecord | undefined {
   let first: TrialRecord | undefined;
-  for (const trial of history) if (isComplete(trial) && (first === undefined || trial.number < first.number)) first = trial;
+  for (const trial of history)
+    if (isComplete(trial) && (first === undefined || trial.number < first.number)) first = trial;
   return first;
 }

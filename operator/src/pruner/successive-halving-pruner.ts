@@ -38,7 +38,11 @@ export class SuccessiveHalvingPruner implements Pruner {
     const value = curve.at(-1)?.value;
     if (value === undefined || curve.at(-1)?.step !== step) return false;
     const previousStep = curve.length > 1 ? curve[curve.length - 2].step : -1;
-    for (let rung = this.#rungsPassed(minResource, previousStep); step >= this.#rungStep(minResource, rung); rung += 1) {
+    for (
+      let rung = this.#rungsPassed(minResource, previousStep);
+      step >= this.#rungStep(minResource, rung);
+      rung += 1
+    ) {
       if (Number.isNaN(value)) return true;
       const competing = [...history.flatMap((other) => this.#rungValue(other, minResource, rung)), value];
       if (competing.length <= this.#bootstrapCount) return true;
@@ -62,7 +66,8 @@ export class SuccessiveHalvingPruner implements Pruner {
   #rungValue(trial: TrialRecord, minResource: number, rung: number): number[] {
     const rungStep = this.#rungStep(minResource, rung);
     let reached: { step: number; value: number } | undefined;
-    for (const point of trial.intermediate) if (point.step >= rungStep && (reached === undefined || point.step < reached.step)) reached = point;
+    for (const point of trial.intermediate)
+      if (point.step >= rungStep && (reached === undefined || point.step < reached.step)) reached = point;
     return reached === undefined ? [] : [reached.value];
   }
 }

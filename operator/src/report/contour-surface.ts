@@ -55,16 +55,31 @@ export function contourSurface(
       if (weights > 1e-12) cells.push([i, j, sum / weights]);
     }
   }
-  const points = placed.map(({ px, py, trial }): [number, number, number, number] => [nearest(x, px), nearest(y, py), trial.value, trial.number]);
+  const points = placed.map(({ px, py, trial }): [number, number, number, number] => [
+    nearest(x, px),
+    nearest(y, py),
+    trial.value,
+    trial.number,
+  ]);
   return { x, y, cells, points };
 }
 
 function axisOf(parameter: Parameter): SurfaceAxis {
   if (parameter.type === 'categorical') {
-    return { name: parameter.name, labels: parameter.values.map(String), positions: parameter.values.map((_, i) => i), isCategorical: true };
+    return {
+      name: parameter.name,
+      labels: parameter.values.map(String),
+      positions: parameter.values.map((_, i) => i),
+      isCategorical: true,
+    };
   }
   const positions = Array.from({ length: NUMERIC_CELLS }, (_, i) => i / (NUMERIC_CELLS - 1));
-  return { name: parameter.name, labels: positions.map((u) => formatNumber(fromUnit(parameter, u))), positions, isCategorical: false };
+  return {
+    name: parameter.name,
+    labels: positions.map((u) => formatNumber(fromUnit(parameter, u))),
+    positions,
+    isCategorical: false,
+  };
 }
 
 function positionOf(parameter: Parameter, value: unknown): number | undefined {

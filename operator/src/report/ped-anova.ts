@@ -53,7 +53,10 @@ export function pedAnovaImportance(
   const region = sorted.slice(0, quantileCount(sorted.length, options.regionQuantile ?? 1));
   const top = sorted.slice(0, quantileCount(sorted.length, options.targetQuantile ?? 0.1));
   const gridSize = options.gridSize ?? 64;
-  const divergences = parameters.map((parameter) => ({ name: parameter.name, divergence: divergenceOf(parameter, top, region, gridSize) }));
+  const divergences = parameters.map((parameter) => ({
+    name: parameter.name,
+    divergence: divergenceOf(parameter, top, region, gridSize),
+  }));
   const total = divergences.reduce((sum, entry) => sum + entry.divergence, 0);
   return divergences
     .map((entry) => ({ ...entry, importance: total > 0 ? entry.divergence / total : 0 }))
@@ -64,7 +67,12 @@ function quantileCount(count: number, quantile: number): number {
   return Math.min(count, Math.max(MIN_TOP_TRIALS, Math.ceil(count * quantile)));
 }
 
-function divergenceOf(parameter: Parameter, top: readonly ImportanceTrial[], region: readonly ImportanceTrial[], gridSize: number): number {
+function divergenceOf(
+  parameter: Parameter,
+  top: readonly ImportanceTrial[],
+  region: readonly ImportanceTrial[],
+  gridSize: number,
+): number {
   const pTop = distribution(parameter, top, gridSize);
   const pRegion = distribution(parameter, region, gridSize);
   return pearsonDivergence(pTop, pRegion);
@@ -80,10 +88,14 @@ export function pearsonDivergence(p: readonly number[], q: readonly number[]): n
 /** The parameter's distribution over its grid (categorical: its values), summing to 1. */
 function distribution(parameter: Parameter, trials: readonly ImportanceTrial[], gridSize: number): number[] {
   if (parameter.type === 'categorical') {
-    const counts = parameter.values.map((choice) => trials.filter((trial) => trial.params[parameter.name] === choice).length);
+    const counts = parameter.values.map(
+      (choice) => trials.filter((trial) => trial.params[parameter.name] === choice).length,
+    );
     return normalise(counts);
   }
-  const points = trials.map((trial) => unitScale(parameter, trial.params[parameter.name])).filter((u): u is number => u !== undefined);
+  const points = trials
+    .map((trial) => unitScale(parameter, trial.params[parameter.name]))
+    .filter((u): u is number => u !== undefined);
   return normalise(kernelDensity(points, gridSize));
 }
 

@@ -34,7 +34,8 @@ function actingPruner(pruner: PrunerSpec): PrunerSpec {
 /** The percentile the pruner cuts at, in the objective's order; undefined for other pruners. */
 export function cutPercentile(pruner: PrunerSpec, direction: Direction): number | undefined {
   const acting = actingPruner(pruner);
-  const percentile = acting.algorithm === 'median' ? 50 : acting.algorithm === 'percentile' ? (acting.percentile ?? 25) : undefined;
+  const percentile =
+    acting.algorithm === 'median' ? 50 : acting.algorithm === 'percentile' ? (acting.percentile ?? 25) : undefined;
   if (percentile === undefined) return undefined;
   return direction === 'maximize' ? 100 - percentile : percentile;
 }
@@ -63,11 +64,17 @@ function valuesAtStep(trials: readonly CurveTrial[]): Map<number, number[]> {
 }
 
 /** The percentile pruner's line over all complete trials, per step; empty for other pruners. */
-export function percentileLine(pruner: PrunerSpec, direction: Direction, trials: readonly CurveTrial[]): ReferenceCurve[] {
+export function percentileLine(
+  pruner: PrunerSpec,
+  direction: Direction,
+  trials: readonly CurveTrial[],
+): ReferenceCurve[] {
   const percentile = cutPercentile(pruner, direction);
   if (percentile === undefined) return [];
   const byStep = valuesAtStep(trials.filter((trial) => trial.isComplete));
-  return [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([step, values]) => ({ step, value: percentileOf(values, percentile) }));
+  return [...byStep.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([step, values]) => ({ step, value: percentileOf(values, percentile) }));
 }
 
 /** Successive-halving rung steps up to `maxStep` (asha and hyperband with a known minResource). */
@@ -76,28 +83,45 @@ export function rungSteps(pruner: PrunerSpec, maxStep: number): number[] {
   if ((acting.algorithm !== 'asha' && acting.algorithm !== 'hyperband') || acting.minResource === undefined) return [];
   const eta = acting.reductionFactor ?? (acting.algorithm === 'asha' ? 4 : 3);
   const steps: number[] = [];
-  for (let step = acting.minResource * eta ** (acting.minEarlyStoppingRate ?? 0); step <= maxStep; step *= eta) steps.push(step);
+  for (let step = acting.minResource * eta ** (acting.minEarlyStoppingRate ?? 0); step <= maxStep; step *= eta)
+    steps.push(step);
   return steps;
 }
 
 /** Why a trial pruned at `step` was stopped, judged against the trials complete before it ended. */
-export function pruneComparison(pruner: PrunerSpec, direction: Direction, pruned: CurveTrial, step: number, others: readonly CurveTrial[]): PruneComparison {
+export function pruneComparison(
+  pruner: PrunerSpec,
+  direction: Direction,
+  pruned: CurveTrial,
+  step: number,
+  others: readonly CurveTrial[],
+): PruneComparison {
   const acting = actingPruner(pruner);
   const percentile = cutPercentile(pruner, direction);
   if (percentile !== undefined) {
-    const before = others.filter((other) => other.isComplete && other.number !== pruned.number && endedBefore(other, pruned));
+    const before = others.filter(
+      (other) => other.isComplete && other.number !== pruned.number && endedBefore(other, pruned),
+    );
     const values = before.flatMap((other) => valueAt(other, step)).sort((a, b) => a - b);
     const name = acting.algorithm === 'median' ? 'median' : `${acting.percentile ?? 25}th percentile`;
     const threshold = percentileOf(values, percentile);
-    return { against: `${name} of ${values.length} complete trials at step ${step}`, ...(Number.isFinite(threshold) ? { threshold } : {}) };
+    return {
+      against: `${name} of ${values.length} complete trials at step ${step}`,
+      ...(Number.isFinite(threshold) ? { threshold } : {}),
+    };
   }
   if (acting.algorithm === 'asha' || acting.algorithm === 'hyperband') {
     const rung = rungSteps(pruner, step).at(-1);
     const eta = acting.reductionFactor ?? (acting.algorithm === 'asha' ? 4 : 3);
-    return { against: `${acting.algorithm} rung${rung === undefined ? '' : ` at step ${rung}`}: not in the top 1/${eta}` };
+    return {
+      against: `${acting.algorithm} rung${rung === undefined ? '' : ` at step ${rung}`}: not in the top 1/${eta}`,
+    };
   }
   if (acting.algorithm === 'threshold') {
-    const bounds = [acting.lower === undefined ? '' : `below ${acting.lower}`, acting.upper === undefined ? '' : `above ${acting.upper}`];
+    const bounds = [
+      acting.lower === undefined ? '' : `below ${acting.lower}`,
+      acting.upper === undefined ? '' : `above ${acting.upper}`,
+    ];
     return { against: `threshold: ${bounds.filter(Boolean).join(' or ') || 'NaN'}` };
   }
   return { against: `${pruner.algorithm} pruner` };

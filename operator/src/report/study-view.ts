@@ -9,7 +9,13 @@ import type { Direction, LoraStudy } from '../api/study.ts';
 import type { LoraTrial, TrialPhase } from '../api/trial.ts';
 import { contourSurface, type ContourSurface } from './contour-surface.ts';
 import { pedAnovaImportance, type ParameterImportance } from './ped-anova.ts';
-import { percentileLine, pruneComparison, rungSteps, type CurveTrial, type ReferenceCurve } from './pruner-reference.ts';
+import {
+  percentileLine,
+  pruneComparison,
+  rungSteps,
+  type CurveTrial,
+  type ReferenceCurve,
+} from './pruner-reference.ts';
 
 export interface TrialRow {
   number: number;
@@ -59,7 +65,11 @@ export interface StudyView {
   trials: TrialRow[];
   best?: TrialRow;
   /** Trials with an objective value in number order, and the best so far among complete ones. */
-  history: { points: { number: number; value: number; state: TrialPhase }[]; bestSoFar: [number, number][]; failed: number[] };
+  history: {
+    points: { number: number; value: number; state: TrialPhase }[];
+    bestSoFar: [number, number][];
+    failed: number[];
+  };
   curves: {
     trials: { number: number; state: TrialPhase; points: [number, number][] }[];
     reference?: { label: string; points: [number, number][] };
@@ -82,8 +92,14 @@ const COMPLETE: readonly TrialPhase[] = ['Succeeded', 'EarlyStopped'];
 export function buildStudyView(study: LoraStudy, trials: readonly LoraTrial[], options: StudyViewOptions): StudyView {
   const { objective, pruner, parameters, budget } = study.spec;
   const rows = trials.map((trial) => trialRow(trial, gpusPerTrial(study), options.nowIso));
-  const complete = rows.filter((row) => COMPLETE.includes(row.state) && row.value !== undefined && Number.isFinite(row.value));
-  const importanceTrials = complete.map((row) => ({ params: row.params, value: row.value as number, number: row.number }));
+  const complete = rows.filter(
+    (row) => COMPLETE.includes(row.state) && row.value !== undefined && Number.isFinite(row.value),
+  );
+  const importanceTrials = complete.map((row) => ({
+    params: row.params,
+    value: row.value as number,
+    number: row.number,
+  }));
   const importance = pedAnovaImportance(parameters, importanceTrials, objective.direction);
   const best = bestRow(complete, objective.direction);
   const finished = rows.filter((row) => row.state !== 'Pending' && row.state !== 'Running').length;
@@ -96,7 +112,8 @@ export function buildStudyView(study: LoraStudy, trials: readonly LoraTrial[], o
       phase: study.status?.phase ?? 'Pending',
       ...(study.status?.completionReason ? { completionReason: study.status.completionReason } : {}),
       progress: `${finished}/${budget.maxTrials}`,
-      pruner: pruner.algorithm === 'patient' && pruner.wrapped ? `patient(${pruner.wrapped.algorithm})` : pruner.algorithm,
+      pruner:
+        pruner.algorithm === 'patient' && pruner.wrapped ? `patient(${pruner.wrapped.algorithm})` : pruner.algorithm,
       source: options.source,
       generatedAt: options.nowIso,
     },
@@ -117,7 +134,10 @@ function trialRow(trial: LoraTrial, gpus: number | undefined, nowIso: string): T
   const latest = status?.phase === 'Failed' ? undefined : status?.intermediateValues.at(-1)?.value;
   const value = status?.value ?? latest;
   const step = status?.prunedAtStep ?? status?.intermediateValues.at(-1)?.step;
-  const durationS = durationSeconds(status?.startTime, status?.completionTime ?? (status?.phase === 'Running' ? nowIso : undefined));
+  const durationS = durationSeconds(
+    status?.startTime,
+    status?.completionTime ?? (status?.phase === 'Running' ? nowIso : undefined),
+  );
   return {
     number: trial.spec.number,
     name: trial.metadata.name ?? String(trial.spec.number),
@@ -140,7 +160,9 @@ function durationSeconds(start: string | undefined, end: string | undefined): nu
 
 /** GPUs a trial's pod asks for (limits, else requests); undefined when none is asked for. */
 function gpusPerTrial(study: LoraStudy): number | undefined {
-  const resources = study.spec.trialTemplate?.resources as { limits?: Record<string, unknown>; requests?: Record<string, unknown> } | undefined;
+  const resources = study.spec.trialTemplate?.resources as
+    | { limits?: Record<string, unknown>; requests?: Record<string, unknown> }
+    | undefined;
   const gpus = Number(resources?.limits?.['nvidia.com/gpu'] ?? resources?.requests?.['nvidia.com/gpu']);
   return Number.isFinite(gpus) && gpus > 0 ? gpus : undefined;
 }
@@ -151,25 +173,36 @@ function isBetter(a: number, b: number, direction: Direction): boolean {
 
 function bestRow(complete: readonly TrialRow[], direction: Direction): TrialRow | undefined {
   let best: TrialRow | undefined;
-  for (const row of complete) if (best === undefined || isBetter(row.value as number, best.value as number, direction)) best = row;
+  for (const row of complete)
+    if (best === undefined || isBetter(row.value as number, best.value as number, direction)) best = row;
   return best;
 }
 
 function countStates(rows: readonly TrialRow[]): Record<TrialPhase, number> {
-  const counts: Record<TrialPhase, number> = { Pending: 0, Running: 0, Succeeded: 0, Pruned: 0, EarlyStopped: 0, Failed: 0 };
+  const counts: Record<TrialPhase, number> = {
+    Pending: 0,
+    Running: 0,
+    Succeeded: 0,
+    Pruned: 0,
+    EarlyStopped: 0,
+    Failed: 0,
+  };
   for (const row of rows) counts[row.state] += 1;
   return counts;
 }
 
 function parameterAxis(parameter: Parameter): ParameterAxis {
-  if (parameter.type === 'categorical') return { name: parameter.name, type: parameter.type, log: false, categories: parameter.values.map(String) };
+  if (parameter.type === 'categorical')
+    return { name: parameter.name, type: parameter.type, log: false, categories: parameter.values.map(String) };
   return { name: parameter.name, type: parameter.type, log: parameter.log };
 }
 
 /** Finished trials with a value, and the best-so-far step line over the complete ones. */
 function historyOf(rows: readonly TrialRow[], direction: Direction): StudyView['history'] {
   const ordered = [...rows].sort((a, b) => a.number - b.number);
-  const points = ordered.filter((row) => row.state !== 'Pending' && row.value !== undefined && Number.isFinite(row.value));
+  const points = ordered.filter(
+    (row) => row.state !== 'Pending' && row.value !== undefined && Number.isFinite(row.value),
+  );
   const bestSoFar: [number, number][] = [];
   let best: number | undefined;
   for (const row of points) {
@@ -178,7 +211,11 @@ function historyOf(rows: readonly TrialRow[], direction: Direction): StudyView['
     bestSoFar.push([row.number, best]);
   }
   const failed = ordered.filter((row) => row.state === 'Failed').map((row) => row.number);
-  return { points: points.map((row) => ({ number: row.number, value: row.value as number, state: row.state })), bestSoFar, failed };
+  return {
+    points: points.map((row) => ({ number: row.number, value: row.value as number, state: row.state })),
+    bestSoFar,
+    failed,
+  };
 }
 
 function curveTrial(trial: LoraTrial): CurveTrial {
@@ -205,7 +242,13 @@ function curvesOf(study: LoraStudy, trials: readonly LoraTrial[]): StudyView['cu
       const value = curves[i].points.find((point) => point.step === step)?.value ?? trial.status.value ?? last?.value;
       if (value === undefined) return;
       const comparison = pruneComparison(pruner, objective.direction, curves[i], step, curves);
-      pruned.push({ number: trial.spec.number, step, value, note: comparison.against, ...(comparison.threshold === undefined ? {} : { threshold: comparison.threshold }) });
+      pruned.push({
+        number: trial.spec.number,
+        step,
+        value,
+        note: comparison.against,
+        ...(comparison.threshold === undefined ? {} : { threshold: comparison.threshold }),
+      });
     } else if (trial.status?.phase === 'EarlyStopped' && last) {
       const { stoppedAtEpoch, bestEpoch } = trial.status;
       const note = `early stopping at epoch ${stoppedAtEpoch ?? '?'}${bestEpoch === undefined ? '' : ` (best epoch ${bestEpoch})`}`;
@@ -213,7 +256,11 @@ function curvesOf(study: LoraStudy, trials: readonly LoraTrial[]): StudyView['cu
     }
   });
   return {
-    trials: trials.map((trial, i) => ({ number: trial.spec.number, state: trial.status?.phase ?? 'Pending', points: pairs(curves[i].points) })),
+    trials: trials.map((trial, i) => ({
+      number: trial.spec.number,
+      state: trial.status?.phase ?? 'Pending',
+      points: pairs(curves[i].points),
+    })),
     ...(line.length > 0 ? { reference: { label: referenceLabel(study), points: pairs(line) } } : {}),
     rungSteps: rungSteps(pruner, maxStep),
     pruned,
@@ -222,8 +269,13 @@ function curvesOf(study: LoraStudy, trials: readonly LoraTrial[]): StudyView['cu
 }
 
 function referenceLabel(study: LoraStudy): string {
-  const acting = study.spec.pruner.algorithm === 'patient' && study.spec.pruner.wrapped ? study.spec.pruner.wrapped : study.spec.pruner;
-  return acting.algorithm === 'median' ? 'median of complete trials' : `${acting.percentile ?? 25}th percentile of complete trials`;
+  const acting =
+    study.spec.pruner.algorithm === 'patient' && study.spec.pruner.wrapped
+      ? study.spec.pruner.wrapped
+      : study.spec.pruner;
+  return acting.algorithm === 'median'
+    ? 'median of complete trials'
+    : `${acting.percentile ?? 25}th percentile of complete trials`;
 }
 
 function pairs(points: readonly ReferenceCurve[]): [number, number][] {
@@ -237,7 +289,10 @@ function contourOf(
   trials: readonly { params: Record<string, unknown>; value: number; number: number }[],
 ): { contour?: ContourSurface } {
   if (parameters.length < 2) return {};
-  const names = importance.length >= 2 ? importance.slice(0, 2).map((entry) => entry.name) : parameters.slice(0, 2).map((p) => p.name);
+  const names =
+    importance.length >= 2
+      ? importance.slice(0, 2).map((entry) => entry.name)
+      : parameters.slice(0, 2).map((p) => p.name);
   const [x, y] = names.map((name) => parameters.find((parameter) => parameter.name === name) as Parameter);
   const contour = contourSurface(x, y, trials);
   return contour ? { contour } : {};

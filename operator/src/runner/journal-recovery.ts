@@ -37,7 +37,8 @@ const CHECKS: Record<JournalEvent['type'], Check> = {
   metric: (event) => isString(event.name) && isNumber(event.step) && isNumber(event.value),
   pruned: (event) => isString(event.time) && isString(event.name) && isNumber(event.step),
   stopped: (event) => isString(event.time) && isString(event.name),
-  finished: (event) => isString(event.time) && isString(event.name) && isRecord(event.status) && isString(event.status.phase),
+  finished: (event) =>
+    isString(event.time) && isString(event.name) && isRecord(event.status) && isString(event.status.phase),
 };
 
 /** The event on this line, or why it is not one. */

@@ -37,23 +37,44 @@ export function applyEvent(state: JournalState, event: JournalEvent): void {
     case 'started':
       state.startTime ??= event.time;
       state.attempts.set(nameOf(event.trial), event.attempt);
-      state.trials.set(nameOf(event.trial), { ...event.trial, status: { phase: 'Running', intermediateValues: [], startTime: event.time } });
+      state.trials.set(nameOf(event.trial), {
+        ...event.trial,
+        status: { phase: 'Running', intermediateValues: [], startTime: event.time },
+      });
       return;
     case 'spawned':
       state.pids.set(event.name, event.pid);
       return;
     case 'metric':
       return update(state, event.name, (trial) =>
-        isTrialActive(trial.status?.phase) ? { ...trial, status: { ...status(trial), intermediateValues: appendIntermediate(status(trial).intermediateValues, event.step, event.value) } } : trial,
+        isTrialActive(trial.status?.phase)
+          ? {
+              ...trial,
+              status: {
+                ...status(trial),
+                intermediateValues: appendIntermediate(status(trial).intermediateValues, event.step, event.value),
+              },
+            }
+          : trial,
       );
     // The engine's rule (trial-endings.ts) on the decision the journal holds: the status the
     // runner had when it acted, for journals of any version.
     case 'pruned':
-      return update(state, event.name, (trial) => ({ ...trial, status: prunedStatus(trial.status, event, event.time) }));
+      return update(state, event.name, (trial) => ({
+        ...trial,
+        status: prunedStatus(trial.status, event, event.time),
+      }));
     case 'stopped':
-      return update(state, event.name, (trial) => ({ ...trial, status: stoppedStatus(trial.status, event.message, event.time) }));
+      return update(state, event.name, (trial) => ({
+        ...trial,
+        status: stoppedStatus(trial.status, event.message, event.time),
+      }));
     case 'finished':
-      return update(state, event.name, (trial) => (isTrialActive(trial.status?.phase) ? { ...trial, status: { ...status(trial), ...event.status, completionTime: event.time } } : trial));
+      return update(state, event.name, (trial) =>
+        isTrialActive(trial.status?.phase)
+          ? { ...trial, status: { ...status(trial), ...event.status, completionTime: event.time } }
+          : trial,
+      );
   }
 }
 

@@ -82,7 +82,9 @@ export class LocalRunner {
 
   async run(): Promise<RunOutcome> {
     makeStateDir(join(this.#options.stateDir, 'trials'));
-    const unlock = lockStateDir(this.#options.stateDir, (message) => this.#options.onEvent({ type: 'repaired', message }));
+    const unlock = lockStateDir(this.#options.stateDir, (message) =>
+      this.#options.onEvent({ type: 'repaired', message }),
+    );
     try {
       this.#open();
     } catch (error) {
@@ -136,7 +138,12 @@ export class LocalRunner {
 
   #paths(name: string) {
     const dir = join(this.#options.stateDir, 'trials', name);
-    return { dir, logFile: join(dir, 'trial.log'), resultFile: join(dir, 'result.json'), outputDir: join(dir, 'output') };
+    return {
+      dir,
+      logFile: join(dir, 'trial.log'),
+      resultFile: join(dir, 'result.json'),
+      outputDir: join(dir, 'output'),
+    };
   }
 
   #now(): string {
@@ -159,13 +166,16 @@ export class LocalRunner {
   #planAndAct(): Plan {
     const study = { metadata: this.#options.study.metadata, spec: this.#options.study.spec, status: this.#status };
     const now = this.#options.now();
-    const result = plan(study, trialList(this.#state), now, { hasTrainerOverride: this.#options.trainer !== undefined });
+    const result = plan(study, trialList(this.#state), now, {
+      hasTrainerOverride: this.#options.trainer !== undefined,
+    });
     this.#status = result.status;
     if (!this.#options.signal.aborted) {
       for (const action of result.actions) this.#apply(action, now.toISOString());
       for (const trial of trialList(this.#state)) {
         const name = nameOf(trial);
-        if (isTrialActive(trial.status?.phase) && !this.#processes.has(name) && !this.#exits.has(name)) this.#launch(trial);
+        if (isTrialActive(trial.status?.phase) && !this.#processes.has(name) && !this.#exits.has(name))
+          this.#launch(trial);
       }
     }
     this.#options.onEvent({ type: 'status', status: result.status, trials: trialList(this.#state) });
@@ -186,7 +196,13 @@ export class LocalRunner {
       this.#options.onEvent({ type: 'pruned', name, step, value, message });
       this.#processes.get(name)?.terminate();
     } else if (action.type === 'stop') {
-      this.#record({ type: 'stopped', time: planIso, name: action.name, reason: action.reason, message: action.message });
+      this.#record({
+        type: 'stopped',
+        time: planIso,
+        name: action.name,
+        reason: action.reason,
+        message: action.message,
+      });
       this.#options.onEvent({ type: 'stopped', name: action.name, message: action.message });
       this.#processes.get(action.name)?.terminate();
     }
@@ -237,7 +253,8 @@ export class LocalRunner {
   }
 
   #onMetric(name: string, step: number, value: number): void {
-    if (this.#options.signal.aborted || this.#fatal || !isTrialActive(this.#state.trials.get(name)?.status?.phase)) return;
+    if (this.#options.signal.aborted || this.#fatal || !isTrialActive(this.#state.trials.get(name)?.status?.phase))
+      return;
     try {
       this.#record({ type: 'metric', name, step, value });
     } catch {
@@ -256,7 +273,10 @@ export class LocalRunner {
       this.#fatal ??= diskFullError(this.#options.stateDir);
       return;
     }
-    const status = outcome.kind === 'result' ? resultStatus(outcome.result) : { phase: 'Failed' as const, reason: outcome.reason, message: outcome.message };
+    const status =
+      outcome.kind === 'result'
+        ? resultStatus(outcome.result)
+        : { phase: 'Failed' as const, reason: outcome.reason, message: outcome.message };
     this.#record({ type: 'finished', time: this.#now(), name, status });
     this.#options.onEvent({ type: 'finished', trial: this.#state.trials.get(name) as LoraTrial });
   }

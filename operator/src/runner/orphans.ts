@@ -17,7 +17,8 @@ function environmentOf(pid: number): string[] | undefined {
 /** Kills the process group of `pid` if it is still this trial's process; true when it did. */
 export function stopOrphan(pid: number, trial: string, outputDir: string): boolean {
   const environment = environmentOf(pid);
-  if (!environment?.includes(`LORAHPO_TRIAL=${trial}`) || !environment.includes(`LORAHPO_OUTPUT_DIR=${outputDir}`)) return false;
+  if (!environment?.includes(`LORAHPO_TRIAL=${trial}`) || !environment.includes(`LORAHPO_OUTPUT_DIR=${outputDir}`))
+    return false;
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {

@@ -14,10 +14,20 @@ export function checkResume(state: JournalState, study: LoraStudy, stateDir: str
   const recorded = LoraStudySchema.parse(state.study);
   const hint = `use another --state-dir for a new study, or delete ${stateDir} to start over`;
   if (recorded.metadata.name !== study.metadata.name) {
-    throw new LorahpoError('LORAHPO_SPEC_INVALID', `${stateDir} holds study ${recorded.metadata.name}, not ${study.metadata.name}`, { hint });
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `${stateDir} holds study ${recorded.metadata.name}, not ${study.metadata.name}`,
+      { hint },
+    );
   }
-  const changed = FIXED_FIELDS.filter((field) => JSON.stringify(recorded.spec[field]) !== JSON.stringify(study.spec[field]));
+  const changed = FIXED_FIELDS.filter(
+    (field) => JSON.stringify(recorded.spec[field]) !== JSON.stringify(study.spec[field]),
+  );
   if (changed.length > 0) {
-    throw new LorahpoError('LORAHPO_SPEC_INVALID', `${stateDir} holds study ${study.metadata.name} with a different ${changed.map((field) => `spec.${field}`).join(', ')}; these cannot change once trials have run`, { hint });
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `${stateDir} holds study ${study.metadata.name} with a different ${changed.map((field) => `spec.${field}`).join(', ')}; these cannot change once trials have run`,
+      { hint },
+    );
   }
 }

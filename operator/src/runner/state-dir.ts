@@ -35,7 +35,10 @@ export function stateDirError(path: string, what: string, error: unknown): Error
   const code = error.code as string;
   const reason = REASONS[code] ?? error.message;
   return new LorahpoError('LORAHPO_IO', `${path}: cannot ${what}: ${reason} (${code})`, {
-    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space and run the same command again to resume' : 'use another --state-dir',
+    hint:
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'free some space and run the same command again to resume'
+        : 'use another --state-dir',
     cause: error,
   });
 }
@@ -56,7 +59,12 @@ export function makeStateDir(dir: string): void {
   for (let path = resolve(dir); ; path = dirname(path)) {
     const found = isDirectory(path);
     if (found === true) break;
-    if (found === false) throw stateDirError(path, 'create the state directory', Object.assign(new Error(), { code: 'ENOTDIR', syscall: 'mkdir' }));
+    if (found === false)
+      throw stateDirError(
+        path,
+        'create the state directory',
+        Object.assign(new Error(), { code: 'ENOTDIR', syscall: 'mkdir' }),
+      );
     missing.unshift(path);
     if (dirname(path) === path) break;
   }
@@ -64,7 +72,8 @@ export function makeStateDir(dir: string): void {
     try {
       mkdirSync(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || isDirectory(path) !== true) throw stateDirError(path, 'create the state directory', error);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || isDirectory(path) !== true)
+        throw stateDirError(path, 'create the state directory', error);
     }
   }
 }
@@ -87,5 +96,9 @@ export function isDiskFull(stateDir: string): boolean {
 
 /** The error a run stops with when its disk is full, worded as the journal's own would be. */
 export function diskFullError(stateDir: string): Error {
-  return stateDirError(stateDir, 'go on with the trials', Object.assign(new Error('no space'), { code: 'ENOSPC', syscall: 'statfs' }));
+  return stateDirError(
+    stateDir,
+    'go on with the trials',
+    Object.assign(new Error('no space'), { code: 'ENOSPC', syscall: 'statfs' }),
+  );
 }

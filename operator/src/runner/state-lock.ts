@@ -55,11 +55,15 @@ export function lockStateDir(stateDir: string, onNotice: (message: string) => vo
   if (!tryCreate(path)) {
     const holder = readHolder(path);
     if ('pid' in holder && holder.pid !== process.pid && isAlive(holder.pid)) {
-      throw new LorahpoError('LORAHPO_IO', `${stateDir} is in use by another lorahpo run (pid ${holder.pid})`, { hint: 'wait for it, stop it, or use another --state-dir' });
+      throw new LorahpoError('LORAHPO_IO', `${stateDir} is in use by another lorahpo run (pid ${holder.pid})`, {
+        hint: 'wait for it, stop it, or use another --state-dir',
+      });
     }
-    if ('broken' in holder && holder.broken !== 'gone') onNotice(`${path} ${holder.broken}: taken over as a stale lock`);
+    if ('broken' in holder && holder.broken !== 'gone')
+      onNotice(`${path} ${holder.broken}: taken over as a stale lock`);
     rmSync(path, { force: true });
-    if (!tryCreate(path)) throw new LorahpoError('LORAHPO_IO', `${stateDir}: another lorahpo run took the lock just now`);
+    if (!tryCreate(path))
+      throw new LorahpoError('LORAHPO_IO', `${stateDir}: another lorahpo run took the lock just now`);
   }
   return () => rmSync(path, { force: true });
 }

@@ -58,8 +58,16 @@ export interface TrialPaths {
 }
 
 /** The trial's whole environment: the runner's own, the template's `env` values, then the contract. */
-export function trialEnv(spec: StudySpec, trial: LoraTrial, paths: TrialPaths, manifestDir: string, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const fromTemplate = Object.fromEntries((spec.trialTemplate?.env ?? []).flatMap((entry) => (entry.value === undefined ? [] : [[entry.name, entry.value]])));
+export function trialEnv(
+  spec: StudySpec,
+  trial: LoraTrial,
+  paths: TrialPaths,
+  manifestDir: string,
+  base: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  const fromTemplate = Object.fromEntries(
+    (spec.trialTemplate?.env ?? []).flatMap((entry) => (entry.value === undefined ? [] : [[entry.name, entry.value]])),
+  );
   const contract = trialEnvironment({
     trial: nameOf(trial),
     seed: trial.spec.seed,

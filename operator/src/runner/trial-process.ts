@@ -12,7 +12,12 @@ import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'n
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream';
 import { timerDelay } from '../timer-delay.ts';
-import { parseTrainerLine, ResultEventSchema, type MetricEvent, type ResultEvent } from '../../../trainer/src/contract/events.ts';
+import {
+  parseTrainerLine,
+  ResultEventSchema,
+  type MetricEvent,
+  type ResultEvent,
+} from '../../../trainer/src/contract/events.ts';
 
 export interface TrialProcessOptions {
   command: string;
@@ -58,7 +63,12 @@ export class TrialProcess {
     // own write fails on the same disk and stops the run with a clear line.
     this.#log.on('error', () => {});
     this.#log.write(`--- ${new Date().toISOString()} ${[options.command, ...options.args].join(' ')}\n`);
-    this.#child = spawn(options.command, [...options.args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.#child = spawn(options.command, [...options.args], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.done = new Promise((resolve) => this.#watch(resolve));
     const deadlineMs = options.deadlineMs ?? 0;
     if (deadlineMs > 0) this.#armDeadline(Date.now() + deadlineMs, deadlineMs);
@@ -66,10 +76,13 @@ export class TrialProcess {
 
   /** A deadline past what one Node timer takes (24.8 days) re-arms for what is left. */
   #armDeadline(atMs: number, deadlineMs: number): void {
-    this.#deadlineTimer = setTimeout(() => {
-      if (Date.now() < atMs) return this.#armDeadline(atMs, deadlineMs);
-      this.#fail('DeadlineExceeded', `ran longer than ${deadlineMs / 1000}s (activeDeadlineSeconds)`);
-    }, timerDelay(atMs - Date.now()));
+    this.#deadlineTimer = setTimeout(
+      () => {
+        if (Date.now() < atMs) return this.#armDeadline(atMs, deadlineMs);
+        this.#fail('DeadlineExceeded', `ran longer than ${deadlineMs / 1000}s (activeDeadlineSeconds)`);
+      },
+      timerDelay(atMs - Date.now()),
+    );
   }
 
   get pid(): number | undefined {
@@ -115,7 +128,10 @@ export class TrialProcess {
     stderr.on('line', (line) => this.#onStderr(line));
     let spawnError: Error | undefined;
     this.#child.on('error', (error) => (spawnError = error));
-    const closed = Promise.all([new Promise((r) => stdout.once('close', r)), new Promise((r) => stderr.once('close', r))]);
+    const closed = Promise.all([
+      new Promise((r) => stdout.once('close', r)),
+      new Promise((r) => stderr.once('close', r)),
+    ]);
     this.#child.once('exit', () => this.#onExit());
     this.#child.on('close', (code, signal) => {
       void closed.then(() => {
@@ -132,7 +148,11 @@ export class TrialProcess {
   #onLine(line: string, lineNumber: number): void {
     this.#log.write(`${line}\n`);
     const parsed = parseTrainerLine(line);
-    if (parsed.kind === 'malformed') return this.#fail('ContractViolation', `stdout line ${lineNumber} breaks the trainer contract (${parsed.error}): ${line.slice(0, 200)}`);
+    if (parsed.kind === 'malformed')
+      return this.#fail(
+        'ContractViolation',
+        `stdout line ${lineNumber} breaks the trainer contract (${parsed.error}): ${line.slice(0, 200)}`,
+      );
     if (parsed.kind !== 'event' || this.#isTerminating) return;
     if (parsed.event.type === 'result') this.#result = parsed.event;
     else if (parsed.event.name === this.#options.objectiveMetric) this.#options.onMetric(parsed.event);
@@ -151,7 +171,12 @@ export class TrialProcess {
   }
 
   #outcome(code: number | null, signal: NodeJS.Signals | null, spawnError: Error | undefined): TrialOutcome {
-    if (spawnError) return { kind: 'failed', reason: 'CommandFailed', message: `cannot run ${this.#options.command}: ${spawnError.message}` };
+    if (spawnError)
+      return {
+        kind: 'failed',
+        reason: 'CommandFailed',
+        message: `cannot run ${this.#options.command}: ${spawnError.message}`,
+      };
     if (this.#failure) return { kind: 'failed', ...this.#failure };
     if (this.#isTerminating) return { kind: 'terminated' };
     const result = this.#result ?? readResultFile(this.#options.resultFile);
@@ -160,7 +185,11 @@ export class TrialProcess {
     const why = tail ? `: ${tail.slice(0, 300)}` : '';
     if (signal) return { kind: 'failed', reason: 'Killed', message: `killed by ${signal}${why}` };
     if (code !== 0) return { kind: 'failed', reason: 'Crashed', message: `exited with code ${code}${why}` };
-    return { kind: 'failed', reason: 'NoResult', message: `exited without reporting the objective (${this.#options.objectiveMetric}): no result line and no result file` };
+    return {
+      kind: 'failed',
+      reason: 'NoResult',
+      message: `exited without reporting the objective (${this.#options.objectiveMetric}): no result line and no result file`,
+    };
   }
 }
 

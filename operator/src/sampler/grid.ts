@@ -20,7 +20,8 @@ function allowedValues(param: Parameter): ParamValue[] | undefined {
   const domain = toDomain(param);
   if (count === undefined || domain.kind !== 'numeric') return undefined;
   return Array.from({ length: count }, (_, index) =>
-    fromInternal({ ...domain, isLog: false }, domain.min + index * domain.step));
+    fromInternal({ ...domain, isLog: false }, domain.min + index * domain.step),
+  );
 }
 
 interface Grid {
@@ -43,9 +44,11 @@ export class GridSampler implements Sampler {
     for (const point of grid.order) {
       if (!taken.has(point)) return pointParams(context.space, grid, point);
     }
-    throw new LorahpoError('LORAHPO_GRID_EXHAUSTED',
+    throw new LorahpoError(
+      'LORAHPO_GRID_EXHAUSTED',
       `every one of the ${grid.order.length} grid points has been tried or is running`,
-      { hint: 'the study is complete; widen the space or pick another sampler to go on' });
+      { hint: 'the study is complete; widen the space or pick another sampler to go on' },
+    );
   }
 
   isExhausted(space: readonly Parameter[], trials: readonly TrialRecord[]): boolean {

@@ -111,7 +111,8 @@ export class Study {
   /** Records an intermediate value of a running trial; each step at most once. */
   report(number: number, step: number, value: number): void {
     const trial = this.running(number, 'report');
-    if (!Number.isFinite(step)) throw new LorahpoError('LORAHPO_TRIAL_STATE', `trial ${number}: step is ${step} but must be a finite number`);
+    if (!Number.isFinite(step))
+      throw new LorahpoError('LORAHPO_TRIAL_STATE', `trial ${number}: step is ${step} but must be a finite number`);
     if (trial.intermediate.some((entry) => entry.step === step)) {
       throw new LorahpoError('LORAHPO_TRIAL_STATE', `trial ${number} already reported step ${step}`);
     }
@@ -130,17 +131,23 @@ export class Study {
     } else if (outcome?.state === 'failed') {
       this.replace(freezeRecord({ ...trial, state: 'failed' }));
     } else {
-      throw new LorahpoError('LORAHPO_TRIAL_STATE',
-        `trial ${number}: outcome is ${JSON.stringify(outcome)} but must be a number, {state: 'pruned'} or {state: 'failed'}`);
+      throw new LorahpoError(
+        'LORAHPO_TRIAL_STATE',
+        `trial ${number}: outcome is ${JSON.stringify(outcome)} but must be a number, {state: 'pruned'} or {state: 'failed'}`,
+      );
     }
   }
 
   private running(number: number, action: string): TrialRecord {
     const index = this.indexByNumber.get(number);
-    if (index === undefined) throw new LorahpoError('LORAHPO_TRIAL_UNKNOWN', `cannot ${action} trial ${number}: no such trial`);
+    if (index === undefined)
+      throw new LorahpoError('LORAHPO_TRIAL_UNKNOWN', `cannot ${action} trial ${number}: no such trial`);
     const trial = this.records[index];
     if (trial.state !== 'running') {
-      throw new LorahpoError('LORAHPO_TRIAL_STATE', `cannot ${action} trial ${number}: it is ${trial.state}, not running`);
+      throw new LorahpoError(
+        'LORAHPO_TRIAL_STATE',
+        `cannot ${action} trial ${number}: it is ${trial.state}, not running`,
+      );
     }
     return trial;
   }
@@ -160,7 +167,9 @@ function freezeRecord(trial: TrialRecord): TrialRecord {
     number: trial.number,
     params: Object.freeze({ ...trial.params }),
     state: trial.state,
-    intermediate: Object.freeze((trial.intermediate ?? []).map((entry) => Object.freeze({ ...entry }))) as TrialRecord['intermediate'],
+    intermediate: Object.freeze(
+      (trial.intermediate ?? []).map((entry) => Object.freeze({ ...entry })),
+    ) as TrialRecord['intermediate'],
   };
   if (trial.value !== undefined) record.value = trial.value;
   return Object.freeze(record);
@@ -174,13 +183,25 @@ function checkRecords(trials: readonly TrialRecord[]): Issue[] {
   trials.forEach((trial, index) => {
     const path = `trials[${index}]`;
     if (!Number.isInteger(trial.number) || trial.number < 0) {
-      issues.push({ code: 'invalid_number', path: `${path}.number`, message: `is ${trial.number} but must be an integer ≥ 0` });
+      issues.push({
+        code: 'invalid_number',
+        path: `${path}.number`,
+        message: `is ${trial.number} but must be an integer ≥ 0`,
+      });
     } else if (seen.has(trial.number)) {
-      issues.push({ code: 'number_not_unique', path: `${path}.number`, message: `is ${trial.number} but trial numbers must be unique` });
+      issues.push({
+        code: 'number_not_unique',
+        path: `${path}.number`,
+        message: `is ${trial.number} but trial numbers must be unique`,
+      });
     }
     seen.add(trial.number);
     if (!STATES.has(trial.state)) {
-      issues.push({ code: 'invalid_state', path: `${path}.state`, message: `is ${JSON.stringify(trial.state)} but must be running, complete, pruned or failed` });
+      issues.push({
+        code: 'invalid_state',
+        path: `${path}.state`,
+        message: `is ${JSON.stringify(trial.state)} but must be running, complete, pruned or failed`,
+      });
     }
     if (trial.params === null || typeof trial.params !== 'object') {
       issues.push({ code: 'invalid_params', path: `${path}.params`, message: 'must be an object of parameter values' });

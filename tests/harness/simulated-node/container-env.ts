@@ -15,9 +15,12 @@ function fieldValue(pod: V1Pod, fieldPath: string): string {
     return map?.[labelOrAnnotation[2]] ?? '';
   }
   const fields: Record<string, string | undefined> = {
-    'metadata.name': pod.metadata?.name, 'metadata.namespace': pod.metadata?.namespace,
-    'metadata.uid': pod.metadata?.uid, 'spec.nodeName': pod.spec?.nodeName,
-    'spec.serviceAccountName': pod.spec?.serviceAccountName, 'status.hostIP': pod.status?.hostIP,
+    'metadata.name': pod.metadata?.name,
+    'metadata.namespace': pod.metadata?.namespace,
+    'metadata.uid': pod.metadata?.uid,
+    'spec.nodeName': pod.spec?.nodeName,
+    'spec.serviceAccountName': pod.spec?.serviceAccountName,
+    'status.hostIP': pod.status?.hostIP,
     'status.podIP': pod.status?.podIP,
   };
   if (!(fieldPath in fields)) throw new Error(`fieldRef ${fieldPath} is not supported by the simulated node`);
@@ -42,7 +45,11 @@ async function keyRefValue(api: CoreV1Api, namespace: string, envVar: V1EnvVar):
   }
 }
 
-async function envFromSources(api: CoreV1Api, namespace: string, container: V1Container): Promise<Record<string, string>> {
+async function envFromSources(
+  api: CoreV1Api,
+  namespace: string,
+  container: V1Container,
+): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   for (const source of container.envFrom ?? []) {
     const prefix = source.prefix ?? '';
@@ -52,20 +59,26 @@ async function envFromSources(api: CoreV1Api, namespace: string, container: V1Co
     }
     if (source.secretRef) {
       const secret = await api.readNamespacedSecret({ name: source.secretRef.name ?? '', namespace });
-      for (const [key, value] of Object.entries(secret.data ?? {})) env[prefix + key] = Buffer.from(value, 'base64').toString();
+      for (const [key, value] of Object.entries(secret.data ?? {}))
+        env[prefix + key] = Buffer.from(value, 'base64').toString();
     }
   }
   return env;
 }
 
 /** The container's environment as the kubelet builds it: envFrom, then env in order with `$(VAR)` expansion. */
-export async function containerEnvironment(api: CoreV1Api, pod: V1Pod, container: V1Container): Promise<Record<string, string>> {
+export async function containerEnvironment(
+  api: CoreV1Api,
+  pod: V1Pod,
+  container: V1Container,
+): Promise<Record<string, string>> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const env = await envFromSources(api, namespace, container);
   for (const envVar of container.env ?? []) {
     if (envVar.value !== undefined) env[envVar.name] = expandReferences(envVar.value, env);
     else if (envVar.valueFrom?.fieldRef) env[envVar.name] = fieldValue(pod, envVar.valueFrom.fieldRef.fieldPath);
-    else if (envVar.valueFrom?.resourceFieldRef) env[envVar.name] = resourceValue(container, envVar.valueFrom.resourceFieldRef.resource);
+    else if (envVar.valueFrom?.resourceFieldRef)
+      env[envVar.name] = resourceValue(container, envVar.valueFrom.resourceFieldRef.resource);
     else {
       const value = await keyRefValue(api, namespace, envVar);
       if (value !== undefined) env[envVar.name] = value;

@@ -47,9 +47,14 @@ function kubernetesServiceEnv(apiServer: { host: string; port: string } | undefi
   if (!apiServer) return {};
   const { host, port } = apiServer;
   return {
-    KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port, KUBERNETES_SERVICE_PORT_HTTPS: port,
-    KUBERNETES_PORT: `tcp://${host}:${port}`, [`KUBERNETES_PORT_${port}_TCP`]: `tcp://${host}:${port}`,
-    [`KUBERNETES_PORT_${port}_TCP_PROTO`]: 'tcp', [`KUBERNETES_PORT_${port}_TCP_PORT`]: port, [`KUBERNETES_PORT_${port}_TCP_ADDR`]: host,
+    KUBERNETES_SERVICE_HOST: host,
+    KUBERNETES_SERVICE_PORT: port,
+    KUBERNETES_SERVICE_PORT_HTTPS: port,
+    KUBERNETES_PORT: `tcp://${host}:${port}`,
+    [`KUBERNETES_PORT_${port}_TCP`]: `tcp://${host}:${port}`,
+    [`KUBERNETES_PORT_${port}_TCP_PROTO`]: 'tcp',
+    [`KUBERNETES_PORT_${port}_TCP_PORT`]: port,
+    [`KUBERNETES_PORT_${port}_TCP_ADDR`]: host,
   };
 }
 
@@ -61,7 +66,7 @@ function imageConfig(images: Record<string, ImageConfig>, image: string): ImageC
 // Kubernetes semantics: command replaces ENTRYPOINT; args replace CMD; command alone drops CMD.
 function commandLine(container: V1Container, image: ImageConfig): { command: string[]; args: string[] } {
   if (container.command?.length) return { command: container.command, args: container.args ?? [] };
-  return { command: image.entrypoint ?? [], args: container.args?.length ? container.args : image.cmd ?? [] };
+  return { command: image.entrypoint ?? [], args: container.args?.length ? container.args : (image.cmd ?? []) };
 }
 
 /**
@@ -72,7 +77,7 @@ function commandLine(container: V1Container, image: ImageConfig): { command: str
 export function resolveInRoot(root: string, path: string): string {
   const pending = posix.normalize(path).split('/').filter(Boolean);
   const resolved: string[] = [];
-  for (let hops = 0; pending.length > 0;) {
+  for (let hops = 0; pending.length > 0; ) {
     const part = pending.shift() as string;
     if (part === '..') {
       resolved.pop();
@@ -82,7 +87,9 @@ export function resolveInRoot(root: string, path: string): string {
     let link: string | undefined;
     try {
       if (lstatSync(candidate).isSymbolicLink()) link = readlinkSync(candidate);
-    } catch { /* missing: created as a mount point */ }
+    } catch {
+      /* missing: created as a mount point */
+    }
     if (link === undefined) {
       resolved.push(part);
       continue;
@@ -102,10 +109,18 @@ function runAs(pod: V1Pod, container: V1Container, image: ImageConfig): string |
   return uid === undefined ? undefined : `${uid}:${gid}`;
 }
 
-function rootfsLaunch(pod: V1Pod, container: V1Container, image: ImageConfig, attemptDir: string): RootfsLaunch | undefined {
+function rootfsLaunch(
+  pod: V1Pod,
+  container: V1Container,
+  image: ImageConfig,
+  attemptDir: string,
+): RootfsLaunch | undefined {
   if (!image.rootfs) return undefined;
   return {
-    lowerDir: image.rootfs, attemptDir, user: runAs(pod, container, image), workingDir: container.workingDir || image.workingDir || '/',
+    lowerDir: image.rootfs,
+    attemptDir,
+    user: runAs(pod, container, image),
+    workingDir: container.workingDir || image.workingDir || '/',
     readOnly: container.securityContext?.readOnlyRootFilesystem === true,
   };
 }
@@ -114,7 +129,12 @@ function rootfsLaunch(pod: V1Pod, container: V1Container, image: ImageConfig, at
  * Everything needed to start one attempt of a container: resolved env and command, and a
  * fresh file standing in for /dev/termination-log (env values naming that path point at it).
  */
-export async function prepareLaunch(settings: LaunchSettings, pod: V1Pod, container: V1Container, restartCount: number): Promise<ContainerLaunch> {
+export async function prepareLaunch(
+  settings: LaunchSettings,
+  pod: V1Pod,
+  container: V1Container,
+  restartCount: number,
+): Promise<ContainerLaunch> {
   const ownEnv = await containerEnvironment(settings.api, pod, container);
   const podDir = join(settings.podsDir, pod.metadata?.uid ?? 'unknown');
   mkdirSync(podDir, { recursive: true });
@@ -122,17 +142,36 @@ export async function prepareLaunch(settings: LaunchSettings, pod: V1Pod, contai
   writeFileSync(terminationMessagePath, '');
   const image = imageConfig(settings.images, container.image ?? '');
   const inPodPath = container.terminationMessagePath ?? '/dev/termination-log';
-  const env: Record<string, string> = { ...settings.baseEnv, HOSTNAME: pod.metadata?.name ?? '', ...kubernetesServiceEnv(settings.apiServer), ...image.env, ...ownEnv };
+  const env: Record<string, string> = {
+    ...settings.baseEnv,
+    HOSTNAME: pod.metadata?.name ?? '',
+    ...kubernetesServiceEnv(settings.apiServer),
+    ...image.env,
+    ...ownEnv,
+  };
   for (const [name, value] of Object.entries(env)) if (value === inPodPath) env[name] = terminationMessagePath;
   for (const name of settings.terminationMessageEnv) env[name] ??= terminationMessagePath;
   const { command, args } = commandLine(container, image);
   const rootfs = rootfsLaunch(pod, container, image, join(podDir, `rootfs-${container.name}-${restartCount}`));
-  const workingDir = rootfs ? settings.workingDir
-    : container.workingDir && existsSync(container.workingDir) ? container.workingDir : image.workingDir ?? settings.workingDir;
+  const workingDir = rootfs
+    ? settings.workingDir
+    : container.workingDir && existsSync(container.workingDir)
+      ? container.workingDir
+      : (image.workingDir ?? settings.workingDir);
   const volumes = settings.mountVolumes ? await containerMounts(settings.api, pod, container, podDir) : [];
-  const mounts = rootfs ? volumes.map((m) => ({ ...m, mountPath: resolveInRoot(rootfs.lowerDir, m.mountPath) })) : volumes;
+  const mounts = rootfs
+    ? volumes.map((m) => ({ ...m, mountPath: resolveInRoot(rootfs.lowerDir, m.mountPath) }))
+    : volumes;
   return {
-    pod, container, env, terminationMessagePath, restartCount, workingDir, mounts, ...(rootfs ? { rootfs } : {}),
-    command: command.map((part) => expandReferences(part, env)), args: args.map((part) => expandReferences(part, env)),
+    pod,
+    container,
+    env,
+    terminationMessagePath,
+    restartCount,
+    workingDir,
+    mounts,
+    ...(rootfs ? { rootfs } : {}),
+    command: command.map((part) => expandReferences(part, env)),
+    args: args.map((part) => expandReferences(part, env)),
   };
 }

@@ -36,14 +36,22 @@ export interface RootfsLaunch {
   readOnly: boolean;
 }
 
-export type ContainerLaunch = Omit<WorkloadContext, 'stdout' | 'stderr' | 'signal'> & { workingDir: string; rootfs?: RootfsLaunch };
+export type ContainerLaunch = Omit<WorkloadContext, 'stdout' | 'stderr' | 'signal'> & {
+  workingDir: string;
+  rootfs?: RootfsLaunch;
+};
 
 function exitReason(exitCode: number): string {
   return exitCode === 0 ? 'Completed' : 'Error';
 }
 
 function logWriter(logs: LogStore, stream: 'stdout' | 'stderr'): Writable {
-  return new Writable({ write(chunk, _encoding, callback) { logs.write(stream, chunk); callback(); } });
+  return new Writable({
+    write(chunk, _encoding, callback) {
+      logs.write(stream, chunk);
+      callback();
+    },
+  });
 }
 
 // Runs in a fresh mount namespace (private propagation, so nothing leaks to the host). With an
@@ -84,8 +92,22 @@ function withMounts(launch: ContainerLaunch): string[] {
   const triples = mounts.flatMap((m) => [m.hostPath, m.mountPath, m.readOnly ? 'ro' : 'rw']);
   const image = rootfs ? ['rootfs', rootfs.lowerDir, rootfs.attemptDir] : ['host'];
   const chroot = rootfs ? [rootfs.readOnly ? 'ro' : 'rw', rootfs.user ?? '', rootfs.workingDir] : [];
-  return ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SCRIPT, 'mount-volumes',
-    ...image, String(mounts.length), ...triples, ...chroot, ...commandLine];
+  return [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    '/bin/sh',
+    '-c',
+    MOUNT_SCRIPT,
+    'mount-volumes',
+    ...image,
+    String(mounts.length),
+    ...triples,
+    ...chroot,
+    ...commandLine,
+  ];
 }
 
 /** Runs the container's command as a local process group with only the container's environment. */
@@ -93,11 +115,20 @@ export function startProcessContainer(launch: ContainerLaunch): RunningContainer
   const logs = new LogStore();
   const [file, ...rest] = withMounts(launch);
   let forcedReason: string | undefined;
-  const child = spawn(file, rest, { env: launch.env, cwd: launch.workingDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, rest, {
+    env: launch.env,
+    cwd: launch.workingDir,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.on('data', (chunk: Buffer) => logs.write('stdout', chunk));
   child.stderr.on('data', (chunk: Buffer) => logs.write('stderr', chunk));
   const signalGroup = (signal: NodeJS.Signals) => {
-    try { if (child.pid) process.kill(-child.pid, signal); } catch { /* already gone */ }
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      /* already gone */
+    }
   };
   const exited = new Promise<ContainerExit>((resolve) => {
     child.once('error', (error) => {
@@ -111,7 +142,8 @@ export function startProcessContainer(launch: ContainerLaunch): RunningContainer
     });
   });
   return {
-    logs, exited,
+    logs,
+    exited,
     terminate(graceMs) {
       signalGroup('SIGTERM');
       const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
@@ -141,18 +173,24 @@ export function startFunctionContainer(workload: WorkloadFunction, launch: Conta
     sigkill = (reason) => resolve({ exitCode: 137, reason });
   });
   const context: WorkloadContext = {
-    ...launch, stdout: logWriter(logs, 'stdout'), stderr: logWriter(logs, 'stderr'), signal: sigterm.signal,
+    ...launch,
+    stdout: logWriter(logs, 'stdout'),
+    stderr: logWriter(logs, 'stderr'),
+    signal: sigterm.signal,
   };
-  const finished = Promise.resolve().then(() => workload(context)).then(normaliseExit, (error: unknown) => {
-    logs.write('stderr', `${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    return { exitCode: 1, reason: 'Error' };
-  });
+  const finished = Promise.resolve()
+    .then(() => workload(context))
+    .then(normaliseExit, (error: unknown) => {
+      logs.write('stderr', `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      return { exitCode: 1, reason: 'Error' };
+    });
   const exited = Promise.race([finished, killed]).then((exit) => {
     logs.close();
     return exit;
   });
   return {
-    logs, exited,
+    logs,
+    exited,
     terminate(graceMs) {
       sigterm.abort(new Error('SIGTERM'));
       const timer = setTimeout(() => sigkill('Error'), graceMs);

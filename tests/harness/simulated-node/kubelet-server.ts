@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogEntry, LogStore } from './log-store.ts';
 
 /** Finds a container's log, or says why there is none (as the kubelet words it). */
-export type LogLookup = (namespace: string, pod: string, container: string, previous: boolean) => LogStore | { status: number; message: string };
+export type LogLookup = (
+  namespace: string,
+  pod: string,
+  container: string,
+  previous: boolean,
+) => LogStore | { status: number; message: string };
 
 interface LogQuery {
   follow: boolean;
@@ -19,8 +24,19 @@ function parseQuery(url: URL): LogQuery {
   const number = (name: string) => (url.searchParams.has(name) ? Number(url.searchParams.get(name)) : undefined);
   const sinceSeconds = number('sinceSeconds');
   const sinceTime = url.searchParams.get('sinceTime');
-  const sinceMs = sinceTime ? Date.parse(sinceTime) : sinceSeconds !== undefined ? Date.now() - sinceSeconds * 1000 : undefined;
-  return { follow: flag('follow'), previous: flag('previous'), timestamps: flag('timestamps'), sinceMs, tailLines: number('tailLines'), limitBytes: number('limitBytes') };
+  const sinceMs = sinceTime
+    ? Date.parse(sinceTime)
+    : sinceSeconds !== undefined
+      ? Date.now() - sinceSeconds * 1000
+      : undefined;
+  return {
+    follow: flag('follow'),
+    previous: flag('previous'),
+    timestamps: flag('timestamps'),
+    sinceMs,
+    tailLines: number('tailLines'),
+    limitBytes: number('limitBytes'),
+  };
 }
 
 function selectEntries(entries: readonly LogEntry[], query: LogQuery): LogEntry[] {
@@ -64,7 +80,9 @@ function handle(lookup: LogLookup, req: IncomingMessage, res: ServerResponse): v
   if (url.pathname === '/healthz') return void res.end('ok');
   const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   if (req.method !== 'GET' || !match) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end(`the simulated kubelet serves only /containerLogs, not ${url.pathname}`);
+    res
+      .writeHead(404, { 'content-type': 'text/plain' })
+      .end(`the simulated kubelet serves only /containerLogs, not ${url.pathname}`);
     return;
   }
   const query = parseQuery(url);
@@ -78,7 +96,10 @@ function handle(lookup: LogLookup, req: IncomingMessage, res: ServerResponse): v
 }
 
 /** The kubelet's HTTPS API, as far as the API server uses it for `pods/log`. */
-export async function startKubeletServer(tls: { certPem: string; keyPem: string }, lookup: LogLookup): Promise<{ server: Server; port: number }> {
+export async function startKubeletServer(
+  tls: { certPem: string; keyPem: string },
+  lookup: LogLookup,
+): Promise<{ server: Server; port: number }> {
   const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => handle(lookup, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -44,10 +44,13 @@ export class Kubelet {
 
   async start(): Promise<void> {
     const fieldSelector = `spec.nodeName=${this.#deps.nodeName}`;
-    this.#informer = await startResilientInformer<V1Pod>(this.#deps.kc, '/api/v1/pods',
+    this.#informer = await startResilientInformer<V1Pod>(
+      this.#deps.kc,
+      '/api/v1/pods',
       () => this.#deps.api.listPodForAllNamespaces({ fieldSelector }),
       { add: (pod) => this.#observe(pod), update: (pod) => this.#observe(pod), delete: (pod) => this.#gone(pod) },
-      { fieldSelector, report: this.#deps.report });
+      { fieldSelector, report: this.#deps.report },
+    );
   }
 
   async stop(): Promise<void> {
@@ -65,7 +68,8 @@ export class Kubelet {
     const used = new Map<string, number>();
     for (const [uid, worker] of this.#workers) {
       if (worker.isTerminal) continue;
-      for (const [resource, amount] of podRequests(this.#pods.get(uid) ?? {})) used.set(resource, (used.get(resource) ?? 0) + amount);
+      for (const [resource, amount] of podRequests(this.#pods.get(uid) ?? {}))
+        used.set(resource, (used.get(resource) ?? 0) + amount);
     }
     return used;
   }
@@ -80,8 +84,13 @@ export class Kubelet {
     if (!worker) return { status: 404, message: `pod ${namespace}/${name} is not on node ${this.#deps.nodeName}` };
     const store = worker.logs(container, previous);
     if (store) return store;
-    if (previous) return { status: 400, message: `previous terminated container "${container}" in pod "${name}" not found` };
-    if (!worker.isStarted(container)) return { status: 400, message: `container "${container}" in pod "${name}" is waiting to start: ContainerCreating` };
+    if (previous)
+      return { status: 400, message: `previous terminated container "${container}" in pod "${name}" not found` };
+    if (!worker.isStarted(container))
+      return {
+        status: 400,
+        message: `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`,
+      };
     return { status: 404, message: `container "${container}" in pod "${name}" not found` };
   };
 
@@ -91,8 +100,13 @@ export class Kubelet {
     const existing = this.#workers.get(uid);
     if (existing) return existing.update(pod);
     const worker = new PodWorker(pod, {
-      api: this.#deps.api, launch: this.#deps.launch, hostIP: '127.0.0.1', podIP: `10.244.0.${this.#nextIp++ % 250 + 2}`,
-      workloadFor: this.#deps.workloadFor, restartBackoffMs: this.#deps.restartBackoffMs, report: this.#deps.report,
+      api: this.#deps.api,
+      launch: this.#deps.launch,
+      hostIP: '127.0.0.1',
+      podIP: `10.244.0.${(this.#nextIp++ % 250) + 2}`,
+      workloadFor: this.#deps.workloadFor,
+      restartBackoffMs: this.#deps.restartBackoffMs,
+      report: this.#deps.report,
       onTerminal: () => this.#deps.onCapacityFreed(),
       onRemoved: (removedUid) => this.#forget(removedUid, pod),
     });

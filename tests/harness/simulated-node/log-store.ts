@@ -17,7 +17,10 @@ let sequence = 0;
 function nextTimestamp(): { timestamp: string; timeMs: number } {
   const now = Date.now();
   if (now === lastMs) sequence += 1;
-  else { lastMs = now; sequence = 0; }
+  else {
+    lastMs = now;
+    sequence = 0;
+  }
   const iso = new Date(now).toISOString();
   return { timestamp: `${iso.slice(0, -1)}${String(sequence).padStart(6, '0')}Z`, timeMs: now };
 }
@@ -64,7 +67,10 @@ export class LogStore {
 
   /** The last `maxLines` lines, cut to the last `maxBytes` bytes (the kubelet's fallback message). */
   tail(maxLines: number, maxBytes: number): string {
-    const text = this.entries.slice(-maxLines).map((entry) => entry.text).join('');
+    const text = this.entries
+      .slice(-maxLines)
+      .map((entry) => entry.text)
+      .join('');
     const bytes = Buffer.from(text);
     return bytes.length <= maxBytes ? text : bytes.subarray(bytes.length - maxBytes).toString();
   }

@@ -11,10 +11,12 @@ export function podRequests(pod: V1Pod): Map<string, number> {
 }
 
 function tolerates(tolerations: readonly V1Toleration[], taint: V1Taint): boolean {
-  return tolerations.some((t) =>
-    (t.key === undefined || t.key === '' ? t.operator === 'Exists' : t.key === taint.key) &&
-    (t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '')) &&
-    (t.effect === undefined || t.effect === '' || t.effect === taint.effect));
+  return tolerations.some(
+    (t) =>
+      (t.key === undefined || t.key === '' ? t.operator === 'Exists' : t.key === taint.key) &&
+      (t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '')) &&
+      (t.effect === undefined || t.effect === '' || t.effect === taint.effect),
+  );
 }
 
 /** Why the pod cannot go on the node, in the scheduler's words; undefined when it fits. */
@@ -24,8 +26,11 @@ export function unschedulableReason(pod: V1Pod, node: V1Node, used: Map<string, 
   if (Object.entries(selector).some(([key, value]) => labels[key] !== value)) {
     return "0/1 nodes are available: 1 node(s) didn't match node selector.";
   }
-  const taint = (node.spec?.taints ?? []).find((t) => t.effect !== 'PreferNoSchedule' && !tolerates(pod.spec?.tolerations ?? [], t));
-  if (taint) return `0/1 nodes are available: 1 node(s) had taint {${taint.key}: ${taint.value ?? ''}}, that the pod didn't tolerate.`;
+  const taint = (node.spec?.taints ?? []).find(
+    (t) => t.effect !== 'PreferNoSchedule' && !tolerates(pod.spec?.tolerations ?? [], t),
+  );
+  if (taint)
+    return `0/1 nodes are available: 1 node(s) had taint {${taint.key}: ${taint.value ?? ''}}, that the pod didn't tolerate.`;
   const allocatable = node.status?.allocatable ?? {};
   for (const [resource, amount] of podRequests(pod)) {
     if (amount === 0) continue;

@@ -19,7 +19,10 @@ export interface ContainerRecord {
   name: string;
   image: string;
   restartCount: number;
-  state: { waiting: { reason: string; message?: string } } | { running: { startedAt: string } } | { terminated: TerminatedState };
+  state:
+    | { waiting: { reason: string; message?: string } }
+    | { running: { startedAt: string } }
+    | { terminated: TerminatedState };
   lastTerminated?: TerminatedState;
   containerID?: string;
   /** The readiness probe passes (or there is none) for the running attempt. */
@@ -48,8 +51,13 @@ export interface PodState {
 function containerStatus(record: ContainerRecord): object {
   const started = 'running' in record.state && record.started === true;
   return {
-    name: record.name, image: record.image, imageID: `sim://${record.image}`, ready: isReady(record), started,
-    restartCount: record.restartCount, state: record.state,
+    name: record.name,
+    image: record.image,
+    imageID: `sim://${record.image}`,
+    ready: isReady(record),
+    started,
+    restartCount: record.restartCount,
+    state: record.state,
     ...(record.lastTerminated ? { lastState: { terminated: record.lastTerminated } } : { lastState: {} }),
     ...(record.containerID ? { containerID: record.containerID } : {}),
   };
@@ -60,28 +68,48 @@ function readiness(state: PodState): { status: 'True' | 'False'; reason?: string
   if (state.phase === 'Succeeded' || state.phase === 'Failed') return { status: 'False', reason: 'PodCompleted' };
   const unready = state.containers.filter((c) => !isReady(c)).map((c) => c.name);
   if (unready.length === 0) return { status: 'True' };
-  return { status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+  return {
+    status: 'False',
+    reason: 'ContainersNotReady',
+    message: `containers with unready status: [${unready.join(' ')}]`,
+  };
 }
 
 /** Keeps lastTransitionTime stable while a condition's status stays the same. */
 function transitionTime(previous: V1Pod | undefined, type: string, status: string): string {
   const before = previous?.status?.conditions?.find((c) => c.type === type);
-  if (before && before.status === status && before.lastTransitionTime) return apiTime(new Date(before.lastTransitionTime));
+  if (before && before.status === status && before.lastTransitionTime)
+    return apiTime(new Date(before.lastTransitionTime));
   return apiTime();
 }
 
 /** The pod status the kubelet would write, as a JSON object for a merge patch. */
 export function renderPodStatus(state: PodState, previous: V1Pod | undefined): object {
   const ready = readiness(state);
-  const condition = (type: string, status: string, extra: object = {}) =>
-    ({ type, status, lastProbeTime: null, lastTransitionTime: transitionTime(previous, type, status), ...extra });
-  const readyExtra = { ...(ready.reason ? { reason: ready.reason } : {}), ...(ready.message ? { message: ready.message } : {}) };
+  const condition = (type: string, status: string, extra: object = {}) => ({
+    type,
+    status,
+    lastProbeTime: null,
+    lastTransitionTime: transitionTime(previous, type, status),
+    ...extra,
+  });
+  const readyExtra = {
+    ...(ready.reason ? { reason: ready.reason } : {}),
+    ...(ready.message ? { message: ready.message } : {}),
+  };
   return {
-    phase: state.phase, reason: state.reason ?? null, message: state.message ?? null,
-    hostIP: state.hostIP, podIP: state.podIP, podIPs: [{ ip: state.podIP }], startTime: state.startTime,
+    phase: state.phase,
+    reason: state.reason ?? null,
+    message: state.message ?? null,
+    hostIP: state.hostIP,
+    podIP: state.podIP,
+    podIPs: [{ ip: state.podIP }],
+    startTime: state.startTime,
     conditions: [
-      condition('Initialized', 'True'), condition('Ready', ready.status, readyExtra),
-      condition('ContainersReady', ready.status, readyExtra), condition('PodScheduled', 'True'),
+      condition('Initialized', 'True'),
+      condition('Ready', ready.status, readyExtra),
+      condition('ContainersReady', ready.status, readyExtra),
+      condition('PodScheduled', 'True'),
     ],
     containerStatuses: state.containers.map(containerStatus),
   };

@@ -1,6 +1,14 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { CoreV1Api, V1ConfigMap, V1Container, V1KeyToPath, V1Pod, V1Secret, V1Volume } from '@kubernetes/client-node';
+import type {
+  CoreV1Api,
+  V1ConfigMap,
+  V1Container,
+  V1KeyToPath,
+  V1Pod,
+  V1Secret,
+  V1Volume,
+} from '@kubernetes/client-node';
 
 /** One directory of this machine that the container sees at `mountPath`. */
 export interface Mount {
@@ -12,9 +20,16 @@ export interface Mount {
 // The kubelet's defaultMode for secret and configMap volumes (0644).
 const DEFAULT_MODE = 0o644;
 
-function writeFiles(dir: string, files: Map<string, Buffer>, items: V1KeyToPath[] | undefined, defaultMode: number): void {
+function writeFiles(
+  dir: string,
+  files: Map<string, Buffer>,
+  items: V1KeyToPath[] | undefined,
+  defaultMode: number,
+): void {
   mkdirSync(dir, { recursive: true });
-  const chosen = items?.length ? items.map((item) => ({ key: item.key, path: item.path, mode: item.mode })) : [...files.keys()].map((key) => ({ key, path: key, mode: undefined }));
+  const chosen = items?.length
+    ? items.map((item) => ({ key: item.key, path: item.path, mode: item.mode }))
+    : [...files.keys()].map((key) => ({ key, path: key, mode: undefined }));
   for (const { key, path, mode } of chosen) {
     const content = files.get(key);
     if (content === undefined) throw new Error(`key ${key} not found`);
@@ -34,14 +49,21 @@ function decoded(data: Record<string, string> | undefined, encoding: 'base64' | 
  * keys as files (items/defaultMode honoured), emptyDir as an empty directory. Returns the
  * directory the container sees, or undefined for a volume type this node does not provide.
  */
-async function materialise(api: CoreV1Api, namespace: string, volume: V1Volume, dir: string): Promise<string | undefined> {
+async function materialise(
+  api: CoreV1Api,
+  namespace: string,
+  volume: V1Volume,
+  dir: string,
+): Promise<string | undefined> {
   if (volume.secret) {
     let secret: V1Secret;
     try {
       secret = await api.readNamespacedSecret({ name: volume.secret.secretName ?? '', namespace });
     } catch (error) {
       if (volume.secret.optional) return dir;
-      throw new Error(`volume ${volume.name}: secret "${volume.secret.secretName}" not found: ${(error as Error).message}`);
+      throw new Error(
+        `volume ${volume.name}: secret "${volume.secret.secretName}" not found: ${(error as Error).message}`,
+      );
     }
     writeFiles(dir, decoded(secret.data, 'base64'), volume.secret.items, volume.secret.defaultMode ?? DEFAULT_MODE);
     return dir;
@@ -52,7 +74,9 @@ async function materialise(api: CoreV1Api, namespace: string, volume: V1Volume, 
       map = await api.readNamespacedConfigMap({ name: volume.configMap.name ?? '', namespace });
     } catch (error) {
       if (volume.configMap.optional) return dir;
-      throw new Error(`volume ${volume.name}: configmap "${volume.configMap.name}" not found: ${(error as Error).message}`);
+      throw new Error(
+        `volume ${volume.name}: configmap "${volume.configMap.name}" not found: ${(error as Error).message}`,
+      );
     }
     const files = new Map([...decoded(map.data, 'utf8'), ...decoded(map.binaryData, 'base64')]);
     writeFiles(dir, files, volume.configMap.items, volume.configMap.defaultMode ?? DEFAULT_MODE);
@@ -72,7 +96,12 @@ async function materialise(api: CoreV1Api, namespace: string, volume: V1Volume, 
  * for secrets and configMaps, as the kubelet refreshes them; emptyDir lives as long as the pod).
  * Mounts of other volume types (persistentVolumeClaim, projected, …) are left out.
  */
-export async function containerMounts(api: CoreV1Api, pod: V1Pod, container: V1Container, podDir: string): Promise<Mount[]> {
+export async function containerMounts(
+  api: CoreV1Api,
+  pod: V1Pod,
+  container: V1Container,
+  podDir: string,
+): Promise<Mount[]> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const volumes = new Map((pod.spec?.volumes ?? []).map((volume) => [volume.name, volume]));
   const mounts: Mount[] = [];
@@ -80,7 +109,8 @@ export async function containerMounts(api: CoreV1Api, pod: V1Pod, container: V1C
   for (const volumeMount of container.volumeMounts ?? []) {
     const volume = volumes.get(volumeMount.name);
     if (!volume) throw new Error(`volumeMount ${volumeMount.name}: no such volume in the pod`);
-    if (!written.has(volume.name)) written.set(volume.name, await materialise(api, namespace, volume, join(podDir, 'volumes', volume.name)));
+    if (!written.has(volume.name))
+      written.set(volume.name, await materialise(api, namespace, volume, join(podDir, 'volumes', volume.name)));
     const source = written.get(volume.name);
     if (source === undefined) continue;
     const hostPath = volumeMount.subPath ? join(source, volumeMount.subPath) : source;

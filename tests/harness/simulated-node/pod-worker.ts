@@ -2,7 +2,13 @@ import type { CoreV1Api, V1Container, V1Pod } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prepareLaunch, type LaunchSettings } from './container-launch.ts';
-import { startFunctionContainer, startProcessContainer, type ContainerExit, type ContainerLaunch, type RunningContainer } from './container-runtime.ts';
+import {
+  startFunctionContainer,
+  startProcessContainer,
+  type ContainerExit,
+  type ContainerLaunch,
+  type RunningContainer,
+} from './container-runtime.ts';
 import type { LogStore } from './log-store.ts';
 import { ContainerProber } from './probes.ts';
 import { apiTime, renderPodStatus, type ContainerRecord, type PodState } from './pod-status.ts';
@@ -67,10 +73,24 @@ export class PodWorker {
     this.#deps = deps;
     this.uid = pod.metadata?.uid ?? '';
     this.#slots = (pod.spec?.containers ?? []).map((spec) => ({
-      spec, attempts: [], backoffMs: deps.restartBackoffMs.initial, finished: false,
-      record: { name: spec.name, image: spec.image ?? '', restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } },
+      spec,
+      attempts: [],
+      backoffMs: deps.restartBackoffMs.initial,
+      finished: false,
+      record: {
+        name: spec.name,
+        image: spec.image ?? '',
+        restartCount: 0,
+        state: { waiting: { reason: 'ContainerCreating' } },
+      },
     }));
-    this.#state = { phase: 'Pending', startTime: apiTime(), hostIP: deps.hostIP, podIP: deps.podIP, containers: this.#slots.map((s) => s.record) };
+    this.#state = {
+      phase: 'Pending',
+      startTime: apiTime(),
+      hostIP: deps.hostIP,
+      podIP: deps.podIP,
+      containers: this.#slots.map((s) => s.record),
+    };
   }
 
   get isTerminal(): boolean {
@@ -145,7 +165,8 @@ export class PodWorker {
     } catch (error) {
       slot.record.state = { waiting: { reason: 'CreateContainerConfigError', message: (error as Error).message } };
       this.#writeStatus();
-      if (!this.#terminating) slot.restartTimer = setTimeout(() => void this.#startContainer(slot), this.#nextBackoff(slot));
+      if (!this.#terminating)
+        slot.restartTimer = setTimeout(() => void this.#startContainer(slot), this.#nextBackoff(slot));
       return;
     }
     if (this.#terminating) return;
@@ -180,27 +201,48 @@ export class PodWorker {
       },
       onUnhealthy: (kind, message) => {
         if (slot.current !== running || this.#terminating) return;
-        this.#deps.report(`pod ${this.#pod.metadata?.namespace}/${this.#pod.metadata?.name}: ${message}; container ${slot.spec.name} will be restarted`);
+        this.#deps.report(
+          `pod ${this.#pod.metadata?.namespace}/${this.#pod.metadata?.name}: ${message}; container ${slot.spec.name} will be restarted`,
+        );
         running.terminate((this.#pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
       },
-      report: (message) => this.#deps.report(`pod ${this.#pod.metadata?.namespace}/${this.#pod.metadata?.name}: ${message}`),
+      report: (message) =>
+        this.#deps.report(`pod ${this.#pod.metadata?.namespace}/${this.#pod.metadata?.name}: ${message}`),
     });
     prober.start();
     return prober;
   }
 
-  #containerExited(slot: ContainerSlot, launch: ContainerLaunch, exit: ContainerExit, startedAt: string, containerID: string): void {
+  #containerExited(
+    slot: ContainerSlot,
+    launch: ContainerLaunch,
+    exit: ContainerExit,
+    startedAt: string,
+    containerID: string,
+  ): void {
     const logs = slot.current?.logs;
     slot.current = undefined;
     slot.prober?.stop();
     slot.prober = undefined;
     slot.record.ready = false;
     const message = logs ? terminationMessage(slot.spec, launch.terminationMessagePath, exit, logs) : exit.message;
-    const terminated = { exitCode: exit.exitCode, reason: exit.reason, ...(message ? { message } : {}), startedAt, finishedAt: apiTime(), containerID };
+    const terminated = {
+      exitCode: exit.exitCode,
+      reason: exit.reason,
+      ...(message ? { message } : {}),
+      startedAt,
+      finishedAt: apiTime(),
+      containerID,
+    };
     if (!this.#terminating && shouldRestart(this.#pod, exit.exitCode)) {
       const delayMs = this.#nextBackoff(slot);
       slot.record.lastTerminated = terminated;
-      slot.record.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delayMs} ms restarting failed container=${slot.spec.name}` } };
+      slot.record.state = {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${delayMs} ms restarting failed container=${slot.spec.name}`,
+        },
+      };
       slot.record.restartCount += 1;
       slot.restartTimer = setTimeout(() => void this.#startContainer(slot), delayMs);
     } else {
@@ -220,9 +262,13 @@ export class PodWorker {
   #updatePhase(): void {
     if (this.#adopted) return;
     if (this.#state.reason !== 'DeadlineExceeded') {
-      const neverStarted = this.#slots.some((s) => 'waiting' in s.record.state && !s.record.lastTerminated && s.attempts.length === 0);
+      const neverStarted = this.#slots.some(
+        (s) => 'waiting' in s.record.state && !s.record.lastTerminated && s.attempts.length === 0,
+      );
       if (this.#slots.every((s) => s.finished)) {
-        const failed = this.#slots.some((s) => 'terminated' in s.record.state && s.record.state.terminated.exitCode !== 0);
+        const failed = this.#slots.some(
+          (s) => 'terminated' in s.record.state && s.record.state.terminated.exitCode !== 0,
+        );
         this.#state.phase = failed ? 'Failed' : 'Succeeded';
       } else if (neverStarted && !this.#slots.some((s) => s.current)) {
         this.#state.phase = 'Pending';
@@ -248,7 +294,11 @@ export class PodWorker {
   async #deadlineExceeded(): Promise<void> {
     if (this.#terminating || this.isTerminal) return;
     this.#terminating = true;
-    Object.assign(this.#state, { phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+    Object.assign(this.#state, {
+      phase: 'Failed',
+      reason: 'DeadlineExceeded',
+      message: 'Pod was active on the node longer than the specified deadline',
+    });
     this.#writeStatus();
     await this.#stopContainers((this.#pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
     this.#updatePhase();
@@ -273,7 +323,11 @@ export class PodWorker {
     const namespace = this.#pod.metadata?.namespace ?? '';
     try {
       // With a body the API server ignores query parameters: the grace period goes in the body.
-      await this.#deps.api.deleteNamespacedPod({ name, namespace, body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } } });
+      await this.#deps.api.deleteNamespacedPod({
+        name,
+        namespace,
+        body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } },
+      });
     } catch (error) {
       if (!isNotFound(error)) this.#deps.report(`deleting pod ${namespace}/${name}: ${(error as Error).message}`);
     }

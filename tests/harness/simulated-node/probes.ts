@@ -25,19 +25,34 @@ function portNumber(container: V1Container, port: number | string | undefined): 
 }
 
 // The kubelet's HTTP prober: success is a status in [200, 400); HTTPS skips verification.
-function httpProbe(probe: NonNullable<V1Probe['httpGet']>, host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+function httpProbe(
+  probe: NonNullable<V1Probe['httpGet']>,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<string | undefined> {
   const https = probe.scheme === 'HTTPS';
   const headers = Object.fromEntries((probe.httpHeaders ?? []).map((h) => [h.name, h.value]));
   return new Promise((resolve) => {
-    const req = (https ? httpsRequest : httpRequest)({
-      host: probe.host || host, port, path: probe.path ?? '/', method: 'GET', timeout: timeoutMs,
-      headers: { 'User-Agent': 'kube-probe/1.20', Accept: '*/*', ...headers }, ...(https ? { rejectUnauthorized: false } : {}),
-    }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolve(status >= 200 && status < 400 ? undefined : `HTTP probe failed with statuscode: ${status}`);
-    });
-    req.once('timeout', () => req.destroy(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)')));
+    const req = (https ? httpsRequest : httpRequest)(
+      {
+        host: probe.host || host,
+        port,
+        path: probe.path ?? '/',
+        method: 'GET',
+        timeout: timeoutMs,
+        headers: { 'User-Agent': 'kube-probe/1.20', Accept: '*/*', ...headers },
+        ...(https ? { rejectUnauthorized: false } : {}),
+      },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        resolve(status >= 200 && status < 400 ? undefined : `HTTP probe failed with statuscode: ${status}`);
+      },
+    );
+    req.once('timeout', () =>
+      req.destroy(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)')),
+    );
     req.once('error', (error) => resolve(`Get "http://${host}:${port}${probe.path ?? '/'}": ${error.message}`));
     req.end();
   });
@@ -46,8 +61,14 @@ function httpProbe(probe: NonNullable<V1Probe['httpGet']>, host: string, port: n
 function tcpProbe(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: timeoutMs });
-    socket.once('connect', () => { socket.destroy(); resolve(undefined); });
-    socket.once('timeout', () => { socket.destroy(); resolve(`dial tcp ${host}:${port}: i/o timeout`); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(`dial tcp ${host}:${port}: i/o timeout`);
+    });
     socket.once('error', (error) => resolve(`dial tcp ${host}:${port}: ${error.message}`));
   });
 }
@@ -56,8 +77,19 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<string
 async function probeOnce(probe: V1Probe, container: V1Container, host: string): Promise<string | undefined> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   try {
-    if (probe.httpGet) return await httpProbe(probe.httpGet, host, portNumber(container, probe.httpGet.port as number | string), timeoutMs);
-    if (probe.tcpSocket) return await tcpProbe(probe.tcpSocket.host || host, portNumber(container, probe.tcpSocket.port as number | string), timeoutMs);
+    if (probe.httpGet)
+      return await httpProbe(
+        probe.httpGet,
+        host,
+        portNumber(container, probe.httpGet.port as number | string),
+        timeoutMs,
+      );
+    if (probe.tcpSocket)
+      return await tcpProbe(
+        probe.tcpSocket.host || host,
+        portNumber(container, probe.tcpSocket.port as number | string),
+        timeoutMs,
+      );
   } catch (error) {
     return (error as Error).message;
   }
@@ -141,8 +173,14 @@ export class ContainerProber {
           }
         }
       }
-      this.#timers.set(kind, setTimeout(() => void tick(), periodMs));
+      this.#timers.set(
+        kind,
+        setTimeout(() => void tick(), periodMs),
+      );
     };
-    this.#timers.set(kind, setTimeout(() => void tick(), (probe.initialDelaySeconds ?? 0) * 1000));
+    this.#timers.set(
+      kind,
+      setTimeout(() => void tick(), (probe.initialDelaySeconds ?? 0) * 1000),
+    );
   }
 }

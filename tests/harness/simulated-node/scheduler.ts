@@ -36,13 +36,18 @@ export class Scheduler {
 
   async start(): Promise<void> {
     const onPod = (pod: V1Pod) => this.#observe(pod);
-    this.#informer = await startResilientInformer<V1Pod>(this.#deps.kc, '/api/v1/pods',
+    this.#informer = await startResilientInformer<V1Pod>(
+      this.#deps.kc,
+      '/api/v1/pods',
       () => this.#deps.api.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=' }),
       { add: onPod, update: onPod, delete: (pod) => this.#forget(pod) },
-      { fieldSelector: 'spec.nodeName=', report: this.#deps.report });
+      { fieldSelector: 'spec.nodeName=', report: this.#deps.report },
+    );
     this.kick();
     // A failed binding is retried even when nothing else happens.
-    this.#retryTimer = setInterval(() => { if (this.#pending.size > 0) this.kick(); }, 1000);
+    this.#retryTimer = setInterval(() => {
+      if (this.#pending.size > 0) this.kick();
+    }, 1000);
     this.#retryTimer.unref();
   }
 
@@ -68,7 +73,8 @@ export class Scheduler {
 
   #observe(pod: V1Pod): void {
     const scheduler = pod.spec?.schedulerName ?? 'default-scheduler';
-    if (pod.metadata?.deletionTimestamp || pod.spec?.nodeName || scheduler !== 'default-scheduler') return this.#forget(pod);
+    if (pod.metadata?.deletionTimestamp || pod.spec?.nodeName || scheduler !== 'default-scheduler')
+      return this.#forget(pod);
     this.#pending.set(pod.metadata?.uid ?? '', pod);
     this.kick();
   }
@@ -81,7 +87,10 @@ export class Scheduler {
   #used(): Map<string, number> {
     const used = this.#deps.usedByKubelet();
     for (const [uid, requests] of this.#assumed) {
-      if (this.#deps.kubeletHas(uid)) { this.#assumed.delete(uid); continue; }
+      if (this.#deps.kubeletHas(uid)) {
+        this.#assumed.delete(uid);
+        continue;
+      }
       for (const [resource, amount] of requests) used.set(resource, (used.get(resource) ?? 0) + amount);
     }
     return used;
@@ -90,7 +99,8 @@ export class Scheduler {
   // Oldest first, as the scheduler's queue orders equal-priority pods.
   async #scheduleAll(): Promise<void> {
     const byAge = [...this.#pending.values()].sort((a, b) =>
-      String(a.metadata?.creationTimestamp ?? '').localeCompare(String(b.metadata?.creationTimestamp ?? '')));
+      String(a.metadata?.creationTimestamp ?? '').localeCompare(String(b.metadata?.creationTimestamp ?? '')),
+    );
     for (const pod of byAge) {
       const reason = unschedulableReason(pod, this.#deps.node(), this.#used());
       if (reason === undefined) await this.#bind(pod);
@@ -105,7 +115,11 @@ export class Scheduler {
     const nodeName = this.#deps.node().metadata?.name ?? '';
     this.#pending.delete(uid);
     try {
-      await this.#deps.api.createNamespacedPodBinding({ name, namespace, body: { metadata: { name, uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } } });
+      await this.#deps.api.createNamespacedPodBinding({
+        name,
+        namespace,
+        body: { metadata: { name, uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
+      });
       this.#assumed.set(uid, podRequests(pod));
     } catch (error) {
       const code = (error as { code?: number }).code;
@@ -121,11 +135,26 @@ export class Scheduler {
     const uid = pod.metadata?.uid ?? '';
     if (this.#reported.get(uid) === message) return;
     this.#reported.set(uid, message);
-    const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+    const condition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
     try {
-      await this.#deps.api.patchNamespacedPodStatus({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: { status: { conditions: [condition] } } }, mergePatch);
+      await this.#deps.api.patchNamespacedPodStatus(
+        {
+          name: pod.metadata?.name ?? '',
+          namespace: pod.metadata?.namespace ?? '',
+          body: { status: { conditions: [condition] } },
+        },
+        mergePatch,
+      );
     } catch (error) {
-      if ((error as { code?: number }).code !== 404) this.#deps.report(`marking pod ${pod.metadata?.name} unschedulable: ${(error as Error).message}`);
+      if ((error as { code?: number }).code !== 404)
+        this.#deps.report(`marking pod ${pod.metadata?.name} unschedulable: ${(error as Error).message}`);
     }
   }
 }

@@ -86,27 +86,51 @@ export async function startSimulatedNode(options: SimulatedNodeOptions): Promise
   const podsDir = mkdtempSync(join(tmpdir(), `lorahpo-${name}-`));
   let workload: Workload = options.workload ?? 'process';
   const launch = {
-    api, podsDir, images: options.images ?? {},
+    api,
+    podsDir,
+    images: options.images ?? {},
     baseEnv: options.baseEnv ?? { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
-    terminationMessageEnv: options.terminationMessageEnv ?? ['LORAHPO_RESULT_FILE'], workingDir: options.workingDir ?? process.cwd(),
-    mountVolumes: options.mountVolumes ?? canMountVolumes(), apiServer: apiServerAddress(options.kubeConfig),
+    terminationMessageEnv: options.terminationMessageEnv ?? ['LORAHPO_RESULT_FILE'],
+    workingDir: options.workingDir ?? process.cwd(),
+    mountVolumes: options.mountVolumes ?? canMountVolumes(),
+    apiServer: apiServerAddress(options.kubeConfig),
   };
   let scheduler: Scheduler | undefined;
   const kubelet = new Kubelet({
-    kc: options.kubeConfig, api, nodeName: name, launch, report,
+    kc: options.kubeConfig,
+    api,
+    nodeName: name,
+    launch,
+    report,
     workloadFor: (pod, container) => options.workloadFor?.(pod, container) ?? workload,
     restartBackoffMs: options.restartBackoffMs ?? { initial: 1000, max: 10_000 },
     onCapacityFreed: () => scheduler?.kick(),
   });
   const { server, port } = await startKubeletServer(options.tls, kubelet.logs);
-  const shape = { name, kubeletPort: port, capacity: { ...defaultCapacity, ...options.capacity }, labels: options.labels ?? {}, taints: options.taints ?? [] };
+  const shape = {
+    name,
+    kubeletPort: port,
+    capacity: { ...defaultCapacity, ...options.capacity },
+    labels: options.labels ?? {},
+    taints: options.taints ?? [],
+  };
   const node: V1Node = await registerNode(api, nodeObject(shape));
   await kubelet.start();
-  scheduler = new Scheduler({ kc: options.kubeConfig, api, node: () => node, usedByKubelet: () => kubelet.used(), kubeletHas: (uid) => kubelet.has(uid), report });
+  scheduler = new Scheduler({
+    kc: options.kubeConfig,
+    api,
+    node: () => node,
+    usedByKubelet: () => kubelet.used(),
+    kubeletHas: (uid) => kubelet.has(uid),
+    report,
+  });
   await scheduler.start();
   return {
-    name, kubeletPort: port,
-    setWorkload(next) { workload = next; },
+    name,
+    kubeletPort: port,
+    setWorkload(next) {
+      workload = next;
+    },
     oomKill: (namespace, pod, container) => kubelet.oomKill(namespace, pod, container),
     async stop() {
       await scheduler?.stop();

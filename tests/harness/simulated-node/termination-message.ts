@@ -24,7 +24,12 @@ function readPrefix(path: string, maxBytes: number): string {
 }
 
 /** The terminated state's message: the file's content, else the log tail when the policy asks and the container failed. */
-export function terminationMessage(container: V1Container, filePath: string, exit: ContainerExit, logs: LogStore): string | undefined {
+export function terminationMessage(
+  container: V1Container,
+  filePath: string,
+  exit: ContainerExit,
+  logs: LogStore,
+): string | undefined {
   const fromFile = readPrefix(filePath, maxFileBytes);
   if (fromFile !== '') return fromFile;
   if (container.terminationMessagePolicy === 'FallbackToLogsOnError' && exit.exitCode !== 0) {

@@ -11,7 +11,11 @@ import type { Workload } from '../../harness/simulated-node/workload.ts';
 import { createOperator, type OperatorOptions } from '../../../operator/src/controller/operator.ts';
 import { plan } from '../../../operator/src/engine/plan.ts';
 import { silentLogger } from '../../../operator/src/controller/logger.ts';
-import { ExponentialFailureRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter } from '../../../operator/src/controller/runtime/rate-limiter.ts';
+import {
+  ExponentialFailureRateLimiter,
+  MaxOfRateLimiter,
+  TokenBucketRateLimiter,
+} from '../../../operator/src/controller/runtime/rate-limiter.ts';
 import { LoraTrialSchema, type LoraTrial } from '../../../operator/src/api/trial.ts';
 import type { LoraStudy, LoraStudyInput } from '../../../operator/src/api/study.ts';
 
@@ -26,10 +30,16 @@ const GROUP = { group: 'lorahpo.io', version: 'v1alpha1' };
 const FAST_CONTROLLER_MANAGER = ['--kube-api-qps=400', '--kube-api-burst=800'];
 
 export async function startCluster(workload: Workload, options: { pods?: number } = {}): Promise<ControlPlane> {
-  const cp = await startControlPlane({ node: { workload, capacity: { pods: String(options.pods ?? 110) } }, controllerManagerArgs: FAST_CONTROLLER_MANAGER });
+  const cp = await startControlPlane({
+    node: { workload, capacity: { pods: String(options.pods ?? 110) } },
+    controllerManagerArgs: FAST_CONTROLLER_MANAGER,
+  });
   const applied = await cp.kubectl(['apply', '-f', `${root}crds`], { direct: true });
   if (applied.code !== 0) throw new Error(`applying the CRDs failed: ${applied.stderr}`);
-  const ready = await cp.kubectl(['wait', '--for=condition=established', '--timeout=60s', 'crd/lorastudies.lorahpo.io', 'crd/loratrials.lorahpo.io'], { direct: true });
+  const ready = await cp.kubectl(
+    ['wait', '--for=condition=established', '--timeout=60s', 'crd/lorastudies.lorahpo.io', 'crd/loratrials.lorahpo.io'],
+    { direct: true },
+  );
   if (ready.code !== 0) throw new Error(`CRDs not established: ${ready.stderr}`);
   return cp;
 }
@@ -42,8 +52,13 @@ export async function createNamespace(cp: ControlPlane, name: string): Promise<s
 /** Retries fast so tests finish quickly; the production defaults are in docs/operator.md. */
 export function testOperatorOptions(): Partial<OperatorOptions> {
   return {
-    rateLimiter: new MaxOfRateLimiter(new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 2000 }), new TokenBucketRateLimiter({ ratePerSecond: 50, burst: 200 })),
-    sourceBackoffMs: 100, logPollMs: 200, logRetryMs: 100,
+    rateLimiter: new MaxOfRateLimiter(
+      new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 2000 }),
+      new TokenBucketRateLimiter({ ratePerSecond: 50, burst: 200 }),
+    ),
+    sourceBackoffMs: 100,
+    logPollMs: 200,
+    logRetryMs: 100,
   };
 }
 
@@ -51,11 +66,28 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export function startOperator(cp: ControlPlane, namespace: string, options: Partial<OperatorOptions> = {}): RunningOperator & { operator: ReturnType<typeof createOperator> } {
-  const operator = createOperator({ kubeConfig: cp.kubeConfig, planner: plan, logger: silentLogger(), namespaces: [namespace], ...testOperatorOptions(), ...options });
+export function startOperator(
+  cp: ControlPlane,
+  namespace: string,
+  options: Partial<OperatorOptions> = {},
+): RunningOperator & { operator: ReturnType<typeof createOperator> } {
+  const operator = createOperator({
+    kubeConfig: cp.kubeConfig,
+    planner: plan,
+    logger: silentLogger(),
+    namespaces: [namespace],
+    ...testOperatorOptions(),
+    ...options,
+  });
   const abort = new AbortController();
   const running = operator.start(abort.signal);
-  return { operator, stop: async () => { abort.abort(); await running; } };
+  return {
+    operator,
+    stop: async () => {
+      abort.abort();
+      await running;
+    },
+  };
 }
 
 export interface SpawnOptions {
@@ -68,18 +100,44 @@ export interface SpawnOptions {
 }
 
 /** `lorahpo operator` as its own process (so it can be SIGKILLed). */
-export function spawnOperator(cp: ControlPlane, namespace: string, extraArgs: string[] = [], options: SpawnOptions = {}): ChildProcess {
+export function spawnOperator(
+  cp: ControlPlane,
+  namespace: string,
+  extraArgs: string[] = [],
+  options: SpawnOptions = {},
+): ChildProcess {
   const node = `${root}node_modules/.bin/node`;
   const kubeconfig = options.direct ? cp.directKubeconfigPath : cp.kubeconfigPath;
-  return spawn(node, [...(options.nodeArgs ?? []), `${root}bin/lorahpo.js`, 'operator', '--kubeconfig', kubeconfig, '--namespace', namespace, '--metrics-port', '0', ...extraArgs], {
-    env: { ...process.env, ...(options.built ? { LORAHPO_RUN_BUILT: '1' } : {}), LORAHPO_LOG_LEVEL: process.env.LORAHPO_TEST_OPERATOR_LOG ?? 'warn' },
-    stdio: ['ignore', process.env.LORAHPO_TEST_OPERATOR_LOG ? 'inherit' : 'ignore', 'inherit'],
-  });
+  return spawn(
+    node,
+    [
+      ...(options.nodeArgs ?? []),
+      `${root}bin/lorahpo.js`,
+      'operator',
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      namespace,
+      '--metrics-port',
+      '0',
+      ...extraArgs,
+    ],
+    {
+      env: {
+        ...process.env,
+        ...(options.built ? { LORAHPO_RUN_BUILT: '1' } : {}),
+        LORAHPO_LOG_LEVEL: process.env.LORAHPO_TEST_OPERATOR_LOG ?? 'warn',
+      },
+      stdio: ['ignore', process.env.LORAHPO_TEST_OPERATOR_LOG ? 'inherit' : 'ignore', 'inherit'],
+    },
+  );
 }
 
 export function studyManifest(name: string, namespace: string, spec: Partial<LoraStudyInput['spec']>): LoraStudyInput {
   return {
-    apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraStudy', metadata: { name, namespace },
+    apiVersion: 'lorahpo.io/v1alpha1',
+    kind: 'LoraStudy',
+    metadata: { name, namespace },
     spec: {
       objective: { metric: 'eval_loss', direction: 'minimize' },
       parameters: [
@@ -95,7 +153,12 @@ export function studyManifest(name: string, namespace: string, spec: Partial<Lor
 
 export async function createStudy(cp: ControlPlane, study: LoraStudyInput): Promise<void> {
   const api = cp.directKubeConfig.makeApiClient(CustomObjectsApi);
-  await api.createNamespacedCustomObject({ ...GROUP, namespace: study.metadata.namespace as string, plural: 'lorastudies', body: study });
+  await api.createNamespacedCustomObject({
+    ...GROUP,
+    namespace: study.metadata.namespace as string,
+    plural: 'lorastudies',
+    body: study,
+  });
 }
 
 export async function readStudy(cp: ControlPlane, namespace: string, name: string): Promise<LoraStudy> {
@@ -105,8 +168,12 @@ export async function readStudy(cp: ControlPlane, namespace: string, name: strin
 
 export async function readTrials(cp: ControlPlane, namespace: string): Promise<LoraTrial[]> {
   const api = cp.directKubeConfig.makeApiClient(CustomObjectsApi);
-  const list = (await api.listNamespacedCustomObject({ ...GROUP, namespace, plural: 'loratrials' })) as { items: unknown[] };
-  return list.items.map((item) => ({ ...LoraTrialSchema.parse(item), metadata: (item as LoraTrial).metadata })).sort((a, b) => a.spec.number - b.spec.number);
+  const list = (await api.listNamespacedCustomObject({ ...GROUP, namespace, plural: 'loratrials' })) as {
+    items: unknown[];
+  };
+  return list.items
+    .map((item) => ({ ...LoraTrialSchema.parse(item), metadata: (item as LoraTrial).metadata }))
+    .sort((a, b) => a.spec.number - b.spec.number);
 }
 
 export async function readEvents(cp: ControlPlane, namespace: string): Promise<CoreV1Event[]> {
@@ -114,7 +181,12 @@ export async function readEvents(cp: ControlPlane, namespace: string): Promise<C
 }
 
 /** Polls until `check` returns a value (not undefined), or fails naming what it waited for. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 250): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -129,9 +201,18 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
 
-export async function studyFinished(cp: ControlPlane, namespace: string, name: string, timeoutMs?: number): Promise<LoraStudy> {
-  return eventually(`study ${namespace}/${name} to finish`, async () => {
-    const study = await readStudy(cp, namespace, name);
-    return study.status?.phase === 'Succeeded' || study.status?.phase === 'Failed' ? study : undefined;
-  }, timeoutMs);
+export async function studyFinished(
+  cp: ControlPlane,
+  namespace: string,
+  name: string,
+  timeoutMs?: number,
+): Promise<LoraStudy> {
+  return eventually(
+    `study ${namespace}/${name} to finish`,
+    async () => {
+      const study = await readStudy(cp, namespace, name);
+      return study.status?.phase === 'Succeeded' || study.status?.phase === 'Failed' ? study : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -38,11 +38,17 @@ export function objectiveWorkload(options: ObjectiveWorkloadOptions = {}) {
     for (let step = 1; step <= STEPS; step++) {
       await new Promise((resolve) => setTimeout(resolve, options.stepMs ?? 20));
       if (context.signal.aborted) return 0;
-      context.stdout.write(JSON.stringify({ type: 'metric', name: 'eval_loss', value: curveValue(params, step), step }) + '\n');
+      context.stdout.write(
+        JSON.stringify({ type: 'metric', name: 'eval_loss', value: curveValue(params, step), step }) + '\n',
+      );
       const failure = options.failWith?.(trial, params);
       if (failure && step === 2) return failure;
     }
-    const result = JSON.stringify({ type: 'result', value: curveValue(params, STEPS), metrics: { eval_loss: curveValue(params, STEPS) } });
+    const result = JSON.stringify({
+      type: 'result',
+      value: curveValue(params, STEPS),
+      metrics: { eval_loss: curveValue(params, STEPS) },
+    });
     context.stdout.write(result + '\n');
     writeFileSync(context.terminationMessagePath, result);
     return 0;

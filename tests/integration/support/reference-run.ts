@@ -21,15 +21,32 @@ export function referenceRun(study: LoraStudy, failing: (trial: string) => boole
   for (let round = 0; round < 10_000; round++) {
     const result = plan(study, trials, now);
     for (const action of result.actions) {
-      if (action.type === 'start') trials.push({ ...action.trial, status: { phase: 'Running', intermediateValues: [] } });
-      if (action.type === 'prune' || action.type === 'stop') trials = trials.map((t) => (t.metadata.name === action.name ? { ...t, status: { ...(t.status ?? { intermediateValues: [] }), phase: 'Pruned', prunedAtStep: action.type === 'prune' ? action.step : undefined, value: action.type === 'prune' ? action.value : undefined } } : t));
+      if (action.type === 'start')
+        trials.push({ ...action.trial, status: { phase: 'Running', intermediateValues: [] } });
+      if (action.type === 'prune' || action.type === 'stop')
+        trials = trials.map((t) =>
+          t.metadata.name === action.name
+            ? {
+                ...t,
+                status: {
+                  ...(t.status ?? { intermediateValues: [] }),
+                  phase: 'Pruned',
+                  prunedAtStep: action.type === 'prune' ? action.step : undefined,
+                  value: action.type === 'prune' ? action.value : undefined,
+                },
+              }
+            : t,
+        );
     }
     study = { ...study, status: result.status };
     const next = trials.find((t) => isTrialActive(t.status?.phase) && !t.status?.completionTime);
     if (!next) return outcome(trials, result.status);
     trials = trials.map((t) => (t === next ? runToEnd(t, failing(t.metadata.name as string)) : t));
     const judged = plan(study, trials, now);
-    trials = finish(trials, judged.actions.filter((a) => a.type === 'prune').map((a) => (a as { name: string; step: number; value?: number })));
+    trials = finish(
+      trials,
+      judged.actions.filter((a) => a.type === 'prune').map((a) => a as { name: string; step: number; value?: number }),
+    );
   }
   throw new Error('reference run did not finish');
 }
@@ -37,7 +54,10 @@ export function referenceRun(study: LoraStudy, failing: (trial: string) => boole
 /** The trial with its whole curve (still Running, so the pruner judges it first). */
 function runToEnd(trial: LoraTrial, fails: boolean): LoraTrial {
   const steps = fails ? 2 : STEPS;
-  const intermediateValues = Array.from({ length: steps }, (_, i) => ({ step: i + 1, value: curveValue(trial.spec.params, i + 1) }));
+  const intermediateValues = Array.from({ length: steps }, (_, i) => ({
+    step: i + 1,
+    value: curveValue(trial.spec.params, i + 1),
+  }));
   return { ...trial, status: { phase: 'Running', intermediateValues, completionTime: fails ? 'failed' : 'done' } };
 }
 
@@ -61,7 +81,8 @@ function outcome(trials: LoraTrial[], status: StudyStatus): Outcome {
     const name = trial.metadata.name as string;
     phases[name] = trial.status?.phase ?? 'Pending';
     params[name] = trial.spec.params;
-    if (trial.status?.prunedAtStep !== undefined && trial.status.phase === 'Pruned') prunedAt[name] = trial.status.prunedAtStep;
+    if (trial.status?.prunedAtStep !== undefined && trial.status.phase === 'Pruned')
+      prunedAt[name] = trial.status.prunedAtStep;
   }
   return { phases, prunedAt, params, status };
 }

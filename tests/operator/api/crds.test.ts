@@ -15,10 +15,14 @@ test('crds › the checked-in crds/ match the zod schemas (run `npm run crds` af
   }
 });
 
-test('crds › the Helm chart\'s CRD templates match the zod schemas (run `npm run crds` after a schema change)', () => {
+test("crds › the Helm chart's CRD templates match the zod schemas (run `npm run crds` after a schema change)", () => {
   for (const definition of CRD_DEFINITIONS) {
     const onDisk = readFileSync(new URL(crdFileName(definition), chartCrdsDir), 'utf8');
-    assert.equal(onDisk, renderChartCrd(definition), `${CHART_CRD_DIR}/${crdFileName(definition)} is out of date: run npm run crds`);
+    assert.equal(
+      onDisk,
+      renderChartCrd(definition),
+      `${CHART_CRD_DIR}/${crdFileName(definition)} is out of date: run npm run crds`,
+    );
   }
 });
 
@@ -27,9 +31,11 @@ type Node = Record<string, unknown>;
 /** Walks every schema node with its path. */
 function* nodes(node: Node, path: string): Generator<[string, Node]> {
   yield [path, node];
-  for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, Node>)) yield* nodes(child, `${path}.${name}`);
+  for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, Node>))
+    yield* nodes(child, `${path}.${name}`);
   if (node.items) yield* nodes(node.items as Node, `${path}[]`);
-  if (node.additionalProperties && typeof node.additionalProperties === 'object') yield* nodes(node.additionalProperties as Node, `${path}{}`);
+  if (node.additionalProperties && typeof node.additionalProperties === 'object')
+    yield* nodes(node.additionalProperties as Node, `${path}{}`);
 }
 
 test('crds › schemas are structural: a type on every node, no unions, no properties beside additionalProperties', () => {
@@ -40,8 +46,12 @@ test('crds › schemas are structural: a type on every node, no unions, no prope
     for (const [path, node] of nodes(root, definition.kind)) {
       const preserves = node['x-kubernetes-preserve-unknown-fields'] === true;
       assert.ok(preserves || typeof node.type === 'string', `${path} has no type`);
-      for (const junctor of ['anyOf', 'oneOf', 'allOf', 'not', '$ref', 'default']) assert.ok(!(junctor in node), `${path} has ${junctor}`);
-      assert.ok(!(node.properties && node.additionalProperties), `${path} has both properties and additionalProperties`);
+      for (const junctor of ['anyOf', 'oneOf', 'allOf', 'not', '$ref', 'default'])
+        assert.ok(!(junctor in node), `${path} has ${junctor}`);
+      assert.ok(
+        !(node.properties && node.additionalProperties),
+        `${path} has both properties and additionalProperties`,
+      );
     }
     assert.deepEqual(version.subresources, { status: {} });
   }
@@ -53,6 +63,8 @@ test('crds › names, short names, categories and printer columns', () => {
   assert.deepEqual(names(study).shortNames, ['ls']);
   assert.deepEqual(names(trial).shortNames, ['lt']);
   assert.deepEqual(names(study).categories, ['lorahpo']);
-  const columns = (((study.spec as Node).versions as Node[])[0].additionalPrinterColumns as Node[]).map((column) => column.name);
+  const columns = (((study.spec as Node).versions as Node[])[0].additionalPrinterColumns as Node[]).map(
+    (column) => column.name,
+  );
   assert.deepEqual(columns, ['Phase', 'Best', 'Trials', 'Reason', 'Age']);
 });

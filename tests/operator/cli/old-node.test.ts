@@ -14,7 +14,9 @@ function oldNode(): string | undefined {
 
 const old = oldNode();
 
-test('bin › started by a Node older than 24, each command says which Node it needs, exit 1, no stack trace', { skip: old === undefined && 'no Node older than 24 here' }, () => {
+test('bin › started by a Node older than 24, each command says which Node it needs, exit 1, no stack trace', {
+  skip: old === undefined && 'no Node older than 24 here',
+}, () => {
   for (const command of ['lorahpo', 'lorahpo-trainer']) {
     const bin = fileURLToPath(new URL(`../../../bin/${command}.js`, import.meta.url));
     const result = spawnSync(old as string, [bin, '--version'], { encoding: 'utf8' });

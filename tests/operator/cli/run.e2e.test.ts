@@ -38,9 +38,14 @@ function medianSaysPrune(trial: LoraTrial, step: number, trials: LoraTrial[]): b
   const cutoff = trial.spec.historyCutoff ?? 0;
   const complete = trials.filter((other) => other.spec.number < cutoff && other.status?.phase === 'Succeeded');
   if (complete.length < 3) return false;
-  const atStep = complete.flatMap((other) => other.status?.intermediateValues.filter((point) => point.step === step).map((point) => point.value) ?? []);
+  const atStep = complete.flatMap(
+    (other) =>
+      other.status?.intermediateValues.filter((point) => point.step === step).map((point) => point.value) ?? [],
+  );
   if (atStep.length === 0) return false;
-  const best = Math.min(...(trial.status?.intermediateValues.filter((point) => point.step <= step).map((point) => point.value) ?? []));
+  const best = Math.min(
+    ...(trial.status?.intermediateValues.filter((point) => point.step <= step).map((point) => point.value) ?? []),
+  );
   return best > median(atStep);
 }
 
@@ -57,36 +62,53 @@ test('lorahpo run › 12 trials, 3 at a time, median pruner: finishes, prunes th
   assert.equal(status.completionReason, 'MaxTrials');
   const pruned = trials.filter((trial) => trial.status?.phase === 'Pruned');
   assert.ok(pruned.length >= 2, `only ${pruned.length} trials were pruned`);
-  for (const trial of pruned) assert.ok(medianSaysPrune(trial, trial.status?.prunedAtStep as number, trials), `${trial.metadata.name} should not have been pruned`);
+  for (const trial of pruned)
+    assert.ok(
+      medianSaysPrune(trial, trial.status?.prunedAtStep as number, trials),
+      `${trial.metadata.name} should not have been pruned`,
+    );
   for (const trial of trials.filter((candidate) => candidate.status?.phase === 'Succeeded')) {
-    for (const point of trial.status?.intermediateValues ?? []) assert.ok(!medianSaysPrune(trial, point.step, trials), `${trial.metadata.name} should have been pruned at step ${point.step}`);
+    for (const point of trial.status?.intermediateValues ?? [])
+      assert.ok(
+        !medianSaysPrune(trial, point.step, trials),
+        `${trial.metadata.name} should have been pruned at step ${point.step}`,
+      );
   }
   const best = status.bestTrial;
   assert.ok(best?.params, 'a best trial with its params');
   assert.equal(best.params.kind, 'a');
   assert.ok(Math.abs((best.params.x as number) - 0.3) < 0.25, `best x ${best.params.x} is far from the optimum 0.3`);
-  assert.equal(best.value, Math.min(...trials.filter((t) => t.status?.phase === 'Succeeded').map((t) => t.status?.value as number)));
+  assert.equal(
+    best.value,
+    Math.min(...trials.filter((t) => t.status?.phase === 'Succeeded').map((t) => t.status?.value as number)),
+  );
 });
 
 function journalEvents(journal: string): { type: string; name?: string; trial?: { metadata: { name: string } } }[] {
   if (!existsSync(journal)) return [];
-  return readFileSync(journal, 'utf8').split('\n').filter(Boolean).flatMap((line) => {
-    try {
-      return [JSON.parse(line)];
-    } catch {
-      return [];
-    }
-  });
+  return readFileSync(journal, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    });
 }
 
 function finishedInJournal(journal: string): string[] {
-  return journalEvents(journal).flatMap((event) => (event.type === 'finished' || event.type === 'pruned' ? [event.name as string] : []));
+  return journalEvents(journal).flatMap((event) =>
+    event.type === 'finished' || event.type === 'pruned' ? [event.name as string] : [],
+  );
 }
 
 function startedInJournal(journal: string): string[] {
-  return journalEvents(journal).flatMap((event) => (event.type === 'started' ? [event.trial?.metadata.name as string] : []));
+  return journalEvents(journal).flatMap((event) =>
+    event.type === 'started' ? [event.trial?.metadata.name as string] : [],
+  );
 }
-
 
 function killAll(pids: number[]): void {
   for (const pid of pids) process.kill(pid, 'SIGKILL');
@@ -102,7 +124,12 @@ test('lorahpo run › killed (SIGKILL) mid-study and run again: no finished tria
   // Mid-study: four trials done and a trial process running (it logged its start; 40 ms steps).
   const isMidStudy = () => {
     const finished = new Set(finishedInJournal(journal));
-    const running = existsSync(runLog) ? readFileSync(runLog, 'utf8').split('\n').filter(Boolean).map((line) => line.split(' ')[0]) : [];
+    const running = existsSync(runLog)
+      ? readFileSync(runLog, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split(' ')[0])
+      : [];
     return finished.size >= 4 && running.some((name) => !finished.has(name));
   };
   while (!isMidStudy() && !hasExited) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -116,13 +143,22 @@ test('lorahpo run › killed (SIGKILL) mid-study and run again: no finished tria
   const rerun = cli(dir, 'run', 'study.yaml');
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.match(rerun.stdout, /resuming: \d+ trials already finished/);
-  const startedAfter = readFileSync(runLog, 'utf8').split('\n').filter(Boolean).slice(startsBefore).map((line) => line.split(' ')[0]);
+  const startedAfter = readFileSync(runLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(startsBefore)
+    .map((line) => line.split(' ')[0]);
   for (const name of startedAfter) assert.ok(!finishedBefore.has(name), `${name} had finished but ran again`);
   assert.ok(interrupted.length > 0, 'the kill interrupted some trial');
-  for (const name of interrupted) assert.ok(startedAfter.includes(name), `${name} was interrupted but did not run again`);
+  for (const name of interrupted)
+    assert.ok(startedAfter.includes(name), `${name} was interrupted but did not run again`);
   const { status, trials } = statusOf(dir);
   assert.deepEqual(studyOutcome(status, trials), studyOutcome(reference.status, reference.trials));
-  const leftovers = readFileSync(runLog, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[1])).filter(isAlive);
+  const leftovers = readFileSync(runLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Number(line.split(' ')[1]))
+    .filter(isAlive);
   killAll(leftovers);
   assert.deepEqual(leftovers, [], 'trial processes of the killed run are still alive');
 });

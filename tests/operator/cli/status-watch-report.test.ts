@@ -12,8 +12,14 @@ function deps(cwd: string): CliDeps & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
-    stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) },
-    cwd, env: process.env, signal: new AbortController().signal, now: () => new Date(), out: () => out, err: () => err,
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (err += text) },
+    cwd,
+    env: process.env,
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    out: () => out,
+    err: () => err,
   };
 }
 
@@ -28,11 +34,15 @@ test('lorahpo status --watch › follows a running study frame by frame and retu
   const runner = deps(dir);
   const run = main(['run', 'study.yaml', '--json'], runner);
   const journal = join(dir, '.lorahpo', 'demo', 'journal.jsonl');
-  while (!existsSync(journal) || !readFileSync(journal, 'utf8').includes('"started"')) await new Promise((done) => setTimeout(done, 20));
+  while (!existsSync(journal) || !readFileSync(journal, 'utf8').includes('"started"'))
+    await new Promise((done) => setTimeout(done, 20));
   const watcher = deps(dir);
   assert.equal(await main(['status', '--watch', '--interval-ms', '100'], watcher), 0, watcher.err());
   assert.equal(await run, 0, runner.err());
-  const frames = watcher.out().split('\n\n').filter((frame) => frame.startsWith('study demo'));
+  const frames = watcher
+    .out()
+    .split('\n\n')
+    .filter((frame) => frame.startsWith('study demo'));
   assert.ok(frames.length >= 3, `only ${frames.length} frames`);
   assert.match(frames[0], /^study demo: Running {2}\[█*░+\] [0-5]\/6/);
   assert.match(frames.at(-1) ?? '', /^study demo: Succeeded \(MaxTrials\) {2}\[█{30}\] 6\/6 \(100 %\)/);

@@ -15,24 +15,44 @@ test('terminal text › control characters, C1 codes and bidi overrides are show
 });
 
 test('terminal text › lorahpo run and status print a categorical value holding escape codes escaped', async () => {
-  const { dir } = writeFixtureStudy({ maxTrials: 1, parallelTrials: 1, maxSteps: 1, spec: {
-    parameters: [{ name: 'x', type: 'float', min: -1, max: 1 }, { name: 'kind', type: 'categorical', values: [HOSTILE] }],
-  } });
+  const { dir } = writeFixtureStudy({
+    maxTrials: 1,
+    parallelTrials: 1,
+    maxSteps: 1,
+    spec: {
+      parameters: [
+        { name: 'x', type: 'float', min: -1, max: 1 },
+        { name: 'kind', type: 'categorical', values: [HOSTILE] },
+      ],
+    },
+  });
   for (const args of [['run', 'study.yaml', '--plain'], ['status']]) {
     let out = '';
     const deps: CliDeps = {
-      stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (out += text) },
-      cwd: dir, env: process.env, signal: new AbortController().signal, now: () => new Date(),
+      stdout: { write: (text: string) => (out += text) },
+      stderr: { write: (text: string) => (out += text) },
+      cwd: dir,
+      env: process.env,
+      signal: new AbortController().signal,
+      now: () => new Date(),
     };
     assert.equal(await main(args, deps), 0, out);
     assert.match(out, /kind=a\\u001b\]0;pwned\\u0007b/, args.join(' '));
-    assert.doesNotMatch(out, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, `${args.join(' ')}: a raw control character got through`);
+    assert.doesNotMatch(
+      out,
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/,
+      `${args.join(' ')}: a raw control character got through`,
+    );
   }
 });
 
 test('terminal text › the live view keeps its own cursor codes but escapes the text it draws', () => {
   let out = '';
-  const view = new TtyView(terminalSafe({ write: (text: string) => (out += text), isTTY: true, columns: 200 }), 'eval_loss', 'demo');
+  const view = new TtyView(
+    terminalSafe({ write: (text: string) => (out += text), isTTY: true, columns: 200 }),
+    'eval_loss',
+    'demo',
+  );
   view.onEvent({ type: 'repaired', message: HOSTILE });
   view.onEvent({ type: 'status', status: { phase: 'Running', conditions: [], progress: '0/1' }, trials: [] });
   view.close();

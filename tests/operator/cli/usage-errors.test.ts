@@ -16,8 +16,12 @@ test('lorahpo › usage errors exit 2: a bad --grace, an unknown flag, an unknow
   for (const [args, message] of cases) {
     let err = '';
     const deps: CliDeps = {
-      stdout: { write: () => {} }, stderr: { write: (text: string) => (err += text) },
-      cwd: dir, env: process.env, signal: new AbortController().signal, now: () => new Date(),
+      stdout: { write: () => {} },
+      stderr: { write: (text: string) => (err += text) },
+      cwd: dir,
+      env: process.env,
+      signal: new AbortController().signal,
+      now: () => new Date(),
     };
     assert.equal(await main(args, deps), 2, `${args.join(' ')}: ${err}`);
     assert.match(err, message);

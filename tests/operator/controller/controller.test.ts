@@ -22,7 +22,9 @@ test('controller › never runs one key in two workers, runs different keys at o
   const perKey = new Map<string, number>();
   const calls: string[] = [];
   const controller = new Controller({
-    name: 't', logger: silentLogger(), maxConcurrentReconciles: 4,
+    name: 't',
+    logger: silentLogger(),
+    maxConcurrentReconciles: 4,
     reconciler: async (key) => {
       calls.push(key);
       perKey.set(key, (perKey.get(key) ?? 0) + 1);
@@ -51,7 +53,10 @@ test('controller › retries a throwing reconcile with back-off, never a termina
   const metrics = new OperatorMetrics();
   const attempts = new Map<string, number>();
   const controller = new Controller({
-    name: 't', logger: silentLogger(), metrics, rateLimiter: fastRetries(),
+    name: 't',
+    logger: silentLogger(),
+    metrics,
+    rateLimiter: fastRetries(),
     reconciler: async (key) => {
       const n = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, n);
@@ -77,7 +82,9 @@ test('controller › retries a throwing reconcile with back-off, never a termina
 test('controller › requeueAfterMs brings the key back; start queues the initial keys', async () => {
   const seen: string[] = [];
   const controller = new Controller({
-    name: 't', logger: silentLogger(), initialKeys: () => ['ns/a'],
+    name: 't',
+    logger: silentLogger(),
+    initialKeys: () => ['ns/a'],
     reconciler: async (key) => {
       seen.push(key);
       return seen.length < 3 ? { requeueAfterMs: 1 } : {};
@@ -96,7 +103,9 @@ test('controller › initial keys go in the low lane: a change seen live is reco
   let release: () => void = () => {};
   const first = new Promise<void>((resolve) => (release = resolve));
   const controller = new Controller({
-    name: 't', logger: silentLogger(), initialKeys: () => ['ns/a', 'ns/b', 'ns/c'],
+    name: 't',
+    logger: silentLogger(),
+    initialKeys: () => ['ns/a', 'ns/b', 'ns/c'],
     reconciler: async (key) => {
       seen.push(key);
       if (seen.length === 1) await first;

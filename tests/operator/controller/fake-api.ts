@@ -16,7 +16,10 @@ import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 type Obj = { metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string } };
 
 function apiError(code: number, reason: string): Error {
-  return Object.assign(new Error(`HTTP ${code} ${reason}`), { code, body: JSON.stringify({ kind: 'Status', code, reason }) });
+  return Object.assign(new Error(`HTTP ${code} ${reason}`), {
+    code,
+    body: JSON.stringify({ kind: 'Status', code, reason }),
+  });
 }
 
 export class FakeApi implements KubeApi {
@@ -55,8 +58,17 @@ export class FakeApi implements KubeApi {
 
   /** Copies the server state into the cache view, as the informers would. */
   sync(): void {
-    const fill = <T extends Obj>(store: { upsert(o: T): void; remove(o: T): void; keys(): IterableIterator<string>; get(ns: string, n: string): T | undefined }, source: Map<string, T>) => {
-      for (const k of [...store.keys()]) if (!source.has(k)) store.remove(store.get(...(k.split('/') as [string, string])) as T);
+    const fill = <T extends Obj>(
+      store: {
+        upsert(o: T): void;
+        remove(o: T): void;
+        keys(): IterableIterator<string>;
+        get(ns: string, n: string): T | undefined;
+      },
+      source: Map<string, T>,
+    ) => {
+      for (const k of [...store.keys()])
+        if (!source.has(k)) store.remove(store.get(...(k.split('/') as [string, string])) as T);
       for (const object of source.values()) store.upsert(structuredClone(object));
     };
     fill(this.view.studies as never, this.studies as never);
@@ -139,7 +151,11 @@ export class FakeApi implements KubeApi {
 function sortedKeys<T>(value: T): T {
   if (Array.isArray(value)) return value.map(sortedKeys) as T;
   if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])])) as T;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]),
+  ) as T;
 }
 
 /** An apply's resourceVersion is a precondition only when the body carries one. */

@@ -20,11 +20,19 @@ export function studyFixture(overrides: Partial<LoraStudyInput['spec']> = {}, na
   });
 }
 
-export function trialFixture(study: LoraStudy, number: number, params: Record<string, unknown> = { learningRate: 1e-4, loraR: 8 }): LoraTrial {
+export function trialFixture(
+  study: LoraStudy,
+  number: number,
+  params: Record<string, unknown> = { learningRate: 1e-4, loraR: 8 },
+): LoraTrial {
   return LoraTrialSchema.parse({
     apiVersion: 'lorahpo.io/v1alpha1',
     kind: 'LoraTrial',
-    metadata: { name: `${study.metadata.name}-${number}`, namespace: study.metadata.namespace, uid: `trial-uid-${number}` },
+    metadata: {
+      name: `${study.metadata.name}-${number}`,
+      namespace: study.metadata.namespace,
+      uid: `trial-uid-${number}`,
+    },
     spec: { study: study.metadata.name, number, params, seed: 1000 + number },
   });
 }

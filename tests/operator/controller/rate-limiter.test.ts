@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExponentialFailureRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter } from '../../../operator/src/controller/runtime/rate-limiter.ts';
+import {
+  ExponentialFailureRateLimiter,
+  MaxOfRateLimiter,
+  TokenBucketRateLimiter,
+} from '../../../operator/src/controller/runtime/rate-limiter.ts';
 
 test('exponential limiter › doubles from 5 ms per key and caps at ~1000 s', () => {
   const limiter = new ExponentialFailureRateLimiter({ jitter: 0 });
@@ -31,7 +35,10 @@ test('token bucket › lets a burst through, then spaces retries at the rate', (
 
 test('max-of limiter › the larger delay wins', () => {
   const now = 0;
-  const limiter = new MaxOfRateLimiter(new ExponentialFailureRateLimiter({ jitter: 0 }), new TokenBucketRateLimiter({ ratePerSecond: 1, burst: 1, now: () => now }));
+  const limiter = new MaxOfRateLimiter(
+    new ExponentialFailureRateLimiter({ jitter: 0 }),
+    new TokenBucketRateLimiter({ ratePerSecond: 1, burst: 1, now: () => now }),
+  );
   assert.equal(limiter.when('a'), 5);
   assert.equal(Math.round(limiter.when('b')), 1000);
   assert.equal(limiter.failures('a'), 1);

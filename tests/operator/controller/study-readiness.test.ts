@@ -20,11 +20,20 @@ test('study readiness › an invalid spec gets Ready=False and Stalled=True, and
   const api = new FakeApi();
   api.putStudy(bad);
   api.sync();
-  const reconciler = new StudyReconciler({ view: api.view, api, planner: plan, logger: silentLogger(), now: () => Date.parse('2026-01-01T00:00:00Z') });
+  const reconciler = new StudyReconciler({
+    view: api.view,
+    api,
+    planner: plan,
+    logger: silentLogger(),
+    now: () => Date.parse('2026-01-01T00:00:00Z'),
+  });
   await assert.rejects(reconciler.reconcile('team-a/qa', signal), TerminalError);
   const status = api.studies.get('team-a/qa')?.status;
   const byType = Object.fromEntries((status?.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
-  assert.deepEqual({ Valid: byType.Valid, Ready: byType.Ready, Stalled: byType.Stalled }, { Valid: 'False/SpecInvalid', Ready: 'False/SpecInvalid', Stalled: 'True/SpecInvalid' });
+  assert.deepEqual(
+    { Valid: byType.Valid, Ready: byType.Ready, Stalled: byType.Stalled },
+    { Valid: 'False/SpecInvalid', Ready: 'False/SpecInvalid', Stalled: 'True/SpecInvalid' },
+  );
   assert.equal(status?.observedGeneration, 1);
 
   const stored = api.studies.get('team-a/qa');
@@ -38,7 +47,13 @@ test('study readiness › a valid study that runs is Ready=False and Reconciling
   const api = new FakeApi();
   api.putStudy(studyFixture());
   api.sync();
-  const reconciler = new StudyReconciler({ view: api.view, api, planner: plan, logger: silentLogger(), now: () => Date.parse('2026-01-01T00:00:00Z') });
+  const reconciler = new StudyReconciler({
+    view: api.view,
+    api,
+    planner: plan,
+    logger: silentLogger(),
+    now: () => Date.parse('2026-01-01T00:00:00Z'),
+  });
   await reconciler.reconcile('team-a/qa', signal);
   const status = api.studies.get('team-a/qa')?.status;
   const ready = status?.conditions.find((c) => c.type === 'Ready');

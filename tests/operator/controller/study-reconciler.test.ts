@@ -29,13 +29,27 @@ function withStatus(action: Scripted, trials: readonly LoraTrial[]): PlanAction 
   if (action.type !== 'prune' || 'status' in action) return action;
   const trial = trials.find((candidate) => candidate.metadata.name === action.name);
   const decision = { step: action.step, value: action.value, message: `pruned at step ${action.step}` };
-  return { ...decision, type: 'prune', name: action.name, number: trial?.spec.number ?? 0, status: prunedStatus(trial?.status, decision, new Date(NOW).toISOString()) };
+  return {
+    ...decision,
+    type: 'prune',
+    name: action.name,
+    number: trial?.spec.number ?? 0,
+    status: prunedStatus(trial?.status, decision, new Date(NOW).toISOString()),
+  };
 }
 
-function scripted(actions: (trials: readonly { metadata: { name?: string } }[]) => Scripted[], phase: 'Running' | 'Succeeded' = 'Running'): Planner {
+function scripted(
+  actions: (trials: readonly { metadata: { name?: string } }[]) => Scripted[],
+  phase: 'Running' | 'Succeeded' = 'Running',
+): Planner {
   return (_study, trials): Plan => ({
     actions: actions(trials).map((action) => withStatus(action, trials)),
-    status: { phase, conditions: [], trialCounts: { pending: 0, running: trials.length, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 }, ...(phase === 'Succeeded' ? { completionReason: 'MaxTrials' as const } : {}) },
+    status: {
+      phase,
+      conditions: [],
+      trialCounts: { pending: 0, running: trials.length, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 },
+      ...(phase === 'Succeeded' ? { completionReason: 'MaxTrials' as const } : {}),
+    },
   });
 }
 
@@ -50,11 +64,19 @@ function setup(planner: Planner, study: LoraStudy = studyFixture()) {
 /** The engine's start action for trial `number` of study qa. */
 function start(number: number, params: Params, seed: number): PlanAction {
   const name = `qa-${number}`;
-  const trial: LoraTrial = { apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraTrial', metadata: { name }, spec: { study: 'qa', number, params, seed } };
+  const trial: LoraTrial = {
+    apiVersion: 'lorahpo.io/v1alpha1',
+    kind: 'LoraTrial',
+    metadata: { name },
+    spec: { study: 'qa', number, params, seed },
+  };
   return { type: 'start', name, number, params, seed, historyCutoff: 0, trial };
 }
 
-const startTwo: PlanAction[] = [start(0, { learningRate: 1e-4, loraR: 8 }, 7), start(1, { learningRate: 3e-4, loraR: 16 }, 8)];
+const startTwo: PlanAction[] = [
+  start(0, { learningRate: 1e-4, loraR: 8 }, 7),
+  start(1, { learningRate: 3e-4, loraR: 16 }, 8),
+];
 
 test('study reconciler › starts trials: LoraTrial owned by the study, then its Job, an Event each', async () => {
   const { api, reconciler, key } = setup(scripted(() => startTwo));
@@ -63,9 +85,15 @@ test('study reconciler › starts trials: LoraTrial owned by the study, then its
   assert.deepEqual([...api.jobs.keys()], ['team-a/qa-0', 'team-a/qa-1']);
   const trial = api.trials.get('team-a/qa-1');
   assert.deepEqual(trial?.spec, { study: 'qa', number: 1, params: { learningRate: 3e-4, loraR: 16 }, seed: 8 });
-  assert.equal((trial?.metadata as { ownerReferences?: { kind: string; uid: string }[] } | undefined)?.ownerReferences?.[0]?.kind, 'LoraStudy');
+  assert.equal(
+    (trial?.metadata as { ownerReferences?: { kind: string; uid: string }[] } | undefined)?.ownerReferences?.[0]?.kind,
+    'LoraStudy',
+  );
   assert.equal(api.jobs.get('team-a/qa-1')?.metadata?.ownerReferences?.[0]?.uid, trial?.metadata.uid);
-  assert.deepEqual(api.events.map((e) => e.reason), ['TrialStarted', 'TrialStarted']);
+  assert.deepEqual(
+    api.events.map((e) => e.reason),
+    ['TrialStarted', 'TrialStarted'],
+  );
   const status = api.studies.get(key)?.status;
   assert.equal(status?.phase, 'Running');
   assert.equal(status?.conditions.find((c) => c.type === 'Valid')?.status, 'True');
@@ -95,13 +123,19 @@ test('study reconciler › after a 409 the Job is built from the trial the API s
 test('study reconciler › an invalid spec gets Valid=False with the field path, one Warning, no trials, a terminal error', async () => {
   const bad = studyFixture();
   (bad.spec.parameters[0] as { min: number }).min = 1e-2;
-  const { api, reconciler, key } = setup(scripted(() => startTwo), bad);
+  const { api, reconciler, key } = setup(
+    scripted(() => startTwo),
+    bad,
+  );
   await assert.rejects(reconciler.reconcile(key, signal), TerminalError);
   const valid = api.studies.get(key)?.status?.conditions.find((c) => c.type === 'Valid');
   assert.equal(valid?.status, 'False');
   assert.match(valid?.message ?? '', /spec\.parameters\[learningRate\]/);
   assert.equal(api.trials.size, 0);
-  assert.deepEqual(api.events.map((e) => [e.type, e.reason]), [['Warning', 'SpecInvalid']]);
+  assert.deepEqual(
+    api.events.map((e) => [e.type, e.reason]),
+    [['Warning', 'SpecInvalid']],
+  );
   api.sync();
   await assert.rejects(reconciler.reconcile(key, signal), TerminalError);
   assert.equal(api.events.length, 1, 'the same problem is reported once');
@@ -125,15 +159,51 @@ test('study reconciler › pruning marks the trial Pruned with its step, then de
 
 function terminatedPod(trial: string, exitCode: number, reason: string, message: string): V1Pod {
   return {
-    metadata: { name: `${trial}-abcde`, namespace: 'team-a', labels: { 'lorahpo.io/trial': trial, 'lorahpo.io/study': 'qa' }, creationTimestamp: new Date(NOW - 60_000) },
-    status: { phase: exitCode === 0 ? 'Succeeded' : 'Failed', startTime: new Date(NOW - 50_000), containerStatuses: [{ name: 'trainer', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason, message, finishedAt: new Date(NOW - 120_000) } } }] },
+    metadata: {
+      name: `${trial}-abcde`,
+      namespace: 'team-a',
+      labels: { 'lorahpo.io/trial': trial, 'lorahpo.io/study': 'qa' },
+      creationTimestamp: new Date(NOW - 60_000),
+    },
+    status: {
+      phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+      startTime: new Date(NOW - 50_000),
+      containerStatuses: [
+        {
+          name: 'trainer',
+          image: 'x',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { terminated: { exitCode, reason, message, finishedAt: new Date(NOW - 120_000) } },
+        },
+      ],
+    },
   };
 }
 
 function runningPod(trial: string): V1Pod {
   return {
-    metadata: { name: `${trial}-abcde`, namespace: 'team-a', labels: { 'lorahpo.io/trial': trial, 'lorahpo.io/study': 'qa' }, creationTimestamp: new Date(NOW - 60_000) },
-    status: { phase: 'Running', startTime: new Date(NOW - 50_000), containerStatuses: [{ name: 'trainer', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date(NOW - 50_000) } } }] },
+    metadata: {
+      name: `${trial}-abcde`,
+      namespace: 'team-a',
+      labels: { 'lorahpo.io/trial': trial, 'lorahpo.io/study': 'qa' },
+      creationTimestamp: new Date(NOW - 60_000),
+    },
+    status: {
+      phase: 'Running',
+      startTime: new Date(NOW - 50_000),
+      containerStatuses: [
+        {
+          name: 'trainer',
+          image: 'x',
+          imageID: '',
+          ready: true,
+          restartCount: 0,
+          state: { running: { startedAt: new Date(NOW - 50_000) } },
+        },
+      ],
+    },
   };
 }
 
@@ -167,7 +237,21 @@ test('study reconciler › takes the final value from the termination message; O
   const { api, reconciler, key } = setup(scripted(() => actions));
   await reconciler.reconcile(key, signal);
   actions = [];
-  api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 1.25, earlyStopped: true, stoppedEpoch: 2, bestEpoch: 1, adapterPath: '/output/qa-0' })));
+  api.putPod(
+    terminatedPod(
+      'qa-0',
+      0,
+      'Completed',
+      JSON.stringify({
+        type: 'result',
+        value: 1.25,
+        earlyStopped: true,
+        stoppedEpoch: 2,
+        bestEpoch: 1,
+        adapterPath: '/output/qa-0',
+      }),
+    ),
+  );
   api.putPod(terminatedPod('qa-1', 137, 'OOMKilled', ''));
   api.sync();
   await reconciler.reconcile(key, signal);
@@ -180,13 +264,22 @@ test('study reconciler › takes the final value from the termination message; O
   assert.equal(failed?.phase, 'Failed');
   assert.equal(failed?.reason, 'OOMKilled');
   assert.match(failed?.message ?? '', /exited with code 137/);
-  assert.deepEqual(api.events.slice(2).map((e) => e.reason).sort(), ['TrialEarlyStopped', 'TrialFailed']);
+  assert.deepEqual(
+    api.events
+      .slice(2)
+      .map((e) => e.reason)
+      .sort(),
+    ['TrialEarlyStopped', 'TrialFailed'],
+  );
 });
 
 test('study reconciler › a changed search space is refused in the status; nothing starts, nothing is deleted', async () => {
   let actions: Scripted[] = startTwo.slice(0, 1);
   const study = studyFixture();
-  const { api, reconciler, key } = setup(scripted(() => actions), study);
+  const { api, reconciler, key } = setup(
+    scripted(() => actions),
+    study,
+  );
   await reconciler.reconcile(key, signal);
   const changed = structuredClone(api.studies.get(key) as LoraStudy);
   changed.spec.parameters = [{ name: 'loraR', type: 'categorical', values: [4, 8] }];
@@ -223,11 +316,14 @@ test('study reconciler › a trial that ended by itself keeps its Job for its lo
   await reconciler.reconcile(key, signal);
   assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Succeeded');
   const stopped = api.trials.get('team-a/qa-1') as LoraTrial;
-  api.trials.set('team-a/qa-1', { ...stopped, status: { phase: 'Pruned', reason: 'StudyFinished', intermediateValues: [] } });
+  api.trials.set('team-a/qa-1', {
+    ...stopped,
+    status: { phase: 'Pruned', reason: 'StudyFinished', intermediateValues: [] },
+  });
   api.sync();
   await reconciler.reconcile(key, signal);
   assert.equal(api.jobs.has('team-a/qa-0'), true, 'the Job controller has not marked it complete yet, and need not');
-  assert.equal(api.jobs.has('team-a/qa-1'), false, 'the stopped trial\'s Job is deleted');
+  assert.equal(api.jobs.has('team-a/qa-1'), false, "the stopped trial's Job is deleted");
 });
 
 test('study reconciler › a running trial whose pod and log did not change writes nothing', async () => {
@@ -240,14 +336,22 @@ test('study reconciler › a running trial whose pod and log did not change writ
   assert.deepEqual(api.requests.filter((r) => r.startsWith('update')).slice(writes), []);
 });
 
-test('study reconciler › knows its own status writes from other writers\' changes', async () => {
+test("study reconciler › knows its own status writes from other writers' changes", async () => {
   const { api, reconciler, key } = await oneTrialRunning();
   await reconciler.reconcile(key, signal);
   const trial = api.trials.get('team-a/qa-0') as LoraTrial;
   assert.equal(reconciler.isOwnWrite(api.studies.get(key) as LoraStudy), true, 'the study status it wrote');
   assert.equal(reconciler.isOwnWrite(trial), true, 'the trial status it wrote');
-  api.trials.set('team-a/qa-0', { ...trial, metadata: { ...trial.metadata, resourceVersion: '999' }, status: { ...trial.status, phase: 'Running', intermediateValues: [], message: 'someone else' } });
-  assert.equal(reconciler.isOwnWrite(api.trials.get('team-a/qa-0') as LoraTrial), false, 'a later write by someone else');
+  api.trials.set('team-a/qa-0', {
+    ...trial,
+    metadata: { ...trial.metadata, resourceVersion: '999' },
+    status: { ...trial.status, phase: 'Running', intermediateValues: [], message: 'someone else' },
+  });
+  assert.equal(
+    reconciler.isOwnWrite(api.trials.get('team-a/qa-0') as LoraTrial),
+    false,
+    'a later write by someone else',
+  );
 });
 
 test('study reconciler › knows its own write while it is in flight (the watch event may beat the response)', async () => {
@@ -258,7 +362,12 @@ test('study reconciler › knows its own write while it is in flight (the watch 
   const seen: boolean[] = [];
   api.duringTrialWrite = (written) => {
     seen.push(reconciler.isOwnWrite(written));
-    seen.push(reconciler.isOwnWrite({ ...written, status: { ...written.status, phase: 'Running', intermediateValues: [], message: 'someone else' } }));
+    seen.push(
+      reconciler.isOwnWrite({
+        ...written,
+        status: { ...written.status, phase: 'Running', intermediateValues: [], message: 'someone else' },
+      }),
+    );
   };
   api.putPod(runningPod('qa-0'));
   api.sync();
@@ -277,13 +386,16 @@ test('study reconciler › a finished study stops its running trials and records
   phase = 'Succeeded';
   await reconciler.reconcile(key, signal);
   assert.equal(api.jobs.size, 0);
-  assert.deepEqual([...api.trials.values()].map((t) => t.status?.reason), ['StudyFinished', 'StudyFinished']);
+  assert.deepEqual(
+    [...api.trials.values()].map((t) => t.status?.reason),
+    ['StudyFinished', 'StudyFinished'],
+  );
   api.sync();
   await reconciler.reconcile(key, signal);
   assert.equal(api.events.filter((e) => e.reason === 'StudyFinished').length, 1);
 });
 
-test('study reconciler › the wait for a finished pod\'s log counts from its first sight, across restarts', async () => {
+test("study reconciler › the wait for a finished pod's log counts from its first sight, across restarts", async () => {
   const { api, key } = await oneTrialRunning();
   const unfinishedLog = { follow() {}, report: () => ({ log: new TrialLog(), isComplete: false }), forget() {} };
   let nowMs = NOW;
@@ -308,7 +420,12 @@ test('study reconciler › the wait for a finished pod\'s log counts from its fi
 
 test('study reconciler › a trial pruned after its pod ended drops the values past the prune step', async () => {
   const log = new TrialLog();
-  for (const [step, value] of [[1, 3], [2, 2.5], [3, 2.4]]) log.apply(JSON.stringify({ type: 'metric', name: 'eval_loss', value, step }));
+  for (const [step, value] of [
+    [1, 3],
+    [2, 2.5],
+    [3, 2.4],
+  ])
+    log.apply(JSON.stringify({ type: 'metric', name: 'eval_loss', value, step }));
   log.apply(JSON.stringify({ type: 'result', value: 2.4 }));
   const fullLog = { follow() {}, report: () => ({ log, isComplete: true }), forget() {} };
   let actions: Scripted[] = startTwo.slice(0, 1);
@@ -318,7 +435,14 @@ test('study reconciler › a trial pruned after its pod ended drops the values p
   api.sync();
   const key = 'team-a/qa';
   const planner = scripted(() => actions);
-  const reconciler = new StudyReconciler({ view: api.view, api, planner, logger: silentLogger(), logs: fullLog, now: () => NOW });
+  const reconciler = new StudyReconciler({
+    view: api.view,
+    api,
+    planner,
+    logger: silentLogger(),
+    logs: fullLog,
+    now: () => NOW,
+  });
   await reconciler.reconcile(key, signal);
   api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 2.4 })));
   api.sync();
@@ -327,5 +451,8 @@ test('study reconciler › a trial pruned after its pod ended drops the values p
   const status = api.trials.get('team-a/qa-0')?.status;
   assert.equal(status?.phase, 'Pruned');
   assert.equal(status?.prunedAtStep, 2);
-  assert.deepEqual(status?.intermediateValues, [{ step: 1, value: 3 }, { step: 2, value: 2.5 }]);
+  assert.deepEqual(status?.intermediateValues, [
+    { step: 1, value: 3 },
+    { step: 2, value: 2.5 },
+  ]);
 });

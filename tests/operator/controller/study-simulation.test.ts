@@ -17,7 +17,7 @@ import { FakeApi } from './fake-api.ts';
 
 function seeded(seed: number): () => number {
   let state = seed >>> 0;
-  return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** The log side of a pod: what a trainer printed so far, as the follower would have parsed it. */
@@ -38,13 +38,33 @@ function kubeletTick(api: FakeApi, logs: Logs, progress: Map<string, number>, ra
     const name = job.metadata?.name as string;
     const step = progress.get(key) ?? 0;
     if (step > STEPS) continue;
-    const params = JSON.parse(job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'LORAHPO_PARAMS')?.value ?? '{}');
+    const params = JSON.parse(
+      job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'LORAHPO_PARAMS')?.value ?? '{}',
+    );
     const log = logs.logs.get(key) ?? new TrialLog();
     logs.logs.set(key, log);
-    if (step < STEPS) log.apply(JSON.stringify({ type: 'metric', name: 'eval_loss', value: curveValue(params, step + 1), step: step + 1 }));
+    if (step < STEPS)
+      log.apply(
+        JSON.stringify({ type: 'metric', name: 'eval_loss', value: curveValue(params, step + 1), step: step + 1 }),
+      );
     const result = JSON.stringify({ type: 'result', value: curveValue(params, STEPS) });
-    const state = step === STEPS ? { terminated: { exitCode: 0, reason: 'Completed', message: result, finishedAt: new Date() } } : { running: { startedAt: new Date() } };
-    api.putPod({ metadata: { name: `${name}-pod`, namespace: job.metadata?.namespace, labels: { 'lorahpo.io/trial': name }, creationTimestamp: new Date() }, status: { phase: step === STEPS ? 'Succeeded' : 'Running', startTime: new Date(), containerStatuses: [{ name: 'trainer', image: 'x', imageID: '', ready: true, restartCount: 0, state }] } });
+    const state =
+      step === STEPS
+        ? { terminated: { exitCode: 0, reason: 'Completed', message: result, finishedAt: new Date() } }
+        : { running: { startedAt: new Date() } };
+    api.putPod({
+      metadata: {
+        name: `${name}-pod`,
+        namespace: job.metadata?.namespace,
+        labels: { 'lorahpo.io/trial': name },
+        creationTimestamp: new Date(),
+      },
+      status: {
+        phase: step === STEPS ? 'Succeeded' : 'Running',
+        startTime: new Date(),
+        containerStatuses: [{ name: 'trainer', image: 'x', imageID: '', ready: true, restartCount: 0, state }],
+      },
+    });
     progress.set(key, step + 1);
   }
 }
@@ -52,10 +72,15 @@ function kubeletTick(api: FakeApi, logs: Logs, progress: Map<string, number>, ra
 for (const seed of [1, 2, 3]) {
   test(`study simulation › stale caches and random order end as the reference run (seed ${seed})`, async () => {
     const study: LoraStudy = LoraStudySchema.parse({
-      apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraStudy', metadata: { name: 'sim', namespace: 'ns', generation: 1 },
+      apiVersion: 'lorahpo.io/v1alpha1',
+      kind: 'LoraStudy',
+      metadata: { name: 'sim', namespace: 'ns', generation: 1 },
       spec: {
         objective: { metric: 'eval_loss', direction: 'minimize' },
-        parameters: [{ name: 'learningRate', type: 'float', min: 1e-5, max: 1e-2, log: true }, { name: 'loraR', type: 'categorical', values: [8, 16] }],
+        parameters: [
+          { name: 'learningRate', type: 'float', min: 1e-5, max: 1e-2, log: true },
+          { name: 'loraR', type: 'categorical', values: [8, 16] },
+        ],
         sampler: { algorithm: 'tpe', seed: 1, startupTrials: 4 },
         pruner: { algorithm: 'median', startupTrials: 3, warmupSteps: 1 },
         budget: { maxTrials: 12, parallelTrials: 3 },
@@ -70,7 +95,11 @@ for (const seed of [1, 2, 3]) {
     const random = seeded(seed);
     const progress = new Map<string, number>();
     const signal = new AbortController().signal;
-    for (let round = 0; round < 5000 && !['Succeeded', 'Failed'].includes(api.studies.get('ns/sim')?.status?.phase ?? ''); round++) {
+    for (
+      let round = 0;
+      round < 5000 && !['Succeeded', 'Failed'].includes(api.studies.get('ns/sim')?.status?.phase ?? '');
+      round++
+    ) {
       const dice = random();
       if (dice < 0.4) kubeletTick(api, logs, progress, random);
       else if (dice < 0.7) api.sync();
@@ -79,7 +108,10 @@ for (const seed of [1, 2, 3]) {
     const final = api.studies.get('ns/sim');
     assert.equal(final?.status?.phase, 'Succeeded');
     const expected = referenceRun(study);
-    const actual = clusterOutcome([...api.trials.values()].sort((a, b) => a.spec.number - b.spec.number), final!.status!);
+    const actual = clusterOutcome(
+      [...api.trials.values()].sort((a, b) => a.spec.number - b.spec.number),
+      final!.status!,
+    );
     assert.deepEqual(actual.params, expected.params);
     assert.deepEqual(actual.phases, expected.phases);
     assert.deepEqual(actual.prunedAt, expected.prunedAt);

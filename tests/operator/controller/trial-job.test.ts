@@ -8,7 +8,10 @@ const envOf = (job: ReturnType<typeof buildTrialJob>) =>
   Object.fromEntries((job.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
 
 test('trial job › carries the trainer contract in env vars the trainer reads back', () => {
-  const study = studyFixture({ training: { model: '/models/base', dataset: '/data/qa.jsonl', epochs: 2, batchSize: 4 }, earlyStopping: { patience: 2, minDelta: 0.01 } });
+  const study = studyFixture({
+    training: { model: '/models/base', dataset: '/data/qa.jsonl', epochs: 2, batchSize: 4 },
+    earlyStopping: { patience: 2, minDelta: 0.01 },
+  });
   const job = buildTrialJob(study, trialFixture(study, 3));
   const read = readTrialEnvironment(envOf(job));
   assert.equal(read.trial, 'qa-3');
@@ -27,7 +30,16 @@ test('trial job › carries the trainer contract in env vars the trainer reads b
 test('trial job › is owned by the trial, never restarts, gets no token and the restricted profile', () => {
   const study = studyFixture();
   const job = buildTrialJob(study, trialFixture(study, 0));
-  assert.deepEqual(job.metadata?.ownerReferences, [{ apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraTrial', name: 'qa-0', uid: 'trial-uid-0', controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(job.metadata?.ownerReferences, [
+    {
+      apiVersion: 'lorahpo.io/v1alpha1',
+      kind: 'LoraTrial',
+      name: 'qa-0',
+      uid: 'trial-uid-0',
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ]);
   assert.equal(job.metadata?.namespace, 'team-a');
   assert.equal(job.spec?.backoffLimit, 0);
   assert.equal(job.spec?.suspend, undefined);
@@ -47,14 +59,25 @@ test('trial job › is owned by the trial, never restarts, gets no token and the
 test('trial job › applies the template: GPUs, placement, volumes, env, deadline, Kueue', () => {
   const study = studyFixture({
     trialTemplate: {
-      image: 'registry/trainer:1', command: ['node', 'main.js'], args: ['--quiet'],
-      resources: { limits: { 'nvidia.com/gpu': 1 } }, nodeSelector: { gpu: 'h100' },
+      image: 'registry/trainer:1',
+      command: ['node', 'main.js'],
+      args: ['--quiet'],
+      resources: { limits: { 'nvidia.com/gpu': 1 } },
+      nodeSelector: { gpu: 'h100' },
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-      affinity: { nodeAffinity: {} }, priorityClassName: 'hpo', serviceAccountName: 'trainer',
+      affinity: { nodeAffinity: {} },
+      priorityClassName: 'hpo',
+      serviceAccountName: 'trainer',
       volumes: [{ name: 'models', persistentVolumeClaim: { claimName: 'models' } }],
       volumeMounts: [{ name: 'models', mountPath: '/models' }],
-      env: [{ name: 'HF_HOME', value: '/tmp/hf' }, { name: 'LORAHPO_OUTPUT_DIR', value: '/models/out/' }, { name: 'LORAHPO_PARAMS', value: 'hijack' }],
-      queueName: 'gpu-queue', activeDeadlineSeconds: 3600, backoffLimit: 1,
+      env: [
+        { name: 'HF_HOME', value: '/tmp/hf' },
+        { name: 'LORAHPO_OUTPUT_DIR', value: '/models/out/' },
+        { name: 'LORAHPO_PARAMS', value: 'hijack' },
+      ],
+      queueName: 'gpu-queue',
+      activeDeadlineSeconds: 3600,
+      backoffLimit: 1,
     },
   });
   const job = buildTrialJob(study, trialFixture(study, 1));

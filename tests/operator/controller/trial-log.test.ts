@@ -8,10 +8,15 @@ import { silentLogger } from '../../../operator/src/controller/logger.ts';
 const metric = (step: number, value: number) => JSON.stringify({ type: 'metric', name: 'eval_loss', value, step });
 
 /** A follower whose every opened log is a fresh stream the test writes to. */
-function followerOnStreams(onUpdate: (namespace: string, study: string, isComplete: boolean) => void): { follower: LogFollower; streams: PassThrough[] } {
+function followerOnStreams(onUpdate: (namespace: string, study: string, isComplete: boolean) => void): {
+  follower: LogFollower;
+  streams: PassThrough[];
+} {
   const streams: PassThrough[] = [];
   const follower = new LogFollower({
-    logger: silentLogger(), retryMs: 5, onUpdate,
+    logger: silentLogger(),
+    retryMs: 5,
+    onUpdate,
     open: async () => {
       const stream = new PassThrough();
       streams.push(stream);
@@ -23,13 +28,22 @@ function followerOnStreams(onUpdate: (namespace: string, study: string, isComple
 
 test('trial log › keeps one value per step, so reading a log twice changes nothing', () => {
   const log = new TrialLog();
-  const lines = ['loading model', metric(10, 2.5), metric(20, 2.1), '{"type":"metric","name":"eval_loss"}', JSON.stringify({ type: 'result', value: 2.0 })];
+  const lines = [
+    'loading model',
+    metric(10, 2.5),
+    metric(20, 2.1),
+    '{"type":"metric","name":"eval_loss"}',
+    JSON.stringify({ type: 'result', value: 2.0 }),
+  ];
   for (const line of lines) log.apply(line);
   const first = { curve: log.curve('eval_loss'), result: log.result };
   const changed = lines.map((line) => log.apply(line));
   assert.deepEqual(changed, [false, false, false, false, false]);
   assert.deepEqual(log.curve('eval_loss'), first.curve);
-  assert.deepEqual(first.curve, [{ step: 10, value: 2.5 }, { step: 20, value: 2.1 }]);
+  assert.deepEqual(first.curve, [
+    { step: 10, value: 2.5 },
+    { step: 20, value: 2.1 },
+  ]);
   assert.equal(log.result?.value, 2.0);
   assert.equal(log.malformed.length, 1, 'a contract violation is noted once');
 });
@@ -45,7 +59,9 @@ test('line splitter › joins lines split across chunks', () => {
 
 test('log follower › resumes from the start after a broken stream and completes on a finished pod', async () => {
   const updates: string[] = [];
-  const { follower, streams } = followerOnStreams((ns, study, isComplete) => updates.push(`${ns}/${study}${isComplete ? ' complete' : ''}`));
+  const { follower, streams } = followerOnStreams((ns, study, isComplete) =>
+    updates.push(`${ns}/${study}${isComplete ? ' complete' : ''}`),
+  );
   const abort = new AbortController();
   const running = follower.start(abort.signal);
   const target = { namespace: 'ns', pod: 'qa-0-abc', trial: 'qa-0', study: 'qa', isFinished: false };
@@ -67,9 +83,12 @@ test('log follower › resumes from the start after a broken stream and complete
   await new Promise((r) => setTimeout(r, 5));
   const report = follower.report('ns', 'qa-0');
   assert.equal(report?.isComplete, true);
-  assert.deepEqual(report?.log.curve('eval_loss').map((p) => p.step), [1, 2, 3]);
+  assert.deepEqual(
+    report?.log.curve('eval_loss').map((p) => p.step),
+    [1, 2, 3],
+  );
   assert.equal(report?.log.result?.value, 2.2);
-  assert.equal(updates.at(-1), 'ns/qa complete', 'the finished pod\'s whole log says so');
+  assert.equal(updates.at(-1), 'ns/qa complete', "the finished pod's whole log says so");
   assert.ok(updates.length > 1 && updates.slice(0, -1).every((u) => u === 'ns/qa'));
   abort.abort();
   await running;
@@ -93,7 +112,13 @@ test('log follower › a log whose result line was read is complete: no second r
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(streams.length, 1, 'neither re-read after the clean end nor once the pod finished');
   assert.equal(follower.report('ns', 'qa-0')?.isComplete, true);
-  assert.deepEqual(follower.report('ns', 'qa-0')?.log.curve('eval_loss').map((p) => p.step), [1, 2]);
+  assert.deepEqual(
+    follower
+      .report('ns', 'qa-0')
+      ?.log.curve('eval_loss')
+      .map((p) => p.step),
+    [1, 2],
+  );
   assert.equal(updates.at(-1), true);
   abort.abort();
   await running;

@@ -9,7 +9,8 @@ const space = [
   { name: 'y', type: 'float', min: 0.001, max: 1, log: true },
   { name: 'kind', type: 'categorical', values: ['a', 'b'] },
 ];
-const objective = (params: Params, step: number) => ((params.x as number) - 1) ** 2 + (params.kind === 'a' ? 0 : 1) + 5 / step;
+const objective = (params: Params, step: number) =>
+  ((params.x as number) - 1) ** 2 + (params.kind === 'a' ? 0 : 1) + 5 / step;
 
 function spec(overrides: Record<string, unknown> = {}) {
   return {
@@ -32,7 +33,10 @@ test('plan › whatever order trial events arrive in: numbers are never reissued
       const result = world.run(order);
       const numbers = world.log.filter((action) => action.type === 'start').map((action) => action.number);
       assert.equal(new Set(numbers).size, numbers.length, 'a number was issued twice');
-      assert.deepEqual([...numbers].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
+      assert.deepEqual(
+        [...numbers].sort((a, b) => a - b),
+        Array.from({ length: 12 }, (_, i) => i),
+      );
       assert.ok(world.maxActive <= parallel, `${world.maxActive} trials ran at once with parallelTrials ${parallel}`);
       const complete = world.trials.filter((trial) => trial.status?.phase === 'Succeeded');
       const trueBest = Math.min(...complete.map((trial) => trial.status?.value as number));
@@ -74,7 +78,10 @@ test('plan › a restart (plan on the same trials from scratch) takes the same d
       again.study = world.study;
       again.nowMs = world.nowMs;
       const first = again.tick();
-      assert.deepEqual(first.actions.filter((action) => action.type !== 'finish'), []);
+      assert.deepEqual(
+        first.actions.filter((action) => action.type !== 'finish'),
+        [],
+      );
     }),
     { numRuns: 40 },
   );
@@ -92,7 +99,8 @@ const PRUNERS = [
 
 for (const pruner of PRUNERS) {
   test(`plan › with the ${JSON.stringify(pruner)} pruner the outcome does not depend on event order either`, () => {
-    const noisy = (params: Params, step: number) => objective(params, step) + (((params.x as number) * 1000 * step) % 1) * 0.5;
+    const noisy = (params: Params, step: number) =>
+      objective(params, step) + (((params.x as number) * 1000 * step) % 1) * 0.5;
     const reference = new World(spec({ pruner, budget: { maxTrials: 16, parallelTrials: 3 } }), noisy, 8);
     reference.run([0]);
     const expected = outcome(reference);
@@ -111,10 +119,17 @@ for (const pruner of PRUNERS) {
 test('plan › greedy scheduling: numbers are never reissued, the parallel limit holds, best is the true best', () => {
   fc.assert(
     fc.property(choices, fc.integer({ min: 1, max: 4 }), (order, parallel) => {
-      const world = new World(spec({ scheduling: 'greedy', budget: { maxTrials: 12, parallelTrials: parallel } }), objective, 5);
+      const world = new World(
+        spec({ scheduling: 'greedy', budget: { maxTrials: 12, parallelTrials: parallel } }),
+        objective,
+        5,
+      );
       const result = world.run(order);
       const numbers = world.log.filter((action) => action.type === 'start').map((action) => action.number);
-      assert.deepEqual([...numbers].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
+      assert.deepEqual(
+        [...numbers].sort((a, b) => a - b),
+        Array.from({ length: 12 }, (_, i) => i),
+      );
       assert.ok(world.maxActive <= parallel);
       const complete = world.trials.filter((trial) => trial.status?.phase === 'Succeeded');
       assert.equal(result.status.bestTrial?.value, Math.min(...complete.map((trial) => trial.status?.value as number)));
@@ -124,12 +139,18 @@ test('plan › greedy scheduling: numbers are never reissued, the parallel limit
 });
 
 test('plan › greedy scheduling fills a free slot while a lower-numbered trial still runs; reproducible waits', () => {
-  for (const [scheduling, expected] of [['greedy', [3]], ['reproducible', []]] as const) {
+  for (const [scheduling, expected] of [
+    ['greedy', [3]],
+    ['reproducible', []],
+  ] as const) {
     const world = new World(spec({ scheduling, budget: { maxTrials: 12, parallelTrials: 3 } }), objective, 5);
     world.tick();
     // Trial 1 runs to its end while trials 0 and 2 have not moved.
     for (let i = 0; i < 6; i += 1) world.advance(world.active.findIndex((trial) => trial.spec.number === 1));
-    const started = world.tick().actions.filter((action) => action.type === 'start').map((action) => action.number);
+    const started = world
+      .tick()
+      .actions.filter((action) => action.type === 'start')
+      .map((action) => action.number);
     assert.deepEqual(started, expected, scheduling);
   }
 });

@@ -29,7 +29,10 @@ test('plan › starts up to parallelTrials with deterministic names, seeds and p
   const first = plan({ metadata: { name: 'demo', namespace: 'ns' }, spec: base }, [], now);
   const again = plan({ metadata: { name: 'demo', namespace: 'ns' }, spec: base }, [], now);
   const starts = first.actions.filter((action) => action.type === 'start');
-  assert.deepEqual(starts.map((action) => action.name), ['demo-0', 'demo-1']);
+  assert.deepEqual(
+    starts.map((action) => action.name),
+    ['demo-0', 'demo-1'],
+  );
   assert.deepEqual(first.actions, again.actions);
   assert.equal(starts[0].trial.metadata.namespace, 'ns');
   assert.equal(first.status.phase, 'Running');
@@ -41,7 +44,10 @@ test('plan › a trial number missing below started ones (a create that failed) 
   const study = { metadata: { name: 'demo', namespace: 'ns' }, spec: base };
   const both = plan(study, [], now).actions.filter((action) => action.type === 'start');
   const onlySecond = plan(study, [both[1].trial], now).actions.filter((action) => action.type === 'start');
-  assert.deepEqual(onlySecond.map((action) => action.name), ['demo-0']);
+  assert.deepEqual(
+    onlySecond.map((action) => action.name),
+    ['demo-0'],
+  );
   assert.deepEqual(onlySecond[0].params, both[0].params);
 });
 
@@ -56,7 +62,12 @@ test('plan › GoalReached stops the running trials and finishes the study', () 
 });
 
 test('plan › TooManyFailures once more than maxFailedTrials trials failed; the phase is Failed', () => {
-  const world = new World({ ...base, budget: { maxTrials: 6, parallelTrials: 1, maxFailedTrials: 1 } }, byX, 3, () => true);
+  const world = new World(
+    { ...base, budget: { maxTrials: 6, parallelTrials: 1, maxFailedTrials: 1 } },
+    byX,
+    3,
+    () => true,
+  );
   const result = world.run([0]);
   assert.equal(result.status.completionReason, 'TooManyFailures');
   assert.equal(result.status.phase, 'Failed');
@@ -69,14 +80,25 @@ test('plan › Timeout stops running trials, and before it plan asks to be calle
   const first = plan({ metadata: { name: 'demo' }, spec }, [], start);
   assert.equal(first.requeueAfterMs, 3_600_000);
   const trials = first.actions.flatMap((action) => (action.type === 'start' ? [action.trial] : []));
-  const later = plan({ metadata: { name: 'demo' }, spec, status: first.status }, trials, new Date(start.getTime() + 3_600_000));
-  assert.deepEqual(later.actions.map((action) => action.type), ['stop', 'stop', 'finish']);
+  const later = plan(
+    { metadata: { name: 'demo' }, spec, status: first.status },
+    trials,
+    new Date(start.getTime() + 3_600_000),
+  );
+  assert.deepEqual(
+    later.actions.map((action) => action.type),
+    ['stop', 'stop', 'finish'],
+  );
   assert.equal(later.status.completionReason, 'Timeout');
   assert.equal(later.status.phase, 'Failed', 'no trial completed before the timeout');
 });
 
 test('plan › NoImprovement after noImprovementTrials trials past the best', () => {
-  const world = new World({ ...base, budget: { maxTrials: 20, parallelTrials: 1, noImprovementTrials: 3 } }, (params, step) => byX(params, step), 2);
+  const world = new World(
+    { ...base, budget: { maxTrials: 20, parallelTrials: 1, noImprovementTrials: 3 } },
+    (params, step) => byX(params, step),
+    2,
+  );
   const result = world.run([0]);
   const best = result.status.bestTrial?.number ?? -1;
   assert.equal(result.status.completionReason, 'NoImprovement');
@@ -84,7 +106,12 @@ test('plan › NoImprovement after noImprovementTrials trials past the best', ()
 });
 
 test('plan › a used-up grid finishes with SearchSpaceExhausted', () => {
-  const spec = { ...base, sampler: { algorithm: 'grid', seed: 1 }, parameters: [{ name: 'k', type: 'categorical', values: [1, 2, 3] }], budget: { maxTrials: 10, parallelTrials: 2 } };
+  const spec = {
+    ...base,
+    sampler: { algorithm: 'grid', seed: 1 },
+    parameters: [{ name: 'k', type: 'categorical', values: [1, 2, 3] }],
+    budget: { maxTrials: 10, parallelTrials: 2 },
+  };
   const world = new World(spec, (params) => params.k as number, 2);
   const result = world.run([1, 0]);
   assert.equal(result.status.completionReason, 'SearchSpaceExhausted');
@@ -97,7 +124,10 @@ test('plan › raising maxTrials of a finished study lets it continue', () => {
   assert.equal(world.last?.status.completionReason, 'MaxTrials');
   world.study = { ...world.study, spec: { ...base, budget: { maxTrials: 8, parallelTrials: 2 } } };
   const result = world.tick();
-  assert.deepEqual(result.actions.filter((action) => action.type === 'start').map((action) => action.number), [6, 7]);
+  assert.deepEqual(
+    result.actions.filter((action) => action.type === 'start').map((action) => action.number),
+    [6, 7],
+  );
   assert.equal(result.status.phase, 'Running');
 });
 
@@ -118,5 +148,8 @@ test('plan › the early-stopping summary lists pruned trials with their step, n
   const result = world.run([0]);
   const pruned = world.trials.filter((trial) => trial.status?.phase === 'Pruned');
   assert.ok(pruned.length > 0);
-  assert.deepEqual(result.status.earlyStopping?.pruned.map((entry) => [entry.name, entry.step]), pruned.map((trial) => [trial.metadata.name, 1]));
+  assert.deepEqual(
+    result.status.earlyStopping?.pruned.map((entry) => [entry.name, entry.step]),
+    pruned.map((trial) => [trial.metadata.name, 1]),
+  );
 });

@@ -35,7 +35,12 @@ test('readiness › a succeeded study is Ready=True with the completion reason, 
 });
 
 test('readiness › a failed study is Ready=False and Stalled=True with the completion reason', () => {
-  const world = new World({ ...base, budget: { maxTrials: 4, parallelTrials: 1, maxFailedTrials: 1 } }, (params) => params.x as number, 3, () => true);
+  const world = new World(
+    { ...base, budget: { maxTrials: 4, parallelTrials: 1, maxFailedTrials: 1 } },
+    (params) => params.x as number,
+    3,
+    () => true,
+  );
   const status = world.run([0]).status;
   assert.equal(status.phase, 'Failed');
   assert.deepEqual(readiness(status.conditions), { Ready: 'False/TooManyFailures', Stalled: 'True/TooManyFailures' });

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plan } from '../../../operator/src/engine/plan.ts';
-import { TRIAL_REASONS, isPrunedByPruner, prunedStatus, stoppedStatus } from '../../../operator/src/engine/trial-endings.ts';
+import {
+  TRIAL_REASONS,
+  isPrunedByPruner,
+  prunedStatus,
+  stoppedStatus,
+} from '../../../operator/src/engine/trial-endings.ts';
 import { applyEvent, replayJournal } from '../../../operator/src/runner/journal-state.ts';
 import type { LoraTrial, TrialStatus } from '../../../operator/src/api/trial.ts';
 import type { LoraStudy } from '../../../operator/src/api/study.ts';
@@ -11,14 +16,27 @@ const NOW = '2026-01-01T00:00:00.000Z';
 const running: TrialStatus = {
   phase: 'Running',
   startTime: NOW,
-  intermediateValues: [{ step: 1, value: 3 }, { step: 2, value: 2.5 }, { step: 3, value: 2.4 }],
+  intermediateValues: [
+    { step: 1, value: 3 },
+    { step: 2, value: 2.5 },
+    { step: 3, value: 2.4 },
+  ],
 };
 
 test('trial endings › a pruned trial keeps its values up to the prune step only, with the value there', () => {
   const status = prunedStatus(running, { step: 2, value: 2.5, message: 'pruned at 2' }, NOW);
   assert.deepEqual(status, {
-    phase: 'Pruned', startTime: NOW, prunedAtStep: 2, intermediateValues: [{ step: 1, value: 3 }, { step: 2, value: 2.5 }],
-    value: 2.5, reason: 'Pruned', message: 'pruned at 2', completionTime: NOW,
+    phase: 'Pruned',
+    startTime: NOW,
+    prunedAtStep: 2,
+    intermediateValues: [
+      { step: 1, value: 3 },
+      { step: 2, value: 2.5 },
+    ],
+    value: 2.5,
+    reason: 'Pruned',
+    message: 'pruned at 2',
+    completionTime: NOW,
   });
   assert.equal(isPrunedByPruner(status), true);
 });

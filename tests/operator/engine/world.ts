@@ -44,12 +44,17 @@ export class World {
 
   #apply(action: PlanAction): void {
     this.log.push(action);
-    if (action.type === 'start') this.trials.push({ ...action.trial, status: { phase: 'Running', intermediateValues: [] } });
+    if (action.type === 'start')
+      this.trials.push({ ...action.trial, status: { phase: 'Running', intermediateValues: [] } });
     if (action.type === 'prune' || action.type === 'stop') this.#update(action.name, () => action.status);
   }
 
   #update(name: string, change: (status: NonNullable<LoraTrial['status']>) => NonNullable<LoraTrial['status']>): void {
-    this.trials = this.trials.map((trial) => (trial.metadata.name === name ? { ...trial, status: change(trial.status ?? { phase: 'Running', intermediateValues: [] }) } : trial));
+    this.trials = this.trials.map((trial) =>
+      trial.metadata.name === name
+        ? { ...trial, status: change(trial.status ?? { phase: 'Running', intermediateValues: [] }) }
+        : trial,
+    );
   }
 
   /** Advances the `choice`-th active trial by one event: a metric, or its end. */
@@ -64,9 +69,16 @@ export class World {
       this.#update(trial.metadata.name as string, (status) => ({ ...status, phase: 'Failed', reason: 'Crashed' }));
     } else if (curve.length < this.#steps) {
       const step = curve.length + 1;
-      this.#update(trial.metadata.name as string, (status) => ({ ...status, intermediateValues: appendIntermediate(status.intermediateValues, step, this.#objective(params, step)) }));
+      this.#update(trial.metadata.name as string, (status) => ({
+        ...status,
+        intermediateValues: appendIntermediate(status.intermediateValues, step, this.#objective(params, step)),
+      }));
     } else {
-      this.#update(trial.metadata.name as string, (status) => ({ ...status, phase: 'Succeeded', value: curve.at(-1)?.value }));
+      this.#update(trial.metadata.name as string, (status) => ({
+        ...status,
+        phase: 'Succeeded',
+        value: curve.at(-1)?.value,
+      }));
     }
   }
 
@@ -87,7 +99,13 @@ export function outcome(world: World) {
   return {
     trials: [...world.trials]
       .sort((a, b) => a.spec.number - b.spec.number)
-      .map((trial) => ({ number: trial.spec.number, params: trial.spec.params, phase: trial.status?.phase, value: trial.status?.value, prunedAtStep: trial.status?.prunedAtStep })),
+      .map((trial) => ({
+        number: trial.spec.number,
+        params: trial.spec.params,
+        phase: trial.status?.phase,
+        value: trial.status?.value,
+        prunedAtStep: trial.status?.prunedAtStep,
+      })),
     best: status?.bestTrial,
     counts: status?.trialCounts,
     reason: status?.completionReason,

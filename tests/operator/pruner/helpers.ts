@@ -13,7 +13,11 @@ export function trial(number: number, state: TrialState, values: number[], steps
 }
 
 /** The context for judging `running` at its last step. */
-export function judge(running: TrialRecord, history: TrialRecord[], direction: 'minimize' | 'maximize' = 'minimize'): PruneContext {
+export function judge(
+  running: TrialRecord,
+  history: TrialRecord[],
+  direction: 'minimize' | 'maximize' = 'minimize',
+): PruneContext {
   const step = Math.max(...running.intermediate.map((point) => point.step));
   return { trial: running, step, history, direction, study: 'demo' };
 }

@@ -17,7 +17,11 @@ test('median pruner › prunes a trial whose best so far is worse than the media
   const pruner = new MedianPruner();
   assert.equal(pruner.shouldPrune(judge(trial(9, 'running', [20, 7]), complete)), true);
   assert.equal(pruner.shouldPrune(judge(trial(9, 'running', [20, 6]), complete)), false, 'equal to the median is kept');
-  assert.equal(pruner.shouldPrune(judge(trial(9, 'running', [5, 7]), complete)), false, 'its best (5) beats the median');
+  assert.equal(
+    pruner.shouldPrune(judge(trial(9, 'running', [5, 7]), complete)),
+    false,
+    'its best (5) beats the median',
+  );
 });
 
 test('median pruner › keeps trials before startupTrials complete, during warm-up and off-interval', () => {
@@ -25,8 +29,15 @@ test('median pruner › keeps trials before startupTrials complete, during warm-
   assert.equal(new MedianPruner().shouldPrune(judge(bad, complete.slice(0, 4))), false);
   assert.equal(new MedianPruner({ startupTrials: 4 }).shouldPrune(judge(bad, complete.slice(0, 4))), true);
   assert.equal(new MedianPruner({ warmupSteps: 3 }).shouldPrune(judge(bad, complete)), false);
-  assert.equal(new MedianPruner({ intervalSteps: 2 }).shouldPrune(judge(bad, complete)), true, 'step 2 is the first of its interval');
-  assert.equal(new MedianPruner({ intervalSteps: 2 }).shouldPrune(judge(trial(9, 'running', [99, 99, 99]), complete)), false);
+  assert.equal(
+    new MedianPruner({ intervalSteps: 2 }).shouldPrune(judge(bad, complete)),
+    true,
+    'step 2 is the first of its interval',
+  );
+  assert.equal(
+    new MedianPruner({ intervalSteps: 2 }).shouldPrune(judge(trial(9, 'running', [99, 99, 99]), complete)),
+    false,
+  );
 });
 
 test('median pruner › running and pruned trials do not count; minTrials values needed at the step', () => {

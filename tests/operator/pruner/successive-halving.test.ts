@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SuccessiveHalvingPruner, estimateMinResource } from '../../../operator/src/pruner/successive-halving-pruner.ts';
+import {
+  SuccessiveHalvingPruner,
+  estimateMinResource,
+} from '../../../operator/src/pruner/successive-halving-pruner.ts';
 import { HyperbandPruner } from '../../../operator/src/pruner/hyperband-pruner.ts';
 import { crc32 } from '../../../operator/src/pruner/crc32.ts';
 import { judge, trial } from './helpers.ts';
@@ -38,7 +41,11 @@ test('asha › auto minResource comes from the first complete trial and never mo
   const history = [trial(4, 'complete', [1], [950]), trial(2, 'complete', [1], [420]), trial(1, 'pruned', [1], [1000])];
   assert.equal(estimateMinResource(history), 4);
   assert.equal(estimateMinResource([trial(0, 'complete', [1], [30])]), 1);
-  assert.equal(new SuccessiveHalvingPruner().shouldPrune(judge(trial(9, 'running', [99]), [])), false, 'no reference yet: no pruning');
+  assert.equal(
+    new SuccessiveHalvingPruner().shouldPrune(judge(trial(9, 'running', [99]), [])),
+    false,
+    'no reference yet: no pruning',
+  );
 });
 
 test('hyperband › crc32 matches the IEEE polynomial (binascii.crc32)', () => {
@@ -46,21 +53,29 @@ test('hyperband › crc32 matches the IEEE polynomial (binascii.crc32)', () => {
   assert.equal(crc32(''), 0);
 });
 
-test('hyperband › the sampler sees only the trial\'s bracket, and brackets follow their budgets', () => {
+test("hyperband › the sampler sees only the trial's bracket, and brackets follow their budgets", () => {
   const pruner = new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 });
   const history = Array.from({ length: 400 }, (_, n) => trial(n, 'complete', [n], [27]));
   const sizes = new Map<string, number>();
   for (let n = 0; n < 400; n += 1) {
     const seen = pruner.samplerHistory(n, history, 'demo');
-    assert.ok(seen.some((t) => t.number === n), 'a trial is in its own bracket');
+    assert.ok(
+      seen.some((t) => t.number === n),
+      'a trial is in its own bracket',
+    );
     sizes.set(seen.map((t) => t.number).join(','), seen.length);
   }
   // 4 brackets (27 = 3^3), budgets ceil(4*27/4)=27, ceil(4*9/3)=12, ceil(4*3/2)=6, 4 → shares 27:12:6:4 of 49.
   const counts = [...sizes.values()].sort((a, b) => b - a);
   assert.equal(counts.length, 4);
-  assert.equal(counts.reduce((a, b) => a + b, 0), 400);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    400,
+  );
   const expected = [27, 12, 6, 4].map((budget) => (400 * budget) / 49);
-  counts.forEach((count, i) => assert.ok(Math.abs(count - expected[i]) < expected[i] * 0.35, `bracket ${i}: ${count} vs ${expected[i]}`));
+  counts.forEach((count, i) =>
+    assert.ok(Math.abs(count - expected[i]) < expected[i] * 0.35, `bracket ${i}: ${count} vs ${expected[i]}`),
+  );
 });
 
 test('hyperband › without a maxResource and no complete trial it neither prunes nor filters', () => {

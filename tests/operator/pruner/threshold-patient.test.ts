@@ -11,7 +11,10 @@ test('threshold pruner › prunes when the latest value leaves [lower, upper] or
   assert.equal(pruner.shouldPrune(judge(trial(0, 'running', [4, 6]), [])), true);
   assert.equal(pruner.shouldPrune(judge(trial(0, 'running', [4, -1]), [])), true);
   assert.equal(pruner.shouldPrune(judge(trial(0, 'running', [4, Number.NaN]), [])), true);
-  assert.equal(new ThresholdPruner({ upper: 5, warmupSteps: 3 }).shouldPrune(judge(trial(0, 'running', [9, 9]), [])), false);
+  assert.equal(
+    new ThresholdPruner({ upper: 5, warmupSteps: 3 }).shouldPrune(judge(trial(0, 'running', [9, 9]), [])),
+    false,
+  );
 });
 
 test('patient pruner › prunes only after patience + 1 values without improvement beyond minDelta', () => {
@@ -19,8 +22,16 @@ test('patient pruner › prunes only after patience + 1 values without improveme
   assert.equal(pruner.shouldPrune(judge(trial(0, 'running', [5, 6, 7]), [])), false, 'not enough values yet');
   assert.equal(pruner.shouldPrune(judge(trial(0, 'running', [5, 6, 7, 8]), [])), true);
   assert.equal(pruner.shouldPrune(judge(trial(0, 'running', [5, 6, 7, 4.9]), [])), false, 'improved');
-  assert.equal(new PatientPruner({ patience: 2, minDelta: 0.5 }).shouldPrune(judge(trial(0, 'running', [5, 6, 7, 4.9]), [])), true, 'too little');
-  assert.equal(pruner.shouldPrune(judge(trial(0, 'running', [5, 4, 3, 6]), [], 'maximize')), false, 'maximize: 6 beats 5');
+  assert.equal(
+    new PatientPruner({ patience: 2, minDelta: 0.5 }).shouldPrune(judge(trial(0, 'running', [5, 6, 7, 4.9]), [])),
+    true,
+    'too little',
+  );
+  assert.equal(
+    pruner.shouldPrune(judge(trial(0, 'running', [5, 4, 3, 6]), [], 'maximize')),
+    false,
+    'maximize: 6 beats 5',
+  );
 });
 
 test('patient pruner › asks the wrapped pruner once patience runs out', () => {

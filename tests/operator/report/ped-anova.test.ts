@@ -14,7 +14,10 @@ test('PED-ANOVA › Pearson divergence of (1, 0) from (½, ½) is 1, of a distri
 
 test('PED-ANOVA › a categorical parameter whose best trials all share one value: divergence exactly 1', () => {
   // 20 trials, kind alternates; kind a is better by 10, so the top 10 % (2 trials) are both a.
-  const trials = Array.from({ length: 20 }, (_, i) => ({ params: { kind: i % 2 ? 'b' : 'a', noise: i % 4 < 2 ? 'p' : 'q' }, value: (i % 2) * 10 + i / 100 }));
+  const trials = Array.from({ length: 20 }, (_, i) => ({
+    params: { kind: i % 2 ? 'b' : 'a', noise: i % 4 < 2 ? 'p' : 'q' },
+    value: (i % 2) * 10 + i / 100,
+  }));
   const [first, second] = pedAnovaImportance([kind, noise], trials, 'minimize');
   assert.deepEqual(first, { name: 'kind', divergence: 1, importance: 1 });
   // The two best (trials 0 and 2) have noise p and q: the same split as all trials.
@@ -44,5 +47,15 @@ test('PED-ANOVA › the parameter that decides the objective ranks first; an irr
 });
 
 test('PED-ANOVA › too few trials with a value give no importance', () => {
-  assert.deepEqual(pedAnovaImportance([kind], [{ params: { kind: 'a' }, value: 1 }, { params: { kind: 'b' }, value: Number.NaN }], 'minimize'), []);
+  assert.deepEqual(
+    pedAnovaImportance(
+      [kind],
+      [
+        { params: { kind: 'a' }, value: 1 },
+        { params: { kind: 'b' }, value: Number.NaN },
+      ],
+      'minimize',
+    ),
+    [],
+  );
 });

@@ -5,12 +5,23 @@ import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 import type { StudyStatus } from '../../../operator/src/api/study.ts';
 
 /** Runs the study in `manifest` in-process; `stopWhen` may abort it (like Ctrl-C). */
-export async function runStudy(dir: string, manifest: string, stopWhen?: (event: RunnerEvent) => boolean): Promise<{ outcome: RunOutcome; events: RunnerEvent[] }> {
+export async function runStudy(
+  dir: string,
+  manifest: string,
+  stopWhen?: (event: RunnerEvent) => boolean,
+): Promise<{ outcome: RunOutcome; events: RunnerEvent[] }> {
   const { study, manifestPath } = loadStudy(manifest, dir, undefined, false);
   const controller = new AbortController();
   const events: RunnerEvent[] = [];
   const runner = new LocalRunner({
-    study, manifestPath, stateDir: join(dir, '.lorahpo', 'demo'), cwd: dir, env: process.env, now: () => new Date(), signal: controller.signal, graceMs: 2000,
+    study,
+    manifestPath,
+    stateDir: join(dir, '.lorahpo', 'demo'),
+    cwd: dir,
+    env: process.env,
+    now: () => new Date(),
+    signal: controller.signal,
+    graceMs: 2000,
     onEvent: (event) => {
       events.push(event);
       if (stopWhen?.(event)) controller.abort();

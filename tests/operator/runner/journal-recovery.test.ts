@@ -9,7 +9,9 @@ import { writeFixtureStudy } from '../../fixtures/study.ts';
 import { runStudy, studyOutcome } from './helpers.ts';
 
 const trial: LoraTrial = {
-  apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraTrial', metadata: { name: 'demo-0' },
+  apiVersion: 'lorahpo.io/v1alpha1',
+  kind: 'LoraTrial',
+  metadata: { name: 'demo-0' },
   spec: { study: 'demo', number: 0, params: { x: 1 }, seed: 5, historyCutoff: 0 },
 };
 const time = '2026-01-01T00:00:00.000Z';
@@ -35,17 +37,34 @@ test('journal recovery › torn at every byte of its last record, open cuts back
     writeFileSync(path, bytes.subarray(0, cut));
     assert.deepEqual(readJournal(path), events.slice(0, -1), `cut at byte ${cut}`);
     const journal = new Journal(path);
-    assert.equal(journal.repairedTail === undefined, cut === lastStart, `cut at byte ${cut}: said once, and only when cut`);
-    if (cut > lastStart) assert.match(journal.repairedTail ?? '', new RegExp(`cut a torn tail from line 3 \\(${cut - lastStart} bytes`));
+    assert.equal(
+      journal.repairedTail === undefined,
+      cut === lastStart,
+      `cut at byte ${cut}: said once, and only when cut`,
+    );
+    if (cut > lastStart)
+      assert.match(journal.repairedTail ?? '', new RegExp(`cut a torn tail from line 3 \\(${cut - lastStart} bytes`));
     journal.append(extra);
     journal.close();
-    assert.deepEqual(readJournal(path), [...events.slice(0, -1), extra], `cut at byte ${cut}: the next record starts on its own line`);
+    assert.deepEqual(
+      readJournal(path),
+      [...events.slice(0, -1), extra],
+      `cut at byte ${cut}: the next record starts on its own line`,
+    );
     assert.equal(new Journal(path).repairedTail, undefined, 'a second open finds nothing to repair');
   }
 });
 
 test('journal recovery › garbage or malformed events at the end are cut; in the middle they are an error naming the line', () => {
-  const tails = ['garbage\n', 'garbage', '\0\0\0\0', '{"type":"started"}\n', '{"type":"nope"}\n', '[]\n', '{"type":"metric","name":"x","step":1,"value":"NaN"}\n'];
+  const tails = [
+    'garbage\n',
+    'garbage',
+    '\0\0\0\0',
+    '{"type":"started"}\n',
+    '{"type":"nope"}\n',
+    '[]\n',
+    '{"type":"metric","name":"x","step":1,"value":"NaN"}\n',
+  ];
   for (const tail of tails) {
     const { path, bytes } = writtenJournal();
     appendFileSync(path, tail);
@@ -55,7 +74,10 @@ test('journal recovery › garbage or malformed events at the end are cut; in th
   }
   const { path, bytes } = writtenJournal();
   writeFileSync(path, Buffer.concat([Buffer.from('{"type":"started"}\n'), bytes]));
-  assert.throws(() => readJournal(path), /journal\.jsonl:1: not a journal event \(a started event without the fields it needs\)/);
+  assert.throws(
+    () => readJournal(path),
+    /journal\.jsonl:1: not a journal event \(a started event without the fields it needs\)/,
+  );
   assert.throws(() => new Journal(path), /journal\.jsonl:1: not a journal event/);
   assert.deepEqual(readFileSync(path).subarray(19), bytes, 'a damaged journal is left as it is');
 });
@@ -78,7 +100,14 @@ test('journal recovery › a study whose journal is torn anywhere resumes to the
     const path = join(copy.dir, '.lorahpo', 'demo', 'journal.jsonl');
     writeFileSync(path, journal.subarray(0, cut));
     const resumed = await runStudy(copy.dir, copy.manifest);
-    assert.deepEqual(studyOutcome(resumed.outcome.status, resumed.outcome.trials), expected, `torn at byte ${cut} of ${journal.length}`);
-    assert.ok(resumed.events.some((event) => event.type === 'repaired'), `torn at byte ${cut}: said so`);
+    assert.deepEqual(
+      studyOutcome(resumed.outcome.status, resumed.outcome.trials),
+      expected,
+      `torn at byte ${cut} of ${journal.length}`,
+    );
+    assert.ok(
+      resumed.events.some((event) => event.type === 'repaired'),
+      `torn at byte ${cut}: said so`,
+    );
   }
 });

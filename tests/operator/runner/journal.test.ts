@@ -8,7 +8,9 @@ import { replayJournal, trialList } from '../../../operator/src/runner/journal-s
 import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 
 const trial: LoraTrial = {
-  apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraTrial', metadata: { name: 'demo-0' },
+  apiVersion: 'lorahpo.io/v1alpha1',
+  kind: 'LoraTrial',
+  metadata: { name: 'demo-0' },
   spec: { study: 'demo', number: 0, params: { x: 1 }, seed: 5, historyCutoff: 0 },
 };
 const time = '2026-01-01T00:00:00.000Z';
@@ -30,7 +32,10 @@ test('journal › events survive a reopen and replay into trials', () => {
   const [replayed] = trialList(replayJournal(readJournal(path)));
   assert.equal(replayed.status?.phase, 'Succeeded');
   assert.equal(replayed.status?.value, 2);
-  assert.deepEqual(replayed.status?.intermediateValues, [{ step: 1, value: 3 }, { step: 2, value: 2 }]);
+  assert.deepEqual(replayed.status?.intermediateValues, [
+    { step: 1, value: 3 },
+    { step: 2, value: 2 },
+  ]);
 });
 
 test('journal › a trial started again (after an interruption) starts with an empty curve', () => {

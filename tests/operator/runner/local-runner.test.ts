@@ -6,17 +6,28 @@ import { writeFixtureStudy } from '../../fixtures/study.ts';
 import { runStudy, studyOutcome } from './helpers.ts';
 
 test('local runner › a crashing, a malformed and a silent trial each fail with the reason; the study goes on', async () => {
-  const { dir, manifest } = writeFixtureStudy({ maxTrials: 5, parallelTrials: 2, misbehave: 'demo-0:crash,demo-1:malformed,demo-2:silent,demo-4:nan', spec: { pruner: { algorithm: 'none' } } });
+  const { dir, manifest } = writeFixtureStudy({
+    maxTrials: 5,
+    parallelTrials: 2,
+    misbehave: 'demo-0:crash,demo-1:malformed,demo-2:silent,demo-4:nan',
+    spec: { pruner: { algorithm: 'none' } },
+  });
   const { outcome } = await runStudy(dir, manifest);
   const byName = new Map(outcome.trials.map((trial) => [trial.metadata.name, trial.status]));
   assert.equal(byName.get('demo-0')?.phase, 'Failed');
   assert.equal(byName.get('demo-0')?.reason, 'Crashed');
   assert.match(byName.get('demo-0')?.message ?? '', /exited with code 3: fixture: simulated out-of-memory/);
   assert.equal(byName.get('demo-1')?.reason, 'ContractViolation');
-  assert.match(byName.get('demo-1')?.message ?? '', /stdout line \d+ breaks the trainer contract \(value is "NaN-ish" but must be a number\)/);
+  assert.match(
+    byName.get('demo-1')?.message ?? '',
+    /stdout line \d+ breaks the trainer contract \(value is "NaN-ish" but must be a number\)/,
+  );
   assert.equal(byName.get('demo-2')?.reason, 'NoResult');
   assert.equal(byName.get('demo-4')?.reason, 'ContractViolation');
-  assert.match(byName.get('demo-4')?.message ?? '', /stdout line \d+ breaks the trainer contract \(value is NaN, which is not a finite number/);
+  assert.match(
+    byName.get('demo-4')?.message ?? '',
+    /stdout line \d+ breaks the trainer contract \(value is NaN, which is not a finite number/,
+  );
   assert.match(byName.get('demo-2')?.message ?? '', /without reporting the objective \(eval_loss\)/);
   assert.equal(byName.get('demo-3')?.phase, 'Succeeded');
   assert.equal(outcome.status.completionReason, 'MaxTrials');
@@ -33,17 +44,33 @@ test('local runner › interrupted (Ctrl-C) mid-study, the rerun resumes and end
 
   const disturbed = writeFixtureStudy({ maxTrials: 9 });
   let finished = 0;
-  const first = await runStudy(disturbed.dir, disturbed.manifest, (event) => event.type === 'finished' && (finished += 1) === 3);
+  const first = await runStudy(
+    disturbed.dir,
+    disturbed.manifest,
+    (event) => event.type === 'finished' && (finished += 1) === 3,
+  );
   assert.equal(first.outcome.isInterrupted, true);
-  const finishedBefore = first.outcome.trials.filter((trial) => !['Pending', 'Running'].includes(trial.status?.phase ?? 'Pending')).map((trial) => trial.metadata.name);
+  const finishedBefore = first.outcome.trials
+    .filter((trial) => !['Pending', 'Running'].includes(trial.status?.phase ?? 'Pending'))
+    .map((trial) => trial.metadata.name);
   const second = await runStudy(disturbed.dir, disturbed.manifest);
   const restarted = second.events.flatMap((event) => (event.type === 'started' ? [event.trial.metadata.name] : []));
-  for (const name of finishedBefore) assert.ok(!restarted.includes(name), `${name} finished before the interruption but ran again`);
-  assert.deepEqual(studyOutcome(second.outcome.status, second.outcome.trials), studyOutcome(undisturbed.outcome.status, undisturbed.outcome.trials));
+  for (const name of finishedBefore)
+    assert.ok(!restarted.includes(name), `${name} finished before the interruption but ran again`);
+  assert.deepEqual(
+    studyOutcome(second.outcome.status, second.outcome.trials),
+    studyOutcome(undisturbed.outcome.status, undisturbed.outcome.trials),
+  );
 });
 
 test('local runner › the study timeout stops the running trials (SIGTERM) and finishes with Timeout', async () => {
-  const { dir, manifest } = writeFixtureStudy({ maxTrials: 4, parallelTrials: 2, stepMs: 400, maxSteps: 50, spec: { budget: { maxTrials: 4, parallelTrials: 2, timeout: '1500ms' } } });
+  const { dir, manifest } = writeFixtureStudy({
+    maxTrials: 4,
+    parallelTrials: 2,
+    stepMs: 400,
+    maxSteps: 50,
+    spec: { budget: { maxTrials: 4, parallelTrials: 2, timeout: '1500ms' } },
+  });
   const { outcome, events } = await runStudy(dir, manifest);
   assert.equal(outcome.status.completionReason, 'Timeout');
   assert.equal(outcome.status.phase, 'Failed', 'no trial completed within the timeout');

@@ -16,8 +16,12 @@ async function run(dir: string, ...args: string[]): Promise<{ code: number; out:
   let out = '';
   let err = '';
   const deps: CliDeps = {
-    stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) },
-    cwd: dir, env: process.env, signal: new AbortController().signal, now: () => new Date(),
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (err += text) },
+    cwd: dir,
+    env: process.env,
+    signal: new AbortController().signal,
+    now: () => new Date(),
   };
   const code = await main(['run', 'study.yaml', '--plain', '--grace', '1', ...args], deps);
   return { code, out, err };
@@ -36,12 +40,17 @@ test('state lock › a lock holding no pid (empty, 0, 1, -1, garbage, huge) is s
   }
 });
 
-test('lorahpo run › a state dir that cannot be made (/proc, under a file, a file itself) is one line and exit 3, at once', { timeout: 30_000 }, async () => {
+test('lorahpo run › a state dir that cannot be made (/proc, under a file, a file itself) is one line and exit 3, at once', {
+  timeout: 30_000,
+}, async () => {
   const { dir } = writeFixtureStudy({ maxTrials: 1, parallelTrials: 1, maxSteps: 1 });
   writeFileSync(join(dir, 'a-file'), '');
   const cases = [
     ['/proc/lorahpo-test', /\/proc\/lorahpo-test: cannot create the state directory: .* \(E[A-Z]+\)/],
-    [join(dir, 'a-file', 'state'), /a-file: cannot create the state directory: a part of the path is a file, not a directory \(ENOTDIR\)/],
+    [
+      join(dir, 'a-file', 'state'),
+      /a-file: cannot create the state directory: a part of the path is a file, not a directory \(ENOTDIR\)/,
+    ],
     [join(dir, 'a-file'), /a-file: cannot create the state directory: a part of the path is a file/],
   ] as const;
   for (const [stateDir, message] of cases) {
@@ -58,7 +67,9 @@ test('lorahpo run › a state dir that cannot be made (/proc, under a file, a fi
 function tmpfs(size: string, readOnly = false): string | undefined {
   const at = mkdtempSync(join(tmpdir(), 'lorahpo-tmpfs-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${readOnly ? ',ro' : ''}`, 'tmpfs', at], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${readOnly ? ',ro' : ''}`, 'tmpfs', at], {
+      stdio: 'ignore',
+    });
     return at;
   } catch {
     return undefined;
@@ -71,7 +82,9 @@ const canMount = (() => {
   return at !== undefined;
 })();
 
-test('lorahpo run › a read-only state dir is one line and exit 3', { skip: !canMount && 'needs root to mount a tmpfs' }, async () => {
+test('lorahpo run › a read-only state dir is one line and exit 3', {
+  skip: !canMount && 'needs root to mount a tmpfs',
+}, async () => {
   const { dir } = writeFixtureStudy({ maxTrials: 1, parallelTrials: 1, maxSteps: 1 });
   const at = tmpfs('64k', true) as string;
   try {
@@ -83,7 +96,10 @@ test('lorahpo run › a read-only state dir is one line and exit 3', { skip: !ca
   }
 });
 
-test('lorahpo run › the disk full mid-run: one line, exit 3, no trial left running, no torn line; with space again it resumes to the undisturbed result', { skip: !canMount && 'needs root to mount a tmpfs', timeout: 120_000 }, async () => {
+test('lorahpo run › the disk full mid-run: one line, exit 3, no trial left running, no torn line; with space again it resumes to the undisturbed result', {
+  skip: !canMount && 'needs root to mount a tmpfs',
+  timeout: 120_000,
+}, async () => {
   const options = { maxTrials: 12, parallelTrials: 3, maxSteps: 20, stepMs: 2 };
   const reference = writeFixtureStudy(options);
   const undisturbed = await run(reference.dir);
@@ -94,7 +110,10 @@ test('lorahpo run › the disk full mid-run: one line, exit 3, no trial left run
     const stateDir = join(at, 'state');
     const full = await run(dir, '--state-dir', stateDir);
     assert.equal(full.code, 3, full.err);
-    assert.match(full.err, /: cannot (write the journal|go on with the trials): no space left on the device \(ENOSPC\)\n {2}hint: free some space/);
+    assert.match(
+      full.err,
+      /: cannot (write the journal|go on with the trials): no space left on the device \(ENOSPC\)\n {2}hint: free some space/,
+    );
     assert.equal(full.err.trim().split('\n').length, 2, full.err);
     assert.doesNotMatch(full.err, /\n\s+at /, 'no stack trace');
     const journal = join(stateDir, 'journal.jsonl');
@@ -126,7 +145,9 @@ test('lorahpo run › a state dir holding a file named like its trials folder is
   assert.match(result.err, /trials: cannot create the state directory: a part of the path is a file/);
 });
 
-test('lorahpo run › the disk full at start: one line, exit 3, and no empty lock left to block the next run', { skip: !canMount && 'needs root to mount a tmpfs' }, async () => {
+test('lorahpo run › the disk full at start: one line, exit 3, and no empty lock left to block the next run', {
+  skip: !canMount && 'needs root to mount a tmpfs',
+}, async () => {
   const { dir } = writeFixtureStudy({ maxTrials: 1, parallelTrials: 1, maxSteps: 1 });
   const at = tmpfs('16k') as string;
   try {
@@ -139,7 +160,10 @@ test('lorahpo run › the disk full at start: one line, exit 3, and no empty loc
     }
     const result = await run(dir, '--state-dir', stateDir);
     assert.equal(result.code, 3, result.err);
-    assert.match(result.err, /cannot (write the lock|write the journal|open the journal): no space left on the device \(ENOSPC\)/);
+    assert.match(
+      result.err,
+      /cannot (write the lock|write the journal|open the journal): no space left on the device \(ENOSPC\)/,
+    );
     assert.ok(!existsSync(join(stateDir, LOCK_FILE)), 'an empty lock is left behind');
   } finally {
     execFileSync('umount', [at]);

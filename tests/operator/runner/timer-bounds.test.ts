@@ -25,7 +25,12 @@ async function overflowWarnings(work: () => Promise<unknown>): Promise<number> {
 }
 
 test('timer bounds › a 30-day study timeout runs the study without an overflowing (spinning) timer', async () => {
-  const { dir, manifest } = writeFixtureStudy({ maxTrials: 2, parallelTrials: 1, maxSteps: 2, spec: { budget: { maxTrials: 2, parallelTrials: 1, timeout: '30d' } } });
+  const { dir, manifest } = writeFixtureStudy({
+    maxTrials: 2,
+    parallelTrials: 1,
+    maxSteps: 2,
+    spec: { budget: { maxTrials: 2, parallelTrials: 1, timeout: '30d' } },
+  });
   let outcome: Awaited<ReturnType<typeof runStudy>>['outcome'] | undefined;
   const warnings = await overflowWarnings(async () => (outcome = (await runStudy(dir, manifest)).outcome));
   assert.equal(warnings, 0);
@@ -36,9 +41,16 @@ test('timer bounds › a trial deadline past 24.8 days does not fire at once', a
   const folder = mkdtempSync(join(tmpdir(), 'lorahpo-deadline-'));
   const result = JSON.stringify({ type: 'result', value: 1 });
   const trial = new TrialProcess({
-    command: 'bash', args: ['-c', `sleep 0.3; echo '${result}'`], env: { PATH: process.env.PATH }, cwd: folder,
-    logFile: join(folder, 'trial.log'), resultFile: join(folder, 'result.json'), objectiveMetric: 'loss',
-    graceMs: 500, deadlineMs: DAYS_30_MS, onMetric: () => {},
+    command: 'bash',
+    args: ['-c', `sleep 0.3; echo '${result}'`],
+    env: { PATH: process.env.PATH },
+    cwd: folder,
+    logFile: join(folder, 'trial.log'),
+    resultFile: join(folder, 'result.json'),
+    objectiveMetric: 'loss',
+    graceMs: 500,
+    deadlineMs: DAYS_30_MS,
+    onMetric: () => {},
   });
   let outcome: Awaited<typeof trial.done> | undefined;
   const warnings = await overflowWarnings(async () => (outcome = await trial.done));

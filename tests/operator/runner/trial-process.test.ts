@@ -21,9 +21,16 @@ async function runScript(script: string, options: { deadlineMs?: number; termina
   const dir = mkdtempSync(join(tmpdir(), 'lorahpo-trial-'));
   const started = Date.now();
   const trial = new TrialProcess({
-    command: 'bash', args: ['-c', script], env: { PATH: process.env.PATH }, cwd: dir,
-    logFile: join(dir, 'trial.log'), resultFile: join(dir, 'result.json'), objectiveMetric: 'loss',
-    graceMs: 500, deadlineMs: options.deadlineMs, onMetric: () => {},
+    command: 'bash',
+    args: ['-c', script],
+    env: { PATH: process.env.PATH },
+    cwd: dir,
+    logFile: join(dir, 'trial.log'),
+    resultFile: join(dir, 'result.json'),
+    objectiveMetric: 'loss',
+    graceMs: 500,
+    deadlineMs: options.deadlineMs,
+    onMetric: () => {},
   });
   if (options.terminateAfterMs !== undefined) setTimeout(() => trial.terminate(), options.terminateAfterMs);
   const outcome: TrialOutcome = await trial.done;

@@ -16,7 +16,10 @@ test('bandwidth › without considerEndpoints the extreme points use only their 
 });
 
 test('bandwidth › equal values share a width measured to the nearest distinct neighbours', () => {
-  near(neighbourBandwidths(Float64Array.from([0.5, 0.1, 0.5, 0.9]), 0, 1, { considerEndpoints: false }), [0.4, 0.4, 0.4, 0.4]);
+  near(
+    neighbourBandwidths(Float64Array.from([0.5, 0.1, 0.5, 0.9]), 0, 1, { considerEndpoints: false }),
+    [0.4, 0.4, 0.4, 0.4],
+  );
 });
 
 test('bandwidth › clip to [range / min(100, n + 2), range] and the Scott-style width', () => {
@@ -34,9 +37,15 @@ test('argsort › orders finite doubles (negatives, zeros, duplicates, tiny and 
   const values = Float64Array.from([3, -1, 0, -0.5, 1e-300, 2.5e10, -7e-8, 3, 0.1, -1, 42, 1e-5]);
   const order = argsort(values);
   const sorted = [...order].map((i) => values[i]);
-  assert.deepEqual(sorted, [...values].sort((a, b) => a - b));
-  assert.deepEqual([...order].sort((a, b) => a - b), [...values.keys()]);
-  const big = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+  assert.deepEqual(
+    sorted,
+    [...values].sort((a, b) => a - b),
+  );
+  assert.deepEqual(
+    [...order].sort((a, b) => a - b),
+    [...values.keys()],
+  );
+  const big = Float64Array.from({ length: 3000 }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
   const bigOrder = argsort(big);
   for (let i = 1; i < big.length; i++) assert.ok(big[bigOrder[i - 1]] <= big[bigOrder[i]]);
 });

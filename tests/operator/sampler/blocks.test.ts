@@ -7,10 +7,17 @@ import { parseSearchSpace } from '../../../operator/src/api/search-space.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
 import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
-const space = parseSearchSpace(['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, type: 'float' as const, min: 0, max: 1 })));
+const space = parseSearchSpace(
+  ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, type: 'float' as const, min: 0, max: 1 })),
+);
 const domains = space.map(toDomain);
-const trial = (number: number, params: Params, state: TrialRecord['state'] = 'complete'): TrialRecord =>
-  ({ number, params, state, value: number, intermediate: [] });
+const trial = (number: number, params: Params, state: TrialRecord['state'] = 'complete'): TrialRecord => ({
+  number,
+  params,
+  state,
+  value: number,
+  intermediate: [],
+});
 
 // a, b always; c and d together in trials 1 and 2 only; e never (out of range in trial 3).
 const trials = [
@@ -36,6 +43,12 @@ test('blocks › group: parameters that always appear together form a block', ()
 
 test('observations › a block uses only the rows holding all its parameters, weighted among themselves', () => {
   const block = blockObservations(observations, [2, 3], 0, 4);
-  assert.deepEqual(block.columns.map((column) => [...column]), [[0.5, 0.9], [0.6, 0.1]]);
+  assert.deepEqual(
+    block.columns.map((column) => [...column]),
+    [
+      [0.5, 0.9],
+      [0.6, 0.1],
+    ],
+  );
   assert.deepEqual([...block.weights], [1, 1]);
 });

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromInternal, toDomain, toInternal, valueInterval, type NumericDomain } from '../../../operator/src/sampler/domain.ts';
+import {
+  fromInternal,
+  toDomain,
+  toInternal,
+  valueInterval,
+  type NumericDomain,
+} from '../../../operator/src/sampler/domain.ts';
 import type { Parameter } from '../../../operator/src/api/parameters.ts';
 
 const numeric = (param: Parameter) => toDomain(param) as NumericDomain;

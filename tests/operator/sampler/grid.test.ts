@@ -31,11 +31,19 @@ test('grid › visits every combination once, in a seeded order, then reports ex
     assert.ok([0, 0.05, 0.1].includes(trial.params.dropout as number), String(trial.params.dropout));
   }
   assert.equal(sampler.isExhausted(space, trials), true);
-  assert.throws(() => sampler.sample({ space, direction: 'minimize', trials, number: 18 }),
-    (error) => error instanceof LorahpoError && error.code === 'LORAHPO_GRID_EXHAUSTED');
+  assert.throws(
+    () => sampler.sample({ space, direction: 'minimize', trials, number: 18 }),
+    (error) => error instanceof LorahpoError && error.code === 'LORAHPO_GRID_EXHAUSTED',
+  );
   const other = run(new GridSampler(6), 18).map((trial) => JSON.stringify(trial.params));
-  assert.notDeepEqual(other, trials.map((trial) => JSON.stringify(trial.params)));
-  assert.deepEqual(run(new GridSampler(5), 18).map((t) => t.params), trials.map((t) => t.params));
+  assert.notDeepEqual(
+    other,
+    trials.map((trial) => JSON.stringify(trial.params)),
+  );
+  assert.deepEqual(
+    run(new GridSampler(5), 18).map((t) => t.params),
+    trials.map((t) => t.params),
+  );
 });
 
 test('grid › reads taken points from the history: restart-safe, and a failed point is offered again', () => {
@@ -50,7 +58,12 @@ test('grid › reads taken points from the history: restart-safe, and a failed p
 
 test('grid › a continuous float cannot be gridded', () => {
   const continuous = parseSearchSpace([{ name: 'lr', type: 'float', min: 0.1, max: 1 }]);
-  assert.deepEqual(checkGridSpace(continuous).map((issue) => issue.path), ['parameters[lr].step']);
-  assert.throws(() => new GridSampler(0).sample({ space: continuous, direction: 'minimize', trials: [], number: 0 }),
-    (error) => error instanceof SpecInvalidError && /grid sampling needs a step/.test(error.message));
+  assert.deepEqual(
+    checkGridSpace(continuous).map((issue) => issue.path),
+    ['parameters[lr].step'],
+  );
+  assert.throws(
+    () => new GridSampler(0).sample({ space: continuous, direction: 'minimize', trials: [], number: 0 }),
+    (error) => error instanceof SpecInvalidError && /grid sampling needs a step/.test(error.message),
+  );
 });

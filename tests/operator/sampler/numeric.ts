@@ -17,6 +17,8 @@ export function normalMass(mu: number, sigma: number, a: number, b: number, n = 
 export function assertClose(actual: number, expected: number, relative: number, label = ''): void {
   const scale = Math.max(Math.abs(expected), 1e-300);
   if (!(Math.abs(actual - expected) <= relative * scale)) {
-    throw new Error(`${label} expected ${expected} but got ${actual} (relative error ${Math.abs(actual - expected) / scale})`);
+    throw new Error(
+      `${label} expected ${expected} but got ${actual} (relative error ${Math.abs(actual - expected) / scale})`,
+    );
   }
 }

@@ -20,15 +20,22 @@ function density(param: Parameter, observed: number[], xs: number[], weights?: n
 
 /** Hand-derived kernels for observations 0.2, 0.5, 0.6 on [0, 1] (neighbour rule, ends trimmed):
  * widths 0.3, 0.3, 0.1 → clipped to ≥ 1/min(100, 3+2) = 0.2; prior N(0.5, 1); weights 1 each. */
-const kernels = [[0.2, 0.3], [0.5, 0.3], [0.6, 0.2], [0.5, 1]];
+const kernels = [
+  [0.2, 0.3],
+  [0.5, 0.3],
+  [0.6, 0.2],
+  [0.5, 1],
+];
 
 test('parzen › continuous density equals the weighted truncated normals, by integration', () => {
   const param: Parameter = { name: 'x', type: 'float', min: 0, max: 1, log: false };
   const xs = [0, 0.05, 0.2, 0.45, 0.61, 0.99, 1];
   const actual = density(param, [0.2, 0.5, 0.6], xs);
   xs.forEach((x, i) => {
-    const expected = kernels.reduce((sum, [mu, sigma]) =>
-      sum + normalPdf((x - mu) / sigma) / sigma / normalMass(mu, sigma, 0, 1) / kernels.length, 0);
+    const expected = kernels.reduce(
+      (sum, [mu, sigma]) => sum + normalPdf((x - mu) / sigma) / sigma / normalMass(mu, sigma, 0, 1) / kernels.length,
+      0,
+    );
     assertClose(actual[i], expected, 1e-6, `p(${x})`);
   });
 });
@@ -40,12 +47,19 @@ test('parzen › a log float density is a truncated normal on the log scale', ()
   const range = high - low;
   // Two points: the lower keeps its right gap, the upper its left gap; clip ≥ range/4.
   const gap = Math.log(10);
-  const list = [[Math.log(1e-4), Math.max(gap, range / 4)], [Math.log(1e-3), Math.max(gap, range / 4)], [(low + high) / 2, range]];
+  const list = [
+    [Math.log(1e-4), Math.max(gap, range / 4)],
+    [Math.log(1e-3), Math.max(gap, range / 4)],
+    [(low + high) / 2, range],
+  ];
   const xs = [2e-5, 3e-4, 5e-3];
   const actual = density(param, observed, xs);
   xs.forEach((x, i) => {
     const u = Math.log(x);
-    const expected = list.reduce((sum, [mu, sigma]) => sum + normalPdf((u - mu) / sigma) / sigma / normalMass(mu, sigma, low, high) / 3, 0);
+    const expected = list.reduce(
+      (sum, [mu, sigma]) => sum + normalPdf((u - mu) / sigma) / sigma / normalMass(mu, sigma, low, high) / 3,
+      0,
+    );
     assertClose(actual[i], expected, 1e-6, `p(log ${x})`);
   });
 });
@@ -62,17 +76,28 @@ test('parzen › stepped and int masses are the kernel mass on each value’s in
     for (let v = param.min; v <= param.max + 1e-9; v += param.step ?? 1) values.push(Math.round(v * 1e9) / 1e9);
     const observed = [values[1], values[values.length - 2]];
     const masses = density(param, observed, values);
-    assertClose(masses.reduce((a, b) => a + b, 0), 1, 1e-5, `${param.name} total`);
+    assertClose(
+      masses.reduce((a, b) => a + b, 0),
+      1,
+      1e-5,
+      `${param.name} total`,
+    );
     // Reference: the same kernels (ends trimmed, clipped) integrated on each value's interval.
     const mus = observed.map((v) => toInternal(domain, v));
     const range = domain.high - domain.low;
     const sigmas = [Math.max(mus[1] - mus[0], range / 4), Math.max(mus[1] - mus[0], range / 4)];
-    const list = [[mus[0], sigmas[0]], [mus[1], sigmas[1]], [(domain.low + domain.high) / 2, range]];
+    const list = [
+      [mus[0], sigmas[0]],
+      [mus[1], sigmas[1]],
+      [(domain.low + domain.high) / 2, range],
+    ];
     values.forEach((value, i) => {
       const half = (param.step ?? 1) / 2;
       const [a, b] = param.log ? [Math.log(value - half), Math.log(value + half)] : [value - half, value + half];
-      const expected = list.reduce((sum, [mu, sigma]) =>
-        sum + normalMass(mu, sigma, a, b) / normalMass(mu, sigma, domain.low, domain.high) / 3, 0);
+      const expected = list.reduce(
+        (sum, [mu, sigma]) => sum + normalMass(mu, sigma, a, b) / normalMass(mu, sigma, domain.low, domain.high) / 3,
+        0,
+      );
       assertClose(masses[i], expected, 1e-4, `${param.name}=${value}`);
     });
   }
@@ -83,7 +108,10 @@ test('parzen › categorical kernels spread priorWeight/(n+1) and the prior is u
   const observed = ['a', 'a', 'c'];
   const domain = toDomain(param);
   const column = Float64Array.from(observed, (v) => toInternal(domain, v));
-  const mixture = buildParzenEstimator([domain], [column], Float64Array.from([1, 1, 1]), { ...options, priorWeight: 2 });
+  const mixture = buildParzenEstimator([domain], [column], Float64Array.from([1, 1, 1]), {
+    ...options,
+    priorWeight: 2,
+  });
   const out = new Float64Array(3);
   mixture.logDensity([Float64Array.from([0, 1, 2])], 3, out);
   const floor = 2 / 4;
@@ -107,11 +135,14 @@ test('parzen › multivariate samples come from one component in every dimension
   const s: Parameter = { name: 's', type: 'categorical', values: ['lo', 'hi'] };
   const domains = [toDomain(x), toDomain(s)];
   const columns = [Float64Array.from([0.05, 0.95]), Float64Array.from([0, 1])];
-  const mixture = buildParzenEstimator(domains, columns, Float64Array.from([1, 1]),
-    { priorWeight: 0, considerEndpoints: false, bandwidth: 'scott' });
+  const mixture = buildParzenEstimator(domains, columns, Float64Array.from([1, 1]), {
+    priorWeight: 0,
+    considerEndpoints: false,
+    bandwidth: 'scott',
+  });
   const out = [new Float64Array(400), new Float64Array(400)];
   mixture.sample(trialRng(3, 1), 400, out);
   let agree = 0;
-  for (let i = 0; i < 400; i++) if ((out[0][i] > 0.5) === (out[1][i] === 1)) agree++;
+  for (let i = 0; i < 400; i++) if (out[0][i] > 0.5 === (out[1][i] === 1)) agree++;
   assert.ok(agree > 360, `joint structure kept in ${agree}/400`);
 });

@@ -4,15 +4,33 @@ import { gamma, rankFinished, splitTrials } from '../../../operator/src/sampler/
 import { observationWeights } from '../../../operator/src/sampler/tpe/weights.ts';
 import type { TrialRecord } from '../../../operator/src/trial-record.ts';
 
-const complete = (number: number, value: number): TrialRecord => ({ number, params: {}, state: 'complete', value, intermediate: [] });
+const complete = (number: number, value: number): TrialRecord => ({
+  number,
+  params: {},
+  state: 'complete',
+  value,
+  intermediate: [],
+});
 const pruned = (number: number, curve: [number, number][]): TrialRecord => ({
-  number, params: {}, state: 'pruned', intermediate: curve.map(([step, value]) => ({ step, value })) });
-const other = (number: number, state: 'running' | 'failed'): TrialRecord => ({ number, params: {}, state, intermediate: [] });
+  number,
+  params: {},
+  state: 'pruned',
+  intermediate: curve.map(([step, value]) => ({ step, value })),
+});
+const other = (number: number, state: 'running' | 'failed'): TrialRecord => ({
+  number,
+  params: {},
+  state,
+  intermediate: [],
+});
 const numbers = (trials: TrialRecord[]) => trials.map((trial) => trial.number);
 const split = { gammaRatio: 0.1, gammaCap: 25, constantLiar: false };
 
 test('split › gamma(n) = min(ceil(0.1 n), 25)', () => {
-  assert.deepEqual([1, 10, 11, 100, 249, 250, 251, 5000].map((n) => gamma(n, 0.1, 25)), [1, 1, 2, 10, 25, 25, 25, 25]);
+  assert.deepEqual(
+    [1, 10, 11, 100, 249, 250, 251, 5000].map((n) => gamma(n, 0.1, 25)),
+    [1, 1, 2, 10, 25, 25, 25, 25],
+  );
 });
 
 test('split › complete trials rank by direction-adjusted value, NaN last, ties by number', () => {
@@ -23,8 +41,17 @@ test('split › complete trials rank by direction-adjusted value, NaN last, ties
 
 test('split › pruned trials follow complete ones: further first, then by value at that step, NaN worst', () => {
   const trials = [
-    pruned(0, [[1, 0.1]]), pruned(1, [[1, 0.5], [3, 0.9]]), complete(2, 100),
-    pruned(3, [[3, 0.2]]), pruned(4, [[3, Number.NaN]]), pruned(5, []), other(6, 'failed'), other(7, 'running'),
+    pruned(0, [[1, 0.1]]),
+    pruned(1, [
+      [1, 0.5],
+      [3, 0.9],
+    ]),
+    complete(2, 100),
+    pruned(3, [[3, 0.2]]),
+    pruned(4, [[3, Number.NaN]]),
+    pruned(5, []),
+    other(6, 'failed'),
+    other(7, 'running'),
   ];
   assert.deepEqual(numbers(rankFinished(trials, 'minimize')), [2, 3, 1, 4, 0, 5]);
   assert.deepEqual(numbers(rankFinished(trials, 'maximize')), [2, 1, 3, 4, 0, 5]);
@@ -37,7 +64,10 @@ test('split › the best gamma(n) are good, both sets in number order; failed ig
   const plain = splitTrials(trials, { ...split, direction: 'minimize' });
   assert.deepEqual(numbers(plain.good), [0, 3]); // values 0 and 1 (3 · 7 = 21)
   assert.equal(plain.bad.length, 18);
-  assert.deepEqual(numbers(plain.bad), numbers(plain.bad).toSorted((a, b) => a - b));
+  assert.deepEqual(
+    numbers(plain.bad),
+    numbers(plain.bad).toSorted((a, b) => a - b),
+  );
   const liar = splitTrials(trials, { ...split, direction: 'minimize', constantLiar: true });
   assert.deepEqual(numbers(liar.good), [0, 3]);
   assert.equal(liar.bad.length, 19);

@@ -19,8 +19,12 @@ const space = parseSearchSpace([
 
 /** A smooth objective with its optimum at lr = 1e-3, clip = 0.2, rank = 16, cosine. */
 function objective(params: Params): number {
-  return (Math.log10(params.lr as number) + 3) ** 2 + 10 * ((params.clip as number) - 0.2) ** 2
-    + (Math.log2(params.rank as number) - 4) ** 2 / 4 + (params.scheduler === 'cosine' ? 0 : 0.5);
+  return (
+    (Math.log10(params.lr as number) + 3) ** 2 +
+    10 * ((params.clip as number) - 0.2) ** 2 +
+    (Math.log2(params.rank as number) - 4) ** 2 / 4 +
+    (params.scheduler === 'cosine' ? 0 : 0.5)
+  );
 }
 
 function optimise(config: SamplerSpec, count: number): TrialRecord[] {
@@ -37,7 +41,10 @@ const best = (trials: TrialRecord[]) => Math.min(...trials.map((trial) => trial.
 
 function assertInSpace(params: Params): void {
   for (const param of space) {
-    assert.ok(!Number.isNaN(toInternal(toDomain(param), params[param.name])), `${param.name}=${String(params[param.name])}`);
+    assert.ok(
+      !Number.isNaN(toInternal(toDomain(param), params[param.name])),
+      `${param.name}=${String(params[param.name])}`,
+    );
     if (param.type === 'int') assert.ok(Number.isInteger(params[param.name]));
     if (param.type === 'float' && param.step !== undefined) {
       const k = ((params[param.name] as number) - param.min) / param.step;
@@ -50,11 +57,18 @@ test('tpe › same seed and same history give the same suggestions; another seed
   const config: SamplerSpec = { algorithm: 'tpe', seed: 3, startupTrials: 5 };
   const a = optimise(config, 30);
   assert.deepEqual(optimise(config, 30), a);
-  assert.notDeepEqual(optimise({ ...config, seed: 4 }, 30).map((t) => t.params), a.map((t) => t.params));
+  assert.notDeepEqual(
+    optimise({ ...config, seed: 4 }, 30).map((t) => t.params),
+    a.map((t) => t.params),
+  );
 });
 
-for (const mode of [{ multivariate: false }, { multivariate: true, bandwidth: 'scott' as const },
-  { multivariate: true, bandwidth: 'neighbour' as const }, { group: true }]) {
+for (const mode of [
+  { multivariate: false },
+  { multivariate: true, bandwidth: 'scott' as const },
+  { multivariate: true, bandwidth: 'neighbour' as const },
+  { group: true },
+]) {
   test(`tpe › ${JSON.stringify(mode)} beats random search on a smooth objective in most of 7 seeds`, () => {
     let wins = 0;
     for (let seed = 0; seed < 7; seed++) {
@@ -69,16 +83,35 @@ for (const mode of [{ multivariate: false }, { multivariate: true, bandwidth: 's
 test('tpe › start-up trials are independent uniform draws, the same as the random sampler', () => {
   const tpe = optimise({ algorithm: 'tpe', seed: 9, startupTrials: 10 }, 10);
   const random = optimise({ algorithm: 'random', seed: 9 }, 10);
-  assert.deepEqual(tpe.map((t) => t.params), random.map((t) => t.params));
+  assert.deepEqual(
+    tpe.map((t) => t.params),
+    random.map((t) => t.params),
+  );
 });
 
 test('tpe › running and failed trials do not count towards start-up', () => {
   const sampler = createSampler({ algorithm: 'tpe', seed: 1, startupTrials: 2 });
   const random = createSampler({ algorithm: 'random', seed: 1 });
   const trials: TrialRecord[] = [
-    { number: 0, params: { lr: 1e-3, clip: 0.2, rank: 16, dropout: 0, layers: 2, scheduler: 'cosine' }, state: 'complete', value: 1, intermediate: [] },
-    { number: 1, params: { lr: 1e-3, clip: 0.2, rank: 16, dropout: 0, layers: 2, scheduler: 'cosine' }, state: 'running', intermediate: [] },
-    { number: 2, params: { lr: 1e-3, clip: 0.2, rank: 16, dropout: 0, layers: 2, scheduler: 'cosine' }, state: 'failed', intermediate: [] },
+    {
+      number: 0,
+      params: { lr: 1e-3, clip: 0.2, rank: 16, dropout: 0, layers: 2, scheduler: 'cosine' },
+      state: 'complete',
+      value: 1,
+      intermediate: [],
+    },
+    {
+      number: 1,
+      params: { lr: 1e-3, clip: 0.2, rank: 16, dropout: 0, layers: 2, scheduler: 'cosine' },
+      state: 'running',
+      intermediate: [],
+    },
+    {
+      number: 2,
+      params: { lr: 1e-3, clip: 0.2, rank: 16, dropout: 0, layers: 2, scheduler: 'cosine' },
+      state: 'failed',
+      intermediate: [],
+    },
   ];
   const context = { space, direction: 'minimize' as const, trials, number: 3 };
   assert.deepEqual(sampler.sample(context), random.sample(context));
@@ -90,10 +123,21 @@ test('tpe › constant liar steers a parallel suggestion away from running trial
   const liar = createSampler({ algorithm: 'tpe', seed: 2, constantLiar: true });
   const first = plain.sample({ space, direction: 'minimize', trials: history, number: 40 });
   // Ten workers already run the point that trial 40 would get.
-  const running = Array.from({ length: 10 }, (_, i): TrialRecord => ({ number: 41 + i, params: first, state: 'running', intermediate: [] }));
+  const running = Array.from(
+    { length: 10 },
+    (_, i): TrialRecord => ({ number: 41 + i, params: first, state: 'running', intermediate: [] }),
+  );
   const trials = [...history, ...running];
-  assert.deepEqual(plain.sample({ space, direction: 'minimize', trials, number: 40 }), first, 'running trials are ignored without the liar');
-  assert.notDeepEqual(liar.sample({ space, direction: 'minimize', trials, number: 40 }), first, 'the liar counts them as bad');
+  assert.deepEqual(
+    plain.sample({ space, direction: 'minimize', trials, number: 40 }),
+    first,
+    'running trials are ignored without the liar',
+  );
+  assert.notDeepEqual(
+    liar.sample({ space, direction: 'minimize', trials, number: 40 }),
+    first,
+    'the liar counts them as bad',
+  );
 });
 
 test('tpe › conditional parameters: trials lacking a parameter or holding foreign values are skipped for it', () => {
@@ -105,7 +149,12 @@ test('tpe › conditional parameters: trials lacking a parameter or holding fore
     return { ...trial, params };
   });
   for (const config of [{ multivariate: true }, { multivariate: false }, { group: true }]) {
-    const params = createSampler({ algorithm: 'tpe', seed: 5, ...config }).sample({ space, direction: 'minimize', trials: history, number: 30 });
+    const params = createSampler({ algorithm: 'tpe', seed: 5, ...config }).sample({
+      space,
+      direction: 'minimize',
+      trials: history,
+      number: 30,
+    });
     assertInSpace(params);
   }
 });
@@ -125,12 +174,22 @@ test('tpe › maximize mirrors minimize of the negated objective', () => {
 });
 
 test('tpe › every suggestion is a value of the space, whatever the options (property)', () => {
-  fc.assert(fc.property(
-    fc.record({ seed: fc.integer({ min: 0, max: 1000 }), multivariate: fc.boolean(), group: fc.boolean(),
-      considerEndpoints: fc.boolean(), priorWeight: fc.constantFrom(0, 0.5, 1, 3), bandwidth: fc.constantFrom('scott' as const, 'neighbour' as const),
-      startupTrials: fc.integer({ min: 0, max: 4 }) }),
-    (options) => {
-      const trials = optimise({ algorithm: 'tpe', ...options }, 16);
-      trials.forEach((trial) => assertInSpace(trial.params));
-    }), { numRuns: 25 });
+  fc.assert(
+    fc.property(
+      fc.record({
+        seed: fc.integer({ min: 0, max: 1000 }),
+        multivariate: fc.boolean(),
+        group: fc.boolean(),
+        considerEndpoints: fc.boolean(),
+        priorWeight: fc.constantFrom(0, 0.5, 1, 3),
+        bandwidth: fc.constantFrom('scott' as const, 'neighbour' as const),
+        startupTrials: fc.integer({ min: 0, max: 4 }),
+      }),
+      (options) => {
+        const trials = optimise({ algorithm: 'tpe', ...options }, 16);
+        trials.forEach((trial) => assertInSpace(trial.params));
+      },
+    ),
+    { numRuns: 25 },
+  );
 });

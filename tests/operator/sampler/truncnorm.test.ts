@@ -22,7 +22,17 @@ test('truncnorm › log Φ stays finite and accurate in the far lower tail', () 
 });
 
 test('truncnorm › log(Φ(b) − Φ(a)) matches integration: wide, narrow, straddling and tail intervals', () => {
-  const cases: [number, number][] = [[-1, 2], [-0.3, -0.29], [0.5, 0.501], [1, 1.05], [-3, -2.5], [2.5, 3], [4, 6], [-0.001, 0.001], [-5, 5]];
+  const cases: [number, number][] = [
+    [-1, 2],
+    [-0.3, -0.29],
+    [0.5, 0.501],
+    [1, 1.05],
+    [-3, -2.5],
+    [2.5, 3],
+    [4, 6],
+    [-0.001, 0.001],
+    [-5, 5],
+  ];
   for (const [a, b] of cases) {
     const expected = Math.log(simpson(normalPdf, a, b, 4000));
     assertClose(logNdtrDiff(a, b), expected, 2e-5, `[${a}, ${b}]`);

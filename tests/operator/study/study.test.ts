@@ -42,8 +42,14 @@ test('study › ask, report and tell record trials with their states and values'
   study.tell(b.number, 0.5);
   const c = study.ask();
   study.tell(c.number, { state: 'failed' });
-  assert.deepEqual(study.trials.map((t) => t.state), ['pruned', 'complete', 'failed']);
-  assert.deepEqual(study.trials[0].intermediate, [{ step: 1, value: 0.9 }, { step: 2, value: 0.8 }]);
+  assert.deepEqual(
+    study.trials.map((t) => t.state),
+    ['pruned', 'complete', 'failed'],
+  );
+  assert.deepEqual(study.trials[0].intermediate, [
+    { step: 1, value: 0.9 },
+    { step: 2, value: 0.8 },
+  ]);
   assert.equal(study.trials[0].value, 0.8, 'a pruned trial keeps its last value');
   assert.equal(study.bestTrial?.number, 1);
   assert.ok(Object.isFrozen(study.trials[0]));
@@ -63,9 +69,15 @@ test('study › bestTrial follows the direction and ignores NaN, pruned and fail
 test('study › misuse names the trial and the rule', () => {
   const study = new Study(config);
   const { number } = study.ask();
-  assert.throws(() => study.tell(99, 1), (e) => e instanceof LorahpoError && e.code === 'LORAHPO_TRIAL_UNKNOWN' && /trial 99/.test(e.message));
+  assert.throws(
+    () => study.tell(99, 1),
+    (e) => e instanceof LorahpoError && e.code === 'LORAHPO_TRIAL_UNKNOWN' && /trial 99/.test(e.message),
+  );
   study.report(number, 1, 0.5);
-  assert.throws(() => study.report(number, 1, 0.4), (e) => e instanceof LorahpoError && e.code === 'LORAHPO_TRIAL_STATE');
+  assert.throws(
+    () => study.report(number, 1, 0.4),
+    (e) => e instanceof LorahpoError && e.code === 'LORAHPO_TRIAL_STATE',
+  );
   study.tell(number, 1);
   assert.throws(() => study.tell(number, 2), /cannot tell trial 0: it is complete, not running/);
   assert.throws(() => study.report(number, 2, 1), /cannot report trial 0/);
@@ -74,16 +86,26 @@ test('study › misuse names the trial and the rule', () => {
 });
 
 test('study › an invalid space or sampler throws SpecInvalidError naming each problem', () => {
-  assert.throws(() => new Study({ ...config, parameters: [{ name: 'lr', type: 'float', min: 1, max: 0.1 }] }), (error) => {
-    assert.ok(error instanceof SpecInvalidError);
-    assert.equal(error.code, 'LORAHPO_SEARCH_SPACE_INVALID');
-    assert.deepEqual(error.issues.map((i) => i.path), ['parameters[lr].max']);
-    return true;
-  });
-  assert.throws(() => new Study({ ...config, sampler: { algorithm: 'tpe', candidates: 0 } }),
-    (error) => error instanceof SpecInvalidError && error.issues[0].path === 'sampler.candidates');
-  assert.throws(() => new Study({ ...config, sampler: { algorithm: 'tpe', bogus: 1 } as never }),
-    (error) => error instanceof SpecInvalidError && error.code === 'LORAHPO_SPEC_INVALID');
+  assert.throws(
+    () => new Study({ ...config, parameters: [{ name: 'lr', type: 'float', min: 1, max: 0.1 }] }),
+    (error) => {
+      assert.ok(error instanceof SpecInvalidError);
+      assert.equal(error.code, 'LORAHPO_SEARCH_SPACE_INVALID');
+      assert.deepEqual(
+        error.issues.map((i) => i.path),
+        ['parameters[lr].max'],
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () => new Study({ ...config, sampler: { algorithm: 'tpe', candidates: 0 } }),
+    (error) => error instanceof SpecInvalidError && error.issues[0].path === 'sampler.candidates',
+  );
+  assert.throws(
+    () => new Study({ ...config, sampler: { algorithm: 'tpe', bogus: 1 } as never }),
+    (error) => error instanceof SpecInvalidError && error.code === 'LORAHPO_SPEC_INVALID',
+  );
 });
 
 test('study › configuration errors read like lorahpo validate’s, one line per issue', () => {
@@ -96,24 +118,51 @@ test('study › configuration errors read like lorahpo validate’s, one line pe
     }
     assert.fail('expected a SpecInvalidError');
   };
-  assert.equal(wording({ algorithm: 'tpe', candidates: 0 }), 'study configuration is invalid:\n  sampler.candidates is 0 but must be >= 1');
-  assert.equal(wording({ algorithm: 'random', seed: -1 }), 'study configuration is invalid:\n  sampler.seed is -1 but must be >= 0');
-  assert.equal(wording({ algorithm: 'random', startupTrials: 3 }),
-    'study configuration is invalid:\n  sampler.startupTrials is set but applies only to algorithm tpe, not random');
-  assert.match(wording({ algorithm: 'tpe', bogus: 1 }), /\n {2}sampler\.bogus is not a known field \(known here: algorithm, seed, /);
-  assert.equal(wording(undefined, 'up'), 'study configuration is invalid:\n  direction is "up" but must be one of "minimize", "maximize"');
+  assert.equal(
+    wording({ algorithm: 'tpe', candidates: 0 }),
+    'study configuration is invalid:\n  sampler.candidates is 0 but must be >= 1',
+  );
+  assert.equal(
+    wording({ algorithm: 'random', seed: -1 }),
+    'study configuration is invalid:\n  sampler.seed is -1 but must be >= 0',
+  );
+  assert.equal(
+    wording({ algorithm: 'random', startupTrials: 3 }),
+    'study configuration is invalid:\n  sampler.startupTrials is set but applies only to algorithm tpe, not random',
+  );
+  assert.match(
+    wording({ algorithm: 'tpe', bogus: 1 }),
+    /\n {2}sampler\.bogus is not a known field \(known here: algorithm, seed, /,
+  );
+  assert.equal(
+    wording(undefined, 'up'),
+    'study configuration is invalid:\n  direction is "up" but must be one of "minimize", "maximize"',
+  );
 });
 
 test('study › the sampler rules are the LoraStudy’s: the same spec fails both with the same sentence', () => {
   const sampler = { algorithm: 'grid', seed: 1.5 } as const;
-  const study = (() => { try { new Study({ ...config, sampler }); } catch (error) { return (error as Error).message; } })();
+  const study = (() => {
+    try {
+      new Study({ ...config, sampler });
+    } catch (error) {
+      return (error as Error).message;
+    }
+  })();
   const manifest = checkStudySpec({ objective: { metric: 'loss' }, parameters: config.parameters, sampler }).issues;
-  assert.deepEqual(manifest.map(formatIssue).filter((line) => line.startsWith('spec.sampler')), ['spec.sampler.seed is 1.5 but must be an integer']);
+  assert.deepEqual(
+    manifest.map(formatIssue).filter((line) => line.startsWith('spec.sampler')),
+    ['spec.sampler.seed is 1.5 but must be an integer'],
+  );
   assert.equal(study, 'study configuration is invalid:\n  sampler.seed is 1.5 but must be an integer');
 });
 
 test('study › fromTrials resumes exactly: the next suggestions equal the live study’s', () => {
-  for (const sampler of [config.sampler, { algorithm: 'tpe' as const, seed: 4, multivariate: false }, { algorithm: 'random' as const, seed: 4 }]) {
+  for (const sampler of [
+    config.sampler,
+    { algorithm: 'tpe' as const, seed: 4, multivariate: false },
+    { algorithm: 'random' as const, seed: 4 },
+  ]) {
     const live = new Study({ ...config, sampler });
     drive(live, 40);
     const shuffled = [...live.trials].reverse();
@@ -125,13 +174,19 @@ test('study › fromTrials resumes exactly: the next suggestions equal the live 
       live.tell(expected.number, loss(expected.params));
       resumed.tell(expected.number, loss(expected.params));
     }
-    assert.ok(resumed.trials.some((t) => t.state === 'running'), 'running trials survive the restart');
+    assert.ok(
+      resumed.trials.some((t) => t.state === 'running'),
+      'running trials survive the restart',
+    );
   }
 });
 
 test('study › fromTrials refuses duplicate numbers and unknown states', () => {
   const trial = { number: 0, params: {}, state: 'complete' as const, value: 1, intermediate: [] };
-  assert.throws(() => Study.fromTrials(config, [trial, trial]), /trials\[1\]\.number is 0 but trial numbers must be unique/);
+  assert.throws(
+    () => Study.fromTrials(config, [trial, trial]),
+    /trials\[1\]\.number is 0 but trial numbers must be unique/,
+  );
   assert.throws(() => Study.fromTrials(config, [{ ...trial, state: 'done' as never }]), /trials\[0\]\.state/);
 });
 
@@ -144,8 +199,14 @@ test('study › several asks before any tell give distinct parallel trials', () 
 });
 
 test('study › a grid study reports exhaustion and ask throws LORAHPO_GRID_EXHAUSTED', () => {
-  const study = new Study({ direction: 'minimize', sampler: { algorithm: 'grid', seed: 1 },
-    parameters: [{ name: 'r', type: 'categorical', values: [8, 16] }, { name: 'w', type: 'int', min: 0, max: 2 }] });
+  const study = new Study({
+    direction: 'minimize',
+    sampler: { algorithm: 'grid', seed: 1 },
+    parameters: [
+      { name: 'r', type: 'categorical', values: [8, 16] },
+      { name: 'w', type: 'int', min: 0, max: 2 },
+    ],
+  });
   const seen = new Set<string>();
   for (let i = 0; i < 6; i++) {
     assert.equal(study.isExhausted, false);
@@ -155,10 +216,22 @@ test('study › a grid study reports exhaustion and ask throws LORAHPO_GRID_EXHA
   }
   assert.equal(seen.size, 6);
   assert.equal(study.isExhausted, true);
-  assert.throws(() => study.ask(), (e) => e instanceof LorahpoError && e.code === 'LORAHPO_GRID_EXHAUSTED');
+  assert.throws(
+    () => study.ask(),
+    (e) => e instanceof LorahpoError && e.code === 'LORAHPO_GRID_EXHAUSTED',
+  );
   assert.equal(study.trials.length, 6, 'a refused ask records nothing');
   assert.equal(new Study(config).isExhausted, false);
-  assert.throws(() => new Study({ direction: 'minimize', sampler: { algorithm: 'grid' },
-    parameters: [{ name: 'lr', type: 'float', min: 0.1, max: 1 }] }),
-  (e) => e instanceof SpecInvalidError && e.code === 'LORAHPO_SEARCH_SPACE_INVALID' && e.issues[0].path === 'parameters[lr].step');
+  assert.throws(
+    () =>
+      new Study({
+        direction: 'minimize',
+        sampler: { algorithm: 'grid' },
+        parameters: [{ name: 'lr', type: 'float', min: 0.1, max: 1 }],
+      }),
+    (e) =>
+      e instanceof SpecInvalidError &&
+      e.code === 'LORAHPO_SEARCH_SPACE_INVALID' &&
+      e.issues[0].path === 'parameters[lr].step',
+  );
 });

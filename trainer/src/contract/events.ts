@@ -57,7 +57,11 @@ export function parseTrainerLine(line: string): ParsedLine {
   const parsed = TrainerEventSchema.safeParse(json);
   if (parsed.success) return { kind: 'event', event: parsed.data };
   const first = zodIssues(parsed.error, json)[0];
-  return { kind: 'malformed', text: line, error: first === undefined ? `not a valid ${type} line` : formatIssue(first) };
+  return {
+    kind: 'malformed',
+    text: line,
+    error: first === undefined ? `not a valid ${type} line` : formatIssue(first),
+  };
 }
 
 const LOOKS_LIKE_EVENT = /^\{\s*"type"\s*:\s*"(metric|result)"/;
@@ -71,7 +75,12 @@ const NON_FINITE_TOKEN = /[:,[]\s*(-?Infinity|NaN)\s*[,}\]]/;
 function unparsable(line: string, text: string, error: Error): ParsedLine {
   if (!LOOKS_LIKE_EVENT.test(text)) return { kind: 'log', text: line };
   const token = NON_FINITE_TOKEN.exec(text)?.[1];
-  if (token) return { kind: 'malformed', text: line, error: `value is ${token}, which is not a finite number (did the run diverge?)` };
+  if (token)
+    return {
+      kind: 'malformed',
+      text: line,
+      error: `value is ${token}, which is not a finite number (did the run diverge?)`,
+    };
   return { kind: 'malformed', text: line, error: `not valid JSON: ${error.message}` };
 }
 

@@ -23,8 +23,17 @@ export const HyperparametersSchema = z.object({
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
 
 export const EarlyStoppingSchema = z.object({
-  patience: z.number().int().positive().default(3).describe('Evaluations without improvement before a trial stops itself.'),
-  minDelta: z.number().nonnegative().default(0).describe('Smallest change of the objective that counts as improvement.'),
+  patience: z
+    .number()
+    .int()
+    .positive()
+    .default(3)
+    .describe('Evaluations without improvement before a trial stops itself.'),
+  minDelta: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe('Smallest change of the objective that counts as improvement.'),
 });
 export type EarlyStopping = z.infer<typeof EarlyStoppingSchema>;
 
@@ -43,7 +52,10 @@ export const TrainingSettingsSchema = z.object({
   evalSteps: z.number().int().positive().optional().describe('Also evaluate every N optimiser steps.'),
   evalFraction: z.number().gt(0).lt(1).default(0.1).describe('Share of the dataset held out for evaluation.'),
   lossOnAnswerOnly: z.boolean().default(true).describe('Take the loss on answer tokens only (question/answer data).'),
-  promptTemplate: z.string().default('### Question: {question}\n ### Answer: {answer}').describe('How a question/answer line becomes text; the EOS token is appended.'),
+  promptTemplate: z
+    .string()
+    .default('### Question: {question}\n ### Answer: {answer}')
+    .describe('How a question/answer line becomes text; the EOS token is appended.'),
   packing: z.boolean().default(false),
   targetModules: z.array(z.enum(TARGET_MODULES)).min(1).default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
   /** Fixed values of hyperparameters not searched; sampled params override them. */
@@ -53,7 +65,10 @@ export const TrainingSettingsSchema = z.object({
     .object({ metric: z.string().default('eval_loss'), direction: z.enum(DIRECTIONS).default('minimize') })
     .optional(),
   earlyStopping: EarlyStoppingSchema.optional(),
-  backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).optional().describe('Force a TensorFlow.js backend.'),
+  backend: z
+    .enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    .optional()
+    .describe('Force a TensorFlow.js backend.'),
   skipBadLines: z.boolean().default(false),
 });
 export type TrainingSettings = z.infer<typeof TrainingSettingsSchema>;

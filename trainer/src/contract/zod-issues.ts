@@ -10,7 +10,8 @@ type ZodIssue = z.core.$ZodIssue;
 
 function valueAt(root: unknown, keys: readonly PropertyKey[]): unknown {
   let node = root;
-  for (const key of keys) node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of keys)
+    node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
   return node;
 }
 
@@ -23,7 +24,8 @@ function bound(issue: { minimum?: unknown; maximum?: unknown; inclusive?: boolea
 function wordSize(issue: ZodIssue, value: unknown): string {
   const small = issue.code === 'too_small';
   const limits = issue as { minimum?: unknown; maximum?: unknown; inclusive?: boolean; origin?: string };
-  if (limits.origin === 'array') return `has ${(value as unknown[]).length} items but must have ${bound(limits, small)}`;
+  if (limits.origin === 'array')
+    return `has ${(value as unknown[]).length} items but must have ${bound(limits, small)}`;
   if (limits.origin === 'string') return `is ${describeValue(value)} but its length must be ${bound(limits, small)}`;
   return `is ${describeValue(value)} but must be ${bound(limits, small)}`;
 }
@@ -52,7 +54,8 @@ export function wordZodIssue(issue: ZodIssue, value: unknown): string {
 
 function unionMessage(issue: ZodIssue & { code: 'invalid_union' }, value: unknown): string {
   const options = (issue as { options?: unknown[] }).options;
-  if (options) return `is ${describeValue(value)} but must be one of ${options.map((option) => describeValue(option)).join(', ')}`;
+  if (options)
+    return `is ${describeValue(value)} but must be one of ${options.map((option) => describeValue(option)).join(', ')}`;
   return `is ${describeValue(value)} but matches none of the allowed forms`;
 }
 

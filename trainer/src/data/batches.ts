@@ -40,7 +40,8 @@ export function makeBatch(sequences: readonly Sequence[], padId: number): HostBa
 /** Consecutive batches of `batchSize` (the last may be smaller). */
 export function batchesOf(sequences: readonly Sequence[], batchSize: number, padId: number): HostBatch[] {
   const batches: HostBatch[] = [];
-  for (let i = 0; i < sequences.length; i += batchSize) batches.push(makeBatch(sequences.slice(i, i + batchSize), padId));
+  for (let i = 0; i < sequences.length; i += batchSize)
+    batches.push(makeBatch(sequences.slice(i, i + batchSize), padId));
   return batches;
 }
 

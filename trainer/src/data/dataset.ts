@@ -45,13 +45,17 @@ export function parseJsonl(content: string, file: string, options: ParseOptions)
     }
     const message = `${file}:${i + 1}: ${parsed}`;
     if (!options.skipBadLines) {
-      throw new LorahpoError('LORAHPO_DATA_INVALID', message, { hint: 'fix the line, or pass --skip-bad-lines to leave bad lines out' });
+      throw new LorahpoError('LORAHPO_DATA_INVALID', message, {
+        hint: 'fix the line, or pass --skip-bad-lines to leave bad lines out',
+      });
     }
     options.warn(`skipping ${message}`);
   }
   if (records.length < 2) {
-    throw new LorahpoError('LORAHPO_DATA_INVALID', `${file}: ${records.length} usable line(s); at least 2 are needed for a train/eval split`);
+    throw new LorahpoError(
+      'LORAHPO_DATA_INVALID',
+      `${file}: ${records.length} usable line(s); at least 2 are needed for a train/eval split`,
+    );
   }
   return records;
 }
-

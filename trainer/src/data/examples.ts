@@ -23,16 +23,25 @@ export interface ExampleOptions {
 
 export function checkTemplate(template: string): void {
   if (!template.includes('{answer}')) {
-    throw new LorahpoError('LORAHPO_SPEC_INVALID', `training.promptTemplate must contain {answer}, got ${JSON.stringify(template)}`);
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `training.promptTemplate must contain {answer}, got ${JSON.stringify(template)}`,
+    );
   }
 }
 
-function qaParts(record: { question: string; answer: string }, template: string): { prompt: string; completion: string } {
+function qaParts(
+  record: { question: string; answer: string },
+  template: string,
+): { prompt: string; completion: string } {
   const at = template.indexOf('{answer}');
   const fill = (s: string) => s.replaceAll('{question}', record.question);
   const head = fill(template.slice(0, at));
   const trimmed = head.replace(/\s+$/, '');
-  return { prompt: trimmed, completion: head.slice(trimmed.length) + record.answer + fill(template.slice(at + '{answer}'.length)) };
+  return {
+    prompt: trimmed,
+    completion: head.slice(trimmed.length) + record.answer + fill(template.slice(at + '{answer}'.length)),
+  };
 }
 
 export function encodeRecord(record: DataRecord, tokenizer: TextTokenizer, options: ExampleOptions): Sequence {

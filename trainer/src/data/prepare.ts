@@ -29,10 +29,18 @@ export interface PrepareInput {
 
 function toSequences(records: ReturnType<typeof parseJsonl>, p: PrepareInput): Sequence[] {
   const t = p.training;
-  const options = { promptTemplate: t.promptTemplate, lossOnAnswerOnly: t.lossOnAnswerOnly, maxSeqLength: t.maxSeqLength, eosId: p.eosId };
+  const options = {
+    promptTemplate: t.promptTemplate,
+    lossOnAnswerOnly: t.lossOnAnswerOnly,
+    maxSeqLength: t.maxSeqLength,
+    eosId: p.eosId,
+  };
   const encoded = records.map((r) => encodeRecord(r, p.tokenizer, options));
   const sequences = (t.packing ? packSequences(encoded, t.maxSeqLength) : encoded).filter(hasTargets);
-  if (sequences.length < encoded.length && !t.packing) p.log(`${encoded.length - sequences.length} line(s) have no target tokens after truncation to ${t.maxSeqLength}; left out`);
+  if (sequences.length < encoded.length && !t.packing)
+    p.log(
+      `${encoded.length - sequences.length} line(s) have no target tokens after truncation to ${t.maxSeqLength}; left out`,
+    );
   return sequences;
 }
 
@@ -44,7 +52,10 @@ export function prepareData(p: PrepareInput): PreparedData {
   const train = toSequences(split.train, p);
   const evalSequences = toSequences(split.eval, p);
   if (train.length === 0 || evalSequences.length === 0) {
-    throw new LorahpoError('LORAHPO_DATA_INVALID', `${p.file}: ${train.length} training and ${evalSequences.length} evaluation sequence(s) with target tokens; both must be non-empty`);
+    throw new LorahpoError(
+      'LORAHPO_DATA_INVALID',
+      `${p.file}: ${train.length} training and ${evalSequences.length} evaluation sequence(s) with target tokens; both must be non-empty`,
+    );
   }
   p.log(`data: ${records.length} lines → ${train.length} training and ${evalSequences.length} evaluation sequences`);
   return { train, evalBatches: batchesOf(evalSequences, p.training.batchSize, p.padId) };

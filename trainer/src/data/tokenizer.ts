@@ -12,7 +12,11 @@ export interface TextTokenizer {
 }
 
 /** Reads JSON files through `read` (path → text, or undefined when the file is absent). */
-export function loadTokenizer(tokenizerFile: string, configFile: string, read: (path: string) => string | undefined): TextTokenizer {
+export function loadTokenizer(
+  tokenizerFile: string,
+  configFile: string,
+  read: (path: string) => string | undefined,
+): TextTokenizer {
   const parse = (path: string, text: string) => {
     try {
       return JSON.parse(text);
@@ -25,10 +29,16 @@ export function loadTokenizer(tokenizerFile: string, configFile: string, read: (
   const configText = read(configFile);
   let tokenizer: Tokenizer;
   try {
-    tokenizer = new Tokenizer(parse(tokenizerFile, tokenizerText), configText === undefined ? {} : parse(configFile, configText));
+    tokenizer = new Tokenizer(
+      parse(tokenizerFile, tokenizerText),
+      configText === undefined ? {} : parse(configFile, configText),
+    );
   } catch (error) {
     if (error instanceof LorahpoError) throw error;
-    throw new LorahpoError('LORAHPO_MODEL_INVALID', `${tokenizerFile} could not be loaded: ${(error as Error).message}`);
+    throw new LorahpoError(
+      'LORAHPO_MODEL_INVALID',
+      `${tokenizerFile} could not be loaded: ${(error as Error).message}`,
+    );
   }
   return {
     encode: (text, addSpecialTokens) => tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids,

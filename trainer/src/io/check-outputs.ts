@@ -16,9 +16,13 @@ function kindOf(path: string): 'file' | 'directory' | 'other' | undefined {
 
 export function checkOutputPaths(outputDir: string | undefined, resultFile: string | undefined): void {
   if (outputDir !== undefined && kindOf(outputDir) === 'file') {
-    throw new LorahpoError('LORAHPO_IO', `output directory ${outputDir} is a file, not a directory`, { hint: 'give --output-dir (LORAHPO_OUTPUT_DIR) a directory' });
+    throw new LorahpoError('LORAHPO_IO', `output directory ${outputDir} is a file, not a directory`, {
+      hint: 'give --output-dir (LORAHPO_OUTPUT_DIR) a directory',
+    });
   }
   if (resultFile !== undefined && kindOf(resultFile) === 'directory') {
-    throw new LorahpoError('LORAHPO_IO', `result file ${resultFile} is a directory, not a file`, { hint: 'give --result-file (LORAHPO_RESULT_FILE) a file path' });
+    throw new LorahpoError('LORAHPO_IO', `result file ${resultFile} is a directory, not a file`, {
+      hint: 'give --result-file (LORAHPO_RESULT_FILE) a file path',
+    });
   }
 }

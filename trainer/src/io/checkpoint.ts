@@ -34,7 +34,9 @@ function locateTensors(dir: string, files: FileCache): Map<string, string> {
     }
     return new Map(Object.entries(weightMap).map(([name, file]) => [name, join(dir, file)]));
   }
-  const names = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort();
   if (names.length === 0) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir} has no *.safetensors file`);
   const located = new Map<string, string>();
   for (const file of names) {
@@ -49,7 +51,8 @@ type FileCache = Map<string, SafetensorsFile>;
 function openFile(path: string, files: FileCache): SafetensorsFile {
   let file = files.get(path);
   if (file === undefined) {
-    if (!existsSync(path)) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path} is missing (named by the checkpoint index)`);
+    if (!existsSync(path))
+      throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path} is missing (named by the checkpoint index)`);
     file = new SafetensorsFile(readFileSync(path), path);
     files.set(path, file);
   }
@@ -67,7 +70,10 @@ function checkNoExtraLayers(dir: string, numLayers: number, located: Map<string,
     if (layer) highest = Math.max(highest, Number(layer[1]));
   }
   if (highest >= numLayers) {
-    throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir}: the checkpoint holds ${highest + 1} layers but config.json num_hidden_layers is ${numLayers}`);
+    throw new LorahpoError(
+      'LORAHPO_MODEL_INVALID',
+      `${dir}: the checkpoint holds ${highest + 1} layers but config.json num_hidden_layers is ${numLayers}`,
+    );
   }
 }
 
@@ -79,12 +85,16 @@ export function loadCheckpoint(dir: string): Checkpoint {
   const tensors = new Map<string, HostTensor>();
   for (const [name, shape] of expectedTensorShapes(config)) {
     const path = located.get(name);
-    if (path === undefined) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir}: tensor ${name} is missing from the checkpoint`);
+    if (path === undefined)
+      throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir}: tensor ${name} is missing from the checkpoint`);
     const file = openFile(path, files);
     const actual = file.shape(name);
     if (actual === undefined) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path}: tensor ${name} is missing`);
     if (JSON.stringify(actual) !== JSON.stringify(shape)) {
-      throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path}: tensor ${name} has shape ${JSON.stringify(actual)}, config.json implies ${JSON.stringify(shape)}`);
+      throw new LorahpoError(
+        'LORAHPO_MODEL_INVALID',
+        `${path}: tensor ${name} has shape ${JSON.stringify(actual)}, config.json implies ${JSON.stringify(shape)}`,
+      );
     }
     tensors.set(name, file.tensor(name));
   }

@@ -30,7 +30,10 @@ function readHeader(bytes: Uint8Array, file: string): { entries: Map<string, Hea
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (8 + headerLength > bytes.length) {
-    throw invalid(file, `truncated: the header claims ${headerLength} bytes but the file has ${bytes.length - 8} after the length`);
+    throw invalid(
+      file,
+      `truncated: the header claims ${headerLength} bytes but the file has ${bytes.length - 8} after the length`,
+    );
   }
   let header: Record<string, unknown>;
   try {
@@ -38,7 +41,8 @@ function readHeader(bytes: Uint8Array, file: string): { entries: Map<string, Hea
   } catch (error) {
     throw invalid(file, `corrupt header (not JSON: ${(error as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw invalid(file, 'corrupt header (not a JSON object)');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw invalid(file, 'corrupt header (not a JSON object)');
   const dataStart = 8 + headerLength;
   const entries = new Map<string, HeaderEntry>();
   for (const [name, raw] of Object.entries(header)) {
@@ -55,15 +59,21 @@ function checkEntry(raw: unknown, name: string, file: string, dataLength: number
   }
   const width = BYTES_PER_ELEMENT[entry.dtype];
   if (width === undefined) throw invalid(file, `unsupported dtype ${entry.dtype} (F32, F16 and BF16 are read)`, name);
-  if (!entry.shape.every((d) => Number.isInteger(d) && d >= 0)) throw invalid(file, `corrupt shape ${JSON.stringify(entry.shape)}`, name);
+  if (!entry.shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw invalid(file, `corrupt shape ${JSON.stringify(entry.shape)}`, name);
   const [begin, end] = entry.data_offsets;
   if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin) {
     throw invalid(file, `corrupt data_offsets ${JSON.stringify(entry.data_offsets)}`, name);
   }
-  if (end > dataLength) throw invalid(file, `truncated: data ends at byte ${end} but the data section has ${dataLength}`, name);
+  if (end > dataLength)
+    throw invalid(file, `truncated: data ends at byte ${end} but the data section has ${dataLength}`, name);
   const expected = entry.shape.reduce((a, b) => a * b, 1) * width;
   if (end - begin !== expected) {
-    throw invalid(file, `corrupt: shape ${JSON.stringify(entry.shape)} of ${entry.dtype} needs ${expected} bytes, data_offsets give ${end - begin}`, name);
+    throw invalid(
+      file,
+      `corrupt: shape ${JSON.stringify(entry.shape)} of ${entry.dtype} needs ${expected} bytes, data_offsets give ${end - begin}`,
+      name,
+    );
   }
   return entry as HeaderEntry;
 }
@@ -118,12 +128,18 @@ export class SafetensorsFile {
     const entry = this.entries.get(name);
     if (entry === undefined) throw invalid(this.file, 'missing', name);
     const [begin, end] = entry.data_offsets;
-    return { shape: entry.shape.slice(), data: decode(this.bytes.subarray(this.dataStart + begin, this.dataStart + end), entry.dtype) };
+    return {
+      shape: entry.shape.slice(),
+      data: decode(this.bytes.subarray(this.dataStart + begin, this.dataStart + end), entry.dtype),
+    };
   }
 }
 
 /** Serialises float32 tensors (sorted by name, as the reference implementation does). */
-export function serializeSafetensors(tensors: Record<string, HostTensor>, metadata?: Record<string, string>): Uint8Array {
+export function serializeSafetensors(
+  tensors: Record<string, HostTensor>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) header.__metadata__ = metadata;
@@ -131,7 +147,11 @@ export function serializeSafetensors(tensors: Record<string, HostTensor>, metada
   for (const name of names) {
     const { shape, data } = tensors[name];
     const expected = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== expected) throw new LorahpoError('LORAHPO_INTERNAL', `tensor ${name}: ${data.length} values for shape ${JSON.stringify(shape)}`);
+    if (data.length !== expected)
+      throw new LorahpoError(
+        'LORAHPO_INTERNAL',
+        `tensor ${name}: ${data.length} values for shape ${JSON.stringify(shape)}`,
+      );
     header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
   }

@@ -10,11 +10,18 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export function readDatasetFile(file: string): string {
   if (!existsSync(file)) throw new LorahpoError('LORAHPO_DATA_INVALID', `dataset ${file} does not exist`);
-  if (!statSync(file).isFile()) throw new LorahpoError('LORAHPO_DATA_INVALID', `dataset ${file} is not a file (a directory?); give the JSONL file itself`);
+  if (!statSync(file).isFile())
+    throw new LorahpoError(
+      'LORAHPO_DATA_INVALID',
+      `dataset ${file} is not a file (a directory?); give the JSONL file itself`,
+    );
   try {
     return UTF8.decode(readFileSync(file));
   } catch {
-    throw new LorahpoError('LORAHPO_DATA_INVALID', `dataset ${file} is not UTF-8 text; convert it (e.g. iconv -f latin1 -t utf-8)`);
+    throw new LorahpoError(
+      'LORAHPO_DATA_INVALID',
+      `dataset ${file} is not UTF-8 text; convert it (e.g. iconv -f latin1 -t utf-8)`,
+    );
   }
 }
 

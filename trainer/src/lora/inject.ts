@@ -14,7 +14,12 @@ export function peftTensorName(layer: number, module: TargetModule, which: 'A' |
 /** Adapters keyed by module path, in a fixed order (layer, then module as listed). */
 export type AdapterSet = Map<string, LoraLinear>;
 
-export function createAdapters(model: LlamaModel, targets: readonly TargetModule[], options: LoraOptions, rng: Rng): AdapterSet {
+export function createAdapters(
+  model: LlamaModel,
+  targets: readonly TargetModule[],
+  options: LoraOptions,
+  rng: Rng,
+): AdapterSet {
   const adapters: AdapterSet = new Map();
   for (let layer = 0; layer < model.config.numLayers; layer++) {
     for (const module of targets) {

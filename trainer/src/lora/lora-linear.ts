@@ -38,7 +38,8 @@ export class LoraLinear {
 
   /** The adapter's contribution for a [tokens, in] input; `dropoutSeed` only while training. */
   delta(x: tf.Tensor2D, mode: GradientMode, dropoutSeed?: number): tf.Tensor2D {
-    const input = dropoutSeed !== undefined && this.dropout > 0 ? tf.dropout(x, this.dropout, undefined, dropoutSeed) : x;
+    const input =
+      dropoutSeed !== undefined && this.dropout > 0 ? tf.dropout(x, this.dropout, undefined, dropoutSeed) : x;
     return tf.mul(matMul(matMul(input, this.aT, mode), this.bT, mode), this.scale) as tf.Tensor2D;
   }
 
@@ -47,7 +48,10 @@ export class LoraLinear {
     return tf.tidy(() => {
       const a = tf.transpose(this.aT);
       const b = tf.transpose(this.bT);
-      return { a: { shape: a.shape, data: a.dataSync() as Float32Array }, b: { shape: b.shape, data: b.dataSync() as Float32Array } };
+      return {
+        a: { shape: a.shape, data: a.dataSync() as Float32Array },
+        b: { shape: b.shape, data: b.dataSync() as Float32Array },
+      };
     });
   }
 

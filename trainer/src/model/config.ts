@@ -59,7 +59,10 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
   const c = parsed.data;
   const numKvHeads = c.num_key_value_heads ?? c.num_attention_heads;
   if (c.num_attention_heads % numKvHeads !== 0) {
-    throw new LorahpoError('LORAHPO_MODEL_INVALID', `${file}: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+    throw new LorahpoError(
+      'LORAHPO_MODEL_INVALID',
+      `${file}: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${numKvHeads}`,
+    );
   }
   const eos = Array.isArray(c.eos_token_id) ? c.eos_token_id[0] : c.eos_token_id;
   return {
@@ -84,7 +87,10 @@ export function expectedTensorShapes(c: LlamaConfig): Map<string, number[]> {
   const d = c.hiddenSize;
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
-  const shapes = new Map<string, number[]>([['model.embed_tokens.weight', [c.vocabSize, d]], ['model.norm.weight', [d]]]);
+  const shapes = new Map<string, number[]>([
+    ['model.embed_tokens.weight', [c.vocabSize, d]],
+    ['model.norm.weight', [d]],
+  ]);
   for (let i = 0; i < c.numLayers; i++) {
     const p = `model.layers.${i}`;
     shapes.set(`${p}.input_layernorm.weight`, [d]);

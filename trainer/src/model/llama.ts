@@ -67,7 +67,8 @@ export class LlamaModel {
   private uploadLayer(i: number, upload: (name: string) => tf.Tensor): Layer {
     const modules: TargetModule[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
     const linears = {} as Record<TargetModule, FrozenLinear>;
-    for (const m of modules) linears[m] = new FrozenLinear(upload(`${modulePath(i, m)}.weight`) as tf.Tensor2D, this.mode);
+    for (const m of modules)
+      linears[m] = new FrozenLinear(upload(`${modulePath(i, m)}.weight`) as tf.Tensor2D, this.mode);
     return {
       inputNorm: upload(`model.layers.${i}.input_layernorm.weight`) as tf.Tensor1D,
       postNorm: upload(`model.layers.${i}.post_attention_layernorm.weight`) as tf.Tensor1D,
@@ -83,7 +84,10 @@ export class LlamaModel {
     let tables = this.positionTables.get(seqLen);
     if (tables === undefined) {
       const rope = ropeTables(seqLen, this.config.headDim, this.config.ropeTheta);
-      tables = { rope: { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), rotate: this.rotateHalf }, mask: tf.keep(causalMask(seqLen, this.config.numHeads / this.config.numKvHeads)) };
+      tables = {
+        rope: { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), rotate: this.rotateHalf },
+        mask: tf.keep(causalMask(seqLen, this.config.numHeads / this.config.numKvHeads)),
+      };
       this.positionTables.set(seqLen, tables);
     }
     return tables;
@@ -104,8 +108,14 @@ export class LlamaModel {
     const x = rmsNorm(h, layer.inputNorm, eps) as tf.Tensor2D;
     const proj = (m: TargetModule, input: tf.Tensor2D) => this.project(i, m, input, pass);
     const context = attention(this.config, {
-      q: proj('q_proj', x), k: proj('k_proj', x), v: proj('v_proj', x),
-      batch: pass.batch, seqLen: pass.seqLen, rope: pass.rope, mask: pass.mask, mode: this.mode,
+      q: proj('q_proj', x),
+      k: proj('k_proj', x),
+      v: proj('v_proj', x),
+      batch: pass.batch,
+      seqLen: pass.seqLen,
+      rope: pass.rope,
+      mask: pass.mask,
+      mode: this.mode,
     });
     const afterAttention = tf.add(h, proj('o_proj', context)) as tf.Tensor2D;
     const y = rmsNorm(afterAttention, layer.postNorm, eps) as tf.Tensor2D;

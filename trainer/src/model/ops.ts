@@ -62,7 +62,10 @@ export class FrozenLinear {
     this.weightT = weightT;
     this.apply = tf.customGrad((x, save) => {
       (save as tf.GradSaveFunc)([]);
-      return { value: tf.matMul(x as tf.Tensor2D, weightT), gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, weight)] };
+      return {
+        value: tf.matMul(x as tf.Tensor2D, weightT),
+        gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, weight)],
+      };
     }) as (x: tf.Tensor2D) => tf.Tensor2D;
   }
 

@@ -39,7 +39,11 @@ export class DataParallelStepper {
    * Starts `count` workers, each loading the model; resolves when all are ready. `workerUrl` is
    * the worker's entry script (default: grad-worker, which loads a model directory).
    */
-  static async start<Source>(count: number, init: WorkerInit<Source>, workerUrl = defaultWorkerUrl()): Promise<DataParallelStepper> {
+  static async start<Source>(
+    count: number,
+    init: WorkerInit<Source>,
+    workerUrl = defaultWorkerUrl(),
+  ): Promise<DataParallelStepper> {
     const workers = Array.from({ length: count }, () => new Worker(workerUrl, { workerData: init }));
     await Promise.all(workers.map((w) => reply<string>(w)));
     return new DataParallelStepper(workers);
@@ -49,17 +53,29 @@ export class DataParallelStepper {
     return this.workers.length;
   }
 
-  async step(ctx: StepContext, micro: readonly HostBatch[], learningRate: number, maxGradNorm: number): Promise<StepResult> {
+  async step(
+    ctx: StepContext,
+    micro: readonly HostBatch[],
+    learningRate: number,
+    maxGradNorm: number,
+  ): Promise<StepResult> {
     const values = ctx.variables.map((v) => (v.dataSync() as Float32Array).slice());
     const totalTokens = micro.reduce((n, b) => n + b.tokens, 0);
     const shards: HostBatch[][] = this.workers.map(() => []);
     for (const batch of micro) for (const [k, s] of shardBatch(batch, this.workers.length).entries()) shards[k].push(s);
-    const replies = await Promise.all(this.workers.map((worker, k) => {
-      const request: GradientRequest = { values, shards: shards[k], totalTokens, dropoutSeed: ctx.dropoutRng?.int(2 ** 31) };
-      const answer = reply<GradientReply>(worker);
-      worker.postMessage(request);
-      return answer;
-    }));
+    const replies = await Promise.all(
+      this.workers.map((worker, k) => {
+        const request: GradientRequest = {
+          values,
+          shards: shards[k],
+          totalTokens,
+          dropoutSeed: ctx.dropoutRng?.int(2 ** 31),
+        };
+        const answer = reply<GradientReply>(worker);
+        worker.postMessage(request);
+        return answer;
+      }),
+    );
     const grads = ctx.variables.map((v, i) => {
       const sum = new Float32Array(v.size);
       for (const r of replies) for (let j = 0; j < sum.length; j++) sum[j] += r.grads[i][j];

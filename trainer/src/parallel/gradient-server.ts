@@ -15,7 +15,10 @@ import { accumulateGradients } from '../train/step.ts';
 import type { GradientReply, GradientRequest, WorkerInit } from './messages.ts';
 
 /** Loads the model once the wasm backend is set, then answers gradient requests until terminated. */
-export async function serveGradients<Source>(init: WorkerInit<Source>, load: (source: Source) => Checkpoint): Promise<void> {
+export async function serveGradients<Source>(
+  init: WorkerInit<Source>,
+  load: (source: Source) => Checkpoint,
+): Promise<void> {
   await tf.setBackend('wasm');
   const model = new LlamaModel(load(init.source), 'explicit');
   const adapters = createAdapters(model, init.targets, init.lora, new Rng(0));
@@ -30,7 +33,10 @@ export async function serveGradients<Source>(init: WorkerInit<Source>, load: (so
       reply = { grads: grads.map((g) => g.dataSync() as Float32Array), loss };
       tf.dispose(grads);
     }
-    parentPort!.postMessage(reply, reply.grads.map((g) => g.buffer as ArrayBuffer));
+    parentPort!.postMessage(
+      reply,
+      reply.grads.map((g) => g.buffer as ArrayBuffer),
+    );
   });
   parentPort!.postMessage('ready');
 }

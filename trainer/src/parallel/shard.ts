@@ -10,8 +10,12 @@ export function shardBatch(batch: HostBatch, parts: number): HostBatch[] {
     const to = (start + rows) * batch.seqLen;
     const weights = batch.weights.slice(from, to);
     shards.push({
-      batch: rows, seqLen: batch.seqLen, ids: batch.ids.slice(from, to), targets: batch.targets.slice(from, to),
-      weights, tokens: weights.reduce((n, w) => n + w, 0),
+      batch: rows,
+      seqLen: batch.seqLen,
+      ids: batch.ids.slice(from, to),
+      targets: batch.targets.slice(from, to),
+      weights,
+      tokens: weights.reduce((n, w) => n + w, 0),
     });
   }
   return shards;

@@ -6,5 +6,8 @@
 import { LorahpoError } from '../contract/errors.ts';
 
 export function divergedError(which: 'training' | 'evaluation', loss: number, step: number): LorahpoError {
-  return new LorahpoError('LORAHPO_DIVERGED', `the ${which} loss is ${loss} at step ${step} (the run diverged; a lower learningRate may help)`);
+  return new LorahpoError(
+    'LORAHPO_DIVERGED',
+    `the ${which} loss is ${loss} at step ${step} (the run diverged; a lower learningRate may help)`,
+  );
 }

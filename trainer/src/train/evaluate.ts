@@ -5,7 +5,11 @@ import type { AdapterSet } from '../lora/inject.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { batchLossSum } from './step.ts';
 
-export function evaluateLoss(model: LlamaModel, adapters: AdapterSet | undefined, batches: readonly HostBatch[]): number {
+export function evaluateLoss(
+  model: LlamaModel,
+  adapters: AdapterSet | undefined,
+  batches: readonly HostBatch[],
+): number {
   let sum = 0;
   let tokens = 0;
   for (const batch of batches) {

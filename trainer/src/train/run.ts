@@ -74,7 +74,8 @@ function evaluateAndTrack(input: LoopInput, state: LoopState, epoch: number): bo
   const value = metrics[input.objective.metric];
   if (value === undefined) return false; // e.g. train_loss before any step
   const seen = state.tracker.observe(value);
-  if (seen.isBest) state.best = { metrics, epoch: Math.max(1, Math.ceil(epoch - 1e-9)), adapter: peftState(input.step.adapters) };
+  if (seen.isBest)
+    state.best = { metrics, epoch: Math.max(1, Math.ceil(epoch - 1e-9)), adapter: peftState(input.step.adapters) };
   return seen.shouldStop;
 }
 
@@ -94,10 +95,18 @@ function outcome(state: LoopState, input: LoopInput, stoppedEpoch: number | unde
 }
 
 export async function runTrainingLoop(input: LoopInput): Promise<LoopOutcome> {
-  const state: LoopState = { step: 0, trainLossSum: 0, trainLossSteps: 0, tracker: new EarlyStopping(input.earlyStopping, input.objective.direction) };
+  const state: LoopState = {
+    step: 0,
+    trainLossSum: 0,
+    trainLossSteps: 0,
+    tracker: new EarlyStopping(input.earlyStopping, input.objective.direction),
+  };
   const { plan } = input;
   for (let epoch = 1; state.step < plan.totalSteps; epoch++) {
-    const groups = groupsOf(epochBatches(input.train, input.batchSize, input.padId, input.shuffleRng), input.accumulation);
+    const groups = groupsOf(
+      epochBatches(input.train, input.batchSize, input.padId, input.shuffleRng),
+      input.accumulation,
+    );
     for (let g = 0; g < groups.length && state.step < plan.totalSteps; g++) {
       await yieldToEventLoop();
       if (input.signal.aborted) return outcome(state, input, undefined, true);

@@ -22,7 +22,12 @@ export interface StepContext {
 }
 
 /** Summed next-token loss of one batch (a scalar to differentiate). */
-export function batchLossSum(model: LlamaModel, batch: HostBatch, adapters: AdapterSet | undefined, dropoutRng?: Rng): tf.Scalar {
+export function batchLossSum(
+  model: LlamaModel,
+  batch: HostBatch,
+  adapters: AdapterSet | undefined,
+  dropoutRng?: Rng,
+): tf.Scalar {
   const ids = tf.tensor2d(batch.ids, [batch.batch, batch.seqLen], 'int32');
   const logits = model.forward(ids, { adapters, dropoutRng });
   return weightedNllSum(logits, tf.tensor1d(batch.targets, 'int32'), tf.tensor1d(batch.weights));
@@ -40,7 +45,10 @@ export function accumulateGradients(
   let sums: tf.Tensor[] | undefined;
   let loss = 0;
   for (const batch of micro) {
-    const { value, grads } = tf.variableGrads(() => tf.div(batchLossSum(ctx.model, batch, ctx.adapters, ctx.dropoutRng), totalTokens) as tf.Scalar, ctx.variables);
+    const { value, grads } = tf.variableGrads(
+      () => tf.div(batchLossSum(ctx.model, batch, ctx.adapters, ctx.dropoutRng), totalTokens) as tf.Scalar,
+      ctx.variables,
+    );
     loss += value.dataSync()[0];
     value.dispose();
     const ordered = ctx.variables.map((v) => grads[v.name]);
@@ -59,7 +67,12 @@ export interface StepResult {
   gradNorm: number;
 }
 
-export function trainStep(ctx: StepContext, micro: readonly HostBatch[], learningRate: number, maxGradNorm: number): StepResult {
+export function trainStep(
+  ctx: StepContext,
+  micro: readonly HostBatch[],
+  learningRate: number,
+  maxGradNorm: number,
+): StepResult {
   const { grads, loss } = accumulateGradients(ctx, micro);
   const clipped = clipByGlobalNorm(grads, maxGradNorm);
   ctx.optimizer.step(clipped.grads, learningRate);

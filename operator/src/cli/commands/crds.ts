@@ -13,7 +13,7 @@ export function crdsCommandSpec(): Command {
   return new Command('crds')
     .description('print the LoraStudy and LoraTrial CustomResourceDefinitions (kubectl apply -f -)')
     .option('--write <dir>', 'write one file per CRD into this folder instead of printing')
-    .option('--chart <dir>', 'also write the Helm chart\'s CRD templates into <dir>/templates/crds');
+    .option('--chart <dir>', "also write the Helm chart's CRD templates into <dir>/templates/crds");
 }
 
 export async function crdsCommand(options: { write?: string; chart?: string }, deps: CliDeps): Promise<number> {
@@ -22,7 +22,8 @@ export async function crdsCommand(options: { write?: string; chart?: string }, d
     return 0;
   }
   if (options.write !== undefined) writeAll(resolve(deps.cwd, options.write), renderCrd, deps);
-  if (options.chart !== undefined) writeAll(resolve(deps.cwd, options.chart, 'templates', 'crds'), renderChartCrd, deps);
+  if (options.chart !== undefined)
+    writeAll(resolve(deps.cwd, options.chart, 'templates', 'crds'), renderChartCrd, deps);
   return 0;
 }
 

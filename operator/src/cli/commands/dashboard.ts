@@ -19,13 +19,19 @@ export interface DashboardCommandOptions extends StudySourceOptions {
 
 export function dashboardCommandSpec(): Command {
   const defaults = dashboardDefaults();
-  return withStudySource(new Command('dashboard').description('serve a study\'s report live (read-only), refreshing as trials report'))
+  return withStudySource(
+    new Command('dashboard').description("serve a study's report live (read-only), refreshing as trials report"),
+  )
     .option('--port <port>', `port to listen on (0: any free one; default ${defaults.port})`)
     .option('--host <address>', `address to listen on (default ${defaults.host}; 0.0.0.0 in a pod)`)
     .option('--refresh-ms <ms>', `how often open pages refresh (default ${defaults.refreshMs})`);
 }
 
-export async function dashboardCommand(target: string | undefined, options: DashboardCommandOptions, deps: CliDeps): Promise<number> {
+export async function dashboardCommand(
+  target: string | undefined,
+  options: DashboardCommandOptions,
+  deps: CliDeps,
+): Promise<number> {
   let read: StudyReader;
   try {
     read = await studyReader(target, options, deps, 'dashboard');

@@ -29,7 +29,13 @@ export interface OperatorFlags {
 }
 
 export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
-  const list = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  const list = (value: string, previous: string[]) => [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
   const lease = defaultLeaderElectionOptions();
   const envInteger = (name: string, fallback: number) => {
     const text = env[name];
@@ -37,17 +43,55 @@ export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
   };
   return new Command('operator')
     .description('run the Kubernetes controller for LoraStudies')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)', env.KUBECONFIG)
-    .option('-n, --namespace <ns>', 'watch this namespace (repeat or comma-separate; default: all, or $LORAHPO_NAMESPACES)', list, list(env.LORAHPO_NAMESPACES ?? '', []))
-    .option('--metrics-port <port>', 'port of /metrics, /healthz, /readyz (0: none)', (v) => integer(v, '--metrics-port'), integer(env.LORAHPO_METRICS_PORT ?? '8080', 'LORAHPO_METRICS_PORT'))
-    .option('--leader-elect', 'act only while holding the Lease (run 2 replicas for HA)', ['1', 'true'].includes(env.LORAHPO_LEADER_ELECT ?? ''))
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)',
+      env.KUBECONFIG,
+    )
+    .option(
+      '-n, --namespace <ns>',
+      'watch this namespace (repeat or comma-separate; default: all, or $LORAHPO_NAMESPACES)',
+      list,
+      list(env.LORAHPO_NAMESPACES ?? '', []),
+    )
+    .option(
+      '--metrics-port <port>',
+      'port of /metrics, /healthz, /readyz (0: none)',
+      (v) => integer(v, '--metrics-port'),
+      integer(env.LORAHPO_METRICS_PORT ?? '8080', 'LORAHPO_METRICS_PORT'),
+    )
+    .option(
+      '--leader-elect',
+      'act only while holding the Lease (run 2 replicas for HA)',
+      ['1', 'true'].includes(env.LORAHPO_LEADER_ELECT ?? ''),
+    )
     .option('--leader-election-namespace <ns>', 'namespace of the Lease', env.POD_NAMESPACE ?? 'default')
     .option('--lease-name <name>', 'name of the Lease', lease.name)
     .option('--identity <id>', 'this replica in the Lease', env.POD_NAME ?? `${os.hostname()}-${process.pid}`)
-    .option('--lease-duration-ms <ms>', 'how long the Lease lasts without renewal', (v) => integer(v, '--lease-duration-ms'), envInteger('LORAHPO_LEASE_DURATION_MS', lease.leaseDurationMs))
-    .option('--renew-deadline-ms <ms>', 'the leader stops acting when it cannot renew for this long', (v) => integer(v, '--renew-deadline-ms'), envInteger('LORAHPO_LEASE_RENEW_DEADLINE_MS', lease.renewDeadlineMs))
-    .option('--retry-period-ms <ms>', 'time between Lease attempts', (v) => integer(v, '--retry-period-ms'), envInteger('LORAHPO_LEASE_RETRY_MS', lease.retryPeriodMs))
-    .option('--max-concurrent-reconciles <n>', 'studies reconciled at once', (v) => integer(v, '--max-concurrent-reconciles'), defaultOperatorOptions().maxConcurrentReconciles)
+    .option(
+      '--lease-duration-ms <ms>',
+      'how long the Lease lasts without renewal',
+      (v) => integer(v, '--lease-duration-ms'),
+      envInteger('LORAHPO_LEASE_DURATION_MS', lease.leaseDurationMs),
+    )
+    .option(
+      '--renew-deadline-ms <ms>',
+      'the leader stops acting when it cannot renew for this long',
+      (v) => integer(v, '--renew-deadline-ms'),
+      envInteger('LORAHPO_LEASE_RENEW_DEADLINE_MS', lease.renewDeadlineMs),
+    )
+    .option(
+      '--retry-period-ms <ms>',
+      'time between Lease attempts',
+      (v) => integer(v, '--retry-period-ms'),
+      envInteger('LORAHPO_LEASE_RETRY_MS', lease.retryPeriodMs),
+    )
+    .option(
+      '--max-concurrent-reconciles <n>',
+      'studies reconciled at once',
+      (v) => integer(v, '--max-concurrent-reconciles'),
+      defaultOperatorOptions().maxConcurrentReconciles,
+    )
     .option('--log-level <level>', 'pino level: debug, info, warn, error', env.LORAHPO_LOG_LEVEL ?? 'info')
     .exitOverride();
 }
@@ -62,7 +106,10 @@ export async function operatorCommand(args: string[], deps?: unknown): Promise<n
   const cli = (deps ?? {}) as Partial<CliDeps>;
   const env = cli.env ?? process.env;
   const stderr = cli.stderr ?? process.stderr;
-  const spec = operatorCommandSpec(env).configureOutput({ writeOut: (t) => (cli.stdout ?? process.stdout).write(t), writeErr: (t) => stderr.write(t) });
+  const spec = operatorCommandSpec(env).configureOutput({
+    writeOut: (t) => (cli.stdout ?? process.stdout).write(t),
+    writeErr: (t) => stderr.write(t),
+  });
   let flags: OperatorFlags;
   try {
     spec.parse(args, { from: 'user' });
@@ -87,12 +134,35 @@ async function runOperator(flags: OperatorFlags, signal: AbortSignal): Promise<n
   }
   const metrics = new OperatorMetrics({ collectProcessMetrics: true });
   const operator = createOperator({
-    kubeConfig, logger, metrics, namespaces: flags.namespace,
+    kubeConfig,
+    logger,
+    metrics,
+    namespaces: flags.namespace,
     maxConcurrentReconciles: flags.maxConcurrentReconciles,
-    leaderElection: flags.leaderElect ? { namespace: flags.leaderElectionNamespace, name: flags.leaseName, identity: flags.identity, leaseDurationMs: flags.leaseDurationMs, renewDeadlineMs: flags.renewDeadlineMs, retryPeriodMs: flags.retryPeriodMs } : undefined,
+    leaderElection: flags.leaderElect
+      ? {
+          namespace: flags.leaderElectionNamespace,
+          name: flags.leaseName,
+          identity: flags.identity,
+          leaseDurationMs: flags.leaseDurationMs,
+          renewDeadlineMs: flags.renewDeadlineMs,
+          retryPeriodMs: flags.retryPeriodMs,
+        }
+      : undefined,
   });
-  const health = flags.metricsPort > 0 ? await startHealthServer({ metrics, isReady: () => operator.manager.isReady, port: flags.metricsPort }) : undefined;
-  logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespaces: flags.namespace.length ? flags.namespace : 'all', metricsPort: health?.port, leaderElect: flags.leaderElect }, 'operator starting');
+  const health =
+    flags.metricsPort > 0
+      ? await startHealthServer({ metrics, isReady: () => operator.manager.isReady, port: flags.metricsPort })
+      : undefined;
+  logger.info(
+    {
+      server: kubeConfig.getCurrentCluster()?.server,
+      namespaces: flags.namespace.length ? flags.namespace : 'all',
+      metricsPort: health?.port,
+      leaderElect: flags.leaderElect,
+    },
+    'operator starting',
+  );
   await operator.start(signal);
   await health?.close();
   logger.info('operator stopped');

@@ -19,13 +19,16 @@ export interface ReportOptions extends StudySourceOptions {
 }
 
 export function reportCommandSpec(): Command {
-  return withStudySource(new Command('report').description('write a self-contained HTML report of a study (works offline)')).option(
-    '-o, --output <file>',
-    'where to write it (default: <study>-report.html)',
-  );
+  return withStudySource(
+    new Command('report').description('write a self-contained HTML report of a study (works offline)'),
+  ).option('-o, --output <file>', 'where to write it (default: <study>-report.html)');
 }
 
-export async function reportCommand(target: string | undefined, options: ReportOptions, deps: CliDeps): Promise<number> {
+export async function reportCommand(
+  target: string | undefined,
+  options: ReportOptions,
+  deps: CliDeps,
+): Promise<number> {
   let snapshot: StudySnapshot;
   try {
     snapshot = await (await studyReader(target, options, deps, 'report'))();

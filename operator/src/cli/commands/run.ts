@@ -35,11 +35,18 @@ export function runCommandSpec(): Command {
     .description('run a LoraStudy on this machine: each trial a child process; run again to resume')
     .argument('<manifest>', 'YAML file with the LoraStudy (the same you would kubectl apply)')
     .option('--state-dir <dir>', 'journal and trial logs (default: .lorahpo/<study>)')
-    .option('--trainer <command>', 'run trials with this program instead of trialTemplate.command or the built-in trainer (.ts/.js files run with this Node)')
+    .option(
+      '--trainer <command>',
+      'run trials with this program instead of trialTemplate.command or the built-in trainer (.ts/.js files run with this Node)',
+    )
     .option('--study <name>', 'which LoraStudy, when the file holds several')
     .option('--json', 'print machine-readable events, one JSON object per line')
     .option('--plain', 'plain lines even on a terminal')
-    .option('--grace <seconds>', 'how long a stopped trial may take before SIGKILL', String(defaultLocalRunnerOptions().graceMs / 1000))
+    .option(
+      '--grace <seconds>',
+      'how long a stopped trial may take before SIGKILL',
+      String(defaultLocalRunnerOptions().graceMs / 1000),
+    )
     .addHelpText(
       'after',
       `
@@ -57,7 +64,9 @@ function createView(options: RunOptions, deps: CliDeps, metric: string, title: s
 
 function printSummary(outcome: RunOutcome, metric: string, stateDir: string, deps: CliDeps): void {
   const { status } = outcome;
-  const headline = outcome.isInterrupted ? 'interrupted' : `study ${status.phase.toLowerCase()} (${status.completionReason})`;
+  const headline = outcome.isInterrupted
+    ? 'interrupted'
+    : `study ${status.phase.toLowerCase()} (${status.completionReason})`;
   deps.stdout.write(`${headline}: ${bestLine(status, metric)}\n${countsLine(status)}\nstate and logs: ${stateDir}\n`);
 }
 
@@ -72,7 +81,9 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
   }
   const graceSeconds = Number(options.grace ?? 10);
   if (!(Number.isFinite(graceSeconds) && graceSeconds >= 0 && graceSeconds * 1000 <= MAX_TIMER_DELAY_MS)) {
-    deps.stderr.write(`lorahpo run: --grace is ${JSON.stringify(options.grace)} but must be a number of seconds >= 0\n`);
+    deps.stderr.write(
+      `lorahpo run: --grace is ${JSON.stringify(options.grace)} but must be a number of seconds >= 0\n`,
+    );
     return 2;
   }
   const { study, manifestPath } = loaded;
@@ -80,9 +91,19 @@ export async function runCommand(file: string, options: RunOptions, deps: CliDep
   const stateDir = resolve(deps.cwd, options.stateDir ?? join('.lorahpo', name));
   const metric = study.spec.objective.metric;
   const view = createView(options, deps, metric, `lorahpo run ${name}`);
-  if (!options.json) deps.stdout.write(`study ${name}: ${study.spec.budget.maxTrials} trials, ${study.spec.budget.parallelTrials} at a time, state in ${stateDir}\n`);
+  if (!options.json)
+    deps.stdout.write(
+      `study ${name}: ${study.spec.budget.maxTrials} trials, ${study.spec.budget.parallelTrials} at a time, state in ${stateDir}\n`,
+    );
   const runner = new LocalRunner({
-    study, manifestPath, stateDir, trainer: options.trainer, cwd: deps.cwd, env: deps.env, now: deps.now, signal: deps.signal,
+    study,
+    manifestPath,
+    stateDir,
+    trainer: options.trainer,
+    cwd: deps.cwd,
+    env: deps.env,
+    now: deps.now,
+    signal: deps.signal,
     graceMs: graceSeconds * 1000,
     onEvent: (event) => view.onEvent(event),
   });

@@ -22,7 +22,10 @@ export interface StatusOptions extends StudySourceOptions {
 const DEFAULT_INTERVAL_MS = 2000;
 
 export function statusCommandSpec(): Command {
-  return withStudySource(new Command('status').description('print a study (local: lorahpo run; or on a cluster) and its trials'), '[state-dir]')
+  return withStudySource(
+    new Command('status').description('print a study (local: lorahpo run; or on a cluster) and its trials'),
+    '[state-dir]',
+  )
     .option('--json', 'print {status, trials} as JSON')
     .option('-w, --watch', 'redraw as trials report, with a progress bar, until the study ends (Ctrl-C stops)')
     .option('--interval-ms <ms>', `how often --watch re-reads the study (default ${DEFAULT_INTERVAL_MS})`);
@@ -41,7 +44,9 @@ export async function statusCommand(dir: string | undefined, options: StatusOpti
   }
   if (options.json) {
     const { study, trials, source } = snapshot;
-    deps.stdout.write(`${JSON.stringify({ study: study.metadata.name, stateDir: source, status: study.status, trials }, null, 2)}\n`);
+    deps.stdout.write(
+      `${JSON.stringify({ study: study.metadata.name, stateDir: source, status: study.status, trials }, null, 2)}\n`,
+    );
     return 0;
   }
   if (!options.watch) {
@@ -93,12 +98,20 @@ function statusLines({ study, trials, source }: StudySnapshot, deps: CliDeps, is
   const status = study.status ?? { phase: 'Pending' as const, conditions: [] };
   const metric = study.spec.objective.metric;
   const isLocal = !source.startsWith('cluster ');
-  const isStillRunning = status.completionReason === undefined && trials.some((trial) => trial.status?.phase === 'Running');
-  const interrupted = isLocal && !isWatching && isStillRunning ? ' (trials shown Running were interrupted unless `lorahpo run` is still going)' : '';
-  const finished = trials.filter((trial) => trial.status?.phase !== undefined && !['Pending', 'Running'].includes(trial.status.phase)).length;
+  const isStillRunning =
+    status.completionReason === undefined && trials.some((trial) => trial.status?.phase === 'Running');
+  const interrupted =
+    isLocal && !isWatching && isStillRunning
+      ? ' (trials shown Running were interrupted unless `lorahpo run` is still going)'
+      : '';
+  const finished = trials.filter(
+    (trial) => trial.status?.phase !== undefined && !['Pending', 'Running'].includes(trial.status.phase),
+  ).length;
   const header = `study ${study.metadata.name}: ${status.phase}${status.completionReason ? ` (${status.completionReason})` : ''}`;
   return [
-    isWatching ? `${header}  ${progressBar(finished, study.spec.budget.maxTrials)}  ${deps.now().toISOString()}` : `${header}, ${status.progress ?? `${finished}/${study.spec.budget.maxTrials}`} trials finished${interrupted}`,
+    isWatching
+      ? `${header}  ${progressBar(finished, study.spec.budget.maxTrials)}  ${deps.now().toISOString()}`
+      : `${header}, ${status.progress ?? `${finished}/${study.spec.budget.maxTrials}`} trials finished${interrupted}`,
     bestLine(status, metric),
     countsLine(status),
     `${isLocal ? 'state' : 'source'}: ${source}`,

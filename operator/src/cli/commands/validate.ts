@@ -24,10 +24,12 @@ const OTHER_KINDS = new Set(['LoraTrial']);
 /** Why a document that is not a LoraStudy is a problem, or undefined when it may be skipped. */
 function notAStudy(doc: unknown): string | undefined {
   if (Array.isArray(doc)) return 'is a list, not a Kubernetes object (expected a LoraStudy mapping)';
-  if (typeof doc !== 'object' || doc === null) return `is the ${typeof doc} ${JSON.stringify(doc)?.slice(0, 40)}, not a Kubernetes object (expected a LoraStudy mapping)`;
+  if (typeof doc !== 'object' || doc === null)
+    return `is the ${typeof doc} ${JSON.stringify(doc)?.slice(0, 40)}, not a Kubernetes object (expected a LoraStudy mapping)`;
   const { kind, apiVersion } = doc as { kind?: unknown; apiVersion?: unknown };
   if (kind === undefined) return 'kind is missing (expected kind: LoraStudy)';
-  if (apiVersion === API_GROUP_VERSION && !OTHER_KINDS.has(kind as string)) return `kind is ${JSON.stringify(kind)} but must be "LoraStudy" for ${API_GROUP_VERSION}`;
+  if (apiVersion === API_GROUP_VERSION && !OTHER_KINDS.has(kind as string))
+    return `kind is ${JSON.stringify(kind)} but must be "LoraStudy" for ${API_GROUP_VERSION}`;
   return undefined;
 }
 
@@ -39,7 +41,10 @@ function checkDocument(entry: ManifestDocument): { lines: string[]; isValid: boo
     const problem = notAStudy(entry.doc);
     if (problem) return { lines: [`${where}: ${problem}`], isValid: false };
     const isOurs = record.apiVersion === API_GROUP_VERSION;
-    return { lines: [`${where}: skipped (${isOurs ? 'only LoraStudy manifests are checked' : 'not a lorahpo resource'})`], isValid: true };
+    return {
+      lines: [`${where}: skipped (${isOurs ? 'only LoraStudy manifests are checked' : 'not a lorahpo resource'})`],
+      isValid: true,
+    };
   }
   const { issues } = checkStudyManifest(entry.doc);
   if (issues.length === 0) return { lines: [`${where}: valid`], isValid: true };

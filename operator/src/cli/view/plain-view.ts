@@ -23,16 +23,21 @@ export class PlainView implements RunView {
   onEvent(event: RunnerEvent): void {
     switch (event.type) {
       case 'resumed':
-        return this.#line(`resuming: ${event.finished} trials already finished${event.rerun.length > 0 ? `, running again: ${event.rerun.join(', ')}` : ''}${event.orphans.length > 0 ? ` (stopped their leftover processes: ${event.orphans.join(', ')})` : ''}`);
+        return this.#line(
+          `resuming: ${event.finished} trials already finished${event.rerun.length > 0 ? `, running again: ${event.rerun.join(', ')}` : ''}${event.orphans.length > 0 ? ` (stopped their leftover processes: ${event.orphans.join(', ')})` : ''}`,
+        );
       case 'started':
-        return this.#line(`${event.trial.metadata.name} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}  ${formatParams(event.trial.spec.params)}`);
+        return this.#line(
+          `${event.trial.metadata.name} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}  ${formatParams(event.trial.spec.params)}`,
+        );
       case 'pruned':
         return this.#line(`${event.name} pruned at step ${event.step} (${this.#metric} ${formatValue(event.value)})`);
       case 'stopped':
         return this.#line(`${event.name} ${event.message}`);
       case 'finished': {
         const status = event.trial.status;
-        const detail = status?.phase === 'Failed' ? `: ${status.message}` : `  ${this.#metric} ${formatValue(status?.value)}`;
+        const detail =
+          status?.phase === 'Failed' ? `: ${status.message}` : `  ${this.#metric} ${formatValue(status?.value)}`;
         return this.#line(`${event.trial.metadata.name} ${status?.phase.toLowerCase()}${detail}`);
       }
       case 'status': {
@@ -42,7 +47,9 @@ export class PlainView implements RunView {
         return;
       }
       case 'interrupted':
-        return this.#line(`interrupted: stopping ${event.running.length} running trials; run the same command again to resume`);
+        return this.#line(
+          `interrupted: stopping ${event.running.length} running trials; run the same command again to resume`,
+        );
       case 'repaired':
         return this.#line(event.message);
       case 'metric':

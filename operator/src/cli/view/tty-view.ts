@@ -36,7 +36,9 @@ export class TtyView implements RunView {
       this.#status = event.status;
       this.#trials = event.trials;
     } else if (event.type === 'resumed') {
-      this.#notes.push(`resumed: ${event.finished} trials already finished${event.rerun.length ? `, running again: ${event.rerun.join(', ')}` : ''}`);
+      this.#notes.push(
+        `resumed: ${event.finished} trials already finished${event.rerun.length ? `, running again: ${event.rerun.join(', ')}` : ''}`,
+      );
     } else if (event.type === 'repaired') {
       this.#notes.push(event.message);
     } else if (event.type === 'interrupted') {
@@ -53,7 +55,12 @@ export class TtyView implements RunView {
     const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
     const seconds = Math.round((Date.now() - this.#startMs) / 1000);
     const rows = Math.max(5, ((this.#out as { rows?: number }).rows || 30) - 8 - this.#notes.length);
-    const table = trialTable(this.#trials.slice(-rows), this.#metric, status.bestTrial?.name, (this.#out.columns || 120) - 1);
+    const table = trialTable(
+      this.#trials.slice(-rows),
+      this.#metric,
+      status.bestTrial?.name,
+      (this.#out.columns || 120) - 1,
+    );
     return [
       `${this.#title}  ${bar} ${status.progress} trials  ${seconds}s`,
       `${bestLine(status, this.#metric)}`,

@@ -71,7 +71,10 @@ export class Controller implements Runnable {
   async start(signal: AbortSignal): Promise<void> {
     const metrics = this.#options.metrics;
     const labels = { controller: this.name };
-    const observer = metrics && { depth: (n: number) => metrics.queueDepth.set(labels, n), waited: (ms: number) => metrics.queueWaitSeconds.observe(labels, ms / 1000) };
+    const observer = metrics && {
+      depth: (n: number) => metrics.queueDepth.set(labels, n),
+      waited: (ms: number) => metrics.queueWaitSeconds.observe(labels, ms / 1000),
+    };
     const queue = new WorkQueue({ rateLimiter: this.#options.rateLimiter, ...(observer ? { observer } : {}) });
     this.#queue = queue;
     const stop = (): void => queue.shutDown();

@@ -82,7 +82,11 @@ export class LeaderElector {
       await sleep(this.#options.retryPeriodMs, signal);
       if (signal.aborted) break;
       if (await this.#tryAcquireOrRenew()) lastRenewMs = this.#options.now();
-      else if (this.#lease?.spec?.holderIdentity !== this.#options.identity || this.#options.now() - lastRenewMs > this.#options.renewDeadlineMs) break;
+      else if (
+        this.#lease?.spec?.holderIdentity !== this.#options.identity ||
+        this.#options.now() - lastRenewMs > this.#options.renewDeadlineMs
+      )
+        break;
     }
     if (!signal.aborted) {
       this.#isLeader = false;
@@ -121,7 +125,12 @@ export class LeaderElector {
 
   async #create(): Promise<boolean> {
     const { namespace, name } = this.#options;
-    const body: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: {} };
+    const body: V1Lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace },
+      spec: {},
+    };
     this.#lease = await this.#api.createNamespacedLease({ namespace, body: this.#claim(body) });
     this.#observe(this.#lease);
     return true;
@@ -156,9 +165,18 @@ export class LeaderElector {
     this.#isLeader = false;
     const lease = this.#lease;
     if (!lease?.spec || lease.spec.holderIdentity !== this.#options.identity) return;
-    const spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime(this.#options.now()) };
+    const spec = {
+      ...lease.spec,
+      holderIdentity: '',
+      leaseDurationSeconds: 1,
+      renewTime: new V1MicroTime(this.#options.now()),
+    };
     try {
-      await this.#api.replaceNamespacedLease({ namespace: this.#options.namespace, name: this.#options.name, body: { ...lease, spec } });
+      await this.#api.replaceNamespacedLease({
+        namespace: this.#options.namespace,
+        name: this.#options.name,
+        body: { ...lease, spec },
+      });
     } catch (error) {
       this.#options.logger.warn({ err: error }, 'could not release the leader lease; it expires on its own');
     }

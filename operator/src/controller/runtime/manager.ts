@@ -50,7 +50,8 @@ export class Manager {
     if (!signal.aborted) {
       this.#isReady = true;
       this.#options.logger.info({ sources: this.#sources.length }, 'caches synced');
-      for (const runnable of this.#runnables.filter((r) => !r.needsLeaderElection)) running.push(this.#run(runnable, signal));
+      for (const runnable of this.#runnables.filter((r) => !r.needsLeaderElection))
+        running.push(this.#run(runnable, signal));
       const leaderOnly = this.#runnables.filter((r) => r.needsLeaderElection);
       running.push(this.#lead(leaderOnly, signal));
     }

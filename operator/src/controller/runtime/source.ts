@@ -4,7 +4,13 @@
  * on any other error; the source then restarts it with jittered exponential back-off, so a sick
  * API server is never flooded. Restarting keeps the cache, and a re-list reconciles deletions.
  */
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import type { Logger } from '../logger.ts';
 import type { Runnable } from './runnable.ts';
 import { aborted, sleep } from './runnable.ts';
@@ -51,7 +57,15 @@ export class InformerSource<T extends KubernetesObject> implements Runnable {
       setImmediate(() => this.#markSynced());
       return result;
     };
-    this.#informer = new ListWatch<T>(options.path, new Watch(options.kubeConfig), list, false, options.labelSelector, undefined, delayFn ? { delayFn } : undefined);
+    this.#informer = new ListWatch<T>(
+      options.path,
+      new Watch(options.kubeConfig),
+      list,
+      false,
+      options.labelSelector,
+      undefined,
+      delayFn ? { delayFn } : undefined,
+    );
     this.#informer.on('add', (object) => this.#emit(object, 'add'));
     this.#informer.on('update', (object) => this.#emit(object, 'update'));
     this.#informer.on('delete', (object) => this.#emit(object, 'delete'));
@@ -93,7 +107,10 @@ export class InformerSource<T extends KubernetesObject> implements Runnable {
         await this.#untilErrorOrAbort(signal);
       }
       if (signal.aborted) break;
-      this.#options.logger.warn({ source: this.name, err: this.#failed, retryInMs: Math.round(backoffMs) }, 'informer stopped on error; restarting');
+      this.#options.logger.warn(
+        { source: this.name, err: this.#failed, retryInMs: Math.round(backoffMs) },
+        'informer stopped on error; restarting',
+      );
       await sleep(backoffMs * (1 + Math.random() * 0.2), signal);
       backoffMs = Math.min(backoffMs * 2, maxMs);
     }

@@ -16,7 +16,11 @@ export interface NeighbourOptions {
  * neighbours.
  */
 export function neighbourBandwidths(
-  values: Float64Array, low: number, high: number, options: NeighbourOptions, out = new Float64Array(values.length),
+  values: Float64Array,
+  low: number,
+  high: number,
+  options: NeighbourOptions,
+  out = new Float64Array(values.length),
 ): Float64Array {
   const m = values.length;
   const order = argsort(values);

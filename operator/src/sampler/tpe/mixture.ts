@@ -115,7 +115,12 @@ export class Mixture {
   }
 
   /** A lone categorical dimension: the mixture is one categorical distribution, mixed once. */
-  private logCategoricalMarginal(kernels: CategoricalKernels, column: Float64Array, count: number, out: Float64Array): void {
+  private logCategoricalMarginal(
+    kernels: CategoricalKernels,
+    column: Float64Array,
+    count: number,
+    out: Float64Array,
+  ): void {
     const choices = kernels.domain.values.length;
     const marginal = new Float64Array(choices);
     for (let k = 0; k < this.componentCount; k++) {

@@ -35,7 +35,12 @@ export class InternalCache {
   }
 }
 
-export function toObservations(domains: readonly Domain[], trials: readonly TrialRecord[], cache: InternalCache, spaceKey: string): Observations {
+export function toObservations(
+  domains: readonly Domain[],
+  trials: readonly TrialRecord[],
+  cache: InternalCache,
+  spaceKey: string,
+): Observations {
   const columns = domains.map(() => new Float64Array(trials.length));
   for (let row = 0; row < trials.length; row++) {
     const values = cache.rowOf(domains, spaceKey, trials[row].params);
@@ -51,7 +56,12 @@ export interface BlockObservations {
 }
 
 /** Rows [start, end) that hold every dimension of `block`, as columns, with their age weights. */
-export function blockObservations(observations: Observations, block: readonly number[], start: number, end: number): BlockObservations {
+export function blockObservations(
+  observations: Observations,
+  block: readonly number[],
+  start: number,
+  end: number,
+): BlockObservations {
   const rows: number[] = [];
   for (let row = start; row < end; row++) {
     if (block.every((d) => !Number.isNaN(observations.columns[d][row]))) rows.push(row);

@@ -35,7 +35,8 @@ export function buildParzenEstimator(
   const kernels: Kernels[] = domains.map((domain, d) =>
     domain.kind === 'categorical'
       ? categoricalKernels(domain, observations[d], m, hasPrior, options.priorWeight)
-      : numericKernelsFor(domain, observations[d], m, hasPrior, options, domains.length));
+      : numericKernelsFor(domain, observations[d], m, hasPrior, options, domains.length),
+  );
   return new Mixture(componentWeights, kernels);
 }
 
