@@ -72,8 +72,15 @@ test('operator › two replicas: one leads; killing it hands over within the lea
     30_000,
   );
   const follower = leader === 'replica-a' ? 'replica-b' : 'replica-a';
-  const followerMetrics = await (await fetch(`http://127.0.0.1:${ports.get(follower)}/metrics`)).text();
-  const leaderMetrics = await (await fetch(`http://127.0.0.1:${ports.get(leader)}/metrics`)).text();
+  // A replica that won no lease may still be starting its metrics server on a loaded machine.
+  const metricsOf = (identity: string) =>
+    eventually(
+      `${identity}'s /metrics`,
+      async () => (await fetch(`http://127.0.0.1:${ports.get(identity)}/metrics`)).text(),
+      30_000,
+    );
+  const followerMetrics = await metricsOf(follower);
+  const leaderMetrics = await metricsOf(leader);
   assert.match(leaderMetrics, /lorahpo_api_requests_total\{verb="create",resource="loratrials"\} [1-9]/);
   assert.doesNotMatch(followerMetrics, /verb="create"/, 'the replica without the lease created nothing');
   assert.doesNotMatch(followerMetrics, /lorahpo_reconcile_total\{/, 'the replica without the lease reconciled nothing');
