@@ -194,7 +194,8 @@ const mayDo = [
   ['create', 'jobs.batch'],
   ['delete', 'jobs.batch'],
   ['get', 'pods', '--subresource=log'],
-  ['update', 'lorastudies.lorahpo.io', '--subresource=status'],
+  ['patch', 'lorastudies.lorahpo.io', '--subresource=status'],
+  ['patch', 'loratrials.lorahpo.io', '--subresource=status'],
   ['watch', 'lorastudies.lorahpo.io'],
 ];
 const mayNot = [
@@ -204,6 +205,7 @@ const mayNot = [
   ['delete', 'lorastudies.lorahpo.io'],
   ['update', 'lorastudies.lorahpo.io'],
   ['patch', 'lorastudies.lorahpo.io'],
+  ['update', 'lorastudies.lorahpo.io', '--subresource=status'],
   ['delete', 'loratrials.lorahpo.io'],
   ['list', 'configmaps'],
   ['get', 'nodes'],
