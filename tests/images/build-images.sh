@@ -142,6 +142,8 @@ context_digest() {
 }
 
 # The digest each tag was last built from, with the image id it gave (a tag moved by hand rebuilds).
+# Each build is also tagged <tag>-ctx-<digest>, so checkouts that share the cache and alternate
+# between their inputs retag instead of rebuilding.
 built_from() { printf '%s %s' "$1" "$(bh inspect --type image --format '{{.FromImageID}}' "$2" 2>/dev/null)"; }
 
 build_target() {
@@ -151,10 +153,19 @@ build_target() {
     log "$target → $tag: unchanged ($digest)"
     return 0
   fi
+  # Built before from these inputs (e.g. by another checkout sharing the cache since): retag.
+  if bh inspect --type image "$tag-ctx-$digest" >/dev/null 2>&1; then
+    bh tag "$tag-ctx-$digest" "$tag"
+    mkdir -p "$cache/built"
+    built_from "$digest" "$tag" >"$record"
+    log "$target → $tag: built before ($digest)"
+    return 0
+  fi
   mapfile -t args < <(proxy_args)
   bh bud --isolation chroot --layers --quiet --build-arg "NODE_IMAGE=$base_image" "${args[@]}" \
     --target "$target" -t "$tag" -f "$repo/Dockerfile" "$repo" >"$cache/build-$target.log" 2>&1 \
     || { tail -40 "$cache/build-$target.log" >&2; return 1; }
+  bh tag "$tag" "$tag-ctx-$digest"
   mkdir -p "$cache/built"
   built_from "$digest" "$tag" >"$record"
   log "$target → $tag: $((SECONDS - t0)) s"
