@@ -169,6 +169,17 @@ build_target() {
   mkdir -p "$cache/built"
   built_from "$digest" "$tag" >"$record"
   log "$target → $tag: $((SECONDS - t0)) s"
+  prune_storage "$tag" "$digest"
+}
+
+# vfs keeps a full copy of the root filesystem per layer (a rebuild writes ~19 GB), so only the
+# newest build of each tag is kept: older <tag>-ctx-* tags and the untagged stage images go.
+prune_storage() {
+  local tag="$1" digest="$2" name
+  while read -r name; do
+    [[ "$name" == "$tag-ctx-"* && "$name" != "$tag-ctx-$digest" ]] && bh rmi "$name" >/dev/null 2>&1
+  done < <(bh images --format '{{.Name}}:{{.Tag}}' 2>/dev/null)
+  bh rmi --prune >/dev/null 2>&1 || true
 }
 
 build_all() {

@@ -175,7 +175,11 @@ test('images › sizes', { skip }, async () => {
   const out = await buildah(['images', '--format', '{{.Name}}:{{.Tag}} {{.Size}}']);
   assertOk(out, 'buildah images');
   // The untagged rest is the layer cache of `bud --layers`.
-  for (const line of out.stdout.trim().split('\n').filter((l) => !l.startsWith('<none>'))) console.log(`[images] ${line}`);
+  for (const line of out.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('<none>')))
+    console.log(`[images] ${line}`);
   assert.match(out.stdout, new RegExp(`${operatorImage} `));
   assert.match(out.stdout, new RegExp(`${trainerImage} `));
 });
