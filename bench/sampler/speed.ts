@@ -13,7 +13,7 @@ import {
   type TrialRecord,
 } from '../../operator/src/index.ts';
 import type { OptunaPeer } from './peer.ts';
-import { LORA_SPACE } from './problems.ts';
+import { LORA_SPACE } from './problems/llm-like.ts';
 import { formatFixed } from './stats.ts';
 
 export interface SpeedOptions {
