@@ -11,6 +11,7 @@ export type { Sampler, SampleContext } from './sampler/sampler.ts';
 export { createSampler } from './sampler/create-sampler.ts';
 export { RandomSampler } from './sampler/random.ts';
 export { GridSampler } from './sampler/grid.ts';
+export { GpSampler, type GpSamplerOptions } from './sampler/gp/gp-sampler.ts';
 export { TpeSampler, type TpeSamplerOptions } from './sampler/tpe/tpe-sampler.ts';
 export { trialRng, type Rng } from './sampler/rng.ts';
 // The LoraStudy/LoraTrial API, the engine and the pruners.
