@@ -12,6 +12,8 @@ export interface Contender {
   label: string;
   /** Label of the Optuna contender in the same mode, for the U test. */
   peerLabel?: string;
+  /** Runs only up to this many trials (the GP's cost grows as N³); larger budgets show no entry. */
+  budgetCap?: number;
   run(task: Task, seed: number, trials: number, parallel: number): Promise<number[]>;
 }
 
@@ -53,10 +55,11 @@ async function drive(asker: Asker, task: Task, seed: number, trials: number, par
   return best.curve;
 }
 
-export function ours(label: string, sampler: SamplerSpecInput, peerLabel?: string): Contender {
+export function ours(label: string, sampler: SamplerSpecInput, peerLabel?: string, budgetCap?: number): Contender {
   return {
     label,
     peerLabel,
+    budgetCap,
     run(task, seed, trials, parallel) {
       const study = new Study({ direction: 'minimize', parameters: task.problem.space, sampler: { ...sampler, seed } });
       const asker: Asker = {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:sampler [-- --quick] [-- --seeds N] [-- --budgets 30,100] [-- --noise none,high]
- * [-- --modes 1,4] [-- --problems Sphere,LoRA] [-- --only quality|speed] [-- --peer off] [-- --no-install]`:
+ * [-- --modes 1,4] [-- --problems Sphere,LoRA] [-- --only quality|speed] [-- --peer off] [-- --gp-budget 30] [-- --no-install]`:
  * our samplers against Optuna's (python3-optuna, found via $LORAHPO_PYTHON, python3 or
  * /usr/bin/python3) side by side in one run, printing markdown tables. Where Optuna is missing
  * it installs Debian's python3-optuna (as root, unless --no-install); failing that it says so
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-install': { type: 'boolean', default: false },
     peer: { type: 'string', default: 'on' },
+    'gp-budget': { type: 'string', default: '30' },
   },
 });
 
@@ -34,6 +35,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const list = (text: string | undefined, fallback: string) => (text ?? fallback).split(',').map((s) => s.trim());
 
 const OPTUNA_DEFAULT = 'Optuna default (uni)';
+/** The GP runs to this many trials only (its fit costs O(N³) per trial); --gp-budget changes it. */
+const GP_BUDGET = Number(args['gp-budget']);
 
 function contenders(peer: OptunaPeer | undefined, parallel: number): Contender[] {
   if (parallel === 1) {
@@ -42,6 +45,7 @@ function contenders(peer: OptunaPeer | undefined, parallel: number): Contender[]
       ours('ours uni', { algorithm: 'tpe', multivariate: false }, OPTUNA_DEFAULT),
       ours('ours multi (scott)', { algorithm: 'tpe', bandwidth: 'scott' }, 'Optuna multi'),
       ours('ours default (multi, neighbour)', { algorithm: 'tpe' }, 'Optuna multi'),
+      ours('ours gp', { algorithm: 'gp' }, undefined, GP_BUDGET),
     ];
     if (peer !== undefined)
       list.push(
@@ -55,6 +59,7 @@ function contenders(peer: OptunaPeer | undefined, parallel: number): Contender[]
     ours('ours default', { algorithm: 'tpe' }, 'Optuna multi'),
     ours('ours default + liar', { algorithm: 'tpe', constantLiar: true }, 'Optuna multi + liar'),
     ours('ours uni + liar', { algorithm: 'tpe', multivariate: false, constantLiar: true }, OPTUNA_DEFAULT),
+    ours('ours gp', { algorithm: 'gp' }, undefined, GP_BUDGET),
   ];
   if (peer !== undefined)
     list.push(
@@ -101,7 +106,7 @@ async function main(): Promise<void> {
   try {
     if (args.only !== 'speed') {
       console.log('\n## Quality\n');
-      const budgets = list(args.budgets, quick ? '30,100' : '30,100,200').map(Number);
+      const budgets = list(args.budgets, quick ? '30,50' : '30,100,200').map(Number);
       const noise = list(args.noise, quick ? 'none,high' : 'none,low,high') as NoiseLevel[];
       const modes = list(args.modes, quick ? '1' : '1,4').map(Number);
       const filters = args.problems === undefined ? undefined : list(args.problems, '');

@@ -33,12 +33,13 @@ export interface TaskResult {
 }
 
 async function runTask(task: Task, parallel: number, contenders: Contender[], options: SuiteOptions) {
-  const trials = Math.max(...options.budgets);
+  const largest = Math.max(...options.budgets);
   const curves: Curves = new Map();
   const timings: string[] = [];
   for (const contender of contenders) {
     const started = performance.now();
     const perSeed: number[][] = [];
+    const trials = Math.min(largest, contender.budgetCap ?? largest);
     for (let seed = 0; seed < options.seeds; seed++) {
       const curve = await contender.run(task, seed, trials, parallel);
       perSeed.push(curve.map((value) => value - task.problem.optimum.value));
@@ -75,7 +76,12 @@ function formatRegret(value: number): string {
   return value.toPrecision(3);
 }
 
-function perTaskTable(results: TaskResult[], contenders: Contender[], budget: number, alpha: number): string[] {
+/** The contenders that ran to this budget. */
+const reaching = (contenders: Contender[], budget: number) =>
+  contenders.filter((c) => (c.budgetCap ?? Infinity) >= budget);
+
+function perTaskTable(results: TaskResult[], all: Contender[], budget: number, alpha: number): string[] {
+  const contenders = reaching(all, budget);
   const header = ['task', ...contenders.map((c) => c.label)];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const { curves, task } of results) {
@@ -105,10 +111,11 @@ interface Aggregate {
 
 export function aggregate(
   results: TaskResult[],
-  contenders: Contender[],
+  all: Contender[],
   budget: number,
   options: Pick<SuiteOptions, 'peerDefault' | 'significance'>,
 ): Map<string, Aggregate> {
+  const contenders = reaching(all, budget);
   const totals = new Map<string, Aggregate>(
     contenders.map((c) => [c.label, { normalised: 0, rank: 0, vsPeer: [0, 0], vsDefault: [0, 0], vsRandom: [0, 0] }]),
   );
@@ -135,7 +142,8 @@ export function aggregate(
   return totals;
 }
 
-function aggregateTable(results: TaskResult[], contenders: Contender[], budget: number, options: SuiteOptions) {
+function aggregateTable(results: TaskResult[], all: Contender[], budget: number, options: SuiteOptions) {
+  const contenders = reaching(all, budget);
   const totals = aggregate(results, contenders, budget, options);
   const wl = ([wins, losses]: [number, number]) => `${wins} / ${losses}`;
   return [
