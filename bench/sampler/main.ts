@@ -13,7 +13,7 @@ import { type Contender, optuna, ours } from './contenders.ts';
 import { type OptunaPeer, startOptunaPeer } from './peer.ts';
 import { type NoiseLevel, withNoise } from './problems/problem.ts';
 import { SUITE } from './problems/suite.ts';
-import { speedTable } from './speed.ts';
+import { gpSpeedTable, speedTable } from './speed.ts';
 import { runSuite } from './suite.ts';
 
 const { values: args } = parseArgs({
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
           log,
         }),
       );
+      console.log(`\n${gpSpeedTable(quick ? [50, 100] : [50, 100, 300], quick ? 3 : 5)}`);
     }
   } finally {
     peer?.close();
