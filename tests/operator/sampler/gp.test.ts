@@ -10,7 +10,7 @@ import {
   Posterior,
   penalisedLogLikelihood,
 } from '../../../operator/src/sampler/gp/gaussian-process.ts';
-import { GpSampler } from '../../../operator/src/sampler/gp/gp-sampler.ts';
+import { compressWorse, GpSampler } from '../../../operator/src/sampler/gp/gp-sampler.ts';
 import { matern52, matern52Slope } from '../../../operator/src/sampler/gp/kernel.ts';
 import { cholesky, inverseFromCholesky } from '../../../operator/src/sampler/gp/linalg.ts';
 import { logExpectedImprovement, logH } from '../../../operator/src/sampler/gp/log-ei.ts';
@@ -219,4 +219,13 @@ test('gp › a running trial at the proposed point moves the next proposal away'
   const running: TrialRecord = { number: 12, params: proposed, state: 'running', intermediate: [] };
   const next = sampler.sample({ space, direction: 'minimize', trials: [...trials, running], number: 13 });
   assert.notDeepEqual(next, proposed);
+});
+
+test('gp › values worse than the median are compressed, keeping their order; better ones are kept', () => {
+  const values = [1, 1.2, 1.1, 1.3, 5, 50];
+  const warped = compressWorse(values);
+  for (const [i, v] of values.entries()) if (v <= 1.2) assert.equal(warped[i], v);
+  const order = (xs: number[]) => xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b]);
+  assert.deepEqual(order(warped), order(values));
+  assert.ok(warped[5] - warped[4] < (50 - 5) / 10, 'a diverged value no longer dominates');
 });

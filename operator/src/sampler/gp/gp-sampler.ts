@@ -66,6 +66,18 @@ function encodeTrials(
   return rows;
 }
 
+/**
+ * Values worse than the median are compressed logarithmically (in units of the spread of the
+ * better half): a diverged run or a plateau far above the good region would otherwise dominate
+ * the standardised values, shrink the fitted length scales and blur the good region.
+ */
+export function compressWorse(values: readonly number[]): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[(sorted.length - 1) >> 1];
+  const spread = median - sorted[0] || 1;
+  return values.map((v) => (v <= median ? v : median + spread * Math.log1p((v - median) / spread)));
+}
+
 export class GpSampler implements Sampler {
   private readonly seed: number;
   private readonly startupTrials: number;
@@ -94,13 +106,14 @@ export class GpSampler implements Sampler {
     // A NaN or infinite loss (a diverged run) counts as the worst finite value seen: bad, not unknown.
     const worst = Math.max(...finite);
     const values = raw.map((v) => (Number.isFinite(v) ? v : worst));
-    const mean = values.reduce((s, v) => s + v, 0) / values.length;
-    const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length) || 1;
+    const warped = compressWorse(values);
+    const mean = warped.reduce((s, v) => s + v, 0) / warped.length;
+    const sd = Math.sqrt(warped.reduce((s, v) => s + (v - mean) ** 2, 0) / warped.length) || 1;
     const categorical = domains.map((domain) => domain.kind === 'categorical');
     const d = domains.length;
     const data: GpData = {
       x: Float64Array.from(complete.flatMap((row) => row.x)),
-      y: Float64Array.from(values, (v) => (v - mean) / sd),
+      y: Float64Array.from(warped, (v) => (v - mean) / sd),
       n: complete.length,
       categorical,
     };
