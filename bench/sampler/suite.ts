@@ -146,12 +146,16 @@ function aggregateTable(results: TaskResult[], all: Contender[], budget: number,
   const contenders = reaching(all, budget);
   const totals = aggregate(results, contenders, budget, options);
   const wl = ([wins, losses]: [number, number]) => `${wins} / ${losses}`;
+  // Without the peer (--peer off or Optuna missing) the comparisons with it stay empty.
+  const hasPeer = options.peerDefault !== undefined;
   return [
     `| sampler | mean normalised regret | mean rank | better / worse than Optuna same mode | better / worse than ${options.peerDefault ?? 'Optuna default'} | better / worse than random |`,
     '|---|---|---|---|---|---|',
     ...contenders.map((c) => {
       const t = totals.get(c.label) as Aggregate;
-      return `| ${c.label} | ${formatFixed(t.normalised, 4)} | ${formatFixed(t.rank, 2)} | ${c.peerLabel === undefined ? '' : wl(t.vsPeer)} | ${c.label === options.peerDefault ? '' : wl(t.vsDefault)} | ${c.label === 'random' ? '' : wl(t.vsRandom)} |`;
+      const vsPeer = c.peerLabel === undefined || !hasPeer ? '' : wl(t.vsPeer);
+      const vsDefault = c.label === options.peerDefault || !hasPeer ? '' : wl(t.vsDefault);
+      return `| ${c.label} | ${formatFixed(t.normalised, 4)} | ${formatFixed(t.rank, 2)} | ${vsPeer} | ${vsDefault} | ${c.label === 'random' ? '' : wl(t.vsRandom)} |`;
     }),
   ];
 }
