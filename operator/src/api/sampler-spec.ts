@@ -64,7 +64,7 @@ export const SamplerSpecSchema = z
     algorithm: z
       .enum(SAMPLER_ALGORITHMS)
       .default('tpe')
-      .describe('tpe (default), gp (Gaussian process; often better below ~50 trials), random or grid.'),
+      .describe('tpe (default), gp (Gaussian-process BO, for small budgets: see docs/sampler.md), random or grid.'),
     seed: z.number().int().min(0).default(0).describe('Seeds every trial: trial n draws from a stream of (seed, n).'),
     ...tpeOptionsShape,
   })
