@@ -4,6 +4,7 @@ export * from './api/parameters.ts';
 export type { TrialRecord, TrialState, IntermediateValue } from './trial-record.ts';
 // Samplers and the ask-and-tell study.
 export { Study, type StudyConfig, type AskedTrial, type TellOutcome } from './study/study.ts';
+export type { WarmStart } from './study/warm-start.ts';
 export { checkSearchSpace, parseSearchSpace, formatNumber } from './api/search-space.ts';
 export { checkGridSpace, gridValueCount, MAX_GRID_POINTS } from './api/grid-space.ts';
 export * from './api/sampler-spec.ts';
