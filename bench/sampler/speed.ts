@@ -137,7 +137,8 @@ export async function speedTable(peer: OptunaPeer | undefined, options: SpeedOpt
 /** The GP's time per trial (its fit is O(N³)), beside the default TPE, on the same histories. */
 export function gpSpeedTable(sizes: number[], window: number): string {
   const GP: SamplerSpecInput = { algorithm: 'gp', seed: 0 };
-  timeOurs(GP, history(30), windowValues(30, 3)); // warm up the JIT
+  timeOurs(GP, history(30), windowValues(30, 3)); // warm up the JIT, for both samplers
+  timeOurs(NEIGHBOUR, history(200), windowValues(200, 50));
   const rows = sizes.map((size) => {
     const trials = history(size);
     const values = windowValues(size, window);
