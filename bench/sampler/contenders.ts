@@ -1,16 +1,23 @@
-/** The samplers compared: ours in each mode, Optuna's same modes through the peer, and random. */
+/**
+ * The samplers compared: ours in each mode, Optuna's same modes through the peer, and random.
+ * A run is sequential (`parallel` 1) or keeps `parallel` trials running at once: it asks until
+ * that many are running, then finishes the oldest (equal trial durations), so every suggestion
+ * but the first few is made while `parallel − 1` others are still running.
+ */
 import { Study, type Params, type SamplerSpecInput } from '../../operator/src/index.ts';
 import type { OptunaPeer } from './peer.ts';
-import type { Problem } from './problems.ts';
+import type { Task } from './problems/problem.ts';
 
 export interface Contender {
   label: string;
   /** Label of the Optuna contender in the same mode, for the U test. */
   peerLabel?: string;
-  run(problem: Problem, seed: number, trials: number): Promise<number[]>;
+  /** Runs only up to this many trials (the GP's cost grows as N³); larger budgets show no entry. */
+  budgetCap?: number;
+  run(task: Task, seed: number, trials: number, parallel: number): Promise<number[]>;
 }
 
-/** The noise-free value of the best observed trial after each trial. */
+/** The noise-free value of the best observed trial after each finished trial. */
 class BestTracker {
   private bestObserved = Infinity;
   private bestTruth = Number.NaN;
@@ -25,37 +32,70 @@ class BestTracker {
   }
 }
 
-export function ours(label: string, sampler: SamplerSpecInput, peerLabel?: string): Contender {
+interface Asker {
+  ask(): Promise<{ number: number; params: Params }>;
+  tell(number: number, value: number): Promise<void>;
+}
+
+async function drive(asker: Asker, task: Task, seed: number, trials: number, parallel: number): Promise<number[]> {
+  const best = new BestTracker();
+  const running: { number: number; params: Params }[] = [];
+  let asked = 0;
+  while (best.curve.length < trials) {
+    while (running.length < parallel && asked < trials) {
+      running.push(await asker.ask());
+      asked++;
+    }
+    const oldest = running.shift();
+    if (oldest === undefined) break;
+    const { observed, truth } = task.evaluate(oldest.params, seed, oldest.number);
+    await asker.tell(oldest.number, observed);
+    best.add(observed, truth);
+  }
+  return best.curve;
+}
+
+export function ours(label: string, sampler: SamplerSpecInput, peerLabel?: string, budgetCap?: number): Contender {
   return {
     label,
     peerLabel,
-    async run(problem, seed, trials) {
-      const study = new Study({ direction: 'minimize', parameters: problem.space, sampler: { ...sampler, seed } });
-      const best = new BestTracker();
-      for (let i = 0; i < trials; i++) {
-        const { number, params } = study.ask();
-        const { observed, truth } = problem.evaluate(params, seed, number);
-        study.tell(number, observed);
-        best.add(observed, truth);
-      }
-      return best.curve;
+    budgetCap,
+    run(task, seed, trials, parallel) {
+      const study = new Study({ direction: 'minimize', parameters: task.problem.space, sampler: { ...sampler, seed } });
+      const asker: Asker = {
+        ask: async () => study.ask(),
+        tell: async (number, value) => {
+          study.tell(number, value);
+        },
+      };
+      return drive(asker, task, seed, trials, parallel);
     },
   };
 }
 
-export function optuna(label: string, peer: OptunaPeer, multivariate: boolean): Contender {
+export function optuna(
+  label: string,
+  peer: OptunaPeer,
+  options: { multivariate: boolean; constantLiar?: boolean },
+): Contender {
   return {
     label,
-    async run(problem, seed, trials) {
-      await peer.request({ cmd: 'study', space: problem.space, direction: 'minimize', seed, multivariate });
-      const best = new BestTracker();
-      for (let i = 0; i < trials; i++) {
-        const { number, params } = await peer.request<{ number: number; params: Params }>({ cmd: 'ask' });
-        const { observed, truth } = problem.evaluate(params, seed, number);
-        await peer.request({ cmd: 'tell', number, value: observed });
-        best.add(observed, truth);
-      }
-      return best.curve;
+    async run(task, seed, trials, parallel) {
+      await peer.request({
+        cmd: 'study',
+        space: task.problem.space,
+        direction: 'minimize',
+        seed,
+        multivariate: options.multivariate,
+        constantLiar: options.constantLiar ?? false,
+      });
+      const asker: Asker = {
+        ask: () => peer.request<{ number: number; params: Params }>({ cmd: 'ask' }),
+        tell: async (number, value) => {
+          await peer.request({ cmd: 'tell', number, value });
+        },
+      };
+      return drive(asker, task, seed, trials, parallel);
     },
   };
 }

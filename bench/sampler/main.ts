@@ -1,59 +1,127 @@
 /**
- * `npm run bench:sampler [-- --quick] [-- --seeds N] [-- --only quality|speed]`: our TPE against
- * Optuna's (python3-optuna, found via $LORAHPO_PYTHON, python3 or /usr/bin/python3) side by
- * side, printing two markdown tables. Installs nothing; without Optuna it says so and prints ours.
+ * `npm run bench:sampler [-- --quick] [-- --seeds N] [-- --budgets 30,100] [-- --noise none,high]
+ * [-- --modes 1,4] [-- --problems Sphere,LoRA] [-- --only quality|speed] [-- --peer off] [-- --gp-budget 30] [-- --no-install]`:
+ * our samplers against Optuna's (python3-optuna, found via $LORAHPO_PYTHON, python3 or
+ * /usr/bin/python3) side by side in one run, printing markdown tables. Where Optuna is missing
+ * it installs Debian's python3-optuna (as root, unless --no-install); failing that it says so
+ * and prints ours alone.
  */
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ours, optuna, type Contender } from './contenders.ts';
-import { startOptunaPeer, type OptunaPeer } from './peer.ts';
-import { PROBLEMS } from './problems.ts';
-import { qualityTable } from './quality.ts';
-import { speedTable } from './speed.ts';
+import { type Contender, optuna, ours } from './contenders.ts';
+import { type OptunaPeer, startOptunaPeer } from './peer.ts';
+import { type NoiseLevel, withNoise } from './problems/problem.ts';
+import { SUITE } from './problems/suite.ts';
+import { gpSpeedTable, speedTable } from './speed.ts';
+import { runSuite } from './suite.ts';
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     seeds: { type: 'string' },
+    budgets: { type: 'string' },
+    noise: { type: 'string' },
+    modes: { type: 'string' },
+    problems: { type: 'string' },
     only: { type: 'string' },
+    'no-install': { type: 'boolean', default: false },
+    peer: { type: 'string', default: 'on' },
+    'gp-budget': { type: 'string', default: '30' },
   },
 });
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const list = (text: string | undefined, fallback: string) => (text ?? fallback).split(',').map((s) => s.trim());
 
-function contenders(peer: OptunaPeer | undefined): Contender[] {
+const OPTUNA_DEFAULT = 'Optuna default (uni)';
+/** The GP runs to this many trials only (its fit costs O(N³) per trial); --gp-budget changes it. */
+const GP_BUDGET = Number(args['gp-budget']);
+
+function contenders(peer: OptunaPeer | undefined, parallel: number): Contender[] {
+  if (parallel === 1) {
+    const list: Contender[] = [
+      ours('random', { algorithm: 'random' }),
+      ours('ours uni', { algorithm: 'tpe', multivariate: false }, OPTUNA_DEFAULT),
+      ours('ours multi (scott)', { algorithm: 'tpe', bandwidth: 'scott' }, 'Optuna multi'),
+      ours('ours default (multi, neighbour)', { algorithm: 'tpe' }, 'Optuna multi'),
+      ours('ours gp', { algorithm: 'gp' }, undefined, GP_BUDGET),
+    ];
+    if (peer !== undefined)
+      list.push(
+        optuna(OPTUNA_DEFAULT, peer, { multivariate: false }),
+        optuna('Optuna multi', peer, { multivariate: true }),
+      );
+    return list;
+  }
   const list: Contender[] = [
     ours('random', { algorithm: 'random' }),
-    ours('ours uni', { algorithm: 'tpe', multivariate: false }, 'Optuna uni'),
-    ours('ours multi (scott)', { algorithm: 'tpe', multivariate: true, bandwidth: 'scott' }, 'Optuna multi'),
-    ours('ours multi (neighbour) = default', { algorithm: 'tpe' }, 'Optuna multi'),
+    ours('ours default', { algorithm: 'tpe' }, 'Optuna multi'),
+    ours('ours default + liar', { algorithm: 'tpe', constantLiar: true }, 'Optuna multi + liar'),
+    ours('ours uni + liar', { algorithm: 'tpe', multivariate: false, constantLiar: true }, OPTUNA_DEFAULT),
+    ours('ours gp', { algorithm: 'gp' }, undefined, GP_BUDGET),
   ];
-  if (peer !== undefined) list.push(optuna('Optuna uni', peer, false), optuna('Optuna multi', peer, true));
+  if (peer !== undefined)
+    list.push(
+      optuna(OPTUNA_DEFAULT, peer, { multivariate: false }),
+      optuna('Optuna multi', peer, { multivariate: true }),
+      optuna('Optuna multi + liar', peer, { multivariate: true, constantLiar: true }),
+    );
   return list;
+}
+
+/** Debian's python3-optuna, when we may: root, apt-get present, not --no-install. */
+function installOptuna(): string {
+  if (args['no-install'] || process.getuid?.() !== 0) return 'not installing (--no-install or not root)';
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', 'python3-optuna'], { env, stdio: 'inherit' });
+  log('Optuna missing: apt-get install python3-optuna');
+  let result = install();
+  if (result.status !== 0) {
+    spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
+    result = install();
+  }
+  return result.status === 0 ? 'installed' : `apt-get failed (${result.status ?? result.error?.message})`;
 }
 
 async function main(): Promise<void> {
   const quick = args.quick ?? false;
   const seeds = Number(args.seeds ?? (quick ? 5 : 20));
-  const { peer, reason } = await startOptunaPeer();
+  // --peer off: ours alone, for a fast developer's loop (Optuna 3.1 takes ~97 % of a run's time).
+  let { peer, reason } = args.peer === 'off' ? { peer: undefined, reason: '--peer off' } : await startOptunaPeer();
+  if (peer === undefined && args.peer !== 'off') {
+    const installed = installOptuna();
+    if (installed === 'installed') ({ peer, reason } = await startOptunaPeer());
+    else reason = `${reason}; ${installed}`;
+  }
+  const argv = process.argv.slice(2);
   console.log(
-    `# Sampler benchmark (${quick ? 'quick' : 'full'} mode): npm run bench:sampler${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    `# Sampler benchmark (${quick ? 'quick' : 'full'} mode): npm run bench:sampler${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
   );
   console.log(
     `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`,
   );
-  console.log(
-    peer !== undefined
-      ? `Optuna ${peer.version}`
-      : `Optuna missing, ours only (${reason}). Install: apt-get install python3-optuna`,
-  );
+  console.log(peer !== undefined ? `Optuna ${peer.version}` : `Optuna missing, ours only (${reason}).`);
   const started = performance.now();
   try {
     if (args.only !== 'speed') {
       console.log('\n## Quality\n');
-      const budgets = quick ? [50] : [50, 100];
-      const problems = quick ? PROBLEMS.filter((p) => p.name !== 'Hartmann6') : PROBLEMS;
-      console.log(await qualityTable(problems, contenders(peer), { seeds, budgets, log }));
+      const budgets = list(args.budgets, quick ? '30,50' : '30,100,200').map(Number);
+      const noise = list(args.noise, quick ? 'none,high' : 'none,low,high') as NoiseLevel[];
+      const modes = list(args.modes, quick ? '1' : '1,4').map(Number);
+      const filters = args.problems === undefined ? undefined : list(args.problems, '');
+      const problems = SUITE.filter((p) => filters === undefined || filters.some((f) => p.name.includes(f)));
+      const tasks = problems.flatMap((problem) => noise.map((level) => withNoise(problem, level)));
+      console.log(
+        await runSuite(tasks, (parallel) => contenders(peer, parallel), {
+          seeds,
+          budgets,
+          modes,
+          peerDefault: peer === undefined ? undefined : OPTUNA_DEFAULT,
+          significance: 0.05,
+          log,
+        }),
+      );
     }
     if (args.only !== 'quality') {
       console.log('\n## Speed\n');
@@ -67,6 +135,7 @@ async function main(): Promise<void> {
           log,
         }),
       );
+      console.log(`\n${gpSpeedTable(quick ? [50, 100] : [50, 100, 300], quick ? 3 : 5)}`);
     }
   } finally {
     peer?.close();

@@ -2,7 +2,8 @@
 
 Commands (one JSON object per line on stdin, one reply per line on stdout):
   {"cmd": "hello"}                                   -> {"optuna": version}
-  {"cmd": "study", "space": [...], "direction": d, "seed": s, "multivariate": b}  -> {}
+  {"cmd": "study", "space": [...], "direction": d, "seed": s, "multivariate": b,
+   "constantLiar": b}                                -> {}
   {"cmd": "ask"}                                     -> {"number": n, "params": {...}}
   {"cmd": "tell", "number": n, "value": v}           -> {}
   {"cmd": "speed", "space": [...], "history": [{"params":..., "value":...}], "values": [...],
@@ -32,7 +33,8 @@ def distribution(param):
 
 
 def new_study(command):
-    sampler = optuna.samplers.TPESampler(seed=command["seed"], multivariate=command["multivariate"])
+    sampler = optuna.samplers.TPESampler(
+        seed=command["seed"], multivariate=command["multivariate"], constant_liar=command.get("constantLiar", False))
     return optuna.create_study(direction=command.get("direction", "minimize"), sampler=sampler)
 
 

@@ -13,7 +13,7 @@ import {
   type TrialRecord,
 } from '../../operator/src/index.ts';
 import type { OptunaPeer } from './peer.ts';
-import { LORA_SPACE } from './problems.ts';
+import { LORA_SPACE } from './problems/llm-like.ts';
 import { formatFixed } from './stats.ts';
 
 export interface SpeedOptions {
@@ -131,5 +131,27 @@ export async function speedTable(peer: OptunaPeer | undefined, options: SpeedOpt
     'Wall clock:',
     '',
     ...table(rows, 'wall'),
+  ].join('\n');
+}
+
+/** The GP's time per trial (its fit is O(N³)), beside the default TPE, on the same histories. */
+export function gpSpeedTable(sizes: number[], window: number): string {
+  const GP: SamplerSpecInput = { algorithm: 'gp', seed: 0 };
+  timeOurs(GP, history(30), windowValues(30, 3)); // warm up the JIT, for both samplers
+  timeOurs(NEIGHBOUR, history(200), windowValues(200, 50));
+  const rows = sizes.map((size) => {
+    const trials = history(size);
+    const values = windowValues(size, window);
+    return { size, gp: timeOurs(GP, trials, values), tpe: timeOurs(NEIGHBOUR, trials, values) };
+  });
+  return [
+    `GP: ms per trial (ask + tell) on the 7-parameter LoRA space after N trials, mean over a window of ${window}:`,
+    '',
+    '| N | ours gp (CPU) | ours gp (wall) | ours default TPE (CPU) |',
+    '|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.size} | ${formatFixed(r.gp.cpu, 1)} | ${formatFixed(r.gp.wall, 1)} | ${formatFixed(r.tpe.cpu, 2)} |`,
+    ),
   ].join('\n');
 }

@@ -4,6 +4,7 @@ export * from './api/parameters.ts';
 export type { TrialRecord, TrialState, IntermediateValue } from './trial-record.ts';
 // Samplers and the ask-and-tell study.
 export { Study, type StudyConfig, type AskedTrial, type TellOutcome } from './study/study.ts';
+export type { WarmStart } from './study/warm-start.ts';
 export { checkSearchSpace, parseSearchSpace, formatNumber } from './api/search-space.ts';
 export { checkGridSpace, gridValueCount, MAX_GRID_POINTS } from './api/grid-space.ts';
 export * from './api/sampler-spec.ts';
@@ -11,6 +12,7 @@ export type { Sampler, SampleContext } from './sampler/sampler.ts';
 export { createSampler } from './sampler/create-sampler.ts';
 export { RandomSampler } from './sampler/random.ts';
 export { GridSampler } from './sampler/grid.ts';
+export { GpSampler, type GpSamplerOptions } from './sampler/gp/gp-sampler.ts';
 export { TpeSampler, type TpeSamplerOptions } from './sampler/tpe/tpe-sampler.ts';
 export { trialRng, type Rng } from './sampler/rng.ts';
 // The LoraStudy/LoraTrial API, the engine and the pruners.

@@ -8,7 +8,8 @@ import type { Issue } from '../errors.ts';
 import { findUnknownFields } from './unknown-fields.ts';
 import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 
-export const SAMPLER_ALGORITHMS = ['tpe', 'random', 'grid'] as const;
+/** gp: Gaussian-process Bayesian optimisation, for small budgets (see docs/sampler.md). */
+export const SAMPLER_ALGORITHMS = ['tpe', 'random', 'grid', 'gp'] as const;
 
 export interface TpeOptions {
   startupTrials: number;
@@ -60,7 +61,10 @@ export const TPE_OPTION_NAMES = Object.keys(tpeOptionsShape) as (keyof TpeOption
 
 export const SamplerSpecSchema = z
   .object({
-    algorithm: z.enum(SAMPLER_ALGORITHMS).default('tpe'),
+    algorithm: z
+      .enum(SAMPLER_ALGORITHMS)
+      .default('tpe')
+      .describe('tpe (default), gp (Gaussian-process BO, for small budgets: see docs/sampler.md), random or grid.'),
     seed: z.number().int().min(0).default(0).describe('Seeds every trial: trial n draws from a stream of (seed, n).'),
     ...tpeOptionsShape,
   })

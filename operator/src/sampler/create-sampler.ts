@@ -1,6 +1,7 @@
 /** The sampler a parsed `spec.sampler` (or the `Study` API's `sampler`) asks for. */
 import { tpeOptionsOf, type SamplerSpec } from '../api/sampler-spec.ts';
 import type { Sampler } from './sampler.ts';
+import { GpSampler } from './gp/gp-sampler.ts';
 import { GridSampler } from './grid.ts';
 import { RandomSampler } from './random.ts';
 import { TpeSampler } from './tpe/tpe-sampler.ts';
@@ -11,6 +12,8 @@ export function createSampler(spec: SamplerSpec): Sampler {
       return new RandomSampler(spec.seed);
     case 'grid':
       return new GridSampler(spec.seed);
+    case 'gp':
+      return new GpSampler({ seed: spec.seed });
     case 'tpe':
       return new TpeSampler({ ...tpeOptionsOf(spec), seed: spec.seed });
   }

@@ -14,12 +14,15 @@ import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 import { createSampler } from '../sampler/create-sampler.ts';
 import type { Sampler } from '../sampler/sampler.ts';
 import type { TrialRecord } from '../trial-record.ts';
+import { checkWarmStart, type WarmStart, warmHistory } from './warm-start.ts';
 
 export interface StudyConfig {
   direction: Direction;
   parameters: ParameterInput[];
   /** The same schema and rules as a LoraStudy's `spec.sampler`; default `{ algorithm: 'tpe' }`. */
   sampler?: SamplerSpecInput;
+  /** Parameter sets to try first and earlier studies' finished trials (see warm-start.ts). */
+  warmStart?: WarmStart;
 }
 
 const DirectionSchema = z.object({ direction: z.enum(DIRECTIONS) });
@@ -48,6 +51,8 @@ export class Study {
   readonly space: readonly Parameter[];
   readonly samplerSpec: SamplerSpec;
   private readonly sampler: Sampler;
+  private readonly enqueued: readonly Params[];
+  private readonly history: readonly TrialRecord[];
   private readonly records: TrialRecord[] = [];
   private readonly indexByNumber = new Map<number, number>();
   private nextNumber = 0;
@@ -62,6 +67,10 @@ export class Study {
       throw new SpecInvalidError('search space cannot be gridded:', gridIssues, 'LORAHPO_SEARCH_SPACE_INVALID');
     }
     this.sampler = createSampler(this.samplerSpec);
+    const warmIssues = checkWarmStart(this.space, config.warmStart);
+    if (warmIssues.length > 0) throw new SpecInvalidError('warm start is invalid:', warmIssues);
+    this.enqueued = Object.freeze((config.warmStart?.enqueue ?? []).map((params) => Object.freeze({ ...params })));
+    this.history = warmHistory(config.warmStart);
   }
 
   /** A study continuing from its trial records (any order; running ones stay running). */
@@ -102,7 +111,11 @@ export class Study {
   /** Starts a trial. Throws LORAHPO_GRID_EXHAUSTED when a grid has no point left. */
   ask(): AskedTrial {
     const number = this.nextNumber;
-    const params = this.sampler.sample({ space: this.space, direction: this.direction, trials: this.records, number });
+    const trials = this.history.length === 0 ? this.records : [...this.history, ...this.records];
+    const params =
+      number < this.enqueued.length
+        ? orderedLike(this.space, this.enqueued[number])
+        : this.sampler.sample({ space: this.space, direction: this.direction, trials, number });
     this.nextNumber = number + 1;
     this.store(freezeRecord({ number, params, state: 'running', intermediate: [] }));
     return { number, params: { ...params } };
@@ -160,6 +173,13 @@ export class Study {
   private replace(trial: TrialRecord): void {
     this.records[this.indexByNumber.get(trial.number) as number] = trial;
   }
+}
+
+/** An enqueued parameter set in space order (as samplers return them). */
+function orderedLike(space: readonly Parameter[], params: Params): Params {
+  const ordered: Params = {};
+  for (const param of space) ordered[param.name] = params[param.name];
+  return ordered;
 }
 
 function freezeRecord(trial: TrialRecord): TrialRecord {

@@ -1,0 +1,195 @@
+/**
+ * The quality suite: every contender on every task (problem × noise level), in each mode
+ * (sequential, k in parallel), over many seeds; scored at each budget by regret (noise-free value
+ * of the best observed trial minus the optimum). Per task: mean regret, and a two-sided
+ * Mann–Whitney U test of each of our modes against Optuna's same mode. In aggregate: mean
+ * normalised regret (regret over the task's scale, the median regret of a random point), mean
+ * rank among the contenders, and the count of tasks where a contender is significantly better or
+ * worse than Optuna's same mode, than Optuna's default and than random.
+ */
+import type { Contender } from './contenders.ts';
+import { mannWhitneyU } from './mann-whitney.ts';
+import type { Task } from './problems/problem.ts';
+import { formatFixed, mean } from './stats.ts';
+
+export interface SuiteOptions {
+  seeds: number;
+  budgets: number[];
+  /** 1 = sequential; k > 1 keeps k trials running. */
+  modes: number[];
+  /** Label of the contender the rule calls "Optuna's default" (compared with every one of ours). */
+  peerDefault?: string;
+  significance: number;
+  log: (line: string) => void;
+}
+
+/** contender label → per seed → best-so-far regret curve. */
+type Curves = Map<string, number[][]>;
+
+export interface TaskResult {
+  task: Task;
+  parallel: number;
+  curves: Curves;
+}
+
+async function runTask(task: Task, parallel: number, contenders: Contender[], options: SuiteOptions) {
+  const largest = Math.max(...options.budgets);
+  const curves: Curves = new Map();
+  const timings: string[] = [];
+  for (const contender of contenders) {
+    const started = performance.now();
+    const perSeed: number[][] = [];
+    const trials = Math.min(largest, contender.budgetCap ?? largest);
+    for (let seed = 0; seed < options.seeds; seed++) {
+      const curve = await contender.run(task, seed, trials, parallel);
+      perSeed.push(curve.map((value) => value - task.problem.optimum.value));
+    }
+    curves.set(contender.label, perSeed);
+    timings.push(`${contender.label} ${((performance.now() - started) / 1000).toFixed(1)}s`);
+  }
+  options.log(`  ${task.name} ×${parallel}: ${timings.join(', ')}`);
+  return { task, parallel, curves };
+}
+
+const at = (curves: Curves, label: string, budget: number) =>
+  (curves.get(label) ?? []).map((curve) => curve[budget - 1]);
+
+/** −1: a significantly lower (better) than b; +1: significantly higher; 0: no significant difference. */
+function compare(a: number[], b: number[], alpha: number): -1 | 0 | 1 {
+  if (a.length === 0 || b.length === 0) return 0;
+  if (mannWhitneyU(a, b).p >= alpha) return 0;
+  return mean(a) < mean(b) ? -1 : 1;
+}
+
+/** Averaged ranks (1 = lowest) of the values, ties sharing their mean rank. */
+function ranks(values: number[]): number[] {
+  return values.map((v) => {
+    const below = values.filter((w) => w < v).length;
+    const equal = values.filter((w) => w === v).length;
+    return below + (equal + 1) / 2;
+  });
+}
+
+function formatRegret(value: number): string {
+  if (value === 0) return '0';
+  if (Math.abs(value) >= 100 || Math.abs(value) < 0.001) return value.toExponential(2);
+  return value.toPrecision(3);
+}
+
+/** The contenders that ran to this budget. */
+const reaching = (contenders: Contender[], budget: number) =>
+  contenders.filter((c) => (c.budgetCap ?? Infinity) >= budget);
+
+function perTaskTable(results: TaskResult[], all: Contender[], budget: number, alpha: number): string[] {
+  const contenders = reaching(all, budget);
+  const header = ['task', ...contenders.map((c) => c.label)];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const { curves, task } of results) {
+    const cells = contenders.map((contender) => {
+      const values = at(curves, contender.label, budget);
+      let mark = '';
+      if (contender.peerLabel !== undefined && curves.has(contender.peerLabel)) {
+        const peer = at(curves, contender.peerLabel, budget);
+        const p = mannWhitneyU(values, peer).p;
+        const verdict = compare(values, peer, alpha);
+        mark = ` (p ${p < 0.001 ? '<0.001' : p.toFixed(3)}${verdict < 0 ? ' ▼' : verdict > 0 ? ' ▲' : ''})`;
+      }
+      return formatRegret(mean(values)) + mark;
+    });
+    lines.push(`| ${task.name} | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+interface Aggregate {
+  normalised: number;
+  rank: number;
+  vsPeer: [number, number];
+  vsDefault: [number, number];
+  vsRandom: [number, number];
+}
+
+export function aggregate(
+  results: TaskResult[],
+  all: Contender[],
+  budget: number,
+  options: Pick<SuiteOptions, 'peerDefault' | 'significance'>,
+): Map<string, Aggregate> {
+  const contenders = reaching(all, budget);
+  const totals = new Map<string, Aggregate>(
+    contenders.map((c) => [c.label, { normalised: 0, rank: 0, vsPeer: [0, 0], vsDefault: [0, 0], vsRandom: [0, 0] }]),
+  );
+  const tally = (into: [number, number], verdict: number) => {
+    if (verdict < 0) into[0]++;
+    if (verdict > 0) into[1]++;
+  };
+  for (const { curves, task } of results) {
+    const means = contenders.map((c) => mean(at(curves, c.label, budget)));
+    const taskRanks = ranks(means);
+    contenders.forEach((contender, i) => {
+      const total = totals.get(contender.label) as Aggregate;
+      const values = at(curves, contender.label, budget);
+      total.normalised += means[i] / task.scale / results.length;
+      total.rank += taskRanks[i] / results.length;
+      if (contender.peerLabel !== undefined)
+        tally(total.vsPeer, compare(values, at(curves, contender.peerLabel, budget), options.significance));
+      if (options.peerDefault !== undefined && contender.label !== options.peerDefault)
+        tally(total.vsDefault, compare(values, at(curves, options.peerDefault, budget), options.significance));
+      if (contender.label !== 'random')
+        tally(total.vsRandom, compare(values, at(curves, 'random', budget), options.significance));
+    });
+  }
+  return totals;
+}
+
+function aggregateTable(results: TaskResult[], all: Contender[], budget: number, options: SuiteOptions) {
+  const contenders = reaching(all, budget);
+  const totals = aggregate(results, contenders, budget, options);
+  const wl = ([wins, losses]: [number, number]) => `${wins} / ${losses}`;
+  // Without the peer (--peer off or Optuna missing) the comparisons with it stay empty.
+  const hasPeer = options.peerDefault !== undefined;
+  return [
+    `| sampler | mean normalised regret | mean rank | better / worse than Optuna same mode | better / worse than ${options.peerDefault ?? 'Optuna default'} | better / worse than random |`,
+    '|---|---|---|---|---|---|',
+    ...contenders.map((c) => {
+      const t = totals.get(c.label) as Aggregate;
+      const vsPeer = c.peerLabel === undefined || !hasPeer ? '' : wl(t.vsPeer);
+      const vsDefault = c.label === options.peerDefault || !hasPeer ? '' : wl(t.vsDefault);
+      return `| ${c.label} | ${formatFixed(t.normalised, 4)} | ${formatFixed(t.rank, 2)} | ${vsPeer} | ${vsDefault} | ${c.label === 'random' ? '' : wl(t.vsRandom)} |`;
+    }),
+  ];
+}
+
+/**
+ * Runs the suite and returns the markdown: per mode and budget, the aggregate table, then the
+ * per-task table (mean regret; ▼/▲: significantly lower/higher than Optuna's same mode).
+ */
+export async function runSuite(
+  tasks: Task[],
+  contendersOf: (parallel: number) => Contender[],
+  options: SuiteOptions,
+): Promise<string> {
+  const out: string[] = [
+    `Regret = noise-free value of the best observed trial − the optimum; ${options.seeds} seeds per cell;` +
+      ` ${tasks.length} tasks; significance: two-sided Mann–Whitney U, p < ${options.significance}.`,
+  ];
+  for (const parallel of options.modes) {
+    const contenders = contendersOf(parallel);
+    const results: TaskResult[] = [];
+    for (const task of tasks) results.push(await runTask(task, parallel, contenders, options));
+    const mode = parallel === 1 ? 'sequential' : `${parallel} trials in parallel`;
+    for (const budget of options.budgets) {
+      out.push('', `### ${mode}, ${budget} trials: aggregate over ${tasks.length} tasks`, '');
+      out.push(...aggregateTable(results, contenders, budget, options));
+    }
+    for (const budget of options.budgets) {
+      out.push(
+        '',
+        `### ${mode}, ${budget} trials: mean regret per task (▼/▲ significantly lower/higher than Optuna's same mode)`,
+        '',
+      );
+      out.push(...perTaskTable(results, contenders, budget, options.significance));
+    }
+  }
+  return out.join('\n');
+}
