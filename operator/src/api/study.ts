@@ -6,6 +6,12 @@
 import { z } from 'zod';
 import { ParameterSchema } from './parameters.ts';
 import { SamplerSpecSchema } from './sampler-spec.ts';
+import {
+  defaultHyperbandOptions,
+  defaultPatientOptions,
+  defaultPercentileOptions,
+  defaultSuccessiveHalvingOptions,
+} from './pruner-defaults.ts';
 import { DIRECTIONS, EarlyStoppingSchema, TrainingSettingsSchema } from '../../../trainer/src/contract/training.ts';
 import {
   API_GROUP_VERSION,
@@ -32,52 +38,82 @@ export const ObjectiveSchema = z
 
 export const PRUNER_ALGORITHMS = ['none', 'median', 'percentile', 'asha', 'hyperband', 'threshold', 'patient'] as const;
 
+const percentileDefaults = defaultPercentileOptions();
+const ashaDefaults = defaultSuccessiveHalvingOptions();
+const hyperbandDefaults = defaultHyperbandOptions();
+const patientDefaults = defaultPatientOptions();
+
 const prunerOptions = {
   startupTrials: z
     .number()
     .int()
     .min(0)
     .optional()
-    .describe('median/percentile: completed trials before pruning starts (default 5).'),
+    .describe(
+      `median/percentile: completed trials before pruning starts (default ${percentileDefaults.startupTrials}).`,
+    ),
   warmupSteps: z
     .number()
     .int()
     .min(0)
     .optional()
-    .describe('median/percentile/threshold: steps before a trial can be pruned (default 0).'),
+    .describe(
+      `median/percentile/threshold: steps before a trial can be pruned (default ${percentileDefaults.warmupSteps}).`,
+    ),
   intervalSteps: z
     .number()
     .int()
     .positive()
     .optional()
-    .describe('median/percentile/threshold: check every N steps (default 1).'),
+    .describe(`median/percentile/threshold: check every N steps (default ${percentileDefaults.intervalSteps}).`),
   minTrials: z
     .number()
     .int()
     .positive()
     .optional()
-    .describe('median/percentile: values needed at a step to compare (default 1).'),
-  percentile: z.number().min(0).max(100).optional().describe('percentile: prune below this percentile (0-100).'),
+    .describe(`median/percentile: values needed at a step to compare (default ${percentileDefaults.minTrials}).`),
+  percentile: z
+    .number()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe(`percentile: prune below this percentile (0-100; default ${percentileDefaults.percentile}).`),
   minResource: z
     .number()
     .int()
     .positive()
     .optional()
-    .describe('asha/hyperband: step of the first rung (asha default: auto).'),
+    .describe(
+      `asha/hyperband: step of the first rung (asha default: auto; hyperband ${hyperbandDefaults.minResource}).`,
+    ),
   maxResource: z
     .number()
     .int()
     .positive()
     .optional()
     .describe('hyperband: the most steps a trial takes (default: auto).'),
-  reductionFactor: z.number().int().min(2).optional().describe('asha (default 4) / hyperband (default 3): eta.'),
-  minEarlyStoppingRate: z.number().int().min(0).optional().describe('asha: rung offset s (default 0).'),
+  reductionFactor: z
+    .number()
+    .int()
+    .min(2)
+    .optional()
+    .describe(
+      `asha (default ${ashaDefaults.reductionFactor}) / hyperband (default ${hyperbandDefaults.reductionFactor}): eta.`,
+    ),
+  minEarlyStoppingRate: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(`asha: rung offset s (default ${ashaDefaults.minEarlyStoppingRate}).`),
   bootstrapCount: z
     .number()
     .int()
     .min(0)
     .optional()
-    .describe('asha/hyperband: values a rung needs before promotion decisions.'),
+    .describe(
+      `asha/hyperband: values a rung needs before promotion decisions (default ${ashaDefaults.bootstrapCount}).`,
+    ),
   lower: z.number().optional().describe('threshold: prune below this value.'),
   upper: z.number().optional().describe('threshold: prune above this value.'),
   patience: z
@@ -85,8 +121,14 @@ const prunerOptions = {
     .int()
     .min(0)
     .optional()
-    .describe('patient: steps without improvement before the wrapped pruner is asked.'),
-  minDelta: z.number().min(0).optional().describe('patient: improvement smaller than this does not count (default 0).'),
+    .describe(
+      `patient: steps without improvement before the wrapped pruner is asked (default ${patientDefaults.patience}).`,
+    ),
+  minDelta: z
+    .number()
+    .min(0)
+    .optional()
+    .describe(`patient: improvement smaller than this does not count (default ${patientDefaults.minDelta}).`),
 };
 
 export const InnerPrunerSpecSchema = z

@@ -6,9 +6,15 @@ import type { OperatorMetrics } from './metrics.ts';
 export interface HealthServerOptions {
   metrics: OperatorMetrics;
   isReady: () => boolean;
-  /** Port; 0 picks a free one (tests). */
-  port: number;
+  /** Port; default 8080 (defaults: `defaultHealthServerOptions()`); 0 picks a free one (tests). */
+  port?: number;
+  /** Address to listen on; default all interfaces (a pod's probes and scrapes come from outside it). */
   host?: string;
+}
+
+/** The defaults of HealthServerOptions; the operator's `--metrics-port` flag reads them too. */
+export function defaultHealthServerOptions() {
+  return { port: 8080, host: '0.0.0.0' };
 }
 
 export interface HealthServer {
@@ -37,7 +43,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    const defaults = defaultHealthServerOptions();
+    server.listen(options.port ?? defaults.port, options.host ?? defaults.host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,

@@ -13,6 +13,7 @@ import type { Runnable } from './runtime/runnable.ts';
 import { aborted } from './runtime/runnable.ts';
 import { LineSplitter, TrialLog } from './trial-log.ts';
 import type { OpenLogStream } from './log-stream.ts';
+import { TRAINER_CONTAINER } from './labels.ts';
 
 export interface FollowTarget {
   namespace: string;
@@ -27,10 +28,17 @@ export interface LogFollowerOptions {
   open: OpenLogStream;
   logger: Logger;
   onUpdate: (namespace: string, study: string, isComplete: boolean) => void;
-  /** Container to read; default `trainer`. */
+  /** Container to read; default the trainer's (defaults: `defaultLogFollowerOptions()`). */
   container?: string;
-  /** Delay before re-opening a stream that ended; default 1 s, doubling to 30 s while it breaks. */
+  /** Delay before re-opening a stream that ended; default 1 s, doubling to `maxRetryMs` while it breaks. */
   retryMs?: number;
+  /** Largest delay before re-opening a stream that keeps breaking; default 30 s. */
+  maxRetryMs?: number;
+}
+
+/** The defaults of LogFollowerOptions. */
+export function defaultLogFollowerOptions() {
+  return { container: TRAINER_CONTAINER, retryMs: 1000, maxRetryMs: 30_000 };
 }
 
 interface Follow {
@@ -70,7 +78,7 @@ export class LogFollower implements Runnable {
       follow = undefined;
     }
     if (!follow) {
-      follow = { target, log: new TrialLog(), isComplete: false, retryMs: this.#options.retryMs ?? 1000 };
+      follow = { target, log: new TrialLog(), isComplete: false, retryMs: this.#retryMs() };
       this.#follows.set(key, follow);
     }
     const finishedNow = target.isFinished && !follow.target.isFinished;
@@ -117,7 +125,12 @@ export class LogFollower implements Runnable {
 
   async #read(follow: Follow, signal: AbortSignal): Promise<void> {
     const { namespace, pod } = follow.target;
-    const stream: Readable = await this.#options.open(namespace, pod, this.#options.container ?? 'trainer', signal);
+    const stream: Readable = await this.#options.open(
+      namespace,
+      pod,
+      this.#options.container ?? defaultLogFollowerOptions().container,
+      signal,
+    );
     const splitter = new LineSplitter();
     let changed = false;
     const onLine = (line: string): void => {
@@ -140,7 +153,7 @@ export class LogFollower implements Runnable {
     else if (!follow.isComplete) {
       // A running pod's stream ended cleanly (the container exited, or a proxy closed it): no
       // back-off to grow, just look again shortly unless the pod is seen finished first.
-      follow.retryMs = this.#options.retryMs ?? 1000;
+      follow.retryMs = this.#retryMs();
       this.#retry(key, follow);
     }
     this.#options.onUpdate(follow.target.namespace, follow.target.study, follow.isComplete);
@@ -169,6 +182,10 @@ export class LogFollower implements Runnable {
       if (this.#follows.get(key) === follow && !this.#signal?.aborted) this.#open(key, follow);
     }, follow.retryMs);
     follow.retryTimer.unref();
-    follow.retryMs = Math.min(follow.retryMs * 2, 30_000);
+    follow.retryMs = Math.min(follow.retryMs * 2, this.#options.maxRetryMs ?? defaultLogFollowerOptions().maxRetryMs);
+  }
+
+  #retryMs(): number {
+    return this.#options.retryMs ?? defaultLogFollowerOptions().retryMs;
   }
 }

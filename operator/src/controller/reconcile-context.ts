@@ -27,7 +27,7 @@ export interface ReconcileTools {
   writes: OwnWrites;
   /** The engine's plan for this study and these trials (timed for the metrics). */
   plan: (context: StudyContext, trials: readonly LoraTrial[]) => Plan;
-  /** Finish a trial without its full log this long after the pod ended; default 60 s. */
+  /** Finish a trial without its full log this long after the pod ended; default `defaultTrialObservation()`. */
   logGraceMs?: number;
 }
 

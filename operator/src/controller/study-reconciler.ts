@@ -24,6 +24,7 @@ import { isFinished } from './study-status.ts';
 import { TrialCounts } from './trial-counts.ts';
 import { TrialReader } from './trial-reader.ts';
 import { syncTrials } from './trial-sync.ts';
+import { defaultTrialObservation } from './trial-observer.ts';
 
 export type { TrialLogSource } from './reconcile-context.ts';
 
@@ -38,10 +39,15 @@ export interface StudyReconcilerOptions {
   logs?: TrialLogSource;
   /** Milliseconds clock; default Date.now. */
   now?: () => number;
-  /** Look again this soon while a finished pod's log is still being read; default 1 s. */
+  /** Look again this soon while a finished pod's log is still read; default 1 s (`defaultStudyReconcilerOptions()`). */
   logPollMs?: number;
   /** Finish a trial without its full log this long after the pod ended; default 60 s. */
   logGraceMs?: number;
+}
+
+/** The defaults of StudyReconcilerOptions; the grace is the trial observer's own. */
+export function defaultStudyReconcilerOptions() {
+  return { logPollMs: 1000, logGraceMs: defaultTrialObservation().logGraceMs };
 }
 
 export class StudyReconciler {
@@ -63,7 +69,7 @@ export class StudyReconciler {
       ...(options.logs ? { logs: options.logs } : {}),
       events: new EventRecorder(options.api, options.logger, { now: this.#now }),
       writes: new OwnWrites(options.api),
-      ...(options.logGraceMs === undefined ? {} : { logGraceMs: options.logGraceMs }),
+      logGraceMs: options.logGraceMs ?? defaultStudyReconcilerOptions().logGraceMs,
       plan: (context, trials) => {
         const end = options.metrics?.samplerSeconds.startTimer();
         try {
@@ -120,7 +126,7 @@ export class StudyReconciler {
   #requeue(plan: Plan, isWaitingForLog: boolean): Result {
     if (isFinished(plan.status)) return {};
     const waits: number[] = [];
-    if (isWaitingForLog) waits.push(this.#options.logPollMs ?? 1000);
+    if (isWaitingForLog) waits.push(this.#options.logPollMs ?? defaultStudyReconcilerOptions().logPollMs);
     if (plan.requeueAfterMs !== undefined) waits.push(Math.max(100, plan.requeueAfterMs));
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
   }

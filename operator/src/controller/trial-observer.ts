@@ -22,6 +22,11 @@ export interface TrialObservation {
   logGraceMs?: number;
 }
 
+/** The defaults of TrialObservation; the study reconciler's options read them too. */
+export function defaultTrialObservation() {
+  return { logGraceMs: 60_000 };
+}
+
 export interface TrialVerdict {
   status: TrialStatus;
   /** The pod whose log to follow, and whether it has finished. */
@@ -85,7 +90,8 @@ function finished(
   const finishedMs = terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : observation.nowMs;
   const seenMs = finishSeenMs(status, pod, observation.nowMs);
   const logReady =
-    observation.log?.isComplete === true || observation.nowMs - seenMs > (observation.logGraceMs ?? 60_000);
+    observation.log?.isComplete === true ||
+    observation.nowMs - seenMs > (observation.logGraceMs ?? defaultTrialObservation().logGraceMs);
   if (!logReady) {
     const finishSeen = { pod, time: new Date(seenMs).toISOString() };
     return { status: { ...status, finishSeen }, follow, isWaitingForLog: true };

@@ -1,6 +1,7 @@
 /** The pruner a LoraStudy's `spec.pruner` asks for. */
 import type { InnerPrunerSpec, PrunerSpec } from '../api/study.ts';
 import type { Pruner } from './pruner.ts';
+import { defaultPatientOptions, defaultPercentileOptions } from '../api/pruner-defaults.ts';
 import { NopPruner } from './nop-pruner.ts';
 import { MedianPruner, PercentilePruner } from './percentile-pruner.ts';
 import { SuccessiveHalvingPruner } from './successive-halving-pruner.ts';
@@ -15,7 +16,7 @@ export function createPruner(spec: PrunerSpec | InnerPrunerSpec): Pruner {
     case 'median':
       return new MedianPruner(spec);
     case 'percentile':
-      return new PercentilePruner({ ...spec, percentile: spec.percentile ?? 50 });
+      return new PercentilePruner({ ...spec, percentile: spec.percentile ?? defaultPercentileOptions().percentile });
     case 'asha':
       return new SuccessiveHalvingPruner(spec);
     case 'hyperband':
@@ -24,7 +25,11 @@ export function createPruner(spec: PrunerSpec | InnerPrunerSpec): Pruner {
       return new ThresholdPruner(spec);
     case 'patient': {
       const wrapped = 'wrapped' in spec && spec.wrapped ? createPruner(spec.wrapped) : undefined;
-      return new PatientPruner({ patience: spec.patience ?? 0, minDelta: spec.minDelta, wrapped });
+      return new PatientPruner({
+        patience: spec.patience ?? defaultPatientOptions().patience,
+        minDelta: spec.minDelta,
+        wrapped,
+      });
     }
   }
 }

@@ -4,10 +4,12 @@
  * compete only within their bracket, and the sampler sees only the trial's bracket.
  */
 import type { TrialRecord } from '../trial-record.ts';
+import { defaultHyperbandOptions } from '../api/pruner-defaults.ts';
 import { crc32 } from './crc32.ts';
 import { firstComplete, lastStep, type PruneContext, type Pruner } from './pruner.ts';
 import { SuccessiveHalvingPruner } from './successive-halving-pruner.ts';
 
+/** Defaults: `defaultHyperbandOptions()`. */
 export interface HyperbandOptions {
   minResource?: number;
   /** undefined: auto, the first complete trial's last step + 1. */
@@ -29,10 +31,11 @@ export class HyperbandPruner implements Pruner {
   readonly #bootstrapCount: number;
 
   constructor(options: HyperbandOptions = {}) {
-    this.#minResource = options.minResource ?? 1;
+    const defaults = defaultHyperbandOptions();
+    this.#minResource = options.minResource ?? defaults.minResource;
     this.#maxResource = options.maxResource;
-    this.#eta = options.reductionFactor ?? 3;
-    this.#bootstrapCount = options.bootstrapCount ?? 0;
+    this.#eta = options.reductionFactor ?? defaults.reductionFactor;
+    this.#bootstrapCount = options.bootstrapCount ?? defaults.bootstrapCount;
   }
 
   shouldPrune(context: PruneContext): boolean {

@@ -3,8 +3,10 @@
  * before them by more than `minDelta`; then it asks the wrapped pruner (or prunes, with none).
  */
 import type { TrialRecord } from '../trial-record.ts';
+import { defaultPatientOptions } from '../api/pruner-defaults.ts';
 import { curveUpTo, type PruneContext, type Pruner } from './pruner.ts';
 
+/** Defaults: `defaultPatientOptions()` (a spec's patience too, by createPruner). */
 export interface PatientPrunerOptions {
   patience: number;
   minDelta?: number;
@@ -28,7 +30,7 @@ export class PatientPruner implements Pruner {
 
   constructor(options: PatientPrunerOptions) {
     this.#patience = options.patience;
-    this.#minDelta = options.minDelta ?? 0;
+    this.#minDelta = options.minDelta ?? defaultPatientOptions().minDelta;
     this.#wrapped = options.wrapped;
   }
 

@@ -6,8 +6,10 @@
  */
 import type { TrialRecord } from '../trial-record.ts';
 import type { Direction } from '../api/study.ts';
+import { defaultPercentileOptions } from '../api/pruner-defaults.ts';
 import { curveUpTo, isComplete, isFirstInInterval, type PruneContext, type Pruner } from './pruner.ts';
 
+/** Defaults: `defaultPercentileOptions()`. */
 export interface PercentilePrunerOptions {
   percentile: number;
   startupTrials?: number;
@@ -84,10 +86,11 @@ export class PercentilePruner implements Pruner {
 
   constructor(options: PercentilePrunerOptions) {
     this.#percentile = options.percentile;
-    this.#startupTrials = options.startupTrials ?? 5;
-    this.#warmupSteps = options.warmupSteps ?? 0;
-    this.#intervalSteps = options.intervalSteps ?? 1;
-    this.#minTrials = options.minTrials ?? 1;
+    const defaults = defaultPercentileOptions();
+    this.#startupTrials = options.startupTrials ?? defaults.startupTrials;
+    this.#warmupSteps = options.warmupSteps ?? defaults.warmupSteps;
+    this.#intervalSteps = options.intervalSteps ?? defaults.intervalSteps;
+    this.#minTrials = options.minTrials ?? defaults.minTrials;
   }
 
   shouldPrune({ trial, step, history, direction }: PruneContext): boolean {
@@ -117,9 +120,9 @@ export class PercentilePruner implements Pruner {
   }
 }
 
-/** The median pruner: the 50th percentile. */
+/** The median pruner: the default percentile, the 50th. */
 export class MedianPruner extends PercentilePruner {
   constructor(options: Omit<PercentilePrunerOptions, 'percentile'> = {}) {
-    super({ ...options, percentile: 50 });
+    super({ ...options, percentile: defaultPercentileOptions().percentile });
   }
 }

@@ -8,8 +8,10 @@
  */
 import type { TrialRecord } from '../trial-record.ts';
 import type { Direction } from '../api/study.ts';
+import { defaultSuccessiveHalvingOptions } from '../api/pruner-defaults.ts';
 import { curveUpTo, firstComplete, lastStep, type PruneContext, type Pruner } from './pruner.ts';
 
+/** Defaults: `defaultSuccessiveHalvingOptions()`. */
 export interface SuccessiveHalvingOptions {
   /** Step of rung 0 (before the rate); undefined: auto, the first complete trial's last step / 100. */
   minResource?: number;
@@ -26,9 +28,10 @@ export class SuccessiveHalvingPruner implements Pruner {
 
   constructor(options: SuccessiveHalvingOptions = {}) {
     this.#minResource = options.minResource;
-    this.#eta = options.reductionFactor ?? 4;
-    this.#rate = options.minEarlyStoppingRate ?? 0;
-    this.#bootstrapCount = options.bootstrapCount ?? 0;
+    const defaults = defaultSuccessiveHalvingOptions();
+    this.#eta = options.reductionFactor ?? defaults.reductionFactor;
+    this.#rate = options.minEarlyStoppingRate ?? defaults.minEarlyStoppingRate;
+    this.#bootstrapCount = options.bootstrapCount ?? defaults.bootstrapCount;
   }
 
   shouldPrune({ trial, step, history, direction }: PruneContext): boolean {

@@ -1,6 +1,8 @@
 /** Threshold pruner: prune when the latest value leaves [lower, upper] or is NaN (after warm-up, once per interval). */
+import { defaultThresholdOptions } from '../api/pruner-defaults.ts';
 import { curveUpTo, isFirstInInterval, valueAt, type PruneContext, type Pruner } from './pruner.ts';
 
+/** Defaults: `defaultThresholdOptions()`. */
 export interface ThresholdPrunerOptions {
   lower?: number;
   upper?: number;
@@ -15,10 +17,11 @@ export class ThresholdPruner implements Pruner {
   readonly #intervalSteps: number;
 
   constructor(options: ThresholdPrunerOptions) {
-    this.#lower = options.lower ?? Number.NEGATIVE_INFINITY;
-    this.#upper = options.upper ?? Number.POSITIVE_INFINITY;
-    this.#warmupSteps = options.warmupSteps ?? 0;
-    this.#intervalSteps = options.intervalSteps ?? 1;
+    const defaults = defaultThresholdOptions();
+    this.#lower = options.lower ?? defaults.lower;
+    this.#upper = options.upper ?? defaults.upper;
+    this.#warmupSteps = options.warmupSteps ?? defaults.warmupSteps;
+    this.#intervalSteps = options.intervalSteps ?? defaults.intervalSteps;
   }
 
   shouldPrune({ trial, step }: PruneContext): boolean {

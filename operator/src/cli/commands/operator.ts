@@ -11,7 +11,7 @@ import { createOperator, defaultOperatorOptions } from '../../controller/operato
 import { defaultLeaderElectionOptions } from '../../controller/runtime/leader-election.ts';
 import { createLogger } from '../../controller/logger.ts';
 import { OperatorMetrics } from '../../controller/metrics.ts';
-import { startHealthServer } from '../../controller/health-server.ts';
+import { defaultHealthServerOptions, startHealthServer } from '../../controller/health-server.ts';
 
 export interface OperatorFlags {
   kubeconfig?: string;
@@ -58,7 +58,7 @@ export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
       '--metrics-port <port>',
       'port of /metrics, /healthz, /readyz (0: none)',
       (v) => integer(v, '--metrics-port'),
-      integer(env.LORAHPO_METRICS_PORT ?? '8080', 'LORAHPO_METRICS_PORT'),
+      integer(env.LORAHPO_METRICS_PORT ?? String(defaultHealthServerOptions().port), 'LORAHPO_METRICS_PORT'),
     )
     .option(
       '--leader-elect',

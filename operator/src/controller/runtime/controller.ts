@@ -29,7 +29,7 @@ export interface ControllerOptions {
   metrics?: OperatorMetrics;
   /** Reconciles running at once (on different keys); default 1. */
   maxConcurrentReconciles?: number;
-  /** Retry delays; default 5 ms→~1000 s per key and a 10/s, burst 100 bucket. */
+  /** Retry delays; default `defaultRateLimiter()` (the work queue's). */
   rateLimiter?: RateLimiter;
   /** Whether it runs only on the leader; default true. */
   needsLeaderElection?: boolean;

@@ -11,7 +11,7 @@ import { defaultRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { timerDelay } from '../../timer-delay.ts';
 
 export interface WorkQueueOptions {
-  /** Retry delays for `addRateLimited`; default 5 ms→~1000 s per key with a 10/s, burst 100 bucket. */
+  /** Retry delays for `addRateLimited`; default `defaultRateLimiter()`. */
   rateLimiter?: RateLimiter;
   /** Sees the queue's length after each change and how long each key waited for a worker. */
   observer?: QueueObserver;

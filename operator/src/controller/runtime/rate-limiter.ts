@@ -13,7 +13,7 @@ export interface RateLimiter {
 }
 
 export interface ExponentialOptions {
-  /** First retry delay; default 5 ms. */
+  /** First retry delay; default 5 ms (defaults: `defaultExponentialOptions()`). */
   baseDelayMs?: number;
   /** Largest retry delay; default 1,000,000 ms (~17 minutes). */
   maxDelayMs?: number;
@@ -21,6 +21,11 @@ export interface ExponentialOptions {
   jitter?: number;
   /** Random source in [0, 1); default Math.random. */
   random?: () => number;
+}
+
+/** The defaults of ExponentialOptions (controller-runtime's); the operator's docs state them too. */
+export function defaultExponentialOptions() {
+  return { baseDelayMs: 5, maxDelayMs: 1_000_000, jitter: 0.1 };
 }
 
 /** Per-key exponential back-off: base · 2^failures, capped, plus jitter. */
@@ -32,9 +37,10 @@ export class ExponentialFailureRateLimiter implements RateLimiter {
   readonly #failures = new Map<string, number>();
 
   constructor(options: ExponentialOptions = {}) {
-    this.#baseDelayMs = options.baseDelayMs ?? 5;
-    this.#maxDelayMs = options.maxDelayMs ?? 1_000_000;
-    this.#jitter = options.jitter ?? 0.1;
+    const defaults = defaultExponentialOptions();
+    this.#baseDelayMs = options.baseDelayMs ?? defaults.baseDelayMs;
+    this.#maxDelayMs = options.maxDelayMs ?? defaults.maxDelayMs;
+    this.#jitter = options.jitter ?? defaults.jitter;
     this.#random = options.random ?? Math.random;
   }
 
@@ -55,12 +61,17 @@ export class ExponentialFailureRateLimiter implements RateLimiter {
 }
 
 export interface TokenBucketOptions {
-  /** Tokens added per second; default 10. */
+  /** Tokens added per second; default 10 (defaults: `defaultTokenBucketOptions()`). */
   ratePerSecond?: number;
   /** Bucket size; default 100. */
   burst?: number;
   /** Milliseconds clock; default Date.now. */
   now?: () => number;
+}
+
+/** The defaults of TokenBucketOptions (controller-runtime's); the operator's docs state them too. */
+export function defaultTokenBucketOptions() {
+  return { ratePerSecond: 10, burst: 100 };
 }
 
 /** A global token bucket: each retry reserves a token, waiting for one when the bucket is empty. */
@@ -72,8 +83,9 @@ export class TokenBucketRateLimiter implements RateLimiter {
   #lastMs: number;
 
   constructor(options: TokenBucketOptions = {}) {
-    this.#ratePerMs = (options.ratePerSecond ?? 10) / 1000;
-    this.#burst = options.burst ?? 100;
+    const defaults = defaultTokenBucketOptions();
+    this.#ratePerMs = (options.ratePerSecond ?? defaults.ratePerSecond) / 1000;
+    this.#burst = options.burst ?? defaults.burst;
     this.#now = options.now ?? Date.now;
     this.#tokens = this.#burst;
     this.#lastMs = this.#now();
@@ -115,7 +127,10 @@ export class MaxOfRateLimiter implements RateLimiter {
   }
 }
 
-/** controller-runtime's default: 5 ms → ~1000 s per key, and 10/s burst 100 overall. */
+/**
+ * controller-runtime's default: `defaultExponentialOptions()` per key (5 ms → ~1000 s) and
+ * `defaultTokenBucketOptions()` overall (10/s, burst 100).
+ */
 export function defaultRateLimiter(): RateLimiter {
   return new MaxOfRateLimiter(new ExponentialFailureRateLimiter(), new TokenBucketRateLimiter());
 }

@@ -25,12 +25,17 @@ export interface SourceOptions<T extends KubernetesObject> {
   list: () => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
   logger: Logger;
-  /** First restart delay after an error; default 200 ms, doubling. */
+  /** First restart delay after an error; default 200 ms, doubling (defaults: `defaultSourceOptions()`). */
   minBackoffMs?: number;
   /** Largest restart delay; default 30 s. */
   maxBackoffMs?: number;
   /** Delay before re-watching after a watch ended quietly; default client-node's 1 s doubling to 30 s. */
   rewatchDelayMs?: number;
+}
+
+/** The defaults of SourceOptions' restart back-off; the operator's docs state them too. */
+export function defaultSourceOptions() {
+  return { minBackoffMs: 200, maxBackoffMs: 30_000 };
 }
 
 export class InformerSource<T extends KubernetesObject> implements Runnable {
@@ -95,8 +100,9 @@ export class InformerSource<T extends KubernetesObject> implements Runnable {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    const minMs = this.#options.minBackoffMs ?? 200;
-    const maxMs = this.#options.maxBackoffMs ?? 30_000;
+    const defaults = defaultSourceOptions();
+    const minMs = this.#options.minBackoffMs ?? defaults.minBackoffMs;
+    const maxMs = this.#options.maxBackoffMs ?? defaults.maxBackoffMs;
     let backoffMs = minMs;
     while (!signal.aborted) {
       this.#failed = undefined;
