@@ -16,6 +16,7 @@ import { isBetter } from './completion.ts';
 import { isPrunedByPruner } from './trial-endings.ts';
 import { nameOf } from '../api/object-name.ts';
 import { readinessConditions } from './readiness.ts';
+import { adapterOnVolume, outputStorage, type OutputStorage } from '../api/output-volume.ts';
 
 export function countTrials(trials: readonly LoraTrial[]): TrialCounts {
   const counts: TrialCounts = { pending: 0, running: 0, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 };
@@ -82,6 +83,8 @@ export interface StatusInput {
   trials: readonly LoraTrial[];
   reason?: CompletionReason;
   startTime?: string;
+  /** Local trials: no output volume to report on. */
+  isLocal?: boolean;
 }
 
 function studyPhase(reason: CompletionReason | undefined, counts: TrialCounts, hasBest: boolean): StudyPhase {
@@ -102,11 +105,41 @@ function summary(
   return `${done}${bestText}; ${finished}/${spec.budget.maxTrials} trials finished: ${counts.succeeded} succeeded, ${counts.earlyStopped} stopped early, ${counts.pruned} pruned, ${counts.failed} failed`;
 }
 
+/** The best trial's adapter as a folder on the output volume, where that volume is kept. */
+function withAdapterVolume(best: BestTrial | undefined, storage: OutputStorage): BestTrial | undefined {
+  if (best?.adapterPath === undefined) return best;
+  const onVolume = adapterOnVolume(storage, best.adapterPath);
+  return onVolume ? { ...best, adapterVolume: onVolume.volume, adapterVolumePath: onVolume.path } : best;
+}
+
+/**
+ * A warning, not a refusal: a study run for its best hyperparameters alone needs no storage, so
+ * it may run on scratch space, but the user learns up front that the adapters will be gone.
+ */
+function adaptersKept(storage: OutputStorage): ConditionInput {
+  if (storage.isKept)
+    return {
+      type: 'AdaptersKept',
+      status: 'True',
+      reason: 'OutputVolume',
+      message: `trials write adapters to ${storage.volume} at ${storage.mountPath}`,
+    };
+  return {
+    type: 'AdaptersKept',
+    status: 'False',
+    reason: 'OutputNotKept',
+    message: `trials write adapters to an emptyDir at ${storage.mountPath}, lost with each pod: set spec.output.volume (e.g. a persistentVolumeClaim) to keep them`,
+  };
+}
+
 /** The status of a valid study after this plan's actions. */
 export function buildStatus(input: StatusInput): StudyStatus {
   const { spec, trials, reason, previous } = input;
   const counts = countTrials(trials);
-  const best = bestTrial(trials, spec.objective.direction);
+  const storage = outputStorage(spec);
+  const best = input.isLocal
+    ? bestTrial(trials, spec.objective.direction)
+    : withAdapterVolume(bestTrial(trials, spec.objective.direction), storage);
   const phase = studyPhase(reason, counts, best !== undefined);
   const isDone = phase === 'Succeeded' || phase === 'Failed';
   const finished = counts.succeeded + counts.pruned + counts.earlyStopped + counts.failed;
@@ -117,8 +150,9 @@ export function buildStatus(input: StatusInput): StudyStatus {
       type: 'Running',
       status: isDone ? 'False' : 'True',
       reason: isDone ? 'Finished' : 'TrialsRunning',
-      message: `${counts.pending + counts.running} trials running`,
+      message: `${counts.running} trials running, ${counts.pending} pending`,
     },
+    ...(input.isLocal ? [] : [adaptersKept(storage)]),
     { type: 'Complete', status: isDone ? 'True' : 'False', reason: reason ?? 'InProgress', message },
     ...readinessConditions({ phase, reason, message }),
   ];

@@ -6,6 +6,7 @@ import { CoreV1Api, type KubeConfig, type V1Node, type V1Taint } from '@kubernet
 import type { ImageConfig } from './container-launch.ts';
 import { Kubelet } from './kubelet.ts';
 import { startKubeletServer } from './kubelet-server.ts';
+import { claimDirectory } from './pod-volumes.ts';
 import { defaultCapacity, nodeObject, registerNode } from './node-object.ts';
 import { Scheduler } from './scheduler.ts';
 import type { Workload, WorkloadSelector } from './workload.ts';
@@ -53,6 +54,11 @@ export interface SimulatedNode {
   setWorkload(workload: Workload): void;
   /** Kills the pod's container (the first running one unless named) as the OOM killer would. False when none runs. */
   oomKill(namespace: string, pod: string, container?: string): boolean;
+  /**
+   * The directory on this machine standing in for a PersistentVolumeClaim's volume: pods that
+   * mount the claim see it, and it outlives them (until the node stops), as a bound volume does.
+   */
+  claimPath(namespace: string, claim: string): string;
   /** Stops scheduling and kills every workload; the Node object stays, as with a dead kubelet. */
   stop(): Promise<void>;
 }
@@ -132,6 +138,7 @@ export async function startSimulatedNode(options: SimulatedNodeOptions): Promise
       workload = next;
     },
     oomKill: (namespace, pod, container) => kubelet.oomKill(namespace, pod, container),
+    claimPath: (namespace, claim) => claimDirectory(podsDir, namespace, claim),
     async stop() {
       await scheduler?.stop();
       await kubelet.stop();
