@@ -245,6 +245,8 @@ export const EarlyStoppingSummarySchema = z.object({
         number: z.number().int(),
         epoch: z.number().int().optional(),
         bestEpoch: z.number().int().optional(),
+        step: z.number().int().optional().describe('The last step the trial reported.'),
+        value: z.number().optional().describe('The value it ended with (its best).'),
         reason: z.string().optional(),
       }),
     )

@@ -58,7 +58,7 @@ async function endOne(context: StudyContext, trials: LoraTrial[], action: PruneA
 /** Writes the pruned status the engine returned, stops the trial and tells so. */
 export async function pruneTrial(context: StudyContext, trial: LoraTrial, prune: PruneAction): Promise<LoraTrial> {
   const written = await endTrial(context, trial, prune);
-  trialPruned(context, prune);
+  trialPruned(context, written, prune);
   return written;
 }
 

@@ -1,7 +1,7 @@
 /** What each step of a study's reconcile works with: the study as read, and the tools to act. */
 import type { LoraStudy } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
-import type { Plan } from '../engine/plan.ts';
+import type { Plan, PlanOptions } from '../engine/plan.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import type { KubeApi } from './kube-api.ts';
@@ -26,7 +26,7 @@ export interface ReconcileTools {
   events: EventRecorder;
   writes: OwnWrites;
   /** The engine's plan for this study and these trials (timed for the metrics). */
-  plan: (context: StudyContext, trials: readonly LoraTrial[]) => Plan;
+  plan: (context: StudyContext, trials: readonly LoraTrial[], options?: Pick<PlanOptions, 'isStartBlocked'>) => Plan;
   /** Finish a trial without its full log this long after the pod ended; default 60 s. */
   logGraceMs?: number;
 }

@@ -64,11 +64,11 @@ export class StudyReconciler {
       events: new EventRecorder(options.api, options.logger, { now: this.#now }),
       writes: new OwnWrites(options.api),
       ...(options.logGraceMs === undefined ? {} : { logGraceMs: options.logGraceMs }),
-      plan: (context, trials) => {
+      plan: (context, trials, planOptions = {}) => {
         const end = options.metrics?.samplerSeconds.startTimer();
         try {
           // Only studies validated here are planned (the check is kept per generation).
-          return planner(context.study, trials, new Date(context.nowMs), { isSpecChecked: true });
+          return planner(context.study, trials, new Date(context.nowMs), { ...planOptions, isSpecChecked: true });
         } finally {
           end?.();
         }
@@ -102,8 +102,9 @@ export class StudyReconciler {
     const context: StudyContext = { study, spaceHash, log, signal, nowMs: this.#now(), tools: this.#tools };
     const synced = await syncTrials(context, this.#trials.read(context));
     const settled = await settle(context, synced);
-    const plan = this.#tools.plan(context, settled);
     const refusal = specChangeRefusal(settled, context.spaceHash);
+    // A refused change starts nothing, so the plan must not count the trials it would start.
+    const plan = this.#tools.plan(context, settled, { isStartBlocked: refusal !== undefined });
     const current = await act(context, plan, settled, refusal);
     this.#counts.count(key, current);
     await reportStudy(context, plan, refusal);

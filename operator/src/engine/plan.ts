@@ -49,6 +49,8 @@ export interface PlanOptions {
   hasTrainerOverride?: boolean;
   /** The caller validated this spec (checkStudySpec with the same options): do not again. */
   isSpecChecked?: boolean;
+  /** Start no trial (a refused spec change): the status counts only the trials there are. */
+  isStartBlocked?: boolean;
   /** Trials run as local processes (`lorahpo run`): their output folders stay, no pod volume applies. */
   isLocal?: boolean;
 }
@@ -82,7 +84,7 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
     const stops = decideStops(current, reason, nowIso);
     actions.push(...stops);
     current = applyEndings(current, stops);
-  } else if (reason === undefined) {
+  } else if (reason === undefined && !options.isStartBlocked) {
     const space = parseSearchSpace(spec.parameters);
     const decided = decideStarts(
       {

@@ -53,6 +53,12 @@ export function bestTrial(trials: readonly LoraTrial[], direction: 'minimize' | 
   };
 }
 
+function stepAndValue(trial: LoraTrial): { step?: number; value?: number } {
+  const step = trial.status?.intermediateValues.at(-1)?.step;
+  const value = trial.status?.value;
+  return { ...(step === undefined ? {} : { step }), ...(value === undefined ? {} : { value }) };
+}
+
 export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppingSummary {
   const sorted = [...trials].sort((a, b) => a.spec.number - b.spec.number);
   const pruned = sorted
@@ -70,6 +76,7 @@ export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppin
       number: trial.spec.number,
       ...(trial.status?.stoppedAtEpoch === undefined ? {} : { epoch: trial.status.stoppedAtEpoch }),
       ...(trial.status?.bestEpoch === undefined ? {} : { bestEpoch: trial.status.bestEpoch }),
+      ...stepAndValue(trial),
       ...(trial.status?.message === undefined ? {} : { reason: trial.status.message }),
     }));
   return { pruned, stopped };
@@ -103,6 +110,25 @@ function summary(
   const bestText = best ? `best ${spec.objective.metric} ${best.value} (trial ${best.name})` : 'no complete trial yet';
   const done = reason ? `finished (${reason}): ` : '';
   return `${done}${bestText}; ${finished}/${spec.budget.maxTrials} trials finished: ${counts.succeeded} succeeded, ${counts.earlyStopped} stopped early, ${counts.pruned} pruned, ${counts.failed} failed`;
+}
+
+/**
+ * Why trials wait, in the cluster's words (the observer copied the scheduler's or kubelet's
+ * reason to each Pending trial): the commonest reason, how many share it, and one example.
+ */
+function pendingCondition(trials: readonly LoraTrial[]): ConditionInput {
+  const pending = trials.filter((trial) => (trial.status?.phase ?? 'Pending') === 'Pending');
+  if (pending.length === 0)
+    return { type: 'TrialsPending', status: 'False', reason: 'NonePending', message: 'no trial is waiting' };
+  const byReason = new Map<string, LoraTrial[]>();
+  for (const trial of pending) {
+    const reason = trial.status?.reason;
+    if (reason) byReason.set(reason, [...(byReason.get(reason) ?? []), trial]);
+  }
+  const [reason, sharing] = [...byReason].sort((a, b) => b[1].length - a[1].length)[0] ?? ['Waiting', []];
+  const example = sharing[0]?.status?.message;
+  const why = example ? `; ${sharing.length} ${reason}: ${example}` : '';
+  return { type: 'TrialsPending', status: 'True', reason, message: `${pending.length} trials pending${why}` };
 }
 
 /** The best trial's adapter as a folder on the output volume, where that volume is kept. */
@@ -152,6 +178,7 @@ export function buildStatus(input: StatusInput): StudyStatus {
       reason: isDone ? 'Finished' : 'TrialsRunning',
       message: `${counts.running} trials running, ${counts.pending} pending`,
     },
+    pendingCondition(trials),
     ...(input.isLocal ? [] : [adaptersKept(storage)]),
     { type: 'Complete', status: isDone ? 'True' : 'False', reason: reason ?? 'InProgress', message },
     ...readinessConditions({ phase, reason, message }),
