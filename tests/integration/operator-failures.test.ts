@@ -115,4 +115,64 @@ test('operator › an unschedulable trial carries the scheduler’s words; the s
     /^2 trials pending; 2 Unschedulable: pod nowhere-\d-\w+ cannot be scheduled: 0\/1/,
   );
   assert.equal(study.status?.conditions.find((c) => c.type === 'Running')?.message, '0 trials running, 2 pending');
+  assert.equal(study.status?.conditions.find((c) => c.type === 'TemplateCurrent')?.status, 'True');
+
+  // A template edit is for new trials: the stuck ones keep their Jobs, and the study says so.
+  const patched = await cp.kubectl([
+    'patch',
+    'lorastudy',
+    'nowhere',
+    '-n',
+    namespace,
+    '--type=json',
+    '-p',
+    JSON.stringify([{ op: 'remove', path: '/spec/trialTemplate/nodeSelector' }]),
+  ]);
+  assert.equal(patched.code, 0, patched.stderr);
+  const edited = await eventually('the study to say the template changed', async () => {
+    const read = await readStudy(cp, namespace, 'nowhere');
+    const current = read.status?.conditions.find((c) => c.type === 'TemplateCurrent');
+    return current?.status === 'False' ? current : undefined;
+  });
+  assert.equal(edited.reason, 'TemplateChanged');
+  assert.match(edited.message, /2 started trials \(nowhere-0, nowhere-1\) keep the template they started with/);
+  const job = await cp.kubectl([
+    'get',
+    'job',
+    'nowhere-0',
+    '-n',
+    namespace,
+    '-o',
+    'jsonpath={.spec.template.spec.nodeSelector}',
+  ]);
+  assert.match(job.stdout, /h100/, 'the started Job is not rebuilt');
+});
+
+test('operator › a queueName study on a server without Job suspend says its Jobs ran at once', async () => {
+  const namespace = await createNamespace(cp, 'queued');
+  const third = startOperator(cp, namespace);
+  try {
+    await createStudy(
+      cp,
+      studyManifest('queued', namespace, {
+        budget: { maxTrials: 1, parallelTrials: 1 },
+        trialTemplate: { image: 'lorahpo-trainer:test', command: ['fake-trainer'], queueName: 'team-a' },
+      }),
+    );
+    const study = await studyFinished(cp, namespace, 'queued');
+    assert.equal(study.status?.phase, 'Succeeded', 'Kubernetes 1.20 drops spec.suspend: the Job ran at once');
+    const queue = study.status?.conditions.find((c) => c.type === 'QueueAdmission');
+    assert.equal(queue?.status, 'False');
+    assert.equal(queue?.reason, 'SuspendIgnored');
+    assert.match(queue?.message ?? '', /dropped spec\.suspend .* Kueue queue team-a/);
+    const job = await cp.kubectl(['get', 'job', 'queued-0', '-n', namespace, '-o', 'jsonpath={.metadata.labels}']);
+    assert.match(job.stdout, /kueue\.x-k8s\.io\/queue-name/, 'the queue label is on the Job');
+    const warnings = (await readEvents(cp, namespace)).filter((e) => e.reason === 'SuspendIgnored');
+    assert.deepEqual(warnings.map((e) => `${e.type} ${e.involvedObject.kind}`).sort(), [
+      'Warning LoraStudy',
+      'Warning LoraTrial',
+    ]);
+  } finally {
+    await third.stop();
+  }
 });

@@ -40,6 +40,8 @@ export interface StudyContext {
   signal: AbortSignal;
   nowMs: number;
   tools: ReconcileTools;
+  /** Set when a Job created in this reconcile lost its spec.suspend (reported in QueueAdmission). */
+  isSuspendIgnored?: boolean;
 }
 
 /** Called before each write: a reconcile of a replica that lost the lease writes nothing more. */

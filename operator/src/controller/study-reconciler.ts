@@ -107,7 +107,7 @@ export class StudyReconciler {
     const plan = this.#tools.plan(context, settled, { isStartBlocked: refusal !== undefined });
     const current = await act(context, plan, settled, refusal);
     this.#counts.count(key, current);
-    await reportStudy(context, plan, refusal);
+    await reportStudy(context, plan, refusal, current);
     return this.#requeue(plan, synced.isWaitingForLog);
   }
 

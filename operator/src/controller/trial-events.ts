@@ -29,6 +29,15 @@ export function trialPruned(context: StudyContext, trial: LoraTrial, prune: Prun
   tell(context, trial, 'Normal', 'TrialPruned', text);
 }
 
+/** A queued trial's Job runs at once: the API server dropped spec.suspend. */
+export function suspendIgnored(context: StudyContext, trial: LoraTrial): void {
+  const name = nameOf(trial);
+  const queue = context.study.spec.trialTemplate?.queueName;
+  context.log.child({ trial: name }).warn({ queue }, 'the API server dropped spec.suspend; the Job runs at once');
+  const text = `The API server dropped spec.suspend from Job ${name}: it runs now instead of waiting for queue ${queue}`;
+  tell(context, trial, 'Warning', 'SuspendIgnored', text);
+}
+
 /** A trial that ended by itself: Failed is a Warning, EarlyStopped says at which epoch and why. */
 export function trialEnded(context: StudyContext, before: LoraTrial, after: LoraTrial): void {
   const phase = after.status?.phase;

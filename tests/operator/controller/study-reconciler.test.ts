@@ -490,3 +490,20 @@ test('study reconciler › a trial pruned after its pod ended drops the values p
     { step: 2, value: 2.5 },
   ]);
 });
+
+test('study reconciler › a queued study whose server keeps suspend says Kueue admits its Jobs', async () => {
+  const study = studyFixture({ trialTemplate: { queueName: 'team-a' } });
+  const { api, reconciler, key } = setup(
+    scripted(() => startTwo),
+    study,
+  );
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.jobs.get('team-a/qa-0')?.spec?.suspend, true);
+  const queue = api.studies.get(key)?.status?.conditions.find((c) => c.type === 'QueueAdmission');
+  assert.equal(queue?.status, 'True');
+  assert.equal(queue?.reason, 'Suspended');
+  assert.equal(
+    api.events.some((e) => e.reason === 'SuspendIgnored'),
+    false,
+  );
+});
