@@ -344,6 +344,10 @@ test('chart › lorahpo operator parses the args the chart renders into the flag
       renewDeadlineMs: 10000,
       retryPeriodMs: 500,
       maxConcurrentReconciles: 8,
+      allowHostPath: true,
+      allowServiceAccount: ['trainer-identity'],
+      allowSecret: ['hf-token', 'wandb'],
+      allowWildcardTolerations: true,
       logLevel: 'warn',
     },
   );
@@ -372,5 +376,11 @@ function everyOption(): object {
     tolerations: [{ operator: 'Exists' }],
     podAnnotations: { a: 'b' },
     podLabels: { team: 'ml' },
+    trialPodPolicy: {
+      allowHostPath: true,
+      allowedServiceAccounts: ['trainer-identity'],
+      allowedSecrets: ['hf-token', 'wandb'],
+      allowWildcardTolerations: true,
+    },
   };
 }

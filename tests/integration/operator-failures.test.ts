@@ -176,3 +176,33 @@ test('operator › a queueName study on a server without Job suspend says its Jo
     await third.stop();
   }
 });
+
+test('operator › a study that mounts the node’s filesystem is refused with its field path', async () => {
+  const namespace = await createNamespace(cp, 'hostpath');
+  const fourth = startOperator(cp, namespace);
+  try {
+    await createStudy(
+      cp,
+      studyManifest('escape', namespace, {
+        trialTemplate: {
+          image: 'lorahpo-trainer:test',
+          command: ['fake-trainer'],
+          volumes: [{ name: 'root', hostPath: { path: '/' } }],
+          volumeMounts: [{ name: 'root', mountPath: '/host' }],
+        },
+      }),
+    );
+    const valid = await eventually('the study to be refused', async () => {
+      const read = await readStudy(cp, namespace, 'escape');
+      const condition = read.status?.conditions.find((c) => c.type === 'Valid');
+      return condition?.status === 'False' ? condition : undefined;
+    });
+    assert.equal(valid.reason, 'SpecInvalid');
+    assert.match(valid.message, /spec\.trialTemplate\.volumes\[0\]\.hostPath: hostPath volumes mount the node's files/);
+    assert.deepEqual(await readTrials(cp, namespace), [], 'no trial, no pod');
+    const jobs = await cp.kubectl(['get', 'jobs', '-n', namespace, '-o', 'name']);
+    assert.equal(jobs.stdout.trim(), '');
+  } finally {
+    await fourth.stop();
+  }
+});

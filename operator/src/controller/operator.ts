@@ -4,6 +4,7 @@
  * runs in a controller; the log follower feeds it; the manager starts them in order and gates
  * the leader-only parts on the Lease.
  */
+import type { PodPolicy } from '../api/pod-policy.ts';
 import {
   BatchV1Api,
   CoreV1Api,
@@ -57,6 +58,8 @@ export interface OperatorOptions {
   now?: () => number;
   logPollMs?: number;
   logRetryMs?: number;
+  /** What a LoraStudy may put in its trial pods; default defaultPodPolicy() (api/pod-policy.ts). */
+  podPolicy?: PodPolicy;
 }
 
 /** The defaults of OperatorOptions; the operator's flags read them too. */
@@ -102,6 +105,7 @@ export function createOperator(options: OperatorOptions): Operator {
     logs: follower,
     now: options.now,
     logPollMs: options.logPollMs,
+    ...(options.podPolicy ? { podPolicy: options.podPolicy } : {}),
   });
   controller = new Controller({
     name: 'lorastudy',

@@ -5,6 +5,7 @@
  * after the pruner's look), plan (the engine), act (start, prune, stop as the engine says) and
  * report (the study status and Events). It never waits inside a reconcile; it requeues instead.
  */
+import type { PodPolicy } from '../api/pod-policy.ts';
 import type { LoraStudy } from '../api/study.ts';
 import { plan as enginePlan, type Plan, type Planner } from '../engine/plan.ts';
 import type { ClusterView } from './cluster-view.ts';
@@ -42,18 +43,21 @@ export interface StudyReconcilerOptions {
   logPollMs?: number;
   /** Finish a trial without its full log this long after the pod ended; default 60 s. */
   logGraceMs?: number;
+  /** What trial pods may hold; default defaultPodPolicy() (api/pod-policy.ts). */
+  podPolicy?: PodPolicy;
 }
 
 export class StudyReconciler {
   readonly #options: StudyReconcilerOptions;
   readonly #now: () => number;
   readonly #tools: ReconcileTools;
-  readonly #specChecks = new SpecChecks();
+  readonly #specChecks: SpecChecks;
   readonly #trials = new TrialReader();
   readonly #counts: TrialCounts;
 
   constructor(options: StudyReconcilerOptions) {
     this.#options = options;
+    this.#specChecks = new SpecChecks(options.podPolicy);
     this.#now = options.now ?? Date.now;
     this.#counts = new TrialCounts(options.metrics);
     const planner = options.planner ?? enginePlan;
