@@ -26,7 +26,8 @@ import {
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let cp: ControlPlane;
 let operator: RunningOperator | undefined;
-const outputBase = mkdtempSync(join(tmpdir(), 'lorahpo-adapters-'));
+// Not under /tmp: the trial pod mounts an emptyDir there.
+const outputBase = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lorahpo-adapters-'));
 
 before(async () => {
   cp = await startCluster('process');

@@ -15,6 +15,17 @@ import { OUTPUT_VOLUME_NAME, outputBase, outputStorage } from '../api/output-vol
 
 /** The trainer image of this release: its tag is the package version. */
 export const DEFAULT_TRAINER_IMAGE = `lorahpo-trainer:${VERSION}`;
+/**
+ * The root filesystem is read-only; the trainer writes only below the output base and in /tmp
+ * (an emptyDir unless the template mounts its own). A custom trainer that writes elsewhere
+ * mounts an emptyDir there.
+ */
+const TMP_VOLUME_NAME = 'lorahpo-tmp';
+
+function mountsTmp(template: TrialTemplate): boolean {
+  return (template.volumeMounts ?? []).some((mount) => String(mount.mountPath).replace(/\/+$/, '') === '/tmp');
+}
+
 /** The non-root user trial containers run as unless the image says otherwise. */
 const TRIAL_UID = 1000;
 
@@ -84,6 +95,7 @@ function podSpec(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V
   const volumes = [...((template.volumes ?? []) as unknown as NonNullable<V1PodSpec['volumes']>)];
   const output = outputVolume(study);
   if (output) volumes.push(output);
+  if (!mountsTmp(template)) volumes.push({ name: TMP_VOLUME_NAME, emptyDir: {} });
   if (volumes.length > 0) spec.volumes = volumes;
   return spec;
 }
@@ -107,7 +119,12 @@ function container(study: LoraStudy, trial: LoraTrial, template: TrialTemplate):
     env: trialEnv(study, trial, template),
     terminationMessagePath: DEFAULT_RESULT_FILE,
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
   };
   if (template.command?.length) result.command = template.command;
   if (template.args?.length) result.args = template.args;
@@ -115,6 +132,7 @@ function container(study: LoraStudy, trial: LoraTrial, template: TrialTemplate):
   const mounts = [...((template.volumeMounts ?? []) as unknown as NonNullable<V1Container['volumeMounts']>)];
   if (outputStorage(study.spec).kind !== 'template')
     mounts.push({ name: OUTPUT_VOLUME_NAME, mountPath: outputBase(study.spec) });
+  if (!mountsTmp(template)) mounts.push({ name: TMP_VOLUME_NAME, mountPath: '/tmp' });
   if (mounts.length > 0) result.volumeMounts = mounts;
   return result;
 }

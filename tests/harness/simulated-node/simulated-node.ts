@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Taint } from '@kubernetes/client-node';
@@ -74,6 +74,21 @@ export function canMountVolumes(): boolean {
   }
 }
 
+/**
+ * Where the node keeps pods' files: /dev/shm where there is one, not /tmp, because trial pods
+ * mount an emptyDir at /tmp, and in a container's mount namespace that would hide the files the
+ * node hands it by path (the termination-message stand-in). A real kubelet keeps them in
+ * /var/lib/kubelet, outside every container's view as well.
+ */
+function nodeStateRoot(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
 function apiServerAddress(kc: KubeConfig): { host: string; port: string } | undefined {
   const server = kc.getCurrentCluster()?.server;
   if (!server) return undefined;
@@ -89,7 +104,7 @@ export async function startSimulatedNode(options: SimulatedNodeOptions): Promise
   const api = options.kubeConfig.makeApiClient(CoreV1Api);
   const name = options.name ?? 'sim-node';
   const report = options.report ?? defaultReport;
-  const podsDir = mkdtempSync(join(tmpdir(), `lorahpo-${name}-`));
+  const podsDir = mkdtempSync(join(nodeStateRoot(), `lorahpo-${name}-`));
   let workload: Workload = options.workload ?? 'process';
   const launch = {
     api,

@@ -21,8 +21,14 @@ const NOW = new Date('2026-01-01T00:00:00Z');
 test('output volume › spec.output.volume is mounted at the output base of every trial', () => {
   const study = studyFixture({ output: { volume: { persistentVolumeClaim: { claimName: 'adapters' } } } });
   const pod = buildTrialJob(study, trialFixture(study, 2)).spec?.template.spec;
-  assert.deepEqual(pod?.volumes, [{ name: 'lorahpo-output', persistentVolumeClaim: { claimName: 'adapters' } }]);
-  assert.deepEqual(pod?.containers[0]?.volumeMounts, [{ name: 'lorahpo-output', mountPath: '/output' }]);
+  assert.deepEqual(pod?.volumes, [
+    { name: 'lorahpo-output', persistentVolumeClaim: { claimName: 'adapters' } },
+    { name: 'lorahpo-tmp', emptyDir: {} },
+  ]);
+  assert.deepEqual(pod?.containers[0]?.volumeMounts, [
+    { name: 'lorahpo-output', mountPath: '/output' },
+    { name: 'lorahpo-tmp', mountPath: '/tmp' },
+  ]);
   assert.equal(pod?.securityContext?.fsGroup, 1000, 'the volume is group-writable by the trial user');
   const env = Object.fromEntries((pod?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
   assert.equal(env.LORAHPO_OUTPUT_DIR, '/output/qa-2');
@@ -31,8 +37,11 @@ test('output volume › spec.output.volume is mounted at the output base of ever
 test('output volume › without one the trial still gets a writable emptyDir at the base', () => {
   const study = studyFixture({});
   const pod = buildTrialJob(study, trialFixture(study, 0)).spec?.template.spec;
-  assert.deepEqual(pod?.volumes, [{ name: 'lorahpo-output', emptyDir: {} }]);
-  assert.deepEqual(pod?.containers[0]?.volumeMounts, [{ name: 'lorahpo-output', mountPath: '/output' }]);
+  assert.deepEqual(pod?.volumes, [
+    { name: 'lorahpo-output', emptyDir: {} },
+    { name: 'lorahpo-tmp', emptyDir: {} },
+  ]);
+  assert.deepEqual(pod?.containers[0]?.volumeMounts?.[0], { name: 'lorahpo-output', mountPath: '/output' });
 });
 
 test('output volume › a template volume mounted over the base is used as it is', () => {
@@ -46,7 +55,7 @@ test('output volume › a template volume mounted over the base is used as it is
   const pod = buildTrialJob(study, trialFixture(study, 1)).spec?.template.spec;
   assert.deepEqual(
     pod?.volumes?.map((v) => v.name),
-    ['work'],
+    ['work', 'lorahpo-tmp'],
   );
   const status = plan(study, [succeeded(trialFixture(study, 1), 0.5, '/work/runs/qa-1')], NOW).status;
   assert.equal(status.bestTrial?.adapterVolume, 'persistentVolumeClaim/scratch');
@@ -78,4 +87,25 @@ test('output volume › a study whose adapters are lost with the pod says so in 
   assert.equal(kept?.reason, 'OutputNotKept');
   assert.match(kept?.message ?? '', /emptyDir at \/output, lost with each pod: set spec\.output\.volume/);
   assert.equal(status.bestTrial?.adapterVolume, undefined, 'no volume to name');
+});
+
+test('trial pod › read-only root filesystem, writable output and /tmp; a template /tmp is kept', () => {
+  const study = studyFixture({});
+  const container = buildTrialJob(study, trialFixture(study, 0)).spec?.template.spec?.containers[0];
+  assert.equal(container?.securityContext?.readOnlyRootFilesystem, true);
+  assert.deepEqual(
+    container?.volumeMounts?.map((m) => m.mountPath),
+    ['/output', '/tmp'],
+  );
+  const own = studyFixture({
+    trialTemplate: {
+      volumes: [{ name: 'scratch', emptyDir: { medium: 'Memory' } }],
+      volumeMounts: [{ name: 'scratch', mountPath: '/tmp' }],
+    },
+  });
+  const pod = buildTrialJob(own, trialFixture(own, 0)).spec?.template.spec;
+  assert.deepEqual(
+    pod?.volumes?.map((v) => v.name),
+    ['scratch', 'lorahpo-output'],
+  );
 });
