@@ -60,11 +60,13 @@ export interface OperatorOptions {
   logRetryMs?: number;
   /** What a LoraStudy may put in its trial pods; default defaultPodPolicy() (api/pod-policy.ts). */
   podPolicy?: PodPolicy;
+  /** ttlSecondsAfterFinished for finished trials' Jobs once their result is read; default 86400, 0: keep. */
+  finishedJobTtlSeconds?: number;
 }
 
 /** The defaults of OperatorOptions; the operator's flags read them too. */
 export function defaultOperatorOptions() {
-  return { maxConcurrentReconciles: 8 };
+  return { maxConcurrentReconciles: 8, finishedJobTtlSeconds: 86_400 };
 }
 
 export interface Operator {
@@ -106,6 +108,7 @@ export function createOperator(options: OperatorOptions): Operator {
     now: options.now,
     logPollMs: options.logPollMs,
     ...(options.podPolicy ? { podPolicy: options.podPolicy } : {}),
+    finishedJobTtlSeconds: options.finishedJobTtlSeconds ?? defaultOperatorOptions().finishedJobTtlSeconds,
   });
   controller = new Controller({
     name: 'lorastudy',

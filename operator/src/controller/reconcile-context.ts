@@ -29,6 +29,8 @@ export interface ReconcileTools {
   plan: (context: StudyContext, trials: readonly LoraTrial[], options?: Pick<PlanOptions, 'isStartBlocked'>) => Plan;
   /** Finish a trial without its full log this long after the pod ended; default 60 s. */
   logGraceMs?: number;
+  /** ttlSecondsAfterFinished given to a trial's Job once its end is written; 0 or absent: kept. */
+  finishedJobTtlSeconds?: number;
 }
 
 /** One reconcile of one valid study. */

@@ -45,6 +45,8 @@ export interface StudyReconcilerOptions {
   logGraceMs?: number;
   /** What trial pods may hold; default defaultPodPolicy() (api/pod-policy.ts). */
   podPolicy?: PodPolicy;
+  /** ttlSecondsAfterFinished for a finished trial's Job, set once its end is written; 0: keep Jobs. */
+  finishedJobTtlSeconds?: number;
 }
 
 export class StudyReconciler {
@@ -68,6 +70,7 @@ export class StudyReconciler {
       events: new EventRecorder(options.api, options.logger, { now: this.#now }),
       writes: new OwnWrites(options.api),
       ...(options.logGraceMs === undefined ? {} : { logGraceMs: options.logGraceMs }),
+      ...(options.finishedJobTtlSeconds ? { finishedJobTtlSeconds: options.finishedJobTtlSeconds } : {}),
       plan: (context, trials, planOptions = {}) => {
         const end = options.metrics?.samplerSeconds.startTimer();
         try {

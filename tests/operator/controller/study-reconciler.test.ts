@@ -507,3 +507,34 @@ test('study reconciler › a queued study whose server keeps suspend says Kueue 
     false,
   );
 });
+
+test('study reconciler › a finished trial’s Job gets its TTL only once the result is written', async () => {
+  const api = new FakeApi();
+  const study = studyFixture();
+  api.putStudy(study);
+  api.sync();
+  let actions: Scripted[] = startTwo.slice(0, 1);
+  const reconciler = new StudyReconciler({
+    view: api.view,
+    api,
+    planner: scripted(() => actions),
+    logger: silentLogger(),
+    now: () => NOW,
+    finishedJobTtlSeconds: 3600,
+  });
+  const key = 'team-a/qa';
+  await reconciler.reconcile(key, signal);
+  actions = [];
+  assert.equal(api.jobs.get('team-a/qa-0')?.spec?.ttlSecondsAfterFinished, undefined, 'no TTL while it runs');
+  api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 1.5 })));
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Succeeded');
+  assert.equal(api.jobs.get('team-a/qa-0')?.spec?.ttlSecondsAfterFinished, 3600);
+  const order = api.requests.filter((r) => r.includes('qa-0'));
+  assert.ok(
+    order.indexOf('patch jobs qa-0 ttlSecondsAfterFinished=3600') >
+      order.findLastIndex((r) => r.includes('loratrials')),
+    `the TTL after the trial's end: ${order.join(', ')}`,
+  );
+});

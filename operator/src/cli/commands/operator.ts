@@ -30,6 +30,7 @@ export interface OperatorFlags {
   allowServiceAccount: string[];
   allowSecret: string[];
   allowWildcardTolerations: boolean;
+  finishedJobTtlSeconds: number;
 }
 
 export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
@@ -96,6 +97,12 @@ export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
       (v) => integer(v, '--max-concurrent-reconciles'),
       defaultOperatorOptions().maxConcurrentReconciles,
     )
+    .option(
+      '--finished-job-ttl-seconds <s>',
+      "ttlSecondsAfterFinished set on a trial's Job once its result is read (0: keep Jobs)",
+      (v) => integer(v, '--finished-job-ttl-seconds'),
+      defaultOperatorOptions().finishedJobTtlSeconds,
+    )
     .option('--allow-host-path', "let studies mount hostPath volumes in trial pods (the node's files)", false)
     .option(
       '--allow-service-account <name>',
@@ -157,6 +164,7 @@ async function runOperator(flags: OperatorFlags, signal: AbortSignal): Promise<n
     metrics,
     namespaces: flags.namespace,
     maxConcurrentReconciles: flags.maxConcurrentReconciles,
+    finishedJobTtlSeconds: flags.finishedJobTtlSeconds,
     podPolicy: {
       allowHostPath: flags.allowHostPath,
       allowedServiceAccounts: flags.allowServiceAccount,
