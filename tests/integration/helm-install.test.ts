@@ -194,7 +194,7 @@ const mayDo = [
   ['create', 'jobs.batch'],
   ['delete', 'jobs.batch'],
   ['get', 'pods', '--subresource=log'],
-  ['update', 'lorastudies.lorahpo.io', '--subresource=status'],
+  ['patch', 'lorastudies.lorahpo.io', '--subresource=status'],
   ['watch', 'lorastudies.lorahpo.io'],
 ];
 const mayNot = [
