@@ -75,7 +75,12 @@ for (const helm of helmBinaries()) {
       const operator = deployment(objects);
       assert.equal(operator.spec.replicas, 1);
       assert.equal(operator.spec.strategy.type, 'Recreate');
-      assert.deepEqual(args(objects), ['--metrics-port=8080', '--log-level=info', '--max-concurrent-reconciles=8']);
+      assert.deepEqual(args(objects), [
+        '--metrics-port=8080',
+        '--log-level=info',
+        '--max-concurrent-reconciles=8',
+        '--finished-job-ttl-seconds=86400',
+      ]);
       assert.equal(operatorContainer(objects).image, `lorahpo-operator:${packageVersion}`);
       assert.equal(operatorContainer(objects).command, undefined, 'the image ENTRYPOINT runs');
       const binding = only(objects, 'ClusterRoleBinding') as KubeObject & { subjects: unknown[] };
@@ -151,7 +156,7 @@ for (const helm of helmBinaries()) {
 
     test('chart › two replicas: leader election flags, the Lease Role, a PDB and rolling updates', () => {
       const objects = template(helm, { replicaCount: 2 });
-      assert.deepEqual(args(objects).slice(3), [
+      assert.deepEqual(args(objects).slice(4), [
         '--leader-elect',
         `--leader-election-namespace=${NAMESPACE}`,
         '--lease-name=lorahpo-operator',
@@ -228,6 +233,7 @@ for (const helm of helmBinaries()) {
         '--metrics-port=8080',
         '--log-level=debug',
         '--max-concurrent-reconciles=8',
+        '--finished-job-ttl-seconds=86400',
         '--retry-period-ms=500',
       ]);
       assert.deepEqual(
@@ -344,6 +350,11 @@ test('chart › lorahpo operator parses the args the chart renders into the flag
       renewDeadlineMs: 10000,
       retryPeriodMs: 500,
       maxConcurrentReconciles: 8,
+      finishedJobTtlSeconds: 86400,
+      allowHostPath: true,
+      allowServiceAccount: ['trainer-identity'],
+      allowSecret: ['hf-token', 'wandb'],
+      allowWildcardTolerations: true,
       logLevel: 'warn',
     },
   );
@@ -372,5 +383,11 @@ function everyOption(): object {
     tolerations: [{ operator: 'Exists' }],
     podAnnotations: { a: 'b' },
     podLabels: { team: 'ml' },
+    trialPodPolicy: {
+      allowHostPath: true,
+      allowedServiceAccounts: ['trainer-identity'],
+      allowedSecrets: ['hf-token', 'wandb'],
+      allowWildcardTolerations: true,
+    },
   };
 }

@@ -56,7 +56,10 @@ test('operator › a 12-trial study with parallelTrials 3 and the median pruner 
   assert.equal(study.status?.bestTrial?.value, expected.status.bestTrial?.value);
   assert.deepEqual(study.status?.bestTrial?.params, expected.status.bestTrial?.params);
   assert.equal(trials.length, 12);
-  const reasons = (await readEvents(cp, namespace)).map((event) => event.reason);
+  const events = await readEvents(cp, namespace);
+  // Trial Events are told on the study and on the trial; count the study's.
+  const reasons = events.filter((event) => event.involvedObject.kind === 'LoraStudy').map((event) => event.reason);
+  assert.equal(events.filter((e) => e.involvedObject.kind === 'LoraTrial' && e.reason === 'TrialStarted').length, 12);
   assert.equal(reasons.filter((r) => r === 'TrialStarted').length, 12);
   assert.equal(reasons.filter((r) => r === 'TrialPruned').length, Object.keys(expected.prunedAt).length);
   assert.equal(reasons.filter((r) => r === 'StudyFinished').length, 1);

@@ -86,7 +86,7 @@ rule by rule): a ClusterRole's in cluster-wide mode, each watched namespace's Ro
   verbs: [update]
 - apiGroups: [batch]
   resources: [jobs]
-  verbs: [list, watch, create, delete]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [""]
   resources: [pods]
   verbs: [list, watch]

@@ -3,6 +3,7 @@
  * with the sampler), which pruner options go with which algorithm, sampler/space fit, budget
  * consistency and what the built-in trainer needs. Runs on a spec that zod has already parsed.
  */
+import { checkPodPolicy, defaultPodPolicy, type PodPolicy } from './pod-policy.ts';
 import type { Issue } from '../errors.ts';
 import { checkSearchSpace } from './search-space.ts';
 import { checkGridSpace } from './grid-space.ts';
@@ -155,6 +156,8 @@ export function checkSpaceRules(rawParameters: unknown): Issue[] {
 export interface RuleOptions {
   /** The trials run another trainer than the spec says (`lorahpo run --trainer`). */
   hasTrainerOverride?: boolean;
+  /** What the trial pods may hold; default defaultPodPolicy() (the operator passes its flags'). */
+  podPolicy?: PodPolicy;
 }
 
 /** Every other rule issue of a spec zod has parsed. */
@@ -166,5 +169,6 @@ export function checkStudyRules(spec: StudySpec, options: RuleOptions = {}): Iss
     ...checkBudget(spec),
     ...checkParamEnvNames(spec.parameters),
     ...trainer,
+    ...checkPodPolicy(spec, options.podPolicy ?? defaultPodPolicy()),
   ];
 }

@@ -202,6 +202,16 @@ export const TrialTemplateSchema = z
   })
   .describe('How each trial runs: a PodSpec fragment merged over the defaults.');
 
+export const OutputSchema = z
+  .object({
+    volume: freeFormObject(
+      'A Kubernetes volume source (no name), e.g. {persistentVolumeClaim: {claimName: lorahpo-adapters}}: mounted in every trial at the output base (LORAHPO_OUTPUT_DIR, default /output); each trial writes its adapter below it in a folder of its name.',
+    ).optional(),
+  })
+  .describe(
+    'Where trials keep their adapters. Without a volume the operator mounts an emptyDir, lost with each pod, and says so in the AdaptersKept condition.',
+  );
+
 export const SCHEDULING_MODES = ['reproducible', 'greedy'] as const;
 
 export const StudySpecSchema = z.object({
@@ -219,6 +229,7 @@ export const StudySpecSchema = z.object({
   budget: BudgetSchema.default({ maxTrials: 20, parallelTrials: 1 }),
   training: StudyTrainingSchema.optional(),
   trialTemplate: TrialTemplateSchema.optional(),
+  output: OutputSchema.optional(),
 });
 
 export const STUDY_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
@@ -246,7 +257,14 @@ export const BestTrialSchema = z.object({
   value: z.number(),
   params: freeFormObject("The best trial's hyperparameters (always written by the engine).").optional(),
   step: z.number().int().optional().describe('Last step the trial reported.'),
-  adapterPath: z.string().optional(),
+  adapterPath: z.string().optional().describe("Where the trainer saved the adapter, inside the trial's container."),
+  adapterVolume: z
+    .string()
+    .optional()
+    .describe(
+      'The output volume holding the adapter, e.g. persistentVolumeClaim/lorahpo-adapters (kept volumes only).',
+    ),
+  adapterVolumePath: z.string().optional().describe("The adapter's folder on that volume, relative to its root."),
 });
 
 export const EarlyStoppingSummarySchema = z.object({
@@ -269,6 +287,8 @@ export const EarlyStoppingSummarySchema = z.object({
         number: z.number().int(),
         epoch: z.number().int().optional(),
         bestEpoch: z.number().int().optional(),
+        step: z.number().int().optional().describe('The last step the trial reported.'),
+        value: z.number().optional().describe('The value it ended with (its best).'),
         reason: z.string().optional(),
       }),
     )
@@ -304,6 +324,7 @@ export type InnerPrunerSpec = z.infer<typeof InnerPrunerSpecSchema>;
 export type PrunerAlgorithm = (typeof PRUNER_ALGORITHMS)[number];
 export type Budget = z.infer<typeof BudgetSchema>;
 export type TrialTemplate = z.infer<typeof TrialTemplateSchema>;
+export type Output = z.infer<typeof OutputSchema>;
 export type StudyTraining = z.infer<typeof StudyTrainingSchema>;
 export type StudySpec = z.infer<typeof StudySpecSchema>;
 export type SchedulingMode = (typeof SCHEDULING_MODES)[number];

@@ -63,6 +63,7 @@ export function readLocalStudy(stateDir: string, now: Date): StudySnapshot {
     : undefined;
   const { status } = plan({ metadata: parsed.metadata, spec: parsed.spec, status: previous }, trials, now, {
     hasTrainerOverride: true,
+    isLocal: true,
   });
   return { study: { ...parsed, status }, trials, source: stateDir };
 }

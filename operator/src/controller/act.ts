@@ -12,7 +12,7 @@ import { decideStops } from '../engine/stop-decisions.ts';
 import { checkSignal, type StudyContext } from './reconcile-context.ts';
 import { isFinished } from './study-status.ts';
 import { deleteJob, startTrial } from './trial-actions.ts';
-import { trialPruned, trialStarted } from './trial-events.ts';
+import { suspendIgnored, trialPruned, trialStarted } from './trial-events.ts';
 
 /** The trials once the plan's actions are done. A refused spec change starts nothing. */
 export async function act(
@@ -43,8 +43,13 @@ export async function act(
 
 async function start(context: StudyContext, action: StartAction): Promise<void> {
   const { number, params, seed } = action;
-  const { trial, isNew } = await startTrial(context.tools.api, context.study, number, params, seed, action.trial);
+  const started = await startTrial(context.tools.api, context.study, number, params, seed, action.trial);
+  const { trial, isNew } = started;
   if (isNew) trialStarted(context, trial, number, params);
+  if (started.isSuspendIgnored) {
+    context.isSuspendIgnored = true;
+    suspendIgnored(context, trial);
+  }
 }
 
 async function endOne(context: StudyContext, trials: LoraTrial[], action: PruneAction | StopAction) {
@@ -58,7 +63,7 @@ async function endOne(context: StudyContext, trials: LoraTrial[], action: PruneA
 /** Writes the pruned status the engine returned, stops the trial and tells so. */
 export async function pruneTrial(context: StudyContext, trial: LoraTrial, prune: PruneAction): Promise<LoraTrial> {
   const written = await endTrial(context, trial, prune);
-  trialPruned(context, prune);
+  trialPruned(context, written, prune);
   return written;
 }
 

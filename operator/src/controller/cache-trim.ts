@@ -6,7 +6,15 @@
  * they arrive, so the informer's own cache holds the trimmed object too (client-go calls this a
  * transform). managedFields go from every object: often half of one, never read.
  */
-import type { KubernetesObject, V1ContainerStatus, V1Job, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ContainerStatus,
+  V1Job,
+  V1JobSpec,
+  V1ObjectMeta,
+  V1Pod,
+  V1PodCondition,
+} from '@kubernetes/client-node';
 
 const KEPT_METADATA = [
   'name',
@@ -29,7 +37,10 @@ function trimMetadata(object: KubernetesObject): void {
   if (object.metadata) object.metadata = pick(object.metadata as V1ObjectMeta, KEPT_METADATA);
 }
 
-/** The pod phase, its failure reason and each container's name and state (trial-observer.ts). */
+/**
+ * The pod phase, its failure reason, each container's name and state, and a PodScheduled=False
+ * condition with the scheduler's message (trial-observer.ts).
+ */
 export function trimPod(pod: V1Pod): void {
   trimMetadata(pod);
   delete pod.spec;
@@ -37,16 +48,22 @@ export function trimPod(pod: V1Pod): void {
   const containerStatuses = pod.status.containerStatuses?.map(
     (status) => pick(status, ['name', 'state']) as V1ContainerStatus,
   );
+  const unscheduled = pod.status.conditions
+    ?.filter((condition) => condition.type === 'PodScheduled' && condition.status === 'False')
+    .map((condition) => pick(condition, ['type', 'status', 'reason', 'message']) as V1PodCondition);
   pod.status = {
     ...pick(pod.status, ['phase', 'reason', 'message', 'startTime']),
     ...(containerStatuses ? { containerStatuses } : {}),
+    ...(unscheduled?.length ? { conditions: unscheduled } : {}),
   };
 }
 
-/** Whether the Job finished or failed, and why (trial-observer.ts, study-reconciler.ts). */
+/** Whether the Job is suspended, finished or failed, and why (trial-observer.ts, study-reconciler.ts). */
 export function trimJob(job: V1Job): void {
   trimMetadata(job);
+  const suspended = job.spec?.suspend === true;
   delete job.spec;
+  if (suspended) job.spec = { suspend: true } as V1JobSpec;
   if (job.status) job.status = pick(job.status, ['completionTime', 'conditions']);
 }
 

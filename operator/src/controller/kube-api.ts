@@ -5,6 +5,8 @@
  */
 import {
   BatchV1Api,
+  PatchStrategy,
+  setHeaderOptions,
   CoreV1Api,
   CustomObjectsApi,
   type CoreV1Event,
@@ -35,9 +37,12 @@ export interface KubeApi {
   createJob(job: V1Job): Promise<V1Job>;
   /** Deletes with background propagation: the pod gets SIGTERM, the call does not wait. */
   deleteJob(namespace: string, name: string): Promise<void>;
+  /** Sets the finished Job's ttlSecondsAfterFinished: the TTL controller deletes it (and its pod, its log) then. */
+  expireJob(namespace: string, name: string, ttlSeconds: number): Promise<void>;
   createEvent(event: CoreV1Event): Promise<void>;
 }
 
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const STUDIES = { group: API_GROUP, version: API_VERSION, plural: 'lorastudies' };
 const TRIALS = { group: API_GROUP, version: API_VERSION, plural: 'loratrials' };
 /** The operator is the one writer of status: `force` takes over what an older writer still holds. */
@@ -97,6 +102,13 @@ export class ClientNodeKubeApi implements KubeApi {
   async deleteJob(namespace: string, name: string): Promise<void> {
     await this.#call('delete', 'jobs', () =>
       this.#batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }),
+    );
+  }
+
+  async expireJob(namespace: string, name: string, ttlSeconds: number): Promise<void> {
+    const body = { spec: { ttlSecondsAfterFinished: ttlSeconds } };
+    await this.#call('patch', 'jobs', () =>
+      this.#batch.patchNamespacedJob({ namespace, name, body, fieldManager: FIELD_MANAGER }, MERGE_PATCH),
     );
   }
 

@@ -4,6 +4,7 @@
  * runs in a controller; the log follower feeds it; the manager starts them in order and gates
  * the leader-only parts on the Lease.
  */
+import type { PodPolicy } from '../api/pod-policy.ts';
 import {
   BatchV1Api,
   CoreV1Api,
@@ -57,11 +58,15 @@ export interface OperatorOptions {
   now?: () => number;
   logPollMs?: number;
   logRetryMs?: number;
+  /** What a LoraStudy may put in its trial pods; default defaultPodPolicy() (api/pod-policy.ts). */
+  podPolicy?: PodPolicy;
+  /** ttlSecondsAfterFinished for finished trials' Jobs once their result is read; default 86400, 0: keep. */
+  finishedJobTtlSeconds?: number;
 }
 
 /** The defaults of OperatorOptions; the operator's flags read them too. */
 export function defaultOperatorOptions() {
-  return { maxConcurrentReconciles: 8 };
+  return { maxConcurrentReconciles: 8, finishedJobTtlSeconds: 86_400 };
 }
 
 export interface Operator {
@@ -102,6 +107,8 @@ export function createOperator(options: OperatorOptions): Operator {
     logs: follower,
     now: options.now,
     logPollMs: options.logPollMs,
+    ...(options.podPolicy ? { podPolicy: options.podPolicy } : {}),
+    finishedJobTtlSeconds: options.finishedJobTtlSeconds ?? defaultOperatorOptions().finishedJobTtlSeconds,
   });
   controller = new Controller({
     name: 'lorastudy',

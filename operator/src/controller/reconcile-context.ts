@@ -1,7 +1,7 @@
 /** What each step of a study's reconcile works with: the study as read, and the tools to act. */
 import type { LoraStudy } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
-import type { Plan } from '../engine/plan.ts';
+import type { Plan, PlanOptions } from '../engine/plan.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import type { KubeApi } from './kube-api.ts';
@@ -26,9 +26,11 @@ export interface ReconcileTools {
   events: EventRecorder;
   writes: OwnWrites;
   /** The engine's plan for this study and these trials (timed for the metrics). */
-  plan: (context: StudyContext, trials: readonly LoraTrial[]) => Plan;
+  plan: (context: StudyContext, trials: readonly LoraTrial[], options?: Pick<PlanOptions, 'isStartBlocked'>) => Plan;
   /** Finish a trial without its full log this long after the pod ended; default `defaultTrialObservation()`. */
   logGraceMs?: number;
+  /** ttlSecondsAfterFinished given to a trial's Job once its end is written; 0 or absent: kept. */
+  finishedJobTtlSeconds?: number;
 }
 
 /** One reconcile of one valid study. */
@@ -40,6 +42,8 @@ export interface StudyContext {
   signal: AbortSignal;
   nowMs: number;
   tools: ReconcileTools;
+  /** Set when a Job created in this reconcile lost its spec.suspend (reported in QueueAdmission). */
+  isSuspendIgnored?: boolean;
 }
 
 /** Called before each write: a reconcile of a replica that lost the lease writes nothing more. */

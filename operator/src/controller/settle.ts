@@ -28,10 +28,29 @@ export async function settle(context: StudyContext, synced: Synced): Promise<Lor
   );
 }
 
+/**
+ * Only now may the Job go: its result and log are in the trial's status. A TTL set at creation
+ * could delete a finished Job while the operator is down, and the operator would then start the
+ * trial again for want of a Job. The Job (and its pod's log) stays for `kubectl logs` until the
+ * TTL ends. A failed patch is logged, not retried: the trial is done either way.
+ */
+async function expireJob(context: StudyContext, trial: LoraTrial): Promise<void> {
+  const ttl = context.tools.finishedJobTtlSeconds;
+  if (!ttl) return;
+  try {
+    await context.tools.api.expireJob(namespaceOf(trial), nameOf(trial), ttl);
+  } catch (error) {
+    context.log
+      .child({ trial: nameOf(trial) })
+      .warn({ err: error }, 'could not set ttlSecondsAfterFinished on the Job');
+  }
+}
+
 async function finish(context: StudyContext, trial: LoraTrial, final: TrialStatus): Promise<LoraTrial> {
   checkSignal(context);
   const written = await context.tools.writes.writeTrialEnd(trial, final);
   trialEnded(context, trial, written);
   context.tools.logs?.forget(namespaceOf(trial), nameOf(trial));
+  await expireJob(context, written);
   return written;
 }

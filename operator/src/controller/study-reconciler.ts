@@ -5,6 +5,7 @@
  * after the pruner's look), plan (the engine), act (start, prune, stop as the engine says) and
  * report (the study status and Events). It never waits inside a reconcile; it requeues instead.
  */
+import type { PodPolicy } from '../api/pod-policy.ts';
 import type { LoraStudy } from '../api/study.ts';
 import { plan as enginePlan, type Plan, type Planner } from '../engine/plan.ts';
 import type { ClusterView } from './cluster-view.ts';
@@ -43,6 +44,10 @@ export interface StudyReconcilerOptions {
   logPollMs?: number;
   /** Finish a trial without its full log this long after the pod ended; default 60 s. */
   logGraceMs?: number;
+  /** What trial pods may hold; default defaultPodPolicy() (api/pod-policy.ts). */
+  podPolicy?: PodPolicy;
+  /** ttlSecondsAfterFinished for a finished trial's Job, set once its end is written; 0: keep Jobs. */
+  finishedJobTtlSeconds?: number;
 }
 
 /** The defaults of StudyReconcilerOptions; the grace is the trial observer's own. */
@@ -54,12 +59,13 @@ export class StudyReconciler {
   readonly #options: StudyReconcilerOptions;
   readonly #now: () => number;
   readonly #tools: ReconcileTools;
-  readonly #specChecks = new SpecChecks();
+  readonly #specChecks: SpecChecks;
   readonly #trials = new TrialReader();
   readonly #counts: TrialCounts;
 
   constructor(options: StudyReconcilerOptions) {
     this.#options = options;
+    this.#specChecks = new SpecChecks(options.podPolicy);
     this.#now = options.now ?? Date.now;
     this.#counts = new TrialCounts(options.metrics);
     const planner = options.planner ?? enginePlan;
@@ -70,11 +76,12 @@ export class StudyReconciler {
       events: new EventRecorder(options.api, options.logger, { now: this.#now }),
       writes: new OwnWrites(options.api),
       logGraceMs: options.logGraceMs ?? defaultStudyReconcilerOptions().logGraceMs,
-      plan: (context, trials) => {
+      ...(options.finishedJobTtlSeconds ? { finishedJobTtlSeconds: options.finishedJobTtlSeconds } : {}),
+      plan: (context, trials, planOptions = {}) => {
         const end = options.metrics?.samplerSeconds.startTimer();
         try {
           // Only studies validated here are planned (the check is kept per generation).
-          return planner(context.study, trials, new Date(context.nowMs), { isSpecChecked: true });
+          return planner(context.study, trials, new Date(context.nowMs), { ...planOptions, isSpecChecked: true });
         } finally {
           end?.();
         }
@@ -108,11 +115,12 @@ export class StudyReconciler {
     const context: StudyContext = { study, spaceHash, log, signal, nowMs: this.#now(), tools: this.#tools };
     const synced = await syncTrials(context, this.#trials.read(context));
     const settled = await settle(context, synced);
-    const plan = this.#tools.plan(context, settled);
     const refusal = specChangeRefusal(settled, context.spaceHash);
+    // A refused change starts nothing, so the plan must not count the trials it would start.
+    const plan = this.#tools.plan(context, settled, { isStartBlocked: refusal !== undefined });
     const current = await act(context, plan, settled, refusal);
     this.#counts.count(key, current);
-    await reportStudy(context, plan, refusal);
+    await reportStudy(context, plan, refusal, current);
     return this.#requeue(plan, synced.isWaitingForLog);
   }
 

@@ -4,6 +4,8 @@
  * refused spec change, an invalid spec), each told once.
  */
 import type { LoraStudy } from '../api/study.ts';
+import type { LoraTrial } from '../api/trial.ts';
+import { queueCondition, templateCondition } from './template-conditions.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
 import type { Issue } from '../errors.ts';
 import type { Plan } from '../engine/plan.ts';
@@ -14,7 +16,12 @@ import { checkSignal, studyTarget, type StudyContext } from './reconcile-context
 import { TerminalError } from './runtime/terminal-error.ts';
 import { condition, desiredStudyStatus, invalidSpecStatus, isFinished } from './study-status.ts';
 
-export async function reportStudy(context: StudyContext, plan: Plan, refusal: Issue | undefined): Promise<void> {
+export async function reportStudy(
+  context: StudyContext,
+  plan: Plan,
+  refusal: Issue | undefined,
+  trials: readonly LoraTrial[],
+): Promise<void> {
   const { study, nowMs } = context;
   const { events, writes } = context.tools;
   const generation = study.metadata.generation;
@@ -22,7 +29,13 @@ export async function reportStudy(context: StudyContext, plan: Plan, refusal: Is
   const accepted = refused
     ? condition('SpecAccepted', false, 'ImmutableFieldChanged', refused, nowMs, generation)
     : condition('SpecAccepted', true, 'SpecAccepted', 'the spec in effect is the current one', nowMs, generation);
-  const extra = [condition('Valid', true, 'SpecValid', 'the spec passed validation', nowMs, generation), accepted];
+  const queue = queueCondition(study, context.isSuspendIgnored === true, nowMs);
+  const extra = [
+    condition('Valid', true, 'SpecValid', 'the spec passed validation', nowMs, generation),
+    accepted,
+    templateCondition(study, trials, nowMs),
+    ...(queue ? [queue] : []),
+  ];
   const wasFinished = isFinished(study.status);
   checkSignal(context);
   const desired = (fresh: LoraStudy) => desiredStudyStatus({ ...study, status: fresh.status }, plan.status, extra);

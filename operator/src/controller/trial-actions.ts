@@ -19,6 +19,16 @@ import { nameOf, namespaceOf, uidOf } from '../api/object-name.ts';
 /** Annotation on each trial: the search space and objective it was sampled for. */
 export const SPEC_HASH_ANNOTATION = 'lorahpo.io/search-space-hash';
 
+/** Annotation on each trial: the trial template (and output, training) its Job was built from. */
+export const TEMPLATE_HASH_ANNOTATION = 'lorahpo.io/template-hash';
+
+/** A fingerprint of what a trial's Job is built from besides its params: it may change, for new trials. */
+export function templateHash(study: LoraStudy): string {
+  const { trialTemplate, output, training } = study.spec;
+  const text = JSON.stringify({ trialTemplate, output, training });
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
 /** A fingerprint of what must not change once trials exist: parameters and objective. */
 export function searchSpaceHash(study: LoraStudy): string {
   const { metric, direction } = study.spec.objective;
@@ -34,7 +44,7 @@ export async function startTrial(
   params: Params,
   seed: number,
   template?: LoraTrial,
-): Promise<{ trial: LoraTrial; isNew: boolean }> {
+): Promise<{ trial: LoraTrial; isNew: boolean; isSuspendIgnored: boolean }> {
   const namespace = namespaceOf(study);
   const name = trialName(nameOf(study), number);
   const body = newTrial(study, name, number, params, seed, template);
@@ -47,8 +57,8 @@ export async function startTrial(
     trial = await api.getTrial(namespace, name);
     isNew = false;
   }
-  await ensureJob(api, study, trial);
-  return { trial, isNew };
+  const isSuspendIgnored = await ensureJob(api, study, trial);
+  return { trial, isNew, isSuspendIgnored };
 }
 
 /** The LoraTrial to create: the engine's (when given) with our owner, labels and annotation. */
@@ -81,7 +91,11 @@ function newTrial(
         [LABELS.study]: nameOf(study),
         [LABELS.trialNumber]: String(number),
       },
-      annotations: { ...base?.annotations, [SPEC_HASH_ANNOTATION]: searchSpaceHash(study) },
+      annotations: {
+        ...base?.annotations,
+        [SPEC_HASH_ANNOTATION]: searchSpaceHash(study),
+        [TEMPLATE_HASH_ANNOTATION]: templateHash(study),
+      },
       ownerReferences: [owner],
     } as LoraTrial['metadata'],
     spec: template
@@ -90,12 +104,18 @@ function newTrial(
   };
 }
 
-/** Creates the trial's Job unless it exists. */
-export async function ensureJob(api: KubeApi, study: LoraStudy, trial: LoraTrial): Promise<void> {
+/**
+ * Creates the trial's Job unless it exists. True when the Job was sent suspended (queueName) and
+ * the API server dropped the field, as servers before Job suspend (1.21) do: it runs at once.
+ */
+export async function ensureJob(api: KubeApi, study: LoraStudy, trial: LoraTrial): Promise<boolean> {
+  const job = buildTrialJob(study, trial);
   try {
-    await api.createJob(buildTrialJob(study, trial));
+    const created = await api.createJob(job);
+    return job.spec?.suspend === true && created.spec?.suspend !== true;
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
+    return false;
   }
 }
 

@@ -11,11 +11,21 @@ import { DEFAULT_RESULT_FILE, ENV, trialEnvironment, type ParamValue } from '../
 import { LABELS, MANAGED_BY, TRAINER_CONTAINER } from './labels.ts';
 import { nameOf, uidOf } from '../api/object-name.ts';
 import { VERSION } from '../version.ts';
+import { OUTPUT_VOLUME_NAME, outputBase, outputStorage } from '../api/output-volume.ts';
 
-/** Where trials save adapters unless the template's env sets LORAHPO_OUTPUT_DIR (the base). */
-export const DEFAULT_OUTPUT_BASE = '/output';
 /** The trainer image of this release: its tag is the package version. */
 export const DEFAULT_TRAINER_IMAGE = `lorahpo-trainer:${VERSION}`;
+/**
+ * The root filesystem is read-only; the trainer writes only below the output base and in /tmp
+ * (an emptyDir unless the template mounts its own). A custom trainer that writes elsewhere
+ * mounts an emptyDir there.
+ */
+const TMP_VOLUME_NAME = 'lorahpo-tmp';
+
+function mountsTmp(template: TrialTemplate): boolean {
+  return (template.volumeMounts ?? []).some((mount) => String(mount.mountPath).replace(/\/+$/, '') === '/tmp');
+}
+
 /** The non-root user trial containers run as unless the image says otherwise. */
 const TRIAL_UID = 1000;
 
@@ -82,8 +92,24 @@ function podSpec(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V
   if (template.nodeSelector) spec.nodeSelector = template.nodeSelector;
   if (template.tolerations) spec.tolerations = template.tolerations as V1PodSpec['tolerations'];
   if (template.affinity) spec.affinity = template.affinity as V1PodSpec['affinity'];
-  if (template.volumes) spec.volumes = template.volumes as unknown as V1PodSpec['volumes'];
+  const volumes = [...((template.volumes ?? []) as unknown as NonNullable<V1PodSpec['volumes']>)];
+  const output = outputVolume(study);
+  if (output) volumes.push(output);
+  if (!mountsTmp(template)) volumes.push({ name: TMP_VOLUME_NAME, emptyDir: {} });
+  if (volumes.length > 0) spec.volumes = volumes;
   return spec;
+}
+
+/**
+ * The volume the operator mounts at the output base: the study's spec.output.volume, or an
+ * emptyDir so the trial user (fsGroup 1000) can write there at all. None where the template
+ * mounts a volume of its own over the base.
+ */
+function outputVolume(study: LoraStudy): NonNullable<V1PodSpec['volumes']>[number] | undefined {
+  const storage = outputStorage(study.spec);
+  if (storage.kind === 'template') return undefined;
+  const source = study.spec.output?.volume ?? { emptyDir: {} };
+  return { ...(source as object), name: OUTPUT_VOLUME_NAME };
 }
 
 function container(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V1Container {
@@ -93,12 +119,21 @@ function container(study: LoraStudy, trial: LoraTrial, template: TrialTemplate):
     env: trialEnv(study, trial, template),
     terminationMessagePath: DEFAULT_RESULT_FILE,
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
   };
   if (template.command?.length) result.command = template.command;
   if (template.args?.length) result.args = template.args;
   if (template.resources) result.resources = template.resources as V1Container['resources'];
-  if (template.volumeMounts) result.volumeMounts = template.volumeMounts as unknown as V1Container['volumeMounts'];
+  const mounts = [...((template.volumeMounts ?? []) as unknown as NonNullable<V1Container['volumeMounts']>)];
+  if (outputStorage(study.spec).kind !== 'template')
+    mounts.push({ name: OUTPUT_VOLUME_NAME, mountPath: outputBase(study.spec) });
+  if (!mountsTmp(template)) mounts.push({ name: TMP_VOLUME_NAME, mountPath: '/tmp' });
+  if (mounts.length > 0) result.volumeMounts = mounts;
   return result;
 }
 
@@ -110,14 +145,13 @@ function container(study: LoraStudy, trial: LoraTrial, template: TrialTemplate):
 function trialEnv(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): V1EnvVar[] {
   const own = new Map((template.env ?? []).map((entry) => [entry.name, entry]));
   const name = nameOf(trial);
-  const outputBase = own.get(ENV.outputDir)?.value ?? DEFAULT_OUTPUT_BASE;
   const contract = trialEnvironment({
     trial: name,
     seed: trial.spec.seed,
     params: trial.spec.params as Record<string, ParamValue>,
     training: trainingSettings(study),
     resultFile: own.get(ENV.resultFile)?.value ?? DEFAULT_RESULT_FILE,
-    outputDir: `${outputBase.replace(/\/+$/, '')}/${name}`,
+    outputDir: `${outputBase(study.spec).replace(/\/+$/, '')}/${name}`,
   });
   const env: V1EnvVar[] = Object.entries(contract).map(([key, value]) => ({ name: key, value }));
   for (const entry of template.env ?? []) {

@@ -10,6 +10,7 @@ import { nameOf } from '../api/object-name.ts';
 import { TRIAL_REASONS } from '../engine/trial-endings.ts';
 import { TRAINER_CONTAINER } from './labels.ts';
 import type { TrialLog } from './trial-log.ts';
+import { failureCause } from './failure-cause.ts';
 
 export interface TrialObservation {
   trial: LoraTrial;
@@ -61,7 +62,12 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
       status: failed(status, jobFailure.reason ?? 'JobFailed', jobFailure.message ?? 'the Job failed', nowMs),
       isWaitingForLog: false,
     };
-  if (!pod || !isStarted(pod)) return { status, isWaitingForLog: false };
+  if (!pod || !isStarted(pod)) return { status: withWaiting(status, observation.job, pod), isWaitingForLog: false };
+  if (status.phase === 'Pending') {
+    // What it waited for is over.
+    delete status.reason;
+    delete status.message;
+  }
   status.phase = 'Running';
   status.startTime ??= pod.status?.startTime
     ? new Date(pod.status.startTime).toISOString()
@@ -69,6 +75,45 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
   const podName = nameOf(pod);
   if (!terminated) return { status, follow: { pod: podName, isFinished: false }, isWaitingForLog: false };
   return finished(status, terminated, podName, observation);
+}
+
+/** Reasons a container waits that are no news: the kubelet is merely starting it. */
+const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
+
+/**
+ * Why a trial is still Pending, in the cluster's words: the scheduler's (PodScheduled=False),
+ * the kubelet's (a container waiting on ImagePullBackOff, CreateContainerConfigError, …), or a
+ * Job still suspended for its queue. Nothing to say clears an earlier reason.
+ */
+function withWaiting(status: TrialStatus, job: V1Job | undefined, pod: V1Pod | undefined): TrialStatus {
+  const { reason: _reason, message: _message, ...rest } = status;
+  const waiting = waitingReason(job, pod);
+  return waiting ? { ...rest, ...waiting } : rest;
+}
+
+function waitingReason(
+  job: V1Job | undefined,
+  pod: V1Pod | undefined,
+): { reason: string; message: string } | undefined {
+  if (!pod)
+    return job?.spec?.suspend === true
+      ? { reason: 'Queued', message: 'the Job is suspended until its queue admits it' }
+      : undefined;
+  const name = nameOf(pod);
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False')
+    return {
+      reason: scheduled.reason ?? 'Unschedulable',
+      message: `pod ${name} cannot be scheduled: ${scheduled.message ?? 'no reason given'}`,
+    };
+  const statuses = pod.status?.containerStatuses ?? [];
+  const waiting = (statuses.find((s) => s.name === TRAINER_CONTAINER) ?? statuses[0])?.state?.waiting;
+  if (waiting?.reason && !STARTING.has(waiting.reason))
+    return {
+      reason: waiting.reason,
+      message: `pod ${name}: container ${TRAINER_CONTAINER} is waiting: ${waiting.message ?? waiting.reason}`,
+    };
+  return undefined;
 }
 
 /**
@@ -98,7 +143,7 @@ function finished(
   }
   if (terminated.exitCode !== 0) {
     const reason = terminated.reason && terminated.reason !== 'Error' ? terminated.reason : 'Error';
-    const tail = (terminated.message ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 500);
+    const tail = failureCause(terminated.message);
     return {
       status: failed(
         status,

@@ -49,6 +49,10 @@ export interface PlanOptions {
   hasTrainerOverride?: boolean;
   /** The caller validated this spec (checkStudySpec with the same options): do not again. */
   isSpecChecked?: boolean;
+  /** Start no trial (a refused spec change): the status counts only the trials there are. */
+  isStartBlocked?: boolean;
+  /** Trials run as local processes (`lorahpo run`): their output folders stay, no pod volume applies. */
+  isLocal?: boolean;
 }
 
 /** The engine as a runner receives it (the operator takes one, so tests can script it). */
@@ -80,7 +84,7 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
     const stops = decideStops(current, reason, nowIso);
     actions.push(...stops);
     current = applyEndings(current, stops);
-  } else if (reason === undefined) {
+  } else if (reason === undefined && !options.isStartBlocked) {
     const space = parseSearchSpace(spec.parameters);
     const decided = decideStarts(
       {
@@ -111,6 +115,7 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
     trials: current,
     reason,
     startTime: current.length > 0 ? startTime : study.status?.startTime,
+    ...(options.isLocal ? { isLocal: true } : {}),
   });
   if (status.completionReason !== undefined)
     actions.push({ type: 'finish', reason: status.completionReason, phase: status.phase });

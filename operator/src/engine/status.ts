@@ -16,6 +16,7 @@ import { isBetter } from './completion.ts';
 import { isPrunedByPruner } from './trial-endings.ts';
 import { nameOf } from '../api/object-name.ts';
 import { readinessConditions } from './readiness.ts';
+import { adapterOnVolume, outputStorage, type OutputStorage } from '../api/output-volume.ts';
 
 export function countTrials(trials: readonly LoraTrial[]): TrialCounts {
   const counts: TrialCounts = { pending: 0, running: 0, succeeded: 0, pruned: 0, earlyStopped: 0, failed: 0 };
@@ -52,6 +53,12 @@ export function bestTrial(trials: readonly LoraTrial[], direction: 'minimize' | 
   };
 }
 
+function stepAndValue(trial: LoraTrial): { step?: number; value?: number } {
+  const step = trial.status?.intermediateValues.at(-1)?.step;
+  const value = trial.status?.value;
+  return { ...(step === undefined ? {} : { step }), ...(value === undefined ? {} : { value }) };
+}
+
 export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppingSummary {
   const sorted = [...trials].sort((a, b) => a.spec.number - b.spec.number);
   const pruned = sorted
@@ -69,6 +76,7 @@ export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppin
       number: trial.spec.number,
       ...(trial.status?.stoppedAtEpoch === undefined ? {} : { epoch: trial.status.stoppedAtEpoch }),
       ...(trial.status?.bestEpoch === undefined ? {} : { bestEpoch: trial.status.bestEpoch }),
+      ...stepAndValue(trial),
       ...(trial.status?.message === undefined ? {} : { reason: trial.status.message }),
     }));
   return { pruned, stopped };
@@ -82,6 +90,8 @@ export interface StatusInput {
   trials: readonly LoraTrial[];
   reason?: CompletionReason;
   startTime?: string;
+  /** Local trials: no output volume to report on. */
+  isLocal?: boolean;
 }
 
 function studyPhase(reason: CompletionReason | undefined, counts: TrialCounts, hasBest: boolean): StudyPhase {
@@ -102,11 +112,60 @@ function summary(
   return `${done}${bestText}; ${finished}/${spec.budget.maxTrials} trials finished: ${counts.succeeded} succeeded, ${counts.earlyStopped} stopped early, ${counts.pruned} pruned, ${counts.failed} failed`;
 }
 
+/**
+ * Why trials wait, in the cluster's words (the observer copied the scheduler's or kubelet's
+ * reason to each Pending trial): the commonest reason, how many share it, and one example.
+ */
+function pendingCondition(trials: readonly LoraTrial[]): ConditionInput {
+  const pending = trials.filter((trial) => (trial.status?.phase ?? 'Pending') === 'Pending');
+  if (pending.length === 0)
+    return { type: 'TrialsPending', status: 'False', reason: 'NonePending', message: 'no trial is waiting' };
+  const byReason = new Map<string, LoraTrial[]>();
+  for (const trial of pending) {
+    const reason = trial.status?.reason;
+    if (reason) byReason.set(reason, [...(byReason.get(reason) ?? []), trial]);
+  }
+  const [reason, sharing] = [...byReason].sort((a, b) => b[1].length - a[1].length)[0] ?? ['Waiting', []];
+  const example = sharing[0]?.status?.message;
+  const why = example ? `; ${sharing.length} ${reason}: ${example}` : '';
+  return { type: 'TrialsPending', status: 'True', reason, message: `${pending.length} trials pending${why}` };
+}
+
+/** The best trial's adapter as a folder on the output volume, where that volume is kept. */
+function withAdapterVolume(best: BestTrial | undefined, storage: OutputStorage): BestTrial | undefined {
+  if (best?.adapterPath === undefined) return best;
+  const onVolume = adapterOnVolume(storage, best.adapterPath);
+  return onVolume ? { ...best, adapterVolume: onVolume.volume, adapterVolumePath: onVolume.path } : best;
+}
+
+/**
+ * A warning, not a refusal: a study run for its best hyperparameters alone needs no storage, so
+ * it may run on scratch space, but the user learns up front that the adapters will be gone.
+ */
+function adaptersKept(storage: OutputStorage): ConditionInput {
+  if (storage.isKept)
+    return {
+      type: 'AdaptersKept',
+      status: 'True',
+      reason: 'OutputVolume',
+      message: `trials write adapters to ${storage.volume} at ${storage.mountPath}`,
+    };
+  return {
+    type: 'AdaptersKept',
+    status: 'False',
+    reason: 'OutputNotKept',
+    message: `trials write adapters to an emptyDir at ${storage.mountPath}, lost with each pod: set spec.output.volume (e.g. a persistentVolumeClaim) to keep them`,
+  };
+}
+
 /** The status of a valid study after this plan's actions. */
 export function buildStatus(input: StatusInput): StudyStatus {
   const { spec, trials, reason, previous } = input;
   const counts = countTrials(trials);
-  const best = bestTrial(trials, spec.objective.direction);
+  const storage = outputStorage(spec);
+  const best = input.isLocal
+    ? bestTrial(trials, spec.objective.direction)
+    : withAdapterVolume(bestTrial(trials, spec.objective.direction), storage);
   const phase = studyPhase(reason, counts, best !== undefined);
   const isDone = phase === 'Succeeded' || phase === 'Failed';
   const finished = counts.succeeded + counts.pruned + counts.earlyStopped + counts.failed;
@@ -117,8 +176,10 @@ export function buildStatus(input: StatusInput): StudyStatus {
       type: 'Running',
       status: isDone ? 'False' : 'True',
       reason: isDone ? 'Finished' : 'TrialsRunning',
-      message: `${counts.pending + counts.running} trials running`,
+      message: `${counts.running} trials running, ${counts.pending} pending`,
     },
+    pendingCondition(trials),
+    ...(input.isLocal ? [] : [adaptersKept(storage)]),
     { type: 'Complete', status: isDone ? 'True' : 'False', reason: reason ?? 'InProgress', message },
     ...readinessConditions({ phase, reason, message }),
   ];

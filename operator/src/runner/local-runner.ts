@@ -168,6 +168,7 @@ export class LocalRunner {
     const now = this.#options.now();
     const result = plan(study, trialList(this.#state), now, {
       hasTrainerOverride: this.#options.trainer !== undefined,
+      isLocal: true,
     });
     this.#status = result.status;
     if (!this.#options.signal.aborted) {

@@ -49,12 +49,31 @@ function decoded(data: Record<string, string> | undefined, encoding: 'base64' | 
  * keys as files (items/defaultMode honoured), emptyDir as an empty directory. Returns the
  * directory the container sees, or undefined for a volume type this node does not provide.
  */
+/** Where a claim's volume lives on this node: beside the pods' directories, so it outlives them. */
+export function claimDirectory(podsDir: string, namespace: string, claim: string): string {
+  return join(podsDir, 'claims', namespace, claim);
+}
+
 async function materialise(
   api: CoreV1Api,
   namespace: string,
   volume: V1Volume,
   dir: string,
+  podsDir: string,
 ): Promise<string | undefined> {
+  if (volume.persistentVolumeClaim) {
+    const claim = volume.persistentVolumeClaim.claimName;
+    try {
+      await api.readNamespacedPersistentVolumeClaim({ name: claim, namespace });
+    } catch (error) {
+      throw new Error(`volume ${volume.name}: persistentvolumeclaim "${claim}" not found: ${(error as Error).message}`);
+    }
+    const claimDir = claimDirectory(podsDir, namespace, claim);
+    mkdirSync(claimDir, { recursive: true });
+    // A freshly provisioned volume is writable by the pod's fsGroup, as the kubelet's ownership change makes it.
+    chmodSync(claimDir, 0o2777);
+    return claimDir;
+  }
   if (volume.secret) {
     let secret: V1Secret;
     try {
@@ -94,7 +113,9 @@ async function materialise(
  * The mounts of one container: each volumeMount whose volume is a secret, configMap, emptyDir
  * or hostPath, with its files written under `podDir/volumes/<name>` (a fresh copy per attempt
  * for secrets and configMaps, as the kubelet refreshes them; emptyDir lives as long as the pod).
- * Mounts of other volume types (persistentVolumeClaim, projected, …) are left out.
+ * A persistentVolumeClaim (which must exist) is one directory per claim on this node, shared by
+ * every pod that mounts it and kept after they end. Mounts of other volume types (projected, …)
+ * are left out.
  */
 export async function containerMounts(
   api: CoreV1Api,
@@ -110,7 +131,10 @@ export async function containerMounts(
     const volume = volumes.get(volumeMount.name);
     if (!volume) throw new Error(`volumeMount ${volumeMount.name}: no such volume in the pod`);
     if (!written.has(volume.name))
-      written.set(volume.name, await materialise(api, namespace, volume, join(podDir, 'volumes', volume.name)));
+      written.set(
+        volume.name,
+        await materialise(api, namespace, volume, join(podDir, 'volumes', volume.name), dirname(podDir)),
+      );
     const source = written.get(volume.name);
     if (source === undefined) continue;
     const hostPath = volumeMount.subPath ? join(source, volumeMount.subPath) : source;

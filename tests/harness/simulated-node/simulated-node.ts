@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Taint } from '@kubernetes/client-node';
 import type { ImageConfig } from './container-launch.ts';
 import { Kubelet } from './kubelet.ts';
 import { startKubeletServer } from './kubelet-server.ts';
+import { claimDirectory } from './pod-volumes.ts';
 import { defaultCapacity, nodeObject, registerNode } from './node-object.ts';
 import { Scheduler } from './scheduler.ts';
 import type { Workload, WorkloadSelector } from './workload.ts';
@@ -53,6 +54,11 @@ export interface SimulatedNode {
   setWorkload(workload: Workload): void;
   /** Kills the pod's container (the first running one unless named) as the OOM killer would. False when none runs. */
   oomKill(namespace: string, pod: string, container?: string): boolean;
+  /**
+   * The directory on this machine standing in for a PersistentVolumeClaim's volume: pods that
+   * mount the claim see it, and it outlives them (until the node stops), as a bound volume does.
+   */
+  claimPath(namespace: string, claim: string): string;
   /** Stops scheduling and kills every workload; the Node object stays, as with a dead kubelet. */
   stop(): Promise<void>;
 }
@@ -65,6 +71,21 @@ export function canMountVolumes(): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Where the node keeps pods' files: /dev/shm where there is one, not /tmp, because trial pods
+ * mount an emptyDir at /tmp, and in a container's mount namespace that would hide the files the
+ * node hands it by path (the termination-message stand-in). A real kubelet keeps them in
+ * /var/lib/kubelet, outside every container's view as well.
+ */
+function nodeStateRoot(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
   }
 }
 
@@ -83,7 +104,7 @@ export async function startSimulatedNode(options: SimulatedNodeOptions): Promise
   const api = options.kubeConfig.makeApiClient(CoreV1Api);
   const name = options.name ?? 'sim-node';
   const report = options.report ?? defaultReport;
-  const podsDir = mkdtempSync(join(tmpdir(), `lorahpo-${name}-`));
+  const podsDir = mkdtempSync(join(nodeStateRoot(), `lorahpo-${name}-`));
   let workload: Workload = options.workload ?? 'process';
   const launch = {
     api,
@@ -132,6 +153,7 @@ export async function startSimulatedNode(options: SimulatedNodeOptions): Promise
       workload = next;
     },
     oomKill: (namespace, pod, container) => kubelet.oomKill(namespace, pod, container),
+    claimPath: (namespace, claim) => claimDirectory(podsDir, namespace, claim),
     async stop() {
       await scheduler?.stop();
       await kubelet.stop();

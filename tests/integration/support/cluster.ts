@@ -29,10 +29,22 @@ const GROUP = { group: 'lorahpo.io', version: 'v1alpha1' };
  */
 const FAST_CONTROLLER_MANAGER = ['--kube-api-qps=400', '--kube-api-burst=800'];
 
-export async function startCluster(workload: Workload, options: { pods?: number } = {}): Promise<ControlPlane> {
+export interface ClusterOptions {
+  pods?: number;
+  /** Extra kube-apiserver flags (feature gates). */
+  apiServerArgs?: string[];
+  /** Extra kube-controller-manager flags, after the fast-client ones. */
+  controllerManagerArgs?: string[];
+  /** kube-controller-manager --controllers; default the harness's. */
+  controllers?: readonly string[];
+}
+
+export async function startCluster(workload: Workload, options: ClusterOptions = {}): Promise<ControlPlane> {
   const cp = await startControlPlane({
     node: { workload, capacity: { pods: String(options.pods ?? 110) } },
-    controllerManagerArgs: FAST_CONTROLLER_MANAGER,
+    controllerManagerArgs: [...FAST_CONTROLLER_MANAGER, ...(options.controllerManagerArgs ?? [])],
+    ...(options.apiServerArgs ? { apiServerArgs: options.apiServerArgs } : {}),
+    ...(options.controllers ? { controllers: options.controllers } : {}),
   });
   const applied = await cp.kubectl(['apply', '-f', `${root}crds`], { direct: true });
   if (applied.code !== 0) throw new Error(`applying the CRDs failed: ${applied.stderr}`);

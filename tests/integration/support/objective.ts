@@ -27,6 +27,8 @@ export interface ObjectiveWorkloadOptions {
   onRun?: (trial: string) => void;
   /** Decides a non-zero exit for some trials. */
   failWith?: (trial: string, params: Record<string, unknown>) => WorkloadExit | undefined;
+  /** What a failing run prints on stderr before it exits, as a crashing trainer prints its error and stack. */
+  failureOutput?: string;
 }
 
 export function objectiveWorkload(options: ObjectiveWorkloadOptions = {}) {
@@ -42,7 +44,10 @@ export function objectiveWorkload(options: ObjectiveWorkloadOptions = {}) {
         JSON.stringify({ type: 'metric', name: 'eval_loss', value: curveValue(params, step), step }) + '\n',
       );
       const failure = options.failWith?.(trial, params);
-      if (failure && step === 2) return failure;
+      if (failure && step === 2) {
+        if (options.failureOutput) context.stderr.write(options.failureOutput);
+        return failure;
+      }
     }
     const result = JSON.stringify({
       type: 'result',

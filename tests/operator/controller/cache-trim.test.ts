@@ -61,8 +61,27 @@ function cluster(
 const log = new TrialLog();
 log.apply(JSON.stringify({ type: 'metric', name: 'eval_loss', value: 2, step: 1 }));
 
+function unschedulable(): ReturnType<typeof cluster> {
+  const { job, pod } = cluster({ waiting: { reason: 'ContainerCreating' } }, 'Pending');
+  const message = "0/3 nodes are available: 3 node(s) didn't match node selector.";
+  if (pod.status) {
+    delete pod.status.containerStatuses;
+    pod.status.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }];
+  }
+  return { job, pod };
+}
+
+function queued(): ReturnType<typeof cluster> {
+  const { job, pod } = cluster({ waiting: { reason: 'ContainerCreating' } }, 'Pending');
+  if (job.spec) job.spec.suspend = true;
+  return { job, pod };
+}
+
 const cases: Array<[string, ReturnType<typeof cluster>]> = [
   ['pending', cluster({ waiting: { reason: 'ContainerCreating' } }, 'Pending')],
+  ['unschedulable', unschedulable()],
+  ['image pull', cluster({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }, 'Pending')],
+  ['queued', queued()],
   ['running', cluster({ running: { startedAt: new Date(NOW - 40_000) } }, 'Running')],
   [
     'succeeded',
@@ -108,6 +127,7 @@ for (const [name, { job, pod }] of cases) {
     const observe = (j: V1Job, p: V1Pod) =>
       observeTrial({ trial, job: j, pods: [p], log: { log, isComplete: true }, metric: 'eval_loss', nowMs: NOW });
     assert.deepEqual(observe(trimmedJob, trimmedPod), observe(job, pod));
+    if (name === 'unschedulable') assert.equal(observe(trimmedJob, trimmedPod).status.reason, 'Unschedulable');
     assert.equal(trimmedPod.metadata?.labels?.['lorahpo.io/trial'], 'qa-0', 'the label the pod index uses stays');
     assert.equal(trimmedPod.metadata?.resourceVersion, '9', 'the informer compares resourceVersions');
     assert.ok(JSON.stringify(trimmedJob).length < JSON.stringify(job).length / 3, 'the template is gone from the Job');

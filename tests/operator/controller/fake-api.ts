@@ -142,6 +142,16 @@ export class FakeApi implements KubeApi {
     if (!this.jobs.delete(`${namespace}/${name}`)) throw apiError(404, 'NotFound');
   }
 
+  async expireJob(namespace: string, name: string, ttlSeconds: number): Promise<void> {
+    this.requests.push(`patch jobs ${name} ttlSecondsAfterFinished=${ttlSeconds}`);
+    const job = this.jobs.get(`${namespace}/${name}`);
+    if (!job) throw apiError(404, 'NotFound');
+    this.jobs.set(
+      `${namespace}/${name}`,
+      this.#stamp({ ...job, spec: { ...job.spec, ttlSecondsAfterFinished: ttlSeconds } } as V1Job),
+    );
+  }
+
   async createEvent(event: CoreV1Event): Promise<void> {
     this.requests.push(`create events ${event.reason}`);
     this.events.push(event);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { StudyReconciler } from '../../../operator/src/controller/study-reconciler.ts';
-import type { Plan, Planner } from '../../../operator/src/engine/plan.ts';
+import { plan, type Plan, type Planner } from '../../../operator/src/engine/plan.ts';
 import type { PlanAction, PruneAction } from '../../../operator/src/engine/actions.ts';
 import { prunedStatus } from '../../../operator/src/engine/trial-endings.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
@@ -91,9 +91,15 @@ test('study reconciler › starts trials: LoraTrial owned by the study, then its
   );
   assert.equal(api.jobs.get('team-a/qa-1')?.metadata?.ownerReferences?.[0]?.uid, trial?.metadata.uid);
   assert.deepEqual(
-    api.events.map((e) => e.reason),
-    ['TrialStarted', 'TrialStarted'],
+    api.events.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}`),
+    [
+      'LoraStudy/qa TrialStarted',
+      'LoraTrial/qa-0 TrialStarted',
+      'LoraStudy/qa TrialStarted',
+      'LoraTrial/qa-1 TrialStarted',
+    ],
   );
+  assert.equal(api.events[1]?.involvedObject.uid, api.trials.get('team-a/qa-0')?.metadata.uid);
   const status = api.studies.get(key)?.status;
   assert.equal(status?.phase, 'Running');
   assert.equal(status?.conditions.find((c) => c.type === 'Valid')?.status, 'True');
@@ -266,10 +272,10 @@ test('study reconciler › takes the final value from the termination message; O
   assert.match(failed?.message ?? '', /exited with code 137/);
   assert.deepEqual(
     api.events
-      .slice(2)
-      .map((e) => e.reason)
+      .filter((e) => e.involvedObject.kind === 'LoraTrial' && e.reason !== 'TrialStarted')
+      .map((e) => `${e.involvedObject.name} ${e.reason}`)
       .sort(),
-    ['TrialEarlyStopped', 'TrialFailed'],
+    ['qa-0 TrialEarlyStopped', 'qa-1 TrialFailed'],
   );
 });
 
@@ -293,6 +299,34 @@ test('study reconciler › a changed search space is refused in the status; noth
   assert.equal(accepted?.status, 'False');
   assert.match(accepted?.message ?? '', /re-create the study/);
   assert.equal(api.events.at(-1)?.reason, 'SpecChangeRefused');
+});
+
+test('study reconciler › after a refused change the counts are the trials there are (real engine)', async () => {
+  const { api, reconciler, key } = setup(plan);
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.size, 2, 'two trials in parallel');
+  const changed = structuredClone(api.studies.get(key) as LoraStudy);
+  changed.spec.parameters = [{ name: 'loraR', type: 'categorical', values: [4, 8] }];
+  changed.metadata.generation = 2;
+  api.studies.set(key, changed);
+  for (const [name, trial] of api.trials)
+    api.trials.set(name, {
+      ...trial,
+      status: { phase: 'Succeeded', value: 1, intermediateValues: [], completionTime: new Date(NOW).toISOString() },
+    });
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.size, 2, 'nothing started');
+  const status = api.studies.get(key)?.status;
+  assert.deepEqual(status?.trialCounts, {
+    pending: 0,
+    running: 0,
+    succeeded: 2,
+    pruned: 0,
+    earlyStopped: 0,
+    failed: 0,
+  });
+  assert.equal(status?.conditions.find((c) => c.type === 'Running')?.message, '0 trials running, 0 pending');
 });
 
 test('study reconciler › a status conflict is re-read and retried; an unchanged study writes nothing', async () => {
@@ -455,4 +489,52 @@ test('study reconciler › a trial pruned after its pod ended drops the values p
     { step: 1, value: 3 },
     { step: 2, value: 2.5 },
   ]);
+});
+
+test('study reconciler › a queued study whose server keeps suspend says Kueue admits its Jobs', async () => {
+  const study = studyFixture({ trialTemplate: { queueName: 'team-a' } });
+  const { api, reconciler, key } = setup(
+    scripted(() => startTwo),
+    study,
+  );
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.jobs.get('team-a/qa-0')?.spec?.suspend, true);
+  const queue = api.studies.get(key)?.status?.conditions.find((c) => c.type === 'QueueAdmission');
+  assert.equal(queue?.status, 'True');
+  assert.equal(queue?.reason, 'Suspended');
+  assert.equal(
+    api.events.some((e) => e.reason === 'SuspendIgnored'),
+    false,
+  );
+});
+
+test('study reconciler › a finished trial’s Job gets its TTL only once the result is written', async () => {
+  const api = new FakeApi();
+  const study = studyFixture();
+  api.putStudy(study);
+  api.sync();
+  let actions: Scripted[] = startTwo.slice(0, 1);
+  const reconciler = new StudyReconciler({
+    view: api.view,
+    api,
+    planner: scripted(() => actions),
+    logger: silentLogger(),
+    now: () => NOW,
+    finishedJobTtlSeconds: 3600,
+  });
+  const key = 'team-a/qa';
+  await reconciler.reconcile(key, signal);
+  actions = [];
+  assert.equal(api.jobs.get('team-a/qa-0')?.spec?.ttlSecondsAfterFinished, undefined, 'no TTL while it runs');
+  api.putPod(terminatedPod('qa-0', 0, 'Completed', JSON.stringify({ type: 'result', value: 1.5 })));
+  api.sync();
+  await reconciler.reconcile(key, signal);
+  assert.equal(api.trials.get('team-a/qa-0')?.status?.phase, 'Succeeded');
+  assert.equal(api.jobs.get('team-a/qa-0')?.spec?.ttlSecondsAfterFinished, 3600);
+  const order = api.requests.filter((r) => r.includes('qa-0'));
+  assert.ok(
+    order.indexOf('patch jobs qa-0 ttlSecondsAfterFinished=3600') >
+      order.findLastIndex((r) => r.includes('loratrials')),
+    `the TTL after the trial's end: ${order.join(', ')}`,
+  );
 });

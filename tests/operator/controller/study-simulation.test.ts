@@ -118,7 +118,9 @@ for (const seed of [1, 2, 3]) {
     assert.ok(Object.keys(expected.prunedAt).length > 0, 'the median pruner prunes in this study');
     assert.deepEqual(final?.status?.bestTrial, expected.status.bestTrial);
     assert.equal(api.requests.filter((r) => r.startsWith('create jobs')).length >= 12, true);
-    assert.equal(api.events.filter((e) => e.reason === 'TrialStarted').length, 12, 'each trial started once');
+    const started = api.events.filter((e) => e.reason === 'TrialStarted');
+    assert.equal(started.filter((e) => e.involvedObject.kind === 'LoraStudy').length, 12, 'each trial started once');
+    assert.equal(started.filter((e) => e.involvedObject.kind === 'LoraTrial').length, 12, 'told on the trial too');
     api.sync();
     await reconciler.reconcile('ns/sim', signal);
     api.sync();

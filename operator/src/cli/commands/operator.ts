@@ -26,6 +26,11 @@ export interface OperatorFlags {
   retryPeriodMs: number;
   maxConcurrentReconciles: number;
   logLevel: string;
+  allowHostPath: boolean;
+  allowServiceAccount: string[];
+  allowSecret: string[];
+  allowWildcardTolerations: boolean;
+  finishedJobTtlSeconds: number;
 }
 
 export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
@@ -92,6 +97,26 @@ export function operatorCommandSpec(env: NodeJS.ProcessEnv): Command {
       (v) => integer(v, '--max-concurrent-reconciles'),
       defaultOperatorOptions().maxConcurrentReconciles,
     )
+    .option(
+      '--finished-job-ttl-seconds <s>',
+      "ttlSecondsAfterFinished set on a trial's Job once its result is read (0: keep Jobs)",
+      (v) => integer(v, '--finished-job-ttl-seconds'),
+      defaultOperatorOptions().finishedJobTtlSeconds,
+    )
+    .option('--allow-host-path', "let studies mount hostPath volumes in trial pods (the node's files)", false)
+    .option(
+      '--allow-service-account <name>',
+      'a service account trial pods may run as, with a projected token (repeat or comma-separate)',
+      list,
+      [],
+    )
+    .option(
+      '--allow-secret <name>',
+      'a Secret trial pods may read: secretKeyRef env, secret volumes (repeat or comma-separate; * for all)',
+      list,
+      [],
+    )
+    .option('--allow-wildcard-tolerations', 'let studies tolerate every taint (operator Exists without key)', false)
     .option('--log-level <level>', 'pino level: debug, info, warn, error', env.LORAHPO_LOG_LEVEL ?? 'info')
     .exitOverride();
 }
@@ -139,6 +164,13 @@ async function runOperator(flags: OperatorFlags, signal: AbortSignal): Promise<n
     metrics,
     namespaces: flags.namespace,
     maxConcurrentReconciles: flags.maxConcurrentReconciles,
+    finishedJobTtlSeconds: flags.finishedJobTtlSeconds,
+    podPolicy: {
+      allowHostPath: flags.allowHostPath,
+      allowedServiceAccounts: flags.allowServiceAccount,
+      allowedSecrets: flags.allowSecret,
+      allowWildcardTolerations: flags.allowWildcardTolerations,
+    },
     leaderElection: flags.leaderElect
       ? {
           namespace: flags.leaderElectionNamespace,
