@@ -136,15 +136,15 @@ test('checkpoint › a sharded checkpoint loads through model.safetensors.index.
 test('checkpoint › config.json errors name the file and field', () => {
   const dir = copyTiny();
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2', attention_bias: true }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2', hidden_act: 'relu' }));
   assert.throws(
     () => loadCheckpoint(dir),
     (e: Error) => {
       const lines = e.message.split('\n');
-      assert.match(lines[0]!, /config\.json is not a supported Llama-family config:$/);
+      assert.match(lines[0]!, /config\.json is not a supported decoder config:$/);
       assert.deepEqual(lines.slice(1), [
-        '  model_type is "gpt2" but must be one of "llama", "mistral"',
-        '  attention_bias is true but must be false',
+        '  model_type is "gpt2" but must be one of "llama", "mistral", "qwen2", "gemma"',
+        '  hidden_act is "relu" but must be one of "silu", "gelu_pytorch_tanh", "gelu"',
       ]);
       return true;
     },

@@ -28,12 +28,15 @@ function splitHeads(x: tf.Tensor2D, batch: number, seqLen: number, heads: number
 
 /**
  * Causal mask for grouped queries: [groups·seq, seq], the [seq, seq] mask (0 on and below the
- * diagonal, −1e9 above) repeated once per query head of a group.
+ * diagonal, −1e9 above) repeated once per query head of a group. With a sliding window w, query i
+ * also drops keys j ≤ i − w (transformers: i − j < w is kept).
  */
-export function causalMask(seqLen: number, groups = 1): tf.Tensor2D {
+export function causalMask(seqLen: number, groups = 1, window = Number.POSITIVE_INFINITY): tf.Tensor2D {
   const data = new Float32Array(groups * seqLen * seqLen);
   for (let g = 0; g < groups; g++) {
-    for (let i = 0; i < seqLen; i++) for (let j = i + 1; j < seqLen; j++) data[(g * seqLen + i) * seqLen + j] = -1e9;
+    for (let i = 0; i < seqLen; i++) {
+      for (let j = 0; j < seqLen; j++) if (j > i || i - j >= window) data[(g * seqLen + i) * seqLen + j] = -1e9;
+    }
   }
   return tf.tensor2d(data, [groups * seqLen, seqLen]);
 }

@@ -1,7 +1,8 @@
 /**
- * A Llama-family decoder (RMSNorm, rotary embeddings, SwiGLU MLP, grouped-query attention, tied
+ * A Llama-family decoder (RMSNorm, rotary embeddings, gated MLP, grouped-query attention, tied
  * or untied embeddings) over frozen weights, with optional LoRA adapters on its linear layers.
- * The frozen weights are uploaded once; a training step only creates activations.
+ * The config's switches cover Mistral, Qwen2 and Gemma (see config.ts). The frozen weights are
+ * uploaded once; a training step only creates activations.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Checkpoint } from '../io/checkpoint.ts';
@@ -9,7 +10,7 @@ import type { Rng } from '../rng.ts';
 import { attention, causalMask } from './attention.ts';
 import type { LlamaConfig } from './config.ts';
 import { modulePath, type TargetModule } from './module-path.ts';
-import { FrozenLinear, rmsNorm, silu, type GradientMode } from './ops.ts';
+import { activate, FrozenLinear, rmsNorm, type GradientMode } from './ops.ts';
 import { ropeTables, rotateHalfWeight, type RopeTables } from './rope.ts';
 
 /** What the model asks of an adapter on a linear layer (lora/LoraLinear is the one there is). */
@@ -53,6 +54,13 @@ export class LlamaModel {
     const upload = (name: string) => {
       const host = checkpoint.tensors.get(name);
       if (host === undefined) throw new Error(`tensor ${name} was not loaded`);
+      if (this.config.normPlusOne && name.endsWith('norm.weight')) {
+        // Gemma's norm multiplies by (1 + w) in float32: the same bits as storing 1 + w once.
+        return tf.tensor(
+          Float32Array.from(host.data, (w) => 1 + w),
+          host.shape,
+        );
+      }
       return tf.tensor(host.data, host.shape);
     };
     this.embed = upload('model.embed_tokens.weight') as tf.Tensor2D;
@@ -67,8 +75,10 @@ export class LlamaModel {
   private uploadLayer(i: number, upload: (name: string) => tf.Tensor): Layer {
     const modules: TargetModule[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
     const linears = {} as Record<TargetModule, FrozenLinear>;
-    for (const m of modules)
-      linears[m] = new FrozenLinear(upload(`${modulePath(i, m)}.weight`) as tf.Tensor2D, this.mode);
+    for (const m of modules) {
+      const bias = this.config.biases.has(m) ? (upload(`${modulePath(i, m)}.bias`) as tf.Tensor1D) : undefined;
+      linears[m] = new FrozenLinear(upload(`${modulePath(i, m)}.weight`) as tf.Tensor2D, this.mode, bias);
+    }
     return {
       inputNorm: upload(`model.layers.${i}.input_layernorm.weight`) as tf.Tensor1D,
       postNorm: upload(`model.layers.${i}.post_attention_layernorm.weight`) as tf.Tensor1D,
@@ -83,10 +93,11 @@ export class LlamaModel {
   private tablesFor(seqLen: number) {
     let tables = this.positionTables.get(seqLen);
     if (tables === undefined) {
-      const rope = ropeTables(seqLen, this.config.headDim, this.config.ropeTheta);
+      const c = this.config;
+      const rope = ropeTables(seqLen, c.headDim, c.ropeTheta, c.ropeScaling);
       tables = {
         rope: { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), rotate: this.rotateHalf },
-        mask: tf.keep(causalMask(seqLen, this.config.numHeads / this.config.numKvHeads)),
+        mask: tf.keep(causalMask(seqLen, c.numHeads / c.numKvHeads, c.slidingWindow)),
       };
       this.positionTables.set(seqLen, tables);
     }
@@ -98,6 +109,7 @@ export class LlamaModel {
     const [batch, seqLen] = ids.shape;
     const pass: Pass = { ...options, batch, seqLen, ...this.tablesFor(seqLen) };
     let h = tf.gather(this.embed, tf.reshape(ids, [-1])) as tf.Tensor2D;
+    if (this.config.embeddingScale !== 1) h = tf.mul(h, this.config.embeddingScale);
     for (let i = 0; i < this.layers.length; i++) h = this.decoderLayer(i, h, pass);
     return this.lmHead.forward(rmsNorm(h, this.finalNorm, this.config.rmsNormEps) as tf.Tensor2D);
   }
@@ -119,7 +131,7 @@ export class LlamaModel {
     });
     const afterAttention = tf.add(h, proj('o_proj', context)) as tf.Tensor2D;
     const y = rmsNorm(afterAttention, layer.postNorm, eps) as tf.Tensor2D;
-    const gated = tf.mul(silu(proj('gate_proj', y)), proj('up_proj', y)) as tf.Tensor2D;
+    const gated = tf.mul(activate(this.config.activation, proj('gate_proj', y)), proj('up_proj', y)) as tf.Tensor2D;
     return tf.add(afterAttention, proj('down_proj', gated)) as tf.Tensor2D;
   }
 
