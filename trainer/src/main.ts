@@ -98,7 +98,6 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
   const selected = await selectBackend(t.backend, io.env, (m) => reporter.log(m));
   reporter.log(`backend: ${selected.choice} (tfjs ${tf.getBackend()}, ${selected.gradientMode} gradients)`);
   const model = new LlamaModel(checkpoint, selected.gradientMode);
-  checkpoint.tensors.clear();
   const h = settings.hyper;
   const rng = new Rng(settings.seed);
   const adapters = createAdapters(

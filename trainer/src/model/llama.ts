@@ -48,6 +48,7 @@ export class LlamaModel {
   private readonly positionTables = new Map<number, { rope: RopeTables; mask: tf.Tensor2D }>();
   private readonly rotateHalf: FrozenLinear;
 
+  /** Reads each tensor once, in order, uploads it, and closes the checkpoint. */
   constructor(checkpoint: Checkpoint, mode: GradientMode) {
     this.config = checkpoint.config;
     this.mode = mode;
@@ -70,6 +71,7 @@ export class LlamaModel {
     const head = this.config.tieWordEmbeddings ? this.embed : (upload('lm_head.weight') as tf.Tensor2D);
     this.lmHead = new FrozenLinear(head, mode);
     this.rotateHalf = new FrozenLinear(rotateHalfWeight(this.config.headDim), mode);
+    checkpoint.close?.(); // every tensor is on the backend now; the files are not read again
   }
 
   private uploadLayer(i: number, upload: (name: string) => tf.Tensor): Layer {
