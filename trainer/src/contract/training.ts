@@ -43,7 +43,13 @@ export type Direction = (typeof DIRECTIONS)[number];
 
 export const TrainingSettingsSchema = z.object({
   model: z.string().min(1).optional().describe('Directory with config.json, *.safetensors and tokenizer.json.'),
-  dataset: z.string().min(1).optional().describe('JSONL file of {"question","answer"} or {"text"} lines.'),
+  dataset: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'JSONL of {"question","answer"}, Alpaca {"instruction","input","output"}, {"prompt","completion"}, chat {"messages"} or {"text"} lines.',
+    ),
   epochs: z.number().int().positive().default(3),
   batchSize: z.number().int().positive().default(8),
   gradientAccumulationSteps: z.number().int().positive().default(1),
@@ -51,7 +57,7 @@ export const TrainingSettingsSchema = z.object({
   maxSteps: z.number().int().positive().optional().describe('Stop after this many optimiser steps (for quick runs).'),
   evalSteps: z.number().int().positive().optional().describe('Also evaluate every N optimiser steps.'),
   evalFraction: z.number().gt(0).lt(1).default(0.1).describe('Share of the dataset held out for evaluation.'),
-  lossOnAnswerOnly: z.boolean().default(true).describe('Take the loss on answer tokens only (question/answer data).'),
+  lossOnAnswerOnly: z.boolean().default(true).describe('Take the loss on answer, completion or assistant tokens only.'),
   promptTemplate: z
     .string()
     .default('### Question: {question}\n ### Answer: {answer}')
