@@ -57,11 +57,20 @@ class Config:
         self.hd = c.get("head_dim") or self.d // self.heads
         self.eps = c.get("rms_norm_eps", 1e-6)
         self.theta = c.get("rope_theta", 10000.0)
-        self.gemma = self.type == "gemma"
+        self.gemma2 = self.type == "gemma2"
+        self.gemma = self.type == "gemma" or self.gemma2
         self.tied = c.get("tie_word_embeddings", self.gemma)
         self.scaling = c.get("rope_scaling") or {}
         self.max_pos = c.get("max_position_embeddings")
-        self.window = c.get("sliding_window") if self.type == "mistral" else None
+        self.window = c.get("sliding_window") if self.type in ("mistral", "gemma2") else None
+        # Gemma 2: layer_types, else even layers slide; Mistral: every layer
+        types = c.get("layer_types")
+        self.sliding = [
+            (types[i] == "sliding_attention" if types else i % 2 == 0) if self.gemma2 else True for i in range(self.layers)
+        ]
+        self.scaling_q = (c.get("query_pre_attn_scalar") or self.hd) ** -0.5 if self.gemma2 else self.hd**-0.5
+        self.attn_cap = c.get("attn_logit_softcapping") if self.gemma2 else None
+        self.final_cap = c.get("final_logit_softcapping") if self.gemma2 else None
         self.act = (c.get("hidden_activation") or "gelu_pytorch_tanh") if self.gemma else c.get("hidden_act", "silu")
 
 
@@ -130,10 +139,11 @@ class LoraLlama:
         if c.gemma:
             h = h * torch.tensor(c.d**0.5, dtype=torch.float32)
         cos, sin = rope(t, c.hd, c.theta, c)
-        mask = torch.full((t, t), float("-inf")).triu(1)
+        causal = torch.full((t, t), float("-inf")).triu(1)
+        windowed = causal
         if c.window is not None:
             rows = torch.arange(t).view(-1, 1)
-            mask = mask.masked_fill(rows - torch.arange(t).view(1, -1) >= c.window, float("-inf"))
+            windowed = causal.masked_fill(rows - torch.arange(t).view(1, -1) >= c.window, float("-inf"))
         act = {"silu": F.silu, "gelu_pytorch_tanh": lambda g: F.gelu(g, approximate="tanh"), "gelu": F.gelu}[c.act]
         norm = lambda x, name: rms_norm(x, self.w[name], c.eps, c.gemma)
         for i in range(c.layers):
@@ -146,15 +156,27 @@ class LoraLlama:
             k = k * cos + rotate_half(k) * sin
             k = k.repeat_interleave(c.heads // c.kv, dim=1)
             v = v.repeat_interleave(c.heads // c.kv, dim=1)
-            att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(c.hd) + mask, dim=-1)
+            scores = (q @ k.transpose(-1, -2)) * c.scaling_q
+            if c.attn_cap:
+                scores = torch.tanh(scores / c.attn_cap) * c.attn_cap
+            att = torch.softmax(scores + (windowed if c.sliding[i] else causal), dim=-1)
             ctx = (att @ v).transpose(1, 2).reshape(b, t, c.heads * c.hd)
-            h = h + self.linear(ctx, p + ".self_attn.o_proj")
-            y = norm(h, p + ".post_attention_layernorm.weight")
+            o = self.linear(ctx, p + ".self_attn.o_proj")
+            if c.gemma2:
+                h = h + norm(o, p + ".post_attention_layernorm.weight")
+                y = norm(h, p + ".pre_feedforward_layernorm.weight")
+            else:
+                h = h + o
+                y = norm(h, p + ".post_attention_layernorm.weight")
             g = self.linear(y, p + ".mlp.gate_proj")
-            h = h + self.linear(act(g) * self.linear(y, p + ".mlp.up_proj"), p + ".mlp.down_proj")
+            m = self.linear(act(g) * self.linear(y, p + ".mlp.up_proj"), p + ".mlp.down_proj")
+            h = h + (norm(m, p + ".post_feedforward_layernorm.weight") if c.gemma2 else m)
         h = norm(h, "model.norm.weight")
         head = self.w["model.embed_tokens.weight"] if c.tied else self.w["lm_head.weight"]
-        return h @ head.T
+        logits = h @ head.T
+        if c.final_cap:
+            logits = torch.tanh(logits / c.final_cap) * c.final_cap
+        return logits
 
     def loss(self, ids, targets, weights):
         logits = self.forward(ids)

@@ -56,6 +56,10 @@ test('architectures › each tiny checkpoint loads with the switches its config 
   assert.equal(gemma.normPlusOne, true);
   assert.equal(gemma.embeddingScale, Math.fround(Math.sqrt(32)));
   assert.equal(load('mistral').slidingWindow, 3);
+  const gemma2 = load('gemma2');
+  assert.deepEqual(gemma2.slidingLayers, [true, false, true]);
+  assert.equal(gemma2.attentionScale, 1 / Math.sqrt(24));
+  assert.deepEqual([gemma2.attentionSoftcap, gemma2.finalSoftcap, gemma2.sandwichNorms], [2, 3, true]);
   assert.equal(load('llama3-rope').ropeScaling.type, 'llama3');
 });
 
@@ -75,7 +79,7 @@ test('config › unsupported architectures and rope scalings are refused by name
     () => parseLlamaConfig({ ...base, rope_scaling: { rope_type: 'yarn', factor: 4 } }, 'config.json'),
     /rope_scaling/,
   );
-  assert.throws(() => parseLlamaConfig({ ...base, model_type: 'gemma2' }, 'config.json'), /model_type/);
+  assert.throws(() => parseLlamaConfig({ ...base, model_type: 'gemma3_text' }, 'config.json'), /model_type/);
   assert.throws(
     () => parseLlamaConfig({ ...TINY_ARCHITECTURES.qwen2, use_sliding_window: true }, 'config.json'),
     /use_sliding_window/,

@@ -46,16 +46,23 @@ export function causalMask(seqLen: number, groups = 1, window = Number.POSITIVE_
  * key/value head ⌊j / groups⌋ (transformers' repeat_kv); instead of repeating keys and values,
  * the queries of a group are stacked along the sequence axis: [b, kv, groups·seq, d].
  */
+/** Gemma 2's soft-capping: cap · tanh(x / cap). */
+export function softcap(x: tf.Tensor, cap: number): tf.Tensor {
+  return tf.mul(tf.tanh(tf.div(x, cap)), cap);
+}
+
 export function attention(config: LlamaConfig, inputs: AttentionInputs): tf.Tensor2D {
   const { batch, seqLen, mode } = inputs;
   const hd = config.headDim;
   const groups = config.numHeads / config.numKvHeads;
   const kv = config.numKvHeads;
   const q = applyRope(splitHeads(inputs.q, batch, seqLen, config.numHeads, hd), inputs.rope);
-  const grouped = tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [batch, kv, groups * seqLen, hd]); // scale q, not the larger scores
+  const grouped = tf.reshape(tf.mul(q, config.attentionScale), [batch, kv, groups * seqLen, hd]); // scale q, not the larger scores
   const k = applyRope(splitHeads(inputs.k, batch, seqLen, kv, hd), inputs.rope);
   const v = splitHeads(inputs.v, batch, seqLen, kv, hd);
-  const scores = tf.add(matMulTransposed(grouped, k, mode), inputs.mask);
+  const raw = matMulTransposed(grouped, k, mode);
+  const cap = config.attentionSoftcap;
+  const scores = tf.add(cap === undefined ? raw : softcap(raw, cap), inputs.mask);
   const context = tf.reshape(matMul(tf.softmax(scores), v, mode), [batch, config.numHeads, seqLen, hd]);
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * seqLen, config.numHeads * hd]);
 }

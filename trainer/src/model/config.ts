@@ -1,8 +1,10 @@
 /**
  * A Hugging Face `config.json` of a decoder this trainer computes, read into the shapes and
  * switches the model needs. Supported: Llama 1–3.x (rope scaling linear, dynamic, llama3; optional
- * attention/MLP biases), Mistral (sliding window), Qwen2/2.5 (q/k/v biases) and Gemma 1 (GeGLU,
- * (1 + w) RMSNorm, embeddings scaled by √hidden). Anything that would silently change the maths
+ * attention/MLP biases), Mistral (sliding window), Qwen2/2.5 (q/k/v biases), Gemma 1 (GeGLU,
+ * (1 + w) RMSNorm, embeddings scaled by √hidden) and Gemma 2 (besides: norms after attention and
+ * around the MLP, soft-capped attention scores and logits, query_pre_attn_scalar, sliding windows
+ * on alternate layers). Anything that would silently change the maths
  * (another architecture, another rope scaling, Qwen2's per-layer sliding windows) is an error
  * naming the field.
  */
@@ -12,7 +14,7 @@ import { formatIssues } from '../contract/format-issue.ts';
 import { zodIssues } from '../contract/zod-issues.ts';
 import type { TargetModule } from './module-path.ts';
 
-const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gemma'] as const;
+const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gemma', 'gemma2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** rope_scaling as transformers names it (`rope_type`, or the older `type`). */
@@ -48,6 +50,10 @@ export const HfLlamaConfigSchema = z.looseObject({
   hidden_activation: z.enum(ACTIVATIONS).nullish(),
   sliding_window: z.number().int().positive().nullish(),
   use_sliding_window: z.boolean().optional(),
+  layer_types: z.array(z.enum(['sliding_attention', 'full_attention'])).optional(),
+  query_pre_attn_scalar: z.number().positive().optional(),
+  attn_logit_softcapping: z.number().positive().nullish(),
+  final_logit_softcapping: z.number().positive().nullish(),
   bos_token_id: z.number().int().nullish(),
   eos_token_id: z.union([z.number().int(), z.array(z.number().int())]).nullish(),
   pad_token_id: z.number().int().nullish(),
@@ -82,6 +88,15 @@ export interface LlamaConfig {
   embeddingScale: number;
   /** Mistral: a query attends to at most this many positions (itself included). */
   slidingWindow?: number;
+  /** Where only some layers slide (Gemma 2: the even ones): true for those; absent: all layers. */
+  slidingLayers?: boolean[];
+  /** Gemma 2: norms on the attention output and before and after the MLP. */
+  sandwichNorms: boolean;
+  /** Attention scores are q·k × this (1/√head_dim; Gemma 2: query_pre_attn_scalar^−½). */
+  attentionScale: number;
+  /** Gemma 2: cap · tanh(x / cap) on the attention scores and on the logits. */
+  attentionSoftcap?: number;
+  finalSoftcap?: number;
   bosTokenId?: number;
   eosTokenId?: number;
   padTokenId?: number;
@@ -136,12 +151,12 @@ function biasedModules(c: HfConfig): Set<TargetModule> {
  * configs that only say `hidden_act: gelu`, uses the tanh approximation all the same.
  */
 function activation(c: HfConfig): Activation {
-  if (c.model_type === 'gemma') return c.hidden_activation ?? 'gelu_pytorch_tanh';
+  if (c.model_type === 'gemma' || c.model_type === 'gemma2') return c.hidden_activation ?? 'gelu_pytorch_tanh';
   return c.hidden_act ?? 'silu';
 }
 
 function slidingWindow(c: HfConfig, file: string): number | undefined {
-  if (c.model_type === 'mistral') return c.sliding_window ?? undefined;
+  if (c.model_type === 'mistral' || c.model_type === 'gemma2') return c.sliding_window ?? undefined;
   if (c.model_type === 'qwen2' && c.use_sliding_window === true)
     throw invalid(file, 'use_sliding_window true (per-layer windows of Qwen2) is not supported');
   return undefined;
@@ -165,7 +180,15 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
     );
   }
   const eos = Array.isArray(c.eos_token_id) ? c.eos_token_id[0] : c.eos_token_id;
-  const gemma = c.model_type === 'gemma';
+  const gemma2 = c.model_type === 'gemma2';
+  const gemma = c.model_type === 'gemma' || gemma2;
+  const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+  // transformers' Gemma 2: layer_types when given, else the even layers slide
+  const slidingLayers = gemma2
+    ? Array.from({ length: c.num_hidden_layers }, (_, i) =>
+        c.layer_types ? c.layer_types[i] === 'sliding_attention' : i % 2 === 0,
+      )
+    : undefined;
   return {
     modelType: c.model_type,
     vocabSize: c.vocab_size,
@@ -174,7 +197,7 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
     numLayers: c.num_hidden_layers,
     numHeads: c.num_attention_heads,
     numKvHeads,
-    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
+    headDim,
     rmsNormEps: c.rms_norm_eps,
     ropeTheta: c.rope_theta,
     ropeScaling: ropeScaling(c, file),
@@ -185,6 +208,11 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
     normPlusOne: gemma,
     embeddingScale: gemma ? Math.fround(Math.sqrt(c.hidden_size)) : 1,
     slidingWindow: slidingWindow(c, file),
+    slidingLayers,
+    sandwichNorms: gemma2,
+    attentionScale: 1 / Math.sqrt(gemma2 ? (c.query_pre_attn_scalar ?? headDim) : headDim),
+    attentionSoftcap: gemma2 ? (c.attn_logit_softcapping ?? undefined) : undefined,
+    finalSoftcap: gemma2 ? (c.final_logit_softcapping ?? undefined) : undefined,
     bosTokenId: c.bos_token_id ?? undefined,
     eosTokenId: eos ?? undefined,
     padTokenId: c.pad_token_id ?? undefined,
@@ -213,6 +241,10 @@ export function expectedTensorShapes(c: LlamaConfig): Map<string, number[]> {
     const p = `model.layers.${i}`;
     shapes.set(`${p}.input_layernorm.weight`, [d]);
     shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
+    if (c.sandwichNorms) {
+      shapes.set(`${p}.pre_feedforward_layernorm.weight`, [d]);
+      shapes.set(`${p}.post_feedforward_layernorm.weight`, [d]);
+    }
     for (const [module, [group, out, inn]] of Object.entries(linears) as [TargetModule, [string, number, number]][]) {
       shapes.set(`${p}.${group}.${module}.weight`, [out, inn]);
       if (c.biases.has(module)) shapes.set(`${p}.${group}.${module}.bias`, [out]);
