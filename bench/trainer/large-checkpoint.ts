@@ -57,7 +57,7 @@ function generate(dir: string, layers: number): { params: number; files: string[
   const elements = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const params = shapes.reduce((n, [, s]) => n + elements(s), 0);
   // first shard: tensors until past 2 GiB of data (or 85 % of the model when it is smaller)
-  const cut = Math.min(2 ** 31 + 2 ** 26, 0.85 * params * 2);
+  const cut = params * 2 > 2 ** 31 + 2 ** 27 ? 2 ** 31 + 2 ** 26 : 0.85 * params * 2;
   const shards: [string, number[]][][] = [[], []];
   let bytes = 0;
   for (const entry of shapes) {
