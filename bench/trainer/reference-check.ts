@@ -18,7 +18,7 @@ import { encodeRecord } from '../../trainer/src/data/examples.ts';
 import { loadTokenizer } from '../../trainer/src/data/tokenizer.ts';
 import { loadCheckpoint } from '../../trainer/src/io/checkpoint.ts';
 import { serializeSafetensors } from '../../trainer/src/io/safetensors.ts';
-import { adapterVariables, createAdapters, type AdapterSet } from '../../trainer/src/lora/inject.ts';
+import { adapterVariables, createAdapters, disposeAdapters, type AdapterSet } from '../../trainer/src/lora/inject.ts';
 import { peftState } from '../../trainer/src/lora/peft-state.ts';
 import { LlamaModel } from '../../trainer/src/model/llama.ts';
 import { AdamW } from '../../trainer/src/optim/adamw.ts';
@@ -65,22 +65,36 @@ function ours(model: LlamaModel, adapters: AdapterSet, batch: HostBatch) {
   return { logits, lossBefore: step.loss, gradNorm: step.gradNorm, lossAfter };
 }
 
-export async function referenceCheck(python: string): Promise<string> {
-  await tf.setBackend('wasm');
-  const model = new LlamaModel(loadCheckpoint(MODEL), 'explicit');
+export interface ReferenceComparison {
+  maxLogitDiff: number;
+  mine: { lossBefore: number; gradNorm: number; lossAfter: number };
+  theirs: { lossBefore: number; gradNorm: number; lossAfter: number };
+}
+
+/**
+ * One model directory, one batch, LoRA (r 8, B = 0, seeded A) on all seven modules: our logits,
+ * loss, gradient norm and loss after one AdamW step beside the PyTorch reference's. Throws where
+ * the reference fails.
+ */
+export async function compareWithReference(
+  python: string,
+  modelDir: string,
+  batch: HostBatch,
+): Promise<ReferenceComparison> {
+  if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
+  const model = new LlamaModel(loadCheckpoint(modelDir), 'explicit');
   const adapters = createAdapters(
     model,
     ALL_MODULES,
     { r: HYPER.loraR, alpha: HYPER.loraAlpha, dropout: 0 },
     new Rng(5),
   );
-  const batch = fixtureBatch();
   const dir = mkdtempSync(join(tmpdir(), 'lorahpo-ref-'));
   writeFileSync(join(dir, 'lora_init.safetensors'), serializeSafetensors(peftState(adapters)));
   writeFileSync(
     join(dir, 'request.json'),
     JSON.stringify({
-      model: MODEL,
+      model: modelDir,
       hyper: HYPER,
       batch: batch.batch,
       seqLen: batch.seqLen,
@@ -90,17 +104,30 @@ export async function referenceCheck(python: string): Promise<string> {
     }),
   );
   const mine = ours(model, adapters, batch);
+  disposeAdapters(adapters);
+  model.dispose();
   const child = spawnSync(python, [fileURLToPath(new URL('./torch_reference.py', import.meta.url)), 'check', dir], {
     encoding: 'utf8',
   });
-  if (child.status !== 0) return `PyTorch reference failed: ${child.stderr}`;
-  const theirs = JSON.parse(readFileSync(join(dir, 'check.json'), 'utf8')) as {
-    lossBefore: number;
-    gradNorm: number;
-    lossAfter: number;
-  };
-  const theirLogits = new Float32Array(readFileSync(join(dir, 'logits.f32')).buffer.slice(0));
+  if (child.status !== 0) throw new Error(`PyTorch reference failed: ${child.stderr}`);
+  const theirs = JSON.parse(readFileSync(join(dir, 'check.json'), 'utf8')) as ReferenceComparison['theirs'];
+  const raw = readFileSync(join(dir, 'logits.f32'));
+  const theirLogits = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  if (theirLogits.length !== mine.logits.length) throw new Error('the reference returned logits of another shape');
   const maxLogitDiff = mine.logits.reduce((m, v, i) => Math.max(m, Math.abs(v - theirLogits[i])), 0);
+  const { logits: _, ...mineScalars } = mine;
+  return { maxLogitDiff, mine: mineScalars, theirs };
+}
+
+export async function referenceCheck(python: string): Promise<string> {
+  const batch = fixtureBatch();
+  let comparison: ReferenceComparison;
+  try {
+    comparison = await compareWithReference(python, MODEL, batch);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const { maxLogitDiff, mine, theirs } = comparison;
   const rows: [string, number, number, number][] = [
     ['logits (max abs over all)', Number.NaN, Number.NaN, maxLogitDiff],
     ['loss before the step', mine.lossBefore, theirs.lossBefore, Math.abs(mine.lossBefore - theirs.lossBefore)],

@@ -1,7 +1,10 @@
 """Independent PyTorch reference for the lorahpo trainer bench (bench/trainer/bench.ts).
 
-A Llama decoder with LoRA written directly on torch ops (no transformers, no peft), so that the
-TensorFlow.js trainer can be checked against it and timed next to it.
+A Llama-family decoder with LoRA written directly on torch ops (no transformers, no peft), so that
+the TensorFlow.js trainer can be checked against it and timed next to it. The config switches
+follow transformers' modeling files: rope_scaling linear/dynamic/llama3, Qwen2's q/k/v biases,
+Llama's attention_bias/mlp_bias, Mistral's sliding window, Gemma's √hidden embedding scale,
+(1 + w) RMSNorm and tanh-gelu MLP.
 
   check <dir>                 reads dir/{request.json, lora_init.safetensors}, writes
                               dir/logits.f32 and dir/check.json
@@ -44,6 +47,7 @@ def load_safetensors(path):
 
 class Config:
     def __init__(self, c):
+        self.type = c.get("model_type", "llama")
         self.vocab = c["vocab_size"]
         self.d = c["hidden_size"]
         self.inter = c["intermediate_size"]
@@ -53,16 +57,56 @@ class Config:
         self.hd = c.get("head_dim") or self.d // self.heads
         self.eps = c.get("rms_norm_eps", 1e-6)
         self.theta = c.get("rope_theta", 10000.0)
-        self.tied = c.get("tie_word_embeddings", False)
+        self.gemma2 = self.type == "gemma2"
+        self.gemma = self.type == "gemma" or self.gemma2
+        self.tied = c.get("tie_word_embeddings", self.gemma)
+        self.scaling = c.get("rope_scaling") or {}
+        self.max_pos = c.get("max_position_embeddings")
+        self.window = c.get("sliding_window") if self.type in ("mistral", "gemma2") else None
+        # Gemma 2: layer_types, else even layers slide; Mistral: every layer
+        types = c.get("layer_types")
+        self.sliding = [
+            (types[i] == "sliding_attention" if types else i % 2 == 0) if self.gemma2 else True for i in range(self.layers)
+        ]
+        self.scaling_q = (c.get("query_pre_attn_scalar") or self.hd) ** -0.5 if self.gemma2 else self.hd**-0.5
+        self.attn_cap = c.get("attn_logit_softcapping") if self.gemma2 else None
+        self.final_cap = c.get("final_logit_softcapping") if self.gemma2 else None
+        self.act = (c.get("hidden_activation") or "gelu_pytorch_tanh") if self.gemma else c.get("hidden_act", "silu")
 
 
-def rms_norm(x, w, eps):
-    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+def rms_norm(x, w, eps, plus_one=False):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * ((1.0 + w) if plus_one else w)
 
 
-def rope(seq, hd, theta):
-    inv = 1.0 / (theta ** (np.arange(0, hd, 2, dtype=np.float64) / hd))
-    inv = inv.astype(np.float32).astype(np.float64)
+def inv_freq(c, seq):
+    """transformers' ROPE_INIT_FUNCTIONS for default, linear, dynamic and llama3, as float32."""
+    kind = c.scaling.get("rope_type", c.scaling.get("type", "default"))
+    base = c.theta
+    if kind == "dynamic" and seq > c.max_pos:
+        f = c.scaling["factor"]
+        base = base * ((f * seq / c.max_pos) - (f - 1)) ** (c.hd / (c.hd - 2))
+    inv = torch.tensor(1.0 / (base ** (np.arange(0, c.hd, 2, dtype=np.float64) / c.hd)), dtype=torch.float32)
+    if kind == "linear":
+        inv = inv / c.scaling["factor"]
+    elif kind == "llama3":
+        s = c.scaling
+        old = s["original_max_position_embeddings"]
+        low_wl, high_wl = old / s["low_freq_factor"], old / s["high_freq_factor"]
+        wavelen = 2 * math.pi / inv
+        scaled = torch.where(wavelen > low_wl, inv / s["factor"], inv)
+        smooth = (old / wavelen - s["low_freq_factor"]) / (s["high_freq_factor"] - s["low_freq_factor"])
+        smoothed = (1 - smooth) * scaled / s["factor"] + smooth * scaled
+        medium = ~(wavelen < high_wl) * ~(wavelen > low_wl)
+        inv = torch.where(medium, smoothed, scaled)
+    return inv
+
+
+def rope(seq, hd, theta, c=None):
+    if c is None:
+        inv = 1.0 / (theta ** (np.arange(0, hd, 2, dtype=np.float64) / hd))
+        inv = inv.astype(np.float32).astype(np.float64)
+    else:
+        inv = inv_freq(c, seq).numpy().astype(np.float64)
     ang = np.outer(np.arange(seq, dtype=np.float64), inv)
     emb = np.concatenate([ang, ang], axis=1)
     return torch.tensor(np.cos(emb), dtype=torch.float32), torch.tensor(np.sin(emb), dtype=torch.float32)
@@ -81,6 +125,8 @@ class LoraLlama:
 
     def linear(self, x, name):
         y = x @ self.w[name + ".weight"].T
+        if name + ".bias" in self.w:
+            y = y + self.w[name + ".bias"]
         ab = self.lora.get(name)
         if ab is not None:
             y = y + (x @ ab[0].T @ ab[1].T) * self.scale
@@ -90,11 +136,19 @@ class LoraLlama:
         c = self.c
         b, t = ids.shape
         h = self.w["model.embed_tokens.weight"][ids]
-        cos, sin = rope(t, c.hd, c.theta)
-        mask = torch.full((t, t), float("-inf")).triu(1)
+        if c.gemma:
+            h = h * torch.tensor(c.d**0.5, dtype=torch.float32)
+        cos, sin = rope(t, c.hd, c.theta, c)
+        causal = torch.full((t, t), float("-inf")).triu(1)
+        windowed = causal
+        if c.window is not None:
+            rows = torch.arange(t).view(-1, 1)
+            windowed = causal.masked_fill(rows - torch.arange(t).view(1, -1) >= c.window, float("-inf"))
+        act = {"silu": F.silu, "gelu_pytorch_tanh": lambda g: F.gelu(g, approximate="tanh"), "gelu": F.gelu}[c.act]
+        norm = lambda x, name: rms_norm(x, self.w[name], c.eps, c.gemma)
         for i in range(c.layers):
             p = f"model.layers.{i}"
-            x = rms_norm(h, self.w[p + ".input_layernorm.weight"], c.eps)
+            x = norm(h, p + ".input_layernorm.weight")
             q = self.linear(x, p + ".self_attn.q_proj").view(b, t, c.heads, c.hd).transpose(1, 2)
             k = self.linear(x, p + ".self_attn.k_proj").view(b, t, c.kv, c.hd).transpose(1, 2)
             v = self.linear(x, p + ".self_attn.v_proj").view(b, t, c.kv, c.hd).transpose(1, 2)
@@ -102,15 +156,27 @@ class LoraLlama:
             k = k * cos + rotate_half(k) * sin
             k = k.repeat_interleave(c.heads // c.kv, dim=1)
             v = v.repeat_interleave(c.heads // c.kv, dim=1)
-            att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(c.hd) + mask, dim=-1)
+            scores = (q @ k.transpose(-1, -2)) * c.scaling_q
+            if c.attn_cap:
+                scores = torch.tanh(scores / c.attn_cap) * c.attn_cap
+            att = torch.softmax(scores + (windowed if c.sliding[i] else causal), dim=-1)
             ctx = (att @ v).transpose(1, 2).reshape(b, t, c.heads * c.hd)
-            h = h + self.linear(ctx, p + ".self_attn.o_proj")
-            y = rms_norm(h, self.w[p + ".post_attention_layernorm.weight"], c.eps)
+            o = self.linear(ctx, p + ".self_attn.o_proj")
+            if c.gemma2:
+                h = h + norm(o, p + ".post_attention_layernorm.weight")
+                y = norm(h, p + ".pre_feedforward_layernorm.weight")
+            else:
+                h = h + o
+                y = norm(h, p + ".post_attention_layernorm.weight")
             g = self.linear(y, p + ".mlp.gate_proj")
-            h = h + self.linear(F.silu(g) * self.linear(y, p + ".mlp.up_proj"), p + ".mlp.down_proj")
-        h = rms_norm(h, self.w["model.norm.weight"], c.eps)
+            m = self.linear(act(g) * self.linear(y, p + ".mlp.up_proj"), p + ".mlp.down_proj")
+            h = h + (norm(m, p + ".post_feedforward_layernorm.weight") if c.gemma2 else m)
+        h = norm(h, "model.norm.weight")
         head = self.w["model.embed_tokens.weight"] if c.tied else self.w["lm_head.weight"]
-        return h @ head.T
+        logits = h @ head.T
+        if c.final_cap:
+            logits = torch.tanh(logits / c.final_cap) * c.final_cap
+        return logits
 
     def loss(self, ids, targets, weights):
         logits = self.forward(ids)

@@ -23,7 +23,11 @@ test('jsonl › each malformed line is an error naming file and line', () => {
     ['{"question":"a","answer":"b"}\n{oops\n', /d\.jsonl:2: not valid JSON/],
     ['{"question":"a","answer":"b"}\n\n[1]\n', /d\.jsonl:3: not a JSON object/],
     ['{"question":"a","answer":""}\n{"text":"x"}\n', /d\.jsonl:1: "answer" must be a non-empty string/],
-    ['{"text":"x"}\n{"prompt":"x"}\n', /d\.jsonl:2: needs "question" and "answer" strings, or a "text" string/],
+    ['{"text":"x"}\n{"prompt":"x"}\n', /d\.jsonl:2: "completion" must be a non-empty string/],
+    ['{"text":"x"}\n{"other":"x"}\n', /d\.jsonl:2: needs "question"\/"answer", "instruction"\/"output", "prompt"/],
+    ['{"text":"x"}\n{"instruction":"x"}\n', /d\.jsonl:2: "output" must be a non-empty string/],
+    ['{"text":"x"}\n{"messages":[{"role":"user"}]}\n', /d\.jsonl:2: messages\[0\] needs a "role" string/],
+    ['{"text":"x"}\n{"messages":[{"role":"user","content":"hi"}]}\n', /d\.jsonl:2: "messages" has no assistant/],
     ['{"text":"only one"}\n', /d\.jsonl: 1 usable line\(s\); at least 2/],
   ];
   for (const [content, message] of cases) assert.throws(() => parseJsonl(content, 'd.jsonl', strict), message);
@@ -92,4 +96,88 @@ test('batches › right padding with zero weights; targets are the next tokens',
   assert.deepEqual([...batch.targets], [0, 11, 12, 0, 20, 0, 0, 0]);
   assert.deepEqual([...batch.weights], [0, 1, 1, 0, 1, 0, 0, 0]);
   assert.equal(batch.tokens, 3);
+});
+
+const CHATML =
+  "{{ bos_token }}{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}" +
+  '{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}';
+const chatTokenizer = { ...tokenizer, chatTemplate: { template: CHATML, bosToken: '<s>', eosToken: '</s>' } };
+const OPTIONS = { promptTemplate: TEMPLATE, lossOnAnswerOnly: true, maxSeqLength: 512, eosId: 2, file: 'chat.jsonl' };
+
+test('jsonl › Alpaca lines are questions (instruction, then input) with the output as answer', () => {
+  const records = parseJsonl(
+    '{"instruction":"Name the tool.","input":"It packages charts.","output":"Helm"}\n{"instruction":"Say hi.","input":"","output":"hi"}\n',
+    'a.jsonl',
+    strict,
+  );
+  assert.deepEqual(records, [
+    { kind: 'qa', line: 1, question: 'Name the tool.\n\nIt packages charts.', answer: 'Helm' },
+    { kind: 'qa', line: 2, question: 'Say hi.', answer: 'hi' },
+  ]);
+});
+
+test('examples › prompt/completion lines learn the completion and EOS only', () => {
+  const seq = encodeRecord(
+    { kind: 'completion', line: 1, prompt: 'Helm is', completion: ' a package manager.' },
+    tokenizer,
+    OPTIONS,
+  );
+  const prompt = tokenizer.encode('Helm is', true);
+  const completion = tokenizer.encode(' a package manager.', false);
+  assert.deepEqual(seq.ids, [...prompt, ...completion, 2]);
+  assert.deepEqual(seq.lossMask, [...prompt.map(() => 0), ...completion.map(() => 1), 1]);
+});
+
+test('examples › chat messages go through the chat template; only assistant turns are targets', () => {
+  const messages = [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'What is Helm?' },
+    { role: 'assistant', content: 'A package manager.' },
+    { role: 'user', content: 'And etcd?' },
+    { role: 'assistant', content: 'A key-value store.' },
+  ];
+  const seq = encodeRecord({ kind: 'chat', line: 4, messages }, chatTokenizer, OPTIONS);
+  const enc = (t: string) => tokenizer.encode(t, false);
+  const parts: [string, number][] = [
+    [
+      '<s><|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is Helm?<|im_end|>\n<|im_start|>assistant\n',
+      0,
+    ],
+    ['A package manager.<|im_end|>\n', 1],
+    ['<|im_start|>user\nAnd etcd?<|im_end|>\n<|im_start|>assistant\n', 0],
+    ['A key-value store.<|im_end|>\n', 1],
+  ];
+  assert.deepEqual(
+    seq.ids,
+    parts.flatMap(([t]) => enc(t)),
+  );
+  assert.equal(seq.ids[0], 1); // the template's {{ bos_token }}, tokenised as the special token
+  assert.deepEqual(
+    seq.lossMask,
+    parts.flatMap(([t, w]) => enc(t).map(() => w)),
+  );
+  const all = encodeRecord({ kind: 'chat', line: 4, messages }, chatTokenizer, { ...OPTIONS, lossOnAnswerOnly: false });
+  assert.deepEqual(all.lossMask, [0, ...all.ids.slice(1).map(() => 1)]);
+});
+
+test('examples › chat without a template, or with a broken one, is an error naming file and line', () => {
+  const record = { kind: 'chat' as const, line: 7, messages: [{ role: 'assistant', content: 'x' }] };
+  assert.throws(
+    () => encodeRecord(record, tokenizer, OPTIONS),
+    /chat\.jsonl:7: chat "messages" need the model's chat template/,
+  );
+  const broken = { ...tokenizer, chatTemplate: { template: "{{ raise_exception('no system role') }}" } };
+  assert.throws(() => encodeRecord(record, broken, OPTIONS), /chat\.jsonl:7: the chat template fails/);
+});
+
+test('tokenizer › the chat template and its special tokens come from tokenizer_config.json', () => {
+  const config = {
+    chat_template: [{ name: 'default', template: CHATML }],
+    bos_token: { content: '<s>' },
+    eos_token: '</s>',
+  };
+  const t = loadTokenizer('tokenizer.json', 'tokenizer_config.json', (p) =>
+    p === 'tokenizer.json' ? readFileSync(join(TINY_MODEL, 'tokenizer.json'), 'utf8') : JSON.stringify(config),
+  );
+  assert.deepEqual(t.chatTemplate, { template: CHATML, bosToken: '<s>', eosToken: '</s>' });
 });

@@ -61,8 +61,8 @@ test('main › a short run lowers the eval loss, reports per the contract and sa
   const evalLosses = r.metrics.filter((m) => m.name === 'eval_loss');
   assert.deepEqual(
     evalLosses.map((m) => m.step),
-    [8, 16, 22, 24],
-  ); // every 8 steps and at the epoch's end (22 steps)
+    [8, 16, 24],
+  ); // every 8 steps, not also at the epoch's end (22 steps): each evaluation counts once for patience
   assert.ok(evalLosses.at(-1)!.value < evalLosses[0].value - 0.05, JSON.stringify(evalLosses));
   const perplexity = r.metrics.find((m) => m.name === 'perplexity' && m.step === 24)!;
   assert.ok(Math.abs(perplexity.value - Math.exp(evalLosses.at(-1)!.value)) < 1e-9);
@@ -83,6 +83,30 @@ test('main › a short run lowers the eval loss, reports per the contract and sa
   );
   assert.deepEqual(config.target_modules, ['q_proj', 'v_proj', 'gate_proj', 'down_proj']);
   assert.equal(config.base_model_name_or_path, TINY_MODEL.replace(/\/$/, ''));
+});
+
+test('main › without evalSteps it evaluates at epoch ends and the last step; all-linear and rsLoRA', async () => {
+  const out = tempDir();
+  const training = JSON.stringify({ targetModules: 'all-linear', useRslora: true, maxSteps: 23 });
+  const r = await run([...BASE, '--training', training, '--params', '{"loraR":4,"loraAlpha":8}', '--output-dir', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    r.metrics.filter((m) => m.name === 'eval_loss').map((m) => m.step),
+    [22, 23],
+  ); // 22 steps an epoch
+  const adapter = new SafetensorsFile(readFileSync(join(out, 'adapter_model.safetensors')), 'adapter');
+  assert.equal(adapter.names().length, 2 * 7 * 2);
+  const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+  assert.deepEqual(config.target_modules, [
+    'q_proj',
+    'k_proj',
+    'v_proj',
+    'o_proj',
+    'gate_proj',
+    'up_proj',
+    'down_proj',
+  ]);
+  assert.equal(config.use_rslora, true);
 });
 
 test('main › early stopping fires on a flat curve and says when and why', async () => {

@@ -136,3 +136,23 @@ test('gradient accumulation › two micro-batches give the gradients of one batc
     tf.dispose([...split.grads, ...whole.grads]);
   });
 });
+
+test('loss › gather and log-sum-exp give the one-hot cross-entropy and its gradient', async () => {
+  const { weightedNllSum } = await import('../../trainer/src/train/loss.ts');
+  const rng = new Rng(11);
+  const logits = tf.tensor2d(
+    Float32Array.from({ length: 5 * 7 }, () => 3 * rng.normal()),
+    [5, 7],
+  );
+  const targets = tf.tensor1d([0, 6, 3, 3, 1], 'int32');
+  const weights = tf.tensor1d([1, 1, 0, 1, 1]);
+  const oneHot = (x: tf.Tensor2D) =>
+    tf.neg(tf.sum(tf.mul(tf.sum(tf.mul(tf.logSoftmax(x), tf.oneHot(targets, 7)), 1), weights))) as tf.Scalar;
+  const ours = tf.valueAndGrad((x: tf.Tensor) => weightedNllSum(x as tf.Tensor2D, targets, weights))(logits);
+  const theirs = tf.valueAndGrad((x: tf.Tensor) => oneHot(x as tf.Tensor2D))(logits);
+  assert.ok(Math.abs(ours.value.dataSync()[0] - theirs.value.dataSync()[0]) < 1e-5);
+  const a = ours.grad.dataSync();
+  const b = theirs.grad.dataSync();
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-6));
+  tf.dispose([logits, targets, weights, ours.value, ours.grad, theirs.value, theirs.grad]);
+});

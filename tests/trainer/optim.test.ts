@@ -61,6 +61,10 @@ test('schedules › warm-up then cosine, linear and constant at chosen steps', (
   close([learningRateAt(10, base)], [0]);
   close([learningRateAt(5, { ...base, scheduler: 'linear' })], [5 / 9]);
   assert.equal(learningRateAt(9, { ...base, scheduler: 'constant' }), 1);
+  // transformers' constant has no warm-up; constant_with_warmup has
+  assert.equal(learningRateAt(0, { ...base, scheduler: 'constant' }), 1);
+  assert.equal(learningRateAt(0, { ...base, scheduler: 'constant_with_warmup' }), 0);
+  assert.equal(learningRateAt(9, { ...base, scheduler: 'constant_with_warmup' }), 1);
   const warm = { ...base, warmupSteps: 3, peak: 2e-4 };
   close([learningRateAt(1, warm), learningRateAt(2, warm)], [2e-4 / 3, 4e-4 / 3], 1e-12);
 });
@@ -92,4 +96,23 @@ test('early stopping › improvements within minDelta count as none, but the bes
   );
   const never = new EarlyStopping(undefined, 'minimize');
   assert.ok([1, 1, 1, 1].every((v) => !never.observe(v).shouldStop));
+});
+
+test('lora › rsLoRA scales by alpha / sqrt(r), plain LoRA by alpha / r', async () => {
+  const { LoraLinear } = await import('../../trainer/src/lora/lora-linear.ts');
+  const { Rng } = await import('../../trainer/src/rng.ts');
+  const plain = new LoraLinear('p', 8, 8, { r: 16, alpha: 32, dropout: 0 }, new Rng(1));
+  const rs = new LoraLinear('q', 8, 8, { r: 16, alpha: 32, dropout: 0, rslora: true }, new Rng(1));
+  assert.equal(plain.scale, 2);
+  assert.equal(rs.scale, 8);
+  plain.dispose();
+  rs.dispose();
+});
+
+test('targets › presets name PEFT groups; a list is kept as given', async () => {
+  const { resolveTargetModules } = await import('../../trainer/src/contract/training.ts');
+  assert.deepEqual(resolveTargetModules('attention'), ['q_proj', 'k_proj', 'v_proj', 'o_proj']);
+  assert.deepEqual(resolveTargetModules('mlp'), ['gate_proj', 'up_proj', 'down_proj']);
+  assert.equal(resolveTargetModules('all-linear').length, 7);
+  assert.deepEqual(resolveTargetModules(['v_proj', 'q_proj']), ['v_proj', 'q_proj']);
 });

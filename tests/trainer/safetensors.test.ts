@@ -1,10 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint } from '../../trainer/src/io/checkpoint.ts';
-import { SafetensorsFile, serializeSafetensors } from '../../trainer/src/io/safetensors.ts';
-import { TINY_MODEL, tempDir } from './fixture.ts';
+import { type HostTensor, SafetensorsFile, serializeSafetensors } from '../../trainer/src/io/safetensors.ts';
+import { LlamaModel } from '../../trainer/src/model/llama.ts';
+import { TINY_MODEL, tempDir, tinyCheckpoint, useWasm } from './fixture.ts';
 
 function rawFile(header: object, data: Uint8Array): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -136,15 +148,15 @@ test('checkpoint › a sharded checkpoint loads through model.safetensors.index.
 test('checkpoint › config.json errors name the file and field', () => {
   const dir = copyTiny();
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2', attention_bias: true }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2', hidden_act: 'relu' }));
   assert.throws(
     () => loadCheckpoint(dir),
     (e: Error) => {
       const lines = e.message.split('\n');
-      assert.match(lines[0]!, /config\.json is not a supported Llama-family config:$/);
+      assert.match(lines[0]!, /config\.json is not a supported decoder config:$/);
       assert.deepEqual(lines.slice(1), [
-        '  model_type is "gpt2" but must be one of "llama", "mistral"',
-        '  attention_bias is true but must be false',
+        '  model_type is "gpt2" but must be one of "llama", "mistral", "qwen2", "gemma", "gemma2"',
+        '  hidden_act is "relu" but must be one of "silu", "gelu_pytorch_tanh", "gelu"',
       ]);
       return true;
     },
@@ -162,4 +174,65 @@ test('checkpoint › layers past config.json num_hidden_layers are refused, not 
     () => loadCheckpoint(dir),
     new RegExp(`the checkpoint holds ${layers} layers but config\\.json num_hidden_layers is ${layers - 1}`),
   );
+});
+
+/**
+ * Writes `tensors` (float32) into a safetensors file whose data section starts with a declared but
+ * never written BF16 tensor of `holeBytes`: a sparse file, as large as a real shard on disk but
+ * costing no disk blocks.
+ */
+function writeSparseShard(path: string, tensors: Record<string, HostTensor>, holeBytes: number): void {
+  const header: Record<string, unknown> = {
+    'lorahpo.test.hole': { dtype: 'BF16', shape: [holeBytes / 2], data_offsets: [0, holeBytes] },
+  };
+  let offset = holeBytes;
+  for (const [name, t] of Object.entries(tensors)) {
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const fd = openSync(path, 'w');
+  try {
+    const length = new Uint8Array(8);
+    new DataView(length.buffer).setBigUint64(0, BigInt(json.length), true);
+    writeSync(fd, length, 0, 8, 0);
+    writeSync(fd, json, 0, json.length, 8);
+    let at = 8 + json.length + holeBytes;
+    for (const t of Object.values(tensors)) {
+      writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), 0, t.data.byteLength, at);
+      at += t.data.byteLength;
+    }
+    ftruncateSync(fd, at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+test('checkpoint › shards over 2 GiB load tensor by tensor, with bounded host memory', async () => {
+  await useWasm();
+  const dir = copyTiny();
+  const whole = new SafetensorsFile(readFileSync(join(dir, 'model.safetensors')), 'model.safetensors');
+  const names = whole.names();
+  const holeBytes = 2 ** 31 + 2 ** 20; // past Node's 2 GiB readFileSync limit and readSync's per-call limit
+  const weightMap: Record<string, string> = {};
+  [names.filter((_, i) => i % 2 === 0), names.filter((_, i) => i % 2 === 1)].forEach((shard, s) => {
+    const file = `model-0000${s + 1}-of-00002.safetensors`;
+    writeSparseShard(join(dir, file), Object.fromEntries(shard.map((n) => [n, whole.tensor(n)])), holeBytes);
+    for (const n of shard) weightMap[n] = file;
+  });
+  rmSync(join(dir, 'model.safetensors'));
+  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  assert.ok(statSync(join(dir, 'model-00001-of-00002.safetensors')).size > 2 ** 31);
+
+  const rssBefore = process.memoryUsage().rss;
+  const model = new LlamaModel(loadCheckpoint(dir), 'explicit');
+  const rssGrowth = process.memoryUsage().rss - rssBefore;
+  const reference = new LlamaModel(tinyCheckpoint(), 'explicit');
+  const ids = tf.tensor2d([[1, 40, 41, 300, 2]], [1, 5], 'int32');
+  const logits = (m: LlamaModel) => tf.tidy(() => m.forward(ids).dataSync());
+  assert.deepEqual(logits(model), logits(reference));
+  assert.ok(rssGrowth < 256 * 2 ** 20, `host memory grew by ${rssGrowth} bytes`);
+  model.dispose();
+  reference.dispose();
+  ids.dispose();
 });

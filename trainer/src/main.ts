@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { LorahpoError } from './contract/errors.ts';
+import { resolveTargetModules } from './contract/training.ts';
 import { BACKEND_CHOICES, selectBackend } from './backend.ts';
 import { prepareData } from './data/prepare.ts';
 import { loadTokenizer } from './data/tokenizer.ts';
@@ -98,13 +99,12 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
   const selected = await selectBackend(t.backend, io.env, (m) => reporter.log(m));
   reporter.log(`backend: ${selected.choice} (tfjs ${tf.getBackend()}, ${selected.gradientMode} gradients)`);
   const model = new LlamaModel(checkpoint, selected.gradientMode);
-  checkpoint.tensors.clear();
   const h = settings.hyper;
   const rng = new Rng(settings.seed);
   const adapters = createAdapters(
     model,
-    t.targetModules,
-    { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout },
+    resolveTargetModules(t.targetModules),
+    { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout, rslora: t.useRslora },
     rng.fork(),
   );
   const variables = adapterVariables(adapters);
@@ -167,11 +167,11 @@ async function startWorkers(
     return undefined;
   }
   const h = settings.hyper;
-  const lora = { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout };
+  const lora = { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout, rslora: settings.training.useRslora };
   reporter.log(`data parallelism: ${settings.workers} gradient workers`);
   return DataParallelStepper.start(settings.workers, {
     source: { kind: 'directory', path: settings.model },
-    targets: settings.training.targetModules,
+    targets: resolveTargetModules(settings.training.targetModules),
     lora,
   });
 }
@@ -188,8 +188,9 @@ function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter)
       r: h.loraR,
       loraAlpha: h.loraAlpha,
       loraDropout: h.loraDropout,
-      targetModules: settings.training.targetModules,
+      targetModules: resolveTargetModules(settings.training.targetModules),
       baseModel: resolve(settings.model),
+      useRslora: settings.training.useRslora,
     });
     reporter.log(`adapter saved to ${adapterPath}`);
   } else reporter.log('no output directory (LORAHPO_OUTPUT_DIR / --output-dir): the adapter is not saved');

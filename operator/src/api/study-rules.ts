@@ -11,7 +11,9 @@ import { checkSamplerOptions } from './sampler-spec.ts';
 import { checkBuiltInParams } from './built-in-params.ts';
 import { checkParamEnvNames } from './param-env-names.ts';
 import { parseDurationMs } from './common.ts';
-import type { InnerPrunerSpec, PrunerAlgorithm, StudySpec } from './study.ts';
+import { StudyTrainingSchema, type InnerPrunerSpec, type PrunerAlgorithm, type StudySpec } from './study.ts';
+import { findUnknownFields } from './unknown-fields.ts';
+import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 
 const PRUNER_OPTIONS: Record<PrunerAlgorithm, readonly string[]> = {
   none: [],
@@ -135,10 +137,22 @@ function checkBudget(spec: StudySpec): Issue[] {
   return issues;
 }
 
-/** The built-in trainer needs a model and a dataset and knows a fixed set of hyperparameters. */
+/** spec.training against the built-in trainer's own schema (the trainer parses it the same way). */
+function checkBuiltInTraining(training: Record<string, unknown>): Issue[] {
+  const root = { spec: { training } };
+  const parsed = StudyTrainingSchema.safeParse(training);
+  const structural = parsed.success ? [] : zodIssues(parsed.error, root, ['spec', 'training']);
+  const unknown = findUnknownFields(StudyTrainingSchema, training).map((found) => ({
+    ...found,
+    path: `spec.training.${found.path}`,
+  }));
+  return [...structural, ...unknown];
+}
+
+/** The built-in trainer needs a model and a dataset and knows a fixed set of settings and hyperparameters. */
 function checkBuiltInTrainer(spec: StudySpec): Issue[] {
   if ((spec.trialTemplate?.command ?? []).length > 0) return [];
-  const issues: Issue[] = [];
+  const issues: Issue[] = checkBuiltInTraining(spec.training ?? {});
   const why = 'by the built-in trainer (no trialTemplate.command)';
   if (spec.training?.model === undefined) issues.push(issue('required', 'spec.training.model', `is required ${why}`));
   if (spec.training?.dataset === undefined)

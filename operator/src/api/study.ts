@@ -167,8 +167,16 @@ export const BudgetSchema = z
   })
   .describe('How much to spend.');
 
-export const StudyTrainingSchema = TrainingSettingsSchema.omit({ objective: true, earlyStopping: true }).describe(
-  'Fixed settings handed to every trial as LORAHPO_TRAINING; sampled parameters of the same name override them.',
+/** The built-in trainer's settings: spec.training is checked against them when it runs the trials. */
+export const StudyTrainingSchema = TrainingSettingsSchema.omit({ objective: true, earlyStopping: true });
+
+/**
+ * spec.training as the API sees it: free-form, handed to every trial as LORAHPO_TRAINING as
+ * written (no defaults filled in), so a custom trainer gets its own settings; the rules check it
+ * against StudyTrainingSchema when the built-in trainer runs the trials.
+ */
+export const SpecTrainingSchema = freeFormObject(
+  "Fixed settings handed to every trial as LORAHPO_TRAINING, as written; sampled parameters of the same name override them. Checked against the built-in trainer's settings (docs/trainer.md) unless trialTemplate.command names another trainer.",
 );
 
 export const EnvVarSchema = z.object({
@@ -227,7 +235,7 @@ export const StudySpecSchema = z.object({
   pruner: PrunerSpecSchema.default({ algorithm: 'none' }),
   earlyStopping: EarlyStoppingSchema.optional().describe('Early stopping inside each trial, on the objective.'),
   budget: BudgetSchema.default({ maxTrials: 20, parallelTrials: 1 }),
-  training: StudyTrainingSchema.optional(),
+  training: SpecTrainingSchema.optional(),
   trialTemplate: TrialTemplateSchema.optional(),
   output: OutputSchema.optional(),
 });

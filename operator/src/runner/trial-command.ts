@@ -42,7 +42,7 @@ export function trainingSettings(spec: StudySpec, manifestDir: string): TrialInp
   const training = { ...(spec.training ?? {}) };
   for (const key of ['model', 'dataset'] as const) {
     const path = training[key];
-    if (path !== undefined && !isAbsolute(path)) training[key] = resolve(manifestDir, path);
+    if (typeof path === 'string' && !isAbsolute(path)) training[key] = resolve(manifestDir, path);
   }
   return {
     ...training,

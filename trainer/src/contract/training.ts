@@ -6,7 +6,21 @@
 import { z } from 'zod';
 
 export const TARGET_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-export const SCHEDULERS = ['cosine', 'linear', 'constant'] as const;
+export const SCHEDULERS = ['cosine', 'linear', 'constant', 'constant_with_warmup'] as const;
+
+/** PEFT's names for groups of linear layers; all-linear is every one but lm_head, as in PEFT. */
+export const TARGET_PRESETS = {
+  attention: ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
+  mlp: ['gate_proj', 'up_proj', 'down_proj'],
+  'all-linear': TARGET_MODULES,
+} as const;
+
+/** A preset name or an explicit list, as the list of modules. */
+export function resolveTargetModules(
+  value: keyof typeof TARGET_PRESETS | readonly (typeof TARGET_MODULES)[number][],
+): (typeof TARGET_MODULES)[number][] {
+  return typeof value === 'string' ? [...TARGET_PRESETS[value]] : [...value];
+}
 
 /** Hyperparameters with the meaning they have in Hugging Face transformers/PEFT. */
 export const HyperparametersSchema = z.object({
@@ -17,7 +31,10 @@ export const HyperparametersSchema = z.object({
   loraAlpha: z.number().positive().default(16).describe('LoRA alpha; the update is scaled by alpha / r.'),
   // Below 1: a dropout of 1 drops every input (and tfjs refuses it).
   loraDropout: z.number().min(0).lt(1).default(0.05).describe('Dropout on the LoRA adapter input (0 <= p < 1).'),
-  scheduler: z.enum(SCHEDULERS).default('cosine').describe('Learning-rate schedule after warm-up.'),
+  scheduler: z
+    .enum(SCHEDULERS)
+    .default('cosine')
+    .describe('Learning-rate schedule after warm-up; constant has no warm-up, constant_with_warmup has.'),
   warmupRatio: z.number().min(0).max(1).default(0.03).describe('Fraction of the steps spent warming up.'),
 });
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
@@ -43,21 +60,42 @@ export type Direction = (typeof DIRECTIONS)[number];
 
 export const TrainingSettingsSchema = z.object({
   model: z.string().min(1).optional().describe('Directory with config.json, *.safetensors and tokenizer.json.'),
-  dataset: z.string().min(1).optional().describe('JSONL file of {"question","answer"} or {"text"} lines.'),
+  dataset: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'JSONL of {"question","answer"}, Alpaca {"instruction","input","output"}, {"prompt","completion"}, chat {"messages"} or {"text"} lines.',
+    ),
   epochs: z.number().int().positive().default(3),
   batchSize: z.number().int().positive().default(8),
   gradientAccumulationSteps: z.number().int().positive().default(1),
   maxSeqLength: z.number().int().positive().default(512),
   maxSteps: z.number().int().positive().optional().describe('Stop after this many optimiser steps (for quick runs).'),
-  evalSteps: z.number().int().positive().optional().describe('Also evaluate every N optimiser steps.'),
+  evalSteps: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Evaluate every N optimiser steps (and after the last) instead of at each epoch's end."),
   evalFraction: z.number().gt(0).lt(1).default(0.1).describe('Share of the dataset held out for evaluation.'),
-  lossOnAnswerOnly: z.boolean().default(true).describe('Take the loss on answer tokens only (question/answer data).'),
+  lossOnAnswerOnly: z.boolean().default(true).describe('Take the loss on answer, completion or assistant tokens only.'),
   promptTemplate: z
     .string()
     .default('### Question: {question}\n ### Answer: {answer}')
     .describe('How a question/answer line becomes text; the EOS token is appended.'),
   packing: z.boolean().default(false),
-  targetModules: z.array(z.enum(TARGET_MODULES)).min(1).default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
+  targetModules: z
+    .union([
+      z.enum(Object.keys(TARGET_PRESETS) as (keyof typeof TARGET_PRESETS)[]),
+      z.array(z.enum(TARGET_MODULES)).min(1),
+    ])
+    .default(['q_proj', 'k_proj', 'v_proj', 'o_proj'])
+    .describe('Linear layers that get an adapter: a list, or attention, mlp or all-linear.'),
+  useRslora: z
+    .boolean()
+    .default(false)
+    .describe('rsLoRA: scale the update by alpha / sqrt(r) instead of alpha / r (PEFT use_rslora).'),
   /** Fixed values of hyperparameters not searched; sampled params override them. */
   ...HyperparametersSchema.partial().shape,
   /** The objective the trainer reports and early-stops on (set from the study's objective). */

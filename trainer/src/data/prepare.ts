@@ -34,6 +34,7 @@ function toSequences(records: ReturnType<typeof parseJsonl>, p: PrepareInput): S
     lossOnAnswerOnly: t.lossOnAnswerOnly,
     maxSeqLength: t.maxSeqLength,
     eosId: p.eosId,
+    file: p.file,
   };
   const encoded = records.map((r) => encodeRecord(r, p.tokenizer, options));
   const sequences = (t.packing ? packSequences(encoded, t.maxSeqLength) : encoded).filter(hasTargets);

@@ -13,6 +13,7 @@ export interface AdapterConfigInput {
   loraDropout: number;
   targetModules: readonly string[];
   baseModel: string;
+  useRslora?: boolean;
 }
 
 export function adapterConfig(c: AdapterConfigInput): object {
@@ -31,7 +32,7 @@ export function adapterConfig(c: AdapterConfigInput): object {
     modules_to_save: null,
     layers_to_transform: null,
     layers_pattern: null,
-    use_rslora: false,
+    use_rslora: c.useRslora ?? false,
     use_dora: false,
     revision: null,
   };

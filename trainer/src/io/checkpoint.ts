@@ -1,7 +1,9 @@
 /**
- * Loads a model directory: config.json plus model.safetensors, or a sharded checkpoint through
+ * Opens a model directory: config.json plus model.safetensors, or a sharded checkpoint through
  * model.safetensors.index.json. Every tensor the model needs is checked (present, right shape)
- * before anything trains; errors name the file and the tensor.
+ * from the headers before anything trains; errors name the file and the tensor. Data is read
+ * only when the model asks for a tensor, one at a time, so host memory holds one tensor beside
+ * what the backend has taken (not the whole checkpoint decoded first).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,10 +11,16 @@ import { LorahpoError } from '../contract/errors.ts';
 import { expectedTensorShapes, parseLlamaConfig, type LlamaConfig } from '../model/config.ts';
 import { SafetensorsFile, type HostTensor } from './safetensors.ts';
 
+/** Name (as in the checkpoint) → float32 data, read when asked for. */
+export interface TensorReader {
+  get(name: string): HostTensor | undefined;
+}
+
 export interface Checkpoint {
   config: LlamaConfig;
-  /** Name (as in the checkpoint) → float32 data. */
-  tensors: Map<string, HostTensor>;
+  tensors: TensorReader;
+  /** Closes the file handles (a no-op for tensors held in memory). */
+  close?(): void;
 }
 
 function readJson(file: string): unknown {
@@ -53,7 +61,7 @@ function openFile(path: string, files: FileCache): SafetensorsFile {
   if (file === undefined) {
     if (!existsSync(path))
       throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path} is missing (named by the checkpoint index)`);
-    file = new SafetensorsFile(readFileSync(path), path);
+    file = SafetensorsFile.open(path);
     files.set(path, file);
   }
   return file;
@@ -81,9 +89,23 @@ export function loadCheckpoint(dir: string): Checkpoint {
   const configFile = join(dir, 'config.json');
   const config = parseLlamaConfig(readJson(configFile), configFile);
   const files: FileCache = new Map();
+  const close = () => {
+    for (const file of files.values()) file.close();
+    files.clear();
+  };
+  try {
+    return openTensors(dir, config, files, close);
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+function openTensors(dir: string, config: LlamaConfig, files: FileCache, close: () => void): Checkpoint {
   const located = locateTensors(dir, files);
-  const tensors = new Map<string, HostTensor>();
-  for (const [name, shape] of expectedTensorShapes(config)) {
+  const expected = expectedTensorShapes(config);
+  const holders = new Map<string, SafetensorsFile>();
+  for (const [name, shape] of expected) {
     const path = located.get(name);
     if (path === undefined)
       throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir}: tensor ${name} is missing from the checkpoint`);
@@ -96,8 +118,8 @@ export function loadCheckpoint(dir: string): Checkpoint {
         `${path}: tensor ${name} has shape ${JSON.stringify(actual)}, config.json implies ${JSON.stringify(shape)}`,
       );
     }
-    tensors.set(name, file.tensor(name));
+    holders.set(name, file);
   }
   checkNoExtraLayers(dir, config.numLayers, located);
-  return { config, tensors };
+  return { config, tensors: { get: (name) => holders.get(name)?.tensor(name) }, close };
 }

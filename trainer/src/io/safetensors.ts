@@ -2,8 +2,10 @@
  * The safetensors format, owned here (no usable npm package): an 8-byte little-endian header
  * length, a JSON header {name: {dtype, shape, data_offsets}}, then raw little-endian data.
  * Reading converts F32, F16 and BF16 to float32; writing produces F32. Every error names the file
- * and, where there is one, the tensor.
+ * and, where there is one, the tensor. Files are read per tensor through a file handle, so any
+ * size loads (see ByteSource).
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { LorahpoError } from '../contract/errors.ts';
 
 export interface HostTensor {
@@ -24,20 +26,64 @@ function invalid(file: string, message: string, tensor?: string): LorahpoError {
   return new LorahpoError('LORAHPO_MODEL_INVALID', `${where}: ${message}`);
 }
 
+/**
+ * Where a file's bytes come from: memory (adapters, tests) or a file handle read by offset, so a
+ * checkpoint of any size costs one tensor at a time and never one buffer of the whole file (Node
+ * refuses to read a file over 2 GiB at once).
+ */
+export interface ByteSource {
+  readonly length: number;
+  /** Copies bytes [position, position + target.length) into target. */
+  readInto(target: Uint8Array, position: number): void;
+  close(): void;
+}
+
+function memorySource(bytes: Uint8Array): ByteSource {
+  return {
+    length: bytes.length,
+    readInto: (target, position) => target.set(bytes.subarray(position, position + target.length)),
+    close: () => {},
+  };
+}
+
+/** readSync reads at most 2 GiB − 1 bytes per call: larger tensors are read in chunks. */
+const READ_CHUNK = 1 << 30;
+
+function fileSource(path: string): ByteSource {
+  const fd = openSync(path, 'r');
+  const length = fstatSync(fd).size;
+  return {
+    length,
+    readInto: (target, position) => {
+      for (let done = 0; done < target.length; ) {
+        const want = Math.min(READ_CHUNK, target.length - done);
+        const got = readSync(fd, target, done, want, position + done);
+        if (got === 0) throw invalid(path, `truncated while reading at byte ${position + done}`);
+        done += got;
+      }
+    },
+    close: () => closeSync(fd),
+  };
+}
+
 /** Parses the header and checks every entry against the data section before any decoding. */
-function readHeader(bytes: Uint8Array, file: string): { entries: Map<string, HeaderEntry>; dataStart: number } {
-  if (bytes.length < 8) throw invalid(file, `truncated: ${bytes.length} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.length) {
+function readHeader(source: ByteSource, file: string): { entries: Map<string, HeaderEntry>; dataStart: number } {
+  if (source.length < 8)
+    throw invalid(file, `truncated: ${source.length} bytes, shorter than the 8-byte header length`);
+  const lengthBytes = new Uint8Array(8);
+  source.readInto(lengthBytes, 0);
+  const headerLength = Number(new DataView(lengthBytes.buffer).getBigUint64(0, true));
+  if (8 + headerLength > source.length) {
     throw invalid(
       file,
-      `truncated: the header claims ${headerLength} bytes but the file has ${bytes.length - 8} after the length`,
+      `truncated: the header claims ${headerLength} bytes but the file has ${source.length - 8} after the length`,
     );
   }
+  const headerBytes = new Uint8Array(headerLength);
+  source.readInto(headerBytes, 8);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder().decode(headerBytes));
   } catch (error) {
     throw invalid(file, `corrupt header (not JSON: ${(error as Error).message})`);
   }
@@ -47,7 +93,7 @@ function readHeader(bytes: Uint8Array, file: string): { entries: Map<string, Hea
   const entries = new Map<string, HeaderEntry>();
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    entries.set(name, checkEntry(raw, name, file, bytes.length - dataStart));
+    entries.set(name, checkEntry(raw, name, file, source.length - dataStart));
   }
   return { entries, dataStart };
 }
@@ -87,33 +133,55 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-function decode(bytes: Uint8Array, dtype: string): Float32Array {
-  const copy = new Uint8Array(bytes); // a copy (Buffer.slice would share memory), aligned at 0
-  if (dtype === 'F32') return new Float32Array(copy.buffer, 0, copy.length / 4);
-  const halves = new Uint16Array(copy.buffer, 0, copy.length / 2);
-  const out = new Float32Array(halves.length);
-  if (dtype === 'BF16') {
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < halves.length; i++) bits[i] = halves[i] << 16;
-  } else {
-    for (let i = 0; i < halves.length; i++) out[i] = halfToFloat(halves[i]);
+/** Halves are converted in chunks so a 16-bit tensor costs its float32 copy plus one chunk. */
+const DECODE_CHUNK = 1 << 24;
+
+/** Reads and converts one tensor's data (at `position`, `elements` values of `dtype`) to float32. */
+function readFloat32(source: ByteSource, position: number, elements: number, dtype: string): Float32Array {
+  const out = new Float32Array(elements);
+  if (dtype === 'F32') {
+    source.readInto(new Uint8Array(out.buffer), position); // little-endian, as every platform Node runs on
+    return out;
+  }
+  const chunk = new Uint16Array(Math.min(elements, DECODE_CHUNK));
+  const bits = new Uint32Array(out.buffer);
+  for (let at = 0; at < elements; at += chunk.length) {
+    const n = Math.min(chunk.length, elements - at);
+    const halves = chunk.subarray(0, n);
+    source.readInto(new Uint8Array(halves.buffer, 0, n * 2), position + at * 2);
+    if (dtype === 'BF16') for (let i = 0; i < n; i++) bits[at + i] = halves[i] << 16;
+    else for (let i = 0; i < n; i++) out[at + i] = halfToFloat(halves[i]);
   }
   return out;
 }
 
-/** A parsed file: names and shapes are known at once; data is decoded on demand. */
+/**
+ * A parsed file: names and shapes are known at once; data is read and decoded on demand, one
+ * tensor at a time. `new SafetensorsFile(bytes, name)` reads from memory, `SafetensorsFile.open`
+ * from a file handle (close it when done).
+ */
 export class SafetensorsFile {
   readonly file: string;
-  private readonly bytes: Uint8Array;
+  private readonly source: ByteSource;
   private readonly entries: Map<string, HeaderEntry>;
   private readonly dataStart: number;
 
-  constructor(bytes: Uint8Array, file: string) {
+  constructor(bytes: Uint8Array | ByteSource, file: string) {
     this.file = file;
-    this.bytes = bytes;
-    const { entries, dataStart } = readHeader(bytes, file);
+    this.source = bytes instanceof Uint8Array ? memorySource(bytes) : bytes;
+    const { entries, dataStart } = readHeader(this.source, file);
     this.entries = entries;
     this.dataStart = dataStart;
+  }
+
+  static open(path: string): SafetensorsFile {
+    const source = fileSource(path);
+    try {
+      return new SafetensorsFile(source, path);
+    } catch (error) {
+      source.close();
+      throw error;
+    }
   }
 
   names(): string[] {
@@ -128,10 +196,15 @@ export class SafetensorsFile {
     const entry = this.entries.get(name);
     if (entry === undefined) throw invalid(this.file, 'missing', name);
     const [begin, end] = entry.data_offsets;
+    const elements = (end - begin) / BYTES_PER_ELEMENT[entry.dtype];
     return {
       shape: entry.shape.slice(),
-      data: decode(this.bytes.subarray(this.dataStart + begin, this.dataStart + end), entry.dtype),
+      data: readFloat32(this.source, this.dataStart + begin, elements, entry.dtype),
     };
+  }
+
+  close(): void {
+    this.source.close();
   }
 }
 

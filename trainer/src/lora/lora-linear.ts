@@ -1,5 +1,5 @@
 /**
- * One LoRA adapter: Δy = (alpha / r) · dropout(x) Aᵀ Bᵀ, A initialised as PEFT does
+ * One LoRA adapter: Δy = (alpha / r) · dropout(x) Aᵀ Bᵀ (rsLoRA: alpha / √r), A initialised as PEFT does
  * (kaiming_uniform_ with a = √5, i.e. U(−1/√in, 1/√in)), B at zero so training starts from the
  * base model. A and B are kept transposed ([in, r] and [r, out]) so the products need no
  * transpose flags; they are turned back into PEFT's layout when saved.
@@ -13,6 +13,8 @@ export interface LoraOptions {
   r: number;
   alpha: number;
   dropout: number;
+  /** rsLoRA (Kalajdzievski 2023): scale by alpha / √r, so larger ranks keep learning. */
+  rslora?: boolean;
 }
 
 let instances = 0;
@@ -32,7 +34,7 @@ export class LoraLinear {
     const prefix = `lora${instances++}/${name}`; // variable names are global to the engine
     this.aT = tf.variable(tf.tensor2d(init, [inFeatures, options.r]), true, `${prefix}/A`);
     this.bT = tf.variable(tf.zeros([options.r, outFeatures]), true, `${prefix}/B`);
-    this.scale = options.alpha / options.r;
+    this.scale = options.alpha / (options.rslora ? Math.sqrt(options.r) : options.r);
     this.dropout = options.dropout;
   }
 

@@ -28,12 +28,15 @@ function splitHeads(x: tf.Tensor2D, batch: number, seqLen: number, heads: number
 
 /**
  * Causal mask for grouped queries: [groups·seq, seq], the [seq, seq] mask (0 on and below the
- * diagonal, −1e9 above) repeated once per query head of a group.
+ * diagonal, −1e9 above) repeated once per query head of a group. With a sliding window w, query i
+ * also drops keys j ≤ i − w (transformers: i − j < w is kept).
  */
-export function causalMask(seqLen: number, groups = 1): tf.Tensor2D {
+export function causalMask(seqLen: number, groups = 1, window = Number.POSITIVE_INFINITY): tf.Tensor2D {
   const data = new Float32Array(groups * seqLen * seqLen);
   for (let g = 0; g < groups; g++) {
-    for (let i = 0; i < seqLen; i++) for (let j = i + 1; j < seqLen; j++) data[(g * seqLen + i) * seqLen + j] = -1e9;
+    for (let i = 0; i < seqLen; i++) {
+      for (let j = 0; j < seqLen; j++) if (j > i || i - j >= window) data[(g * seqLen + i) * seqLen + j] = -1e9;
+    }
   }
   return tf.tensor2d(data, [groups * seqLen, seqLen]);
 }
@@ -43,16 +46,23 @@ export function causalMask(seqLen: number, groups = 1): tf.Tensor2D {
  * key/value head ⌊j / groups⌋ (transformers' repeat_kv); instead of repeating keys and values,
  * the queries of a group are stacked along the sequence axis: [b, kv, groups·seq, d].
  */
+/** Gemma 2's soft-capping: cap · tanh(x / cap). */
+export function softcap(x: tf.Tensor, cap: number): tf.Tensor {
+  return tf.mul(tf.tanh(tf.div(x, cap)), cap);
+}
+
 export function attention(config: LlamaConfig, inputs: AttentionInputs): tf.Tensor2D {
   const { batch, seqLen, mode } = inputs;
   const hd = config.headDim;
   const groups = config.numHeads / config.numKvHeads;
   const kv = config.numKvHeads;
   const q = applyRope(splitHeads(inputs.q, batch, seqLen, config.numHeads, hd), inputs.rope);
-  const grouped = tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [batch, kv, groups * seqLen, hd]); // scale q, not the larger scores
+  const grouped = tf.reshape(tf.mul(q, config.attentionScale), [batch, kv, groups * seqLen, hd]); // scale q, not the larger scores
   const k = applyRope(splitHeads(inputs.k, batch, seqLen, kv, hd), inputs.rope);
   const v = splitHeads(inputs.v, batch, seqLen, kv, hd);
-  const scores = tf.add(matMulTransposed(grouped, k, mode), inputs.mask);
+  const raw = matMulTransposed(grouped, k, mode);
+  const cap = config.attentionSoftcap;
+  const scores = tf.add(cap === undefined ? raw : softcap(raw, cap), inputs.mask);
   const context = tf.reshape(matMul(tf.softmax(scores), v, mode), [batch, config.numHeads, seqLen, hd]);
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * seqLen, config.numHeads * hd]);
 }

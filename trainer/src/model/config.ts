@@ -1,14 +1,34 @@
 /**
- * A Hugging Face `config.json` of a Llama-family model, read into the shapes the model needs.
- * Only what this implementation computes is accepted: anything that would silently change the
- * maths (biases, rope scaling, other architectures) is an error naming the field.
+ * A Hugging Face `config.json` of a decoder this trainer computes, read into the shapes and
+ * switches the model needs. Supported: Llama 1–3.x (rope scaling linear, dynamic, llama3; optional
+ * attention/MLP biases), Mistral (sliding window), Qwen2/2.5 (q/k/v biases), Gemma 1 (GeGLU,
+ * (1 + w) RMSNorm, embeddings scaled by √hidden) and Gemma 2 (besides: norms after attention and
+ * around the MLP, soft-capped attention scores and logits, query_pre_attn_scalar, sliding windows
+ * on alternate layers). Anything that would silently change the maths
+ * (another architecture, another rope scaling, Qwen2's per-layer sliding windows) is an error
+ * naming the field.
  */
 import { z } from 'zod';
 import { LorahpoError } from '../contract/errors.ts';
 import { formatIssues } from '../contract/format-issue.ts';
 import { zodIssues } from '../contract/zod-issues.ts';
+import type { TargetModule } from './module-path.ts';
 
-const SUPPORTED_MODEL_TYPES = ['llama', 'mistral'] as const;
+const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gemma', 'gemma2'] as const;
+export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
+
+/** rope_scaling as transformers names it (`rope_type`, or the older `type`). */
+const RopeScalingSchema = z.looseObject({
+  rope_type: z.enum(['default', 'linear', 'dynamic', 'llama3']).optional(),
+  type: z.enum(['default', 'linear', 'dynamic', 'llama3']).optional(),
+  factor: z.number().positive().optional(),
+  low_freq_factor: z.number().positive().optional(),
+  high_freq_factor: z.number().positive().optional(),
+  original_max_position_embeddings: z.number().int().positive().optional(),
+});
+
+const ACTIVATIONS = ['silu', 'gelu_pytorch_tanh', 'gelu'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
 
 export const HfLlamaConfigSchema = z.looseObject({
   model_type: z.enum(SUPPORTED_MODEL_TYPES),
@@ -19,19 +39,35 @@ export const HfLlamaConfigSchema = z.looseObject({
   num_attention_heads: z.number().int().positive(),
   num_key_value_heads: z.number().int().positive().optional(),
   head_dim: z.number().int().positive().nullish(),
+  max_position_embeddings: z.number().int().positive().optional(),
   rms_norm_eps: z.number().positive().default(1e-6),
   rope_theta: z.number().positive().default(10000),
-  rope_scaling: z.null().optional(),
-  tie_word_embeddings: z.boolean().default(false),
-  attention_bias: z.literal(false).optional(),
-  mlp_bias: z.literal(false).optional(),
-  hidden_act: z.literal('silu').default('silu'),
+  rope_scaling: RopeScalingSchema.nullish(),
+  tie_word_embeddings: z.boolean().optional(),
+  attention_bias: z.boolean().optional(),
+  mlp_bias: z.boolean().optional(),
+  hidden_act: z.enum(ACTIVATIONS).optional(),
+  hidden_activation: z.enum(ACTIVATIONS).nullish(),
+  sliding_window: z.number().int().positive().nullish(),
+  use_sliding_window: z.boolean().optional(),
+  layer_types: z.array(z.enum(['sliding_attention', 'full_attention'])).optional(),
+  query_pre_attn_scalar: z.number().positive().optional(),
+  attn_logit_softcapping: z.number().positive().nullish(),
+  final_logit_softcapping: z.number().positive().nullish(),
   bos_token_id: z.number().int().nullish(),
   eos_token_id: z.union([z.number().int(), z.array(z.number().int())]).nullish(),
   pad_token_id: z.number().int().nullish(),
 });
 
+export type RopeScaling =
+  | { type: 'default' }
+  | { type: 'linear'; factor: number }
+  /** NTK-aware: the base grows once a sequence is longer than maxPositions (per forward pass). */
+  | { type: 'dynamic'; factor: number; maxPositions: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+
 export interface LlamaConfig {
+  modelType: ModelType;
   vocabSize: number;
   hiddenSize: number;
   intermediateSize: number;
@@ -41,41 +77,142 @@ export interface LlamaConfig {
   headDim: number;
   rmsNormEps: number;
   ropeTheta: number;
+  ropeScaling: RopeScaling;
   tieWordEmbeddings: boolean;
+  /** Linear layers that carry a bias (Qwen2: q, k, v; Llama with attention_bias/mlp_bias). */
+  biases: ReadonlySet<TargetModule>;
+  activation: Activation;
+  /** Gemma stores RMSNorm weights as w and multiplies by (1 + w). */
+  normPlusOne: boolean;
+  /** Gemma multiplies the embeddings by √hidden_size (rounded to float32); 1 elsewhere. */
+  embeddingScale: number;
+  /** Mistral: a query attends to at most this many positions (itself included). */
+  slidingWindow?: number;
+  /** Where only some layers slide (Gemma 2: the even ones): true for those; absent: all layers. */
+  slidingLayers?: boolean[];
+  /** Gemma 2: norms on the attention output and before and after the MLP. */
+  sandwichNorms: boolean;
+  /** Attention scores are q·k × this (1/√head_dim; Gemma 2: query_pre_attn_scalar^−½). */
+  attentionScale: number;
+  /** Gemma 2: cap · tanh(x / cap) on the attention scores and on the logits. */
+  attentionSoftcap?: number;
+  finalSoftcap?: number;
   bosTokenId?: number;
   eosTokenId?: number;
   padTokenId?: number;
+}
+
+type HfConfig = z.infer<typeof HfLlamaConfigSchema>;
+
+function invalid(file: string, message: string): LorahpoError {
+  return new LorahpoError('LORAHPO_MODEL_INVALID', `${file}: ${message}`);
+}
+
+function ropeScaling(c: HfConfig, file: string): RopeScaling {
+  const s = c.rope_scaling;
+  if (s === null || s === undefined) return { type: 'default' };
+  const type = s.rope_type ?? s.type;
+  if (type === undefined) throw invalid(file, 'rope_scaling has neither rope_type nor type');
+  if (type === 'default') return { type };
+  const factor = s.factor;
+  if (factor === undefined) throw invalid(file, `rope_scaling ${type} needs a factor`);
+  if (type === 'linear') return { type, factor };
+  if (type === 'dynamic') {
+    const maxPositions = s.original_max_position_embeddings ?? c.max_position_embeddings;
+    if (maxPositions === undefined) throw invalid(file, 'rope_scaling dynamic needs max_position_embeddings');
+    return { type, factor, maxPositions };
+  }
+  const { low_freq_factor, high_freq_factor, original_max_position_embeddings } = s;
+  if (low_freq_factor === undefined || high_freq_factor === undefined || original_max_position_embeddings === undefined)
+    throw invalid(
+      file,
+      'rope_scaling llama3 needs low_freq_factor, high_freq_factor and original_max_position_embeddings',
+    );
+  return {
+    type,
+    factor,
+    lowFreqFactor: low_freq_factor,
+    highFreqFactor: high_freq_factor,
+    originalMaxPositions: original_max_position_embeddings,
+  };
+}
+
+function biasedModules(c: HfConfig): Set<TargetModule> {
+  // Qwen2 has q/k/v biases whatever the config says; Llama names them with attention_bias/mlp_bias.
+  const biases = new Set<TargetModule>(c.model_type === 'qwen2' ? ['q_proj', 'k_proj', 'v_proj'] : []);
+  if (c.model_type !== 'qwen2' && c.attention_bias)
+    for (const m of ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const) biases.add(m);
+  if (c.mlp_bias) for (const m of ['gate_proj', 'up_proj', 'down_proj'] as const) biases.add(m);
+  return biases;
+}
+
+/**
+ * The MLP activation. transformers' Gemma reads `hidden_activation` and, for the first Gemma
+ * configs that only say `hidden_act: gelu`, uses the tanh approximation all the same.
+ */
+function activation(c: HfConfig): Activation {
+  if (c.model_type === 'gemma' || c.model_type === 'gemma2') return c.hidden_activation ?? 'gelu_pytorch_tanh';
+  return c.hidden_act ?? 'silu';
+}
+
+function slidingWindow(c: HfConfig, file: string): number | undefined {
+  if (c.model_type === 'mistral' || c.model_type === 'gemma2') return c.sliding_window ?? undefined;
+  if (c.model_type === 'qwen2' && c.use_sliding_window === true)
+    throw invalid(file, 'use_sliding_window true (per-layer windows of Qwen2) is not supported');
+  return undefined;
 }
 
 /** Validates a parsed config.json; `file` names it in errors. */
 export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
   const parsed = HfLlamaConfigSchema.safeParse(json);
   if (!parsed.success) {
-    const message = formatIssues(`${file} is not a supported Llama-family config:`, zodIssues(parsed.error, json));
+    const message = formatIssues(`${file} is not a supported decoder config:`, zodIssues(parsed.error, json));
     throw new LorahpoError('LORAHPO_MODEL_INVALID', message, {
-      hint: 'supported: model_type llama or mistral, no attention/MLP biases, no rope_scaling',
+      hint: 'supported: model_type llama, mistral, qwen2 or gemma; rope_scaling default, linear, dynamic or llama3',
     });
   }
   const c = parsed.data;
   const numKvHeads = c.num_key_value_heads ?? c.num_attention_heads;
   if (c.num_attention_heads % numKvHeads !== 0) {
-    throw new LorahpoError(
-      'LORAHPO_MODEL_INVALID',
-      `${file}: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${numKvHeads}`,
+    throw invalid(
+      file,
+      `num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${numKvHeads}`,
     );
   }
   const eos = Array.isArray(c.eos_token_id) ? c.eos_token_id[0] : c.eos_token_id;
+  const gemma2 = c.model_type === 'gemma2';
+  const gemma = c.model_type === 'gemma' || gemma2;
+  const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+  // transformers' Gemma 2: layer_types when given, else the even layers slide
+  const slidingLayers = gemma2
+    ? Array.from({ length: c.num_hidden_layers }, (_, i) =>
+        c.layer_types ? c.layer_types[i] === 'sliding_attention' : i % 2 === 0,
+      )
+    : undefined;
   return {
+    modelType: c.model_type,
     vocabSize: c.vocab_size,
     hiddenSize: c.hidden_size,
     intermediateSize: c.intermediate_size,
     numLayers: c.num_hidden_layers,
     numHeads: c.num_attention_heads,
     numKvHeads,
-    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
+    headDim,
     rmsNormEps: c.rms_norm_eps,
     ropeTheta: c.rope_theta,
-    tieWordEmbeddings: c.tie_word_embeddings,
+    ropeScaling: ropeScaling(c, file),
+    // transformers' default: Gemma ties its embeddings, the others do not.
+    tieWordEmbeddings: c.tie_word_embeddings ?? gemma,
+    biases: biasedModules(c),
+    activation: activation(c),
+    normPlusOne: gemma,
+    embeddingScale: gemma ? Math.fround(Math.sqrt(c.hidden_size)) : 1,
+    slidingWindow: slidingWindow(c, file),
+    slidingLayers,
+    sandwichNorms: gemma2,
+    attentionScale: 1 / Math.sqrt(gemma2 ? (c.query_pre_attn_scalar ?? headDim) : headDim),
+    attentionSoftcap: gemma2 ? (c.attn_logit_softcapping ?? undefined) : undefined,
+    finalSoftcap: gemma2 ? (c.final_logit_softcapping ?? undefined) : undefined,
     bosTokenId: c.bos_token_id ?? undefined,
     eosTokenId: eos ?? undefined,
     padTokenId: c.pad_token_id ?? undefined,
@@ -87,6 +224,15 @@ export function expectedTensorShapes(c: LlamaConfig): Map<string, number[]> {
   const d = c.hiddenSize;
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
+  const linears: Record<TargetModule, [string, number, number]> = {
+    q_proj: ['self_attn', q, d],
+    k_proj: ['self_attn', kv, d],
+    v_proj: ['self_attn', kv, d],
+    o_proj: ['self_attn', d, q],
+    gate_proj: ['mlp', c.intermediateSize, d],
+    up_proj: ['mlp', c.intermediateSize, d],
+    down_proj: ['mlp', d, c.intermediateSize],
+  };
   const shapes = new Map<string, number[]>([
     ['model.embed_tokens.weight', [c.vocabSize, d]],
     ['model.norm.weight', [d]],
@@ -95,13 +241,14 @@ export function expectedTensorShapes(c: LlamaConfig): Map<string, number[]> {
     const p = `model.layers.${i}`;
     shapes.set(`${p}.input_layernorm.weight`, [d]);
     shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
-    shapes.set(`${p}.self_attn.q_proj.weight`, [q, d]);
-    shapes.set(`${p}.self_attn.k_proj.weight`, [kv, d]);
-    shapes.set(`${p}.self_attn.v_proj.weight`, [kv, d]);
-    shapes.set(`${p}.self_attn.o_proj.weight`, [d, q]);
-    shapes.set(`${p}.mlp.gate_proj.weight`, [c.intermediateSize, d]);
-    shapes.set(`${p}.mlp.up_proj.weight`, [c.intermediateSize, d]);
-    shapes.set(`${p}.mlp.down_proj.weight`, [d, c.intermediateSize]);
+    if (c.sandwichNorms) {
+      shapes.set(`${p}.pre_feedforward_layernorm.weight`, [d]);
+      shapes.set(`${p}.post_feedforward_layernorm.weight`, [d]);
+    }
+    for (const [module, [group, out, inn]] of Object.entries(linears) as [TargetModule, [string, number, number]][]) {
+      shapes.set(`${p}.${group}.${module}.weight`, [out, inn]);
+      if (c.biases.has(module)) shapes.set(`${p}.${group}.${module}.bias`, [out]);
+    }
   }
   if (!c.tieWordEmbeddings) shapes.set('lm_head.weight', [c.vocabSize, d]);
   return shapes;

@@ -1,15 +1,16 @@
 /**
- * A Llama-family decoder (RMSNorm, rotary embeddings, SwiGLU MLP, grouped-query attention, tied
+ * A Llama-family decoder (RMSNorm, rotary embeddings, gated MLP, grouped-query attention, tied
  * or untied embeddings) over frozen weights, with optional LoRA adapters on its linear layers.
- * The frozen weights are uploaded once; a training step only creates activations.
+ * The config's switches cover Mistral, Qwen2 and Gemma (see config.ts). The frozen weights are
+ * uploaded once; a training step only creates activations.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Checkpoint } from '../io/checkpoint.ts';
 import type { Rng } from '../rng.ts';
-import { attention, causalMask } from './attention.ts';
+import { attention, causalMask, softcap } from './attention.ts';
 import type { LlamaConfig } from './config.ts';
 import { modulePath, type TargetModule } from './module-path.ts';
-import { FrozenLinear, rmsNorm, silu, type GradientMode } from './ops.ts';
+import { activate, FrozenLinear, rmsNorm, type GradientMode } from './ops.ts';
 import { ropeTables, rotateHalfWeight, type RopeTables } from './rope.ts';
 
 /** What the model asks of an adapter on a linear layer (lora/LoraLinear is the one there is). */
@@ -20,6 +21,10 @@ export interface ModuleAdapter {
 interface Layer {
   inputNorm: tf.Tensor1D;
   postNorm: tf.Tensor1D;
+  /** Gemma 2's extra norms (pre/post MLP). */
+  preFeedforwardNorm?: tf.Tensor1D;
+  postFeedforwardNorm?: tf.Tensor1D;
+  sliding: boolean;
   linears: Record<TargetModule, FrozenLinear>;
 }
 
@@ -35,6 +40,8 @@ interface Pass extends ForwardOptions {
   seqLen: number;
   rope: RopeTables;
   mask: tf.Tensor2D;
+  /** The sliding-window mask where only some layers slide. */
+  slidingMask?: tf.Tensor2D;
 }
 
 export class LlamaModel {
@@ -44,15 +51,26 @@ export class LlamaModel {
   private readonly layers: Layer[];
   private readonly finalNorm: tf.Tensor1D;
   private readonly lmHead: FrozenLinear;
-  private readonly positionTables = new Map<number, { rope: RopeTables; mask: tf.Tensor2D }>();
+  private readonly positionTables = new Map<
+    number,
+    { rope: RopeTables; mask: tf.Tensor2D; slidingMask?: tf.Tensor2D }
+  >();
   private readonly rotateHalf: FrozenLinear;
 
+  /** Reads each tensor once, in order, uploads it, and closes the checkpoint. */
   constructor(checkpoint: Checkpoint, mode: GradientMode) {
     this.config = checkpoint.config;
     this.mode = mode;
     const upload = (name: string) => {
       const host = checkpoint.tensors.get(name);
       if (host === undefined) throw new Error(`tensor ${name} was not loaded`);
+      if (this.config.normPlusOne && name.endsWith('norm.weight')) {
+        // Gemma's norm multiplies by (1 + w) in float32: the same bits as storing 1 + w once.
+        return tf.tensor(
+          Float32Array.from(host.data, (w) => 1 + w),
+          host.shape,
+        );
+      }
       return tf.tensor(host.data, host.shape);
     };
     this.embed = upload('model.embed_tokens.weight') as tf.Tensor2D;
@@ -62,16 +80,24 @@ export class LlamaModel {
     const head = this.config.tieWordEmbeddings ? this.embed : (upload('lm_head.weight') as tf.Tensor2D);
     this.lmHead = new FrozenLinear(head, mode);
     this.rotateHalf = new FrozenLinear(rotateHalfWeight(this.config.headDim), mode);
+    checkpoint.close?.(); // every tensor is on the backend now; the files are not read again
   }
 
   private uploadLayer(i: number, upload: (name: string) => tf.Tensor): Layer {
     const modules: TargetModule[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
     const linears = {} as Record<TargetModule, FrozenLinear>;
-    for (const m of modules)
-      linears[m] = new FrozenLinear(upload(`${modulePath(i, m)}.weight`) as tf.Tensor2D, this.mode);
+    for (const m of modules) {
+      const bias = this.config.biases.has(m) ? (upload(`${modulePath(i, m)}.bias`) as tf.Tensor1D) : undefined;
+      linears[m] = new FrozenLinear(upload(`${modulePath(i, m)}.weight`) as tf.Tensor2D, this.mode, bias);
+    }
+    const p = `model.layers.${i}`;
+    const sandwich = this.config.sandwichNorms;
     return {
-      inputNorm: upload(`model.layers.${i}.input_layernorm.weight`) as tf.Tensor1D,
-      postNorm: upload(`model.layers.${i}.post_attention_layernorm.weight`) as tf.Tensor1D,
+      inputNorm: upload(`${p}.input_layernorm.weight`) as tf.Tensor1D,
+      postNorm: upload(`${p}.post_attention_layernorm.weight`) as tf.Tensor1D,
+      preFeedforwardNorm: sandwich ? (upload(`${p}.pre_feedforward_layernorm.weight`) as tf.Tensor1D) : undefined,
+      postFeedforwardNorm: sandwich ? (upload(`${p}.post_feedforward_layernorm.weight`) as tf.Tensor1D) : undefined,
+      sliding: this.config.slidingLayers?.[i] ?? false,
       linears,
     };
   }
@@ -83,10 +109,14 @@ export class LlamaModel {
   private tablesFor(seqLen: number) {
     let tables = this.positionTables.get(seqLen);
     if (tables === undefined) {
-      const rope = ropeTables(seqLen, this.config.headDim, this.config.ropeTheta);
+      const c = this.config;
+      const rope = ropeTables(seqLen, c.headDim, c.ropeTheta, c.ropeScaling);
+      const groups = c.numHeads / c.numKvHeads;
+      const perLayer = c.slidingLayers !== undefined;
       tables = {
         rope: { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), rotate: this.rotateHalf },
-        mask: tf.keep(causalMask(seqLen, this.config.numHeads / this.config.numKvHeads)),
+        mask: tf.keep(causalMask(seqLen, groups, perLayer ? undefined : c.slidingWindow)),
+        slidingMask: perLayer ? tf.keep(causalMask(seqLen, groups, c.slidingWindow)) : undefined,
       };
       this.positionTables.set(seqLen, tables);
     }
@@ -98,8 +128,11 @@ export class LlamaModel {
     const [batch, seqLen] = ids.shape;
     const pass: Pass = { ...options, batch, seqLen, ...this.tablesFor(seqLen) };
     let h = tf.gather(this.embed, tf.reshape(ids, [-1])) as tf.Tensor2D;
+    if (this.config.embeddingScale !== 1) h = tf.mul(h, this.config.embeddingScale);
     for (let i = 0; i < this.layers.length; i++) h = this.decoderLayer(i, h, pass);
-    return this.lmHead.forward(rmsNorm(h, this.finalNorm, this.config.rmsNormEps) as tf.Tensor2D);
+    const logits = this.lmHead.forward(rmsNorm(h, this.finalNorm, this.config.rmsNormEps) as tf.Tensor2D);
+    const cap = this.config.finalSoftcap;
+    return cap === undefined ? logits : (softcap(logits, cap) as tf.Tensor2D);
   }
 
   private decoderLayer(i: number, h: tf.Tensor2D, pass: Pass): tf.Tensor2D {
@@ -114,13 +147,23 @@ export class LlamaModel {
       batch: pass.batch,
       seqLen: pass.seqLen,
       rope: pass.rope,
-      mask: pass.mask,
+      mask: layer.sliding && pass.slidingMask !== undefined ? pass.slidingMask : pass.mask,
       mode: this.mode,
     });
-    const afterAttention = tf.add(h, proj('o_proj', context)) as tf.Tensor2D;
-    const y = rmsNorm(afterAttention, layer.postNorm, eps) as tf.Tensor2D;
-    const gated = tf.mul(silu(proj('gate_proj', y)), proj('up_proj', y)) as tf.Tensor2D;
-    return tf.add(afterAttention, proj('down_proj', gated)) as tf.Tensor2D;
+    const mlp = (input: tf.Tensor2D) =>
+      proj(
+        'down_proj',
+        tf.mul(activate(this.config.activation, proj('gate_proj', input)), proj('up_proj', input)) as tf.Tensor2D,
+      );
+    if (layer.preFeedforwardNorm === undefined || layer.postFeedforwardNorm === undefined) {
+      const afterAttention = tf.add(h, proj('o_proj', context)) as tf.Tensor2D;
+      return tf.add(afterAttention, mlp(rmsNorm(afterAttention, layer.postNorm, eps) as tf.Tensor2D)) as tf.Tensor2D;
+    }
+    // Gemma 2: post_attention_layernorm normalises the attention output before the residual
+    const attended = rmsNorm(proj('o_proj', context), layer.postNorm, eps);
+    const afterAttention = tf.add(h, attended) as tf.Tensor2D;
+    const mlpOut = mlp(rmsNorm(afterAttention, layer.preFeedforwardNorm, eps) as tf.Tensor2D);
+    return tf.add(afterAttention, rmsNorm(mlpOut, layer.postFeedforwardNorm, eps)) as tf.Tensor2D;
   }
 
   /** Base projection plus the module's adapter, if it has one. */
@@ -140,8 +183,11 @@ export class LlamaModel {
     for (const layer of this.layers) {
       layer.inputNorm.dispose();
       layer.postNorm.dispose();
+      layer.preFeedforwardNorm?.dispose();
+      layer.postFeedforwardNorm?.dispose();
       for (const linear of Object.values(layer.linears)) linear.dispose();
     }
-    for (const { rope, mask } of this.positionTables.values()) tf.dispose([rope.cos, rope.sin, mask]);
+    for (const { rope, mask, slidingMask } of this.positionTables.values())
+      tf.dispose([rope.cos, rope.sin, mask, ...(slidingMask ? [slidingMask] : [])]);
   }
 }

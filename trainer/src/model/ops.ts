@@ -6,6 +6,7 @@
  * `autograd` mode is the plain formulation, kept for backends that do not need this and for the bench.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Activation } from './config.ts';
 
 export type GradientMode = 'explicit' | 'autograd';
 
@@ -45,14 +46,16 @@ export function matMulTransposed(a: tf.Tensor, b: tf.Tensor, mode: GradientMode)
   return mode === 'explicit' ? explicitMatMul(a, swapLastTwo(b)) : tf.matMul(a, b, false, true);
 }
 
-/** A frozen linear layer y = x Wᵀ with W stored [out, in] as PyTorch does. */
+/** A frozen linear layer y = x Wᵀ (+ b) with W stored [out, in] as PyTorch does. */
 export class FrozenLinear {
   readonly weight: tf.Tensor2D;
+  readonly bias: tf.Tensor1D | undefined;
   private readonly weightT: tf.Tensor2D | undefined;
   private readonly apply: (x: tf.Tensor2D) => tf.Tensor2D;
 
-  constructor(weight: tf.Tensor2D, mode: GradientMode) {
+  constructor(weight: tf.Tensor2D, mode: GradientMode, bias?: tf.Tensor1D) {
     this.weight = weight;
+    this.bias = bias;
     if (mode === 'autograd') {
       this.weightT = undefined;
       this.apply = (x) => tf.matMul(x, weight, false, true);
@@ -78,12 +81,14 @@ export class FrozenLinear {
   }
 
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    return this.apply(x);
+    const y = this.apply(x);
+    return this.bias === undefined ? y : (tf.add(y, this.bias) as tf.Tensor2D);
   }
 
   dispose(): void {
     this.weight.dispose();
     this.weightT?.dispose();
+    this.bias?.dispose();
   }
 }
 
@@ -95,4 +100,20 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tens
 
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
+}
+
+/** transformers' gelu_pytorch_tanh: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))). */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** The exact gelu: 0.5 x (1 + erf(x / √2)). */
+export function geluErf(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+export function activate(name: Activation, x: tf.Tensor): tf.Tensor {
+  if (name === 'silu') return silu(x);
+  return name === 'gelu_pytorch_tanh' ? geluTanh(x) : geluErf(x);
 }

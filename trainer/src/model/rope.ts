@@ -1,9 +1,10 @@
 /**
  * Rotary position embeddings as transformers' Llama computes them: inverse frequencies
- * θ^(−2i/d), the angle table duplicated over both halves, and x·cos + rotate_half(x)·sin with
- * rotate_half(x) = [−x₂, x₁].
+ * θ^(−2i/d) (rescaled by the config's rope_scaling), the angle table duplicated over both halves,
+ * and x·cos + rotate_half(x)·sin with rotate_half(x) = [−x₂, x₁].
  */
 import * as tf from '@tensorflow/tfjs';
+import type { RopeScaling } from './config.ts';
 import type { FrozenLinear } from './ops.ts';
 
 export interface RopeTables {
@@ -27,14 +28,48 @@ export function rotateHalfWeight(headDim: number): tf.Tensor2D {
   return tf.tensor2d(w, [headDim, headDim]);
 }
 
+/**
+ * The inverse frequencies (float32, as transformers keeps them) for a pass over seqLen positions.
+ * linear divides them by the factor; dynamic (NTK) raises the base once seqLen passes the trained
+ * length, computed per pass from its own length; llama3 divides the low frequencies by the factor,
+ * keeps the high ones and interpolates between (transformers' _compute_llama3_parameters).
+ */
+export function inverseFrequencies(headDim: number, theta: number, scaling: RopeScaling, seqLen: number): number[] {
+  let base = theta;
+  if (scaling.type === 'dynamic' && seqLen > scaling.maxPositions) {
+    const f = scaling.factor;
+    base = theta * ((f * seqLen) / scaling.maxPositions - (f - 1)) ** (headDim / (headDim - 2));
+  }
+  const inv: number[] = [];
+  for (let i = 0; i < headDim / 2; i++) inv.push(Math.fround(1 / base ** ((2 * i) / headDim)));
+  if (scaling.type === 'linear') return inv.map((f) => Math.fround(f / scaling.factor));
+  if (scaling.type !== 'llama3') return inv;
+  const { factor, lowFreqFactor, highFreqFactor, originalMaxPositions: old } = scaling;
+  const lowFreqWavelen = old / lowFreqFactor;
+  const highFreqWavelen = old / highFreqFactor;
+  return inv.map((f) => {
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen > lowFreqWavelen) return Math.fround(f / factor);
+    if (wavelen < highFreqWavelen) return f;
+    const smooth = (old / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+    return Math.fround(((1 - smooth) * f) / factor + smooth * f);
+  });
+}
+
 /** cos and sin tables [seqLen, headDim] for positions 0 … seqLen−1. */
-export function ropeTables(seqLen: number, headDim: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+export function ropeTables(
+  seqLen: number,
+  headDim: number,
+  theta: number,
+  scaling: RopeScaling = { type: 'default' },
+): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
   const half = headDim / 2;
   const cos = new Float32Array(seqLen * headDim);
   const sin = new Float32Array(seqLen * headDim);
+  const invFreqs = inverseFrequencies(headDim, theta, scaling, seqLen);
   for (let pos = 0; pos < seqLen; pos++) {
     for (let i = 0; i < half; i++) {
-      const invFreq = Math.fround(1 / theta ** ((2 * i) / headDim));
+      const invFreq = invFreqs[i];
       const angle = pos * invFreq;
       for (const j of [i, i + half]) {
         cos[pos * headDim + j] = Math.cos(angle);

@@ -1,7 +1,7 @@
 /**
  * The training loop: epochs of shuffled batches, one optimiser step per group of
  * gradientAccumulationSteps batches, the learning rate from the schedule, evaluation at each
- * epoch's end (and every evalSteps steps), early stopping on the objective, and the best
+ * epoch's end (or every evalSteps steps instead) and after the last step, early stopping on the objective, and the best
  * evaluation's adapter kept. Between steps it yields to the event loop so SIGTERM is handled.
  */
 import type { HostBatch } from '../data/batches.ts';
@@ -118,9 +118,11 @@ export async function runTrainingLoop(input: LoopInput): Promise<LoopOutcome> {
       state.trainLossSum += result.loss;
       state.trainLossSteps++;
       if (!Number.isFinite(result.loss)) throw divergedError('training', result.loss, state.step);
-      const isEpochEnd = g === groups.length - 1 || state.step === plan.totalSteps;
-      const isEvalStep = input.evalSteps !== undefined && state.step % input.evalSteps === 0;
-      if (!isEpochEnd && !isEvalStep) continue;
+      // Every evalSteps steps or every epoch, not both (transformers' eval_strategy), and after the
+      // last step so a run always reports: each evaluation counts once towards patience.
+      const isLast = state.step === plan.totalSteps;
+      const due = input.evalSteps !== undefined ? state.step % input.evalSteps === 0 : g === groups.length - 1;
+      if (!due && !isLast) continue;
       const stop = evaluateAndTrack(input, state, epoch - 1 + (g + 1) / groups.length);
       if (stop) return outcome(state, input, epoch, false);
     }

@@ -1,0 +1,240 @@
+"""The lorahpo trainer contract for Hugging Face Trainer + PEFT (docs/trainer.md).
+
+Pure Python at import time: transformers and peft are only imported by train.py, so this module
+(the mapping and the callback) can be tested without them.
+
+  read_contract(env)          LORAHPO_* variables -> Contract
+  lora_config_kwargs(c)       -> keyword arguments of peft.LoraConfig
+  training_arguments_kwargs(c)-> keyword arguments of transformers.TrainingArguments
+  LorahpoCallback(c)          a TrainerCallback: one metric line per evaluation, early stopping on
+                              the study's objective, a clean stop on SIGTERM, the result line last
+"""
+import json
+import math
+import os
+import signal
+import sys
+
+try:  # a real TrainerCallback when transformers is there; the protocol is duck-typed either way
+    from transformers import TrainerCallback as _CallbackBase
+except ImportError:  # pragma: no cover - depends on the image
+    _CallbackBase = object
+
+DEFAULT_RESULT_FILE = "/dev/termination-log"
+
+# PEFT's names; all-linear is PEFT's own preset (every linear layer but the output head)
+TARGET_PRESETS = {
+    "attention": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "mlp": ["gate_proj", "up_proj", "down_proj"],
+    "all-linear": "all-linear",
+}
+
+
+class ContractError(Exception):
+    """A malformed LORAHPO_* variable: the trainer exits 2 naming it."""
+
+
+class Contract:
+    def __init__(self, params, training, trial, seed, result_file, output_dir):
+        self.params = params
+        self.training = training
+        self.trial = trial
+        self.seed = seed
+        self.result_file = result_file
+        self.output_dir = output_dir
+
+    def setting(self, name, default=None):
+        """A sampled param wins over the study's fixed training setting of the same name."""
+        if name in self.params:
+            return self.params[name]
+        return self.training.get(name, default)
+
+
+def _json_object(env, name, default):
+    raw = env.get(name, default)
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise ContractError(f"{name} is not valid JSON: {error}")
+    if not isinstance(value, dict):
+        raise ContractError(f"{name} must be a JSON object")
+    return value
+
+
+def read_contract(env=None):
+    env = os.environ if env is None else env
+    params = _json_object(env, "LORAHPO_PARAMS", "{}")
+    training = _json_object(env, "LORAHPO_TRAINING", "{}")
+    try:
+        seed = int(env.get("LORAHPO_SEED", "0"))
+    except ValueError:
+        raise ContractError("LORAHPO_SEED must be an integer")
+    return Contract(
+        params=params,
+        training=training,
+        trial=env.get("LORAHPO_TRIAL", "local"),
+        seed=seed,
+        result_file=env.get("LORAHPO_RESULT_FILE", DEFAULT_RESULT_FILE),
+        output_dir=env.get("LORAHPO_OUTPUT_DIR"),
+    )
+
+
+def lora_config_kwargs(c):
+    targets = c.setting("targetModules", "attention")
+    if isinstance(targets, str):
+        if targets not in TARGET_PRESETS:
+            raise ContractError(f"targetModules {targets!r} is not a list or one of {sorted(TARGET_PRESETS)}")
+        targets = TARGET_PRESETS[targets]
+    return {
+        "r": int(c.setting("loraR", 8)),
+        "lora_alpha": float(c.setting("loraAlpha", 16)),
+        "lora_dropout": float(c.setting("loraDropout", 0.05)),
+        "target_modules": targets,
+        "use_rslora": bool(c.setting("useRslora", False)),
+        "bias": "none",
+        "task_type": "CAUSAL_LM",
+    }
+
+
+def training_arguments_kwargs(c, output_dir):
+    eval_steps = c.setting("evalSteps")
+    kwargs = {
+        "output_dir": output_dir,
+        "learning_rate": float(c.setting("learningRate", 2e-4)),
+        "weight_decay": float(c.setting("weightDecay", 0.0)),
+        "max_grad_norm": float(c.setting("maxGradNorm", 1.0)),
+        "lr_scheduler_type": c.setting("scheduler", "cosine"),
+        "warmup_ratio": float(c.setting("warmupRatio", 0.03)),
+        "num_train_epochs": float(c.setting("epochs", 3)),
+        "max_steps": int(c.setting("maxSteps", -1)),
+        "per_device_train_batch_size": int(c.setting("batchSize", 8)),
+        "per_device_eval_batch_size": int(c.setting("batchSize", 8)),
+        "gradient_accumulation_steps": int(c.setting("gradientAccumulationSteps", 1)),
+        # every evalSteps or every epoch, never both: each evaluation counts once for patience
+        "eval_strategy": "steps" if eval_steps else "epoch",
+        "save_strategy": "no",  # the callback keeps the best adapter itself
+        "logging_strategy": "no",
+        "report_to": [],
+        "seed": c.seed,
+        "bf16": bool(c.setting("bf16", False)),
+        "gradient_checkpointing": bool(c.setting("gradientCheckpointing", False)),
+    }
+    if eval_steps:
+        kwargs["eval_steps"] = int(eval_steps)
+    return kwargs
+
+
+def _finite(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class LorahpoCallback(_CallbackBase):
+    """Prints the contract's lines from Trainer events; `save_adapter(path)` saves the model's adapter."""
+
+    def __init__(self, contract, save_adapter=None, out=None):
+        self.contract = contract
+        self.save_adapter = save_adapter
+        self.out = out or sys.stdout
+        objective = contract.training.get("objective") or {}
+        self.metric = objective.get("metric", "eval_loss")
+        self.maximize = objective.get("direction", "minimize") == "maximize"
+        stopping = contract.training.get("earlyStopping")
+        self.patience = None if stopping is None else int(stopping.get("patience", 3))
+        self.min_delta = 0.0 if stopping is None else float(stopping.get("minDelta", 0))
+        self.best = None
+        self.best_metrics = {}
+        self.best_epoch = None
+        self.bad_evaluations = 0
+        self.early_stopped = False
+        self.stopped_epoch = None
+        self.sigterm = False
+        self.adapter_path = None
+        self.last_eval_step = None
+
+    def install_sigterm(self):
+        """SIGTERM (the operator stopping a pruned or timed-out trial) stops at the next step."""
+        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "sigterm", True))
+
+    def _emit(self, event):
+        self.out.write(json.dumps(event) + "\n")
+        self.out.flush()
+
+    def _gain(self, value):
+        if self.best is None:
+            return math.inf
+        return value - self.best if self.maximize else self.best - value
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.sigterm:
+            control.should_training_stop = True
+        return control
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        metrics = dict(metrics or {})
+        if "eval_loss" in metrics and _finite(metrics["eval_loss"]):
+            metrics.setdefault("perplexity", math.exp(min(metrics["eval_loss"], 700)))
+        epoch = float(state.epoch or 0)
+        self.last_eval_step = int(state.global_step)
+        # Trainer's metrics also hold the epoch and timings: not curves of the model
+        numeric = {
+            k: float(v)
+            for k, v in metrics.items()
+            if _finite(v) and k != "epoch" and not k.endswith(("_runtime", "_per_second"))
+        }
+        for name, value in numeric.items():
+            self._emit({"type": "metric", "name": name, "value": value, "step": int(state.global_step), "epoch": round(epoch, 4)})
+        value = numeric.get(self.metric)
+        if value is None:
+            return control
+        # the built-in trainer's semantics: the best follows every better evaluation, but only a
+        # gain above minDelta resets patience
+        gain = self._gain(value)
+        if gain > 0:
+            self.best = value
+            self.best_metrics = numeric
+            self.best_epoch = max(1, math.ceil(epoch - 1e-9))
+            if self.save_adapter is not None and self.contract.output_dir:
+                self.adapter_path = self.save_adapter(self.contract.output_dir)
+        if gain > self.min_delta:
+            self.bad_evaluations = 0
+        else:
+            self.bad_evaluations += 1
+            if self.patience is not None and self.bad_evaluations >= self.patience:
+                self.early_stopped = True
+                self.stopped_epoch = max(1, math.ceil(epoch - 1e-9))
+                control.should_training_stop = True
+        return control
+
+    def result(self):
+        event = {
+            "type": "result",
+            "value": self.best if self.best is not None else float("nan"),
+            "metrics": self.best_metrics,
+            "earlyStopped": self.early_stopped,
+        }
+        if self.early_stopped:
+            event["stoppedEpoch"] = self.stopped_epoch
+            event["reason"] = f"no improvement > {self.min_delta} in {self.patience} evaluation(s)"
+        if self.best_epoch is not None:
+            event["bestEpoch"] = self.best_epoch
+        if self.adapter_path is not None:
+            event["adapterPath"] = self.adapter_path
+        return event
+
+    def finish(self):
+        """Writes the result file and prints the result line last; returns the exit status.
+
+        After SIGTERM nothing is reported (the operator has already decided the trial's fate);
+        with no finite objective the run failed: exit 2, as the built-in trainer does.
+        """
+        if self.sigterm:
+            sys.stderr.write("stopped by SIGTERM; no result\n")
+            return 0
+        event = self.result()
+        if not _finite(event["value"]):
+            sys.stderr.write(f"no finite {self.metric} was reported\n")
+            return 2
+        with open(self.contract.result_file, "w") as f:
+            f.write(json.dumps(event))
+        self._emit(event)
+        return 0

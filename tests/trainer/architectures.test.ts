@@ -1,0 +1,88 @@
+/**
+ * Each architecture the trainer computes, on a tiny generated checkpoint, against the independent
+ * PyTorch implementation in bench/trainer/torch_reference.py: logits, loss, LoRA gradient norm and
+ * the loss after one AdamW step. Needs a Python with torch (Debian python3-torch; installed by
+ * bench/trainer/install-torch.sh); without one the comparison is skipped and says why.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findTorchPython } from '../../bench/trainer/bench.ts';
+import { compareWithReference } from '../../bench/trainer/reference-check.ts';
+import { makeBatch } from '../../trainer/src/data/batches.ts';
+import { loadCheckpoint } from '../../trainer/src/io/checkpoint.ts';
+import { parseLlamaConfig } from '../../trainer/src/model/config.ts';
+import { inverseFrequencies } from '../../trainer/src/model/rope.ts';
+import { TINY_ARCHITECTURES, writeTinyArchitecture } from '../../trainer/src/fixture/tiny-architectures.ts';
+import { Rng } from '../../trainer/src/rng.ts';
+import { tempDir } from './fixture.ts';
+
+const python = findTorchPython();
+const NO_TORCH = 'no python3 with torch (run bench/trainer/install-torch.sh)';
+
+/** Two rows of random ids, 11 and 7 tokens (right padding), loss on every target. */
+function randomBatch(vocab: number) {
+  const rng = new Rng(3);
+  const row = (n: number) => {
+    const ids = [1, ...Array.from({ length: n - 1 }, () => 3 + rng.int(vocab - 3))];
+    return { ids, lossMask: ids.map((_, i) => (i === 0 ? 0 : 1)) };
+  };
+  return makeBatch([row(11), row(7)], 0);
+}
+
+const dir = tempDir('lorahpo-arch-');
+for (const name of Object.keys(TINY_ARCHITECTURES)) {
+  test(`architecture ${name} › logits and one LoRA AdamW step match the PyTorch reference`, {
+    skip: python === undefined ? NO_TORCH : false,
+  }, async () => {
+    const modelDir = writeTinyArchitecture(dir, name);
+    const { maxLogitDiff, mine, theirs } = await compareWithReference(python!, modelDir, randomBatch(96));
+    process.stdout.write(`# ${name}: logits max abs diff ${maxLogitDiff.toExponential(2)}\n`);
+    assert.ok(maxLogitDiff < 1e-4, `logits differ by ${maxLogitDiff}`);
+    assert.ok(Math.abs(mine.lossBefore - theirs.lossBefore) < 1e-4, `loss ${mine.lossBefore} vs ${theirs.lossBefore}`);
+    assert.ok(Math.abs(mine.gradNorm - theirs.gradNorm) < 1e-4 * Math.max(1, theirs.gradNorm), 'gradient norm');
+    assert.ok(Math.abs(mine.lossAfter - theirs.lossAfter) < 1e-4, `after ${mine.lossAfter} vs ${theirs.lossAfter}`);
+    assert.ok(mine.lossAfter < mine.lossBefore, 'the step lowers the loss');
+  });
+}
+
+test('architectures › each tiny checkpoint loads with the switches its config implies', () => {
+  const load = (name: string) => loadCheckpoint(writeTinyArchitecture(dir, name)).config;
+  const qwen = load('qwen2');
+  assert.deepEqual([...qwen.biases].sort(), ['k_proj', 'q_proj', 'v_proj']);
+  const gemma = load('gemma');
+  assert.equal(gemma.headDim, 16);
+  assert.equal(gemma.tieWordEmbeddings, true);
+  assert.equal(gemma.activation, 'gelu_pytorch_tanh');
+  assert.equal(gemma.normPlusOne, true);
+  assert.equal(gemma.embeddingScale, Math.fround(Math.sqrt(32)));
+  assert.equal(load('mistral').slidingWindow, 3);
+  const gemma2 = load('gemma2');
+  assert.deepEqual(gemma2.slidingLayers, [true, false, true]);
+  assert.equal(gemma2.attentionScale, 1 / Math.sqrt(24));
+  assert.deepEqual([gemma2.attentionSoftcap, gemma2.finalSoftcap, gemma2.sandwichNorms], [2, 3, true]);
+  assert.equal(load('llama3-rope').ropeScaling.type, 'llama3');
+});
+
+test('rope › llama3 scaling keeps high frequencies, divides low ones and blends between', () => {
+  const c = parseLlamaConfig(TINY_ARCHITECTURES['llama3-rope'], 'config.json');
+  const plain = inverseFrequencies(8, c.ropeTheta, { type: 'default' }, 10);
+  const scaled = inverseFrequencies(8, c.ropeTheta, c.ropeScaling, 10);
+  assert.equal(scaled[0], plain[0]); // wavelength 2π < 256 / 4
+  assert.equal(scaled[2], Math.fround(plain[2] / 8)); // wavelengths above 256
+  assert.equal(scaled[3], Math.fround(plain[3] / 8));
+  assert.ok(scaled[1] < plain[1] && scaled[1] > plain[1] / 8, 'the medium frequency is interpolated');
+});
+
+test('config › unsupported architectures and rope scalings are refused by name', () => {
+  const base = TINY_ARCHITECTURES.llama;
+  assert.throws(
+    () => parseLlamaConfig({ ...base, rope_scaling: { rope_type: 'yarn', factor: 4 } }, 'config.json'),
+    /rope_scaling/,
+  );
+  assert.throws(() => parseLlamaConfig({ ...base, model_type: 'gemma3_text' }, 'config.json'), /model_type/);
+  assert.throws(
+    () => parseLlamaConfig({ ...TINY_ARCHITECTURES.qwen2, use_sliding_window: true }, 'config.json'),
+    /use_sliding_window/,
+  );
+  assert.throws(() => parseLlamaConfig({ ...base, hidden_act: 'relu' }, 'config.json'), /hidden_act/);
+});
