@@ -89,8 +89,15 @@ test('operator › an invalid study gets Valid=False with the field path and a W
     study.status?.conditions?.find((c) => c.type === 'Valid')?.message ?? '',
     /spec\.parameters\[learningRate\]/,
   );
-  const events = await readEvents(cp, namespace);
-  assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'SpecInvalid'));
+  // The Event is recorded after the status write, so it may land a moment later.
+  await eventually(
+    'a SpecInvalid Warning Event',
+    async () =>
+      (await readEvents(cp, namespace)).some((e) => e.type === 'Warning' && e.reason === 'SpecInvalid')
+        ? true
+        : undefined,
+    30_000,
+  );
   assert.equal((await readTrials(cp, namespace)).length, 0);
   await operator.stop();
   operator = undefined;
