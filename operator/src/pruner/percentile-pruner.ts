@@ -33,7 +33,7 @@ function bestOf(values: readonly number[], direction: Direction): number {
 }
 
 /** Linear-interpolated percentile of values sorted ascending (no NaN); NaN when empty. */
-function percentileOfSorted(sorted: readonly number[], percentile: number): number {
+export function percentileOfSorted(sorted: readonly number[], percentile: number): number {
   if (sorted.length === 0) return Number.NaN;
   const position = ((sorted.length - 1) * percentile) / 100;
   const low = Math.floor(position);

@@ -1,10 +1,12 @@
 /**
  * What the pruner compared a trial against, redrawn from the study's pruner settings and the
  * other trials' curves: the percentile (median) of the complete trials' values at each step, or
- * the successive-halving rungs. It mirrors the pruners' rules for display only; the decisions
- * themselves stay in operator/src/pruner. Pure.
+ * the successive-halving rungs. It mirrors the pruners' rules for display only (with their percentile
+ * and defaults); the decisions themselves stay in operator/src/pruner. Pure.
  */
+import { defaultPercentileOptions } from '../api/pruner-defaults.ts';
 import type { Direction, PrunerSpec } from '../api/study.ts';
+import { percentileOfSorted } from '../pruner/percentile-pruner.ts';
 
 export interface ReferenceCurve {
   step: number;
@@ -34,19 +36,16 @@ function actingPruner(pruner: PrunerSpec): PrunerSpec {
 /** The percentile the pruner cuts at, in the objective's order; undefined for other pruners. */
 export function cutPercentile(pruner: PrunerSpec, direction: Direction): number | undefined {
   const acting = actingPruner(pruner);
+  // The pruner's own defaults: median is the percentile pruner at its default percentile.
+  const { percentile: fallback } = defaultPercentileOptions();
   const percentile =
-    acting.algorithm === 'median' ? 50 : acting.algorithm === 'percentile' ? (acting.percentile ?? 25) : undefined;
+    acting.algorithm === 'median'
+      ? fallback
+      : acting.algorithm === 'percentile'
+        ? (acting.percentile ?? fallback)
+        : undefined;
   if (percentile === undefined) return undefined;
   return direction === 'maximize' ? 100 - percentile : percentile;
-}
-
-/** numpy.percentile with linear interpolation of ascending values; NaN when empty. */
-export function percentileOf(ascending: readonly number[], percentile: number): number {
-  if (ascending.length === 0) return Number.NaN;
-  const position = ((ascending.length - 1) * percentile) / 100;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return ascending[low] + (ascending[high] - ascending[low]) * (position - low);
 }
 
 function valuesAtStep(trials: readonly CurveTrial[]): Map<number, number[]> {
@@ -74,7 +73,7 @@ export function percentileLine(
   const byStep = valuesAtStep(trials.filter((trial) => trial.isComplete));
   return [...byStep.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([step, values]) => ({ step, value: percentileOf(values, percentile) }));
+    .map(([step, values]) => ({ step, value: percentileOfSorted(values, percentile) }));
 }
 
 /** Successive-halving rung steps up to `maxStep` (asha and hyperband with a known minResource). */
@@ -104,7 +103,7 @@ export function pruneComparison(
     );
     const values = before.flatMap((other) => valueAt(other, step)).sort((a, b) => a - b);
     const name = acting.algorithm === 'median' ? 'median' : `${acting.percentile ?? 25}th percentile`;
-    const threshold = percentileOf(values, percentile);
+    const threshold = percentileOfSorted(values, percentile);
     return {
       against: `${name} of ${values.length} complete trials at step ${step}`,
       ...(Number.isFinite(threshold) ? { threshold } : {}),

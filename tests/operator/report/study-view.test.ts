@@ -139,3 +139,13 @@ test('pruner reference › maximize cuts at 100 − p; asha rungs at minResource
   assert.deepEqual(rungSteps({ algorithm: 'hyperband', minResource: 1, reductionFactor: 3 }, 10), [1, 3, 9]);
   assert.deepEqual(percentileLine({ algorithm: 'hyperband' }, 'minimize', curves), []);
 });
+
+test('pruner reference › a percentile pruner without a percentile draws what it prunes at: the median', () => {
+  const curves = [
+    { number: 0, isComplete: true, points: [{ step: 1, value: 1 }] },
+    { number: 1, isComplete: true, points: [{ step: 1, value: 3 }] },
+  ];
+  const median = percentileLine({ algorithm: 'median' }, 'minimize', curves);
+  assert.deepEqual(median, [{ step: 1, value: 2 }]);
+  assert.deepEqual(percentileLine({ algorithm: 'percentile' }, 'minimize', curves), median);
+});
