@@ -2,29 +2,11 @@
  * Two-sided Mann–Whitney U test with the normal approximation, continuity correction and the
  * tie correction of the variance: is one sample stochastically smaller or larger than the other?
  */
+import { ndtr } from '../../operator/src/sampler/tpe/truncnorm.ts';
 
-/** Standard normal upper tail by the complementary error function (Abramowitz–Stegun 7.1.26 is too coarse here). */
+/** Standard normal upper tail, P(Z > z): the sampler's own Φ, taken on the mirrored side so the tail keeps its precision. */
 function upperTail(z: number): number {
-  // erfc via its continued-fraction-free Chebyshev form (relative error < 1.2e-7).
-  const x = z / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * Math.abs(x));
-  const erfc =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? erfc / 2 : 1 - erfc / 2;
+  return ndtr(-z);
 }
 
 /** Average ranks (1-based) of the pooled values, ties sharing their mean rank; and Σ(t³ − t) over tie groups. */
