@@ -7,7 +7,7 @@ import type { V1ContainerStateTerminated, V1Job, V1Pod } from '@kubernetes/clien
 import { ResultEventSchema, type ResultEvent } from '../../../trainer/src/contract/events.ts';
 import { appendIntermediate, isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf } from '../api/object-name.ts';
-import { TRIAL_REASONS } from '../engine/trial-endings.ts';
+import { resultStatus } from '../engine/trial-endings.ts';
 import { TRAINER_CONTAINER } from './labels.ts';
 import type { TrialLog } from './trial-log.ts';
 import { failureCause } from './failure-cause.ts';
@@ -171,19 +171,7 @@ function finished(
 }
 
 function succeeded(status: TrialStatus, result: ResultEvent, finishedMs: number): TrialStatus {
-  const next: TrialStatus = {
-    ...status,
-    phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded',
-    value: result.value,
-    completionTime: new Date(finishedMs).toISOString(),
-  };
-  if (Object.keys(result.metrics).length > 0) next.metrics = result.metrics;
-  if (result.stoppedEpoch !== undefined) next.stoppedAtEpoch = result.stoppedEpoch;
-  if (result.bestEpoch !== undefined) next.bestEpoch = result.bestEpoch;
-  if (result.adapterPath !== undefined) next.adapterPath = result.adapterPath;
-  next.reason = result.earlyStopped ? TRIAL_REASONS.earlyStopped : TRIAL_REASONS.completed;
-  if (result.reason) next.message = result.reason;
-  return next;
+  return { ...status, ...resultStatus(result), completionTime: new Date(finishedMs).toISOString() };
 }
 
 function failed(status: TrialStatus, reason: string, message: string, atMs: number): TrialStatus {

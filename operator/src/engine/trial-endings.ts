@@ -5,6 +5,7 @@
  */
 import type { CompletionReason } from '../api/study.ts';
 import type { LoraTrial, TrialStatus } from '../api/trial.ts';
+import type { ResultEvent } from '../../../trainer/src/contract/events.ts';
 
 /**
  * The `status.reason` codes of trials. The strings are on the wire (LoraTrial objects, journal
@@ -76,4 +77,23 @@ export function applyEndings(trials: readonly LoraTrial[], endings: readonly { n
     const ending = endings.find((action) => action.name === trial.metadata.name);
     return ending ? { ...trial, status: ending.status } : trial;
   });
+}
+
+/**
+ * What a trainer's result line makes of a trial, for both runners: the phase, value, metrics
+ * (when there are any), the early-stopping epochs, the adapter and the reason code.
+ */
+export function resultStatus(
+  result: ResultEvent,
+): Pick<TrialStatus, 'phase' | 'value' | 'reason'> & Partial<TrialStatus> {
+  return {
+    phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded',
+    value: result.value,
+    reason: result.earlyStopped ? TRIAL_REASONS.earlyStopped : TRIAL_REASONS.completed,
+    ...(Object.keys(result.metrics).length === 0 ? {} : { metrics: result.metrics }),
+    ...(result.stoppedEpoch === undefined ? {} : { stoppedAtEpoch: result.stoppedEpoch }),
+    ...(result.bestEpoch === undefined ? {} : { bestEpoch: result.bestEpoch }),
+    ...(result.adapterPath === undefined ? {} : { adapterPath: result.adapterPath }),
+    ...(result.reason === undefined || result.reason === '' ? {} : { message: result.reason }),
+  };
 }

@@ -9,10 +9,9 @@ import { dirname, join } from 'node:path';
 import type { LoraStudy, StudySpec, StudyStatus } from '../api/study.ts';
 import { isTrialActive, type LoraTrial } from '../api/trial.ts';
 import { nameOf } from '../api/object-name.ts';
-import { TRIAL_REASONS } from '../engine/trial-endings.ts';
+import { resultStatus } from '../engine/trial-endings.ts';
 import { plan, type Plan } from '../engine/plan.ts';
 import type { PlanAction } from '../engine/actions.ts';
-import type { ResultEvent } from '../../../trainer/src/contract/events.ts';
 import { Journal, JOURNAL_FILE, readJournal, type JournalEvent } from './journal.ts';
 import { applyEvent, replayJournal, trialList, type JournalState } from './journal-state.ts';
 import { TrialProcess, type TrialOutcome } from './trial-process.ts';
@@ -309,17 +308,4 @@ export class LocalRunner {
     await Promise.all(exits);
     return { status: this.#status as StudyStatus, trials: trialList(this.#state), isInterrupted: true };
   }
-}
-
-function resultStatus(result: ResultEvent): Extract<JournalEvent, { type: 'finished' }>['status'] {
-  return {
-    phase: result.earlyStopped ? 'EarlyStopped' : 'Succeeded',
-    value: result.value,
-    metrics: result.metrics,
-    reason: result.earlyStopped ? TRIAL_REASONS.earlyStopped : TRIAL_REASONS.completed,
-    ...(result.stoppedEpoch === undefined ? {} : { stoppedAtEpoch: result.stoppedEpoch }),
-    ...(result.bestEpoch === undefined ? {} : { bestEpoch: result.bestEpoch }),
-    ...(result.adapterPath === undefined ? {} : { adapterPath: result.adapterPath }),
-    ...(result.reason === undefined ? {} : { message: result.reason }),
-  };
 }
