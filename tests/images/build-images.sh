@@ -176,8 +176,9 @@ build_target() {
 # newest build of each tag is kept: older <tag>-ctx-* tags and the untagged stage images go.
 prune_storage() {
   local tag="$1" digest="$2" name
+  # Best effort: an image still used by a leftover container stays (and must not fail the build).
   while read -r name; do
-    [[ "$name" == "$tag-ctx-"* && "$name" != "$tag-ctx-$digest" ]] && bh rmi "$name" >/dev/null 2>&1
+    if [[ "$name" == "$tag-ctx-"* && "$name" != "$tag-ctx-$digest" ]]; then bh rmi "$name" >/dev/null 2>&1 || true; fi
   done < <(bh images --format '{{.Name}}:{{.Tag}}' 2>/dev/null)
   bh rmi --prune >/dev/null 2>&1 || true
 }
