@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -288,4 +288,35 @@ test('main › a dataset with a UTF-8 byte-order mark reads line 1 like the othe
     '{"maxSteps":1}',
   ]);
   assert.equal(r.code, 0, r.stderr);
+});
+
+test('main › model files: a byte-order mark is dropped, Latin-1 is refused naming the file, before training', async () => {
+  const withBom = tempDir();
+  cpSync(TINY_MODEL, withBom, { recursive: true });
+  for (const name of readdirSync(withBom).filter((file) => file.endsWith('.json')))
+    writeFileSync(join(withBom, name), `\ufeff${readFileSync(join(withBom, name), 'utf8')}`);
+  const ok = await run([
+    '--model',
+    withBom,
+    '--dataset',
+    TINY_DATA,
+    '--backend',
+    'wasm',
+    '--training',
+    '{"maxSteps":1}',
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+
+  const latin1 = tempDir();
+  cpSync(TINY_MODEL, latin1, { recursive: true });
+  const config = JSON.parse(readFileSync(join(latin1, 'config.json'), 'utf8'));
+  writeFileSync(
+    join(latin1, 'config.json'),
+    Buffer.from(JSON.stringify({ ...config, _name_or_path: 'caf\xe9' }), 'latin1'),
+  );
+  const refused = await run(['--model', latin1, '--dataset', TINY_DATA, '--backend', 'wasm']);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /model file .*config\.json is not UTF-8 text/);
+  assert.doesNotMatch(refused.stderr, /\n\s+at /);
+  assert.equal(refused.metrics.length, 0);
 });

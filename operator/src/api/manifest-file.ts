@@ -67,15 +67,27 @@ export function parseManifests(text: string, file: string): ManifestDocument[] {
   return entries.filter((entry) => entry.doc !== null && entry.doc !== undefined);
 }
 
+// fatal: Latin-1 bytes would otherwise become U+FFFD inside names and values, silently.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 export function readManifests(path: string, displayName = path): ManifestDocument[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     throw new LorahpoError(
       'LORAHPO_IO',
       `${displayName}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       { cause: error },
+    );
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new LorahpoError(
+      'LORAHPO_SPEC_INVALID',
+      `${displayName}: is not UTF-8 text (YAML must be); convert it (e.g. iconv -f latin1 -t utf-8)`,
     );
   }
   return parseManifests(text, displayName);

@@ -7,7 +7,7 @@ import * as yaml from 'js-yaml';
 import { main } from '../../../operator/src/cli/main.ts';
 import type { CliDeps } from '../../../operator/src/cli/deps.ts';
 
-async function validate(text: string): Promise<{ code: number; out: string; err: string; ms: number }> {
+async function validate(text: string | Buffer): Promise<{ code: number; out: string; err: string; ms: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'lorahpo-hostile-'));
   writeFileSync(join(dir, 'study.yaml'), text);
   let out = '';
@@ -59,7 +59,7 @@ function aliasBomb(at: 'metadata' | 'resources'): string {
   );
 }
 
-const table: [string, string, RegExp][] = [
+const table: [string, string | Buffer, RegExp][] = [
   [
     'grid int 0..1e9 (counted, not built)',
     withSpec(
@@ -143,6 +143,11 @@ const table: [string, string, RegExp][] = [
     yaml.dump({ ...good(), specs: { budget: {} } }),
     /LoraStudy demo: specs is not a known field \(known here: apiVersion, kind, metadata, spec, status\)/,
   ],
+  [
+    'Latin-1 bytes (an é in a comment)',
+    Buffer.from(`# r\u00e9glages\n${yaml.dump(good())}`, 'latin1'),
+    /study\.yaml: is not UTF-8 text \(YAML must be\); convert it/,
+  ],
 ];
 
 for (const [name, text, expected] of table) {
@@ -154,6 +159,11 @@ for (const [name, text, expected] of table) {
     assert.ok(ms < 2000, `took ${ms} ms`);
   });
 }
+
+test('lorahpo validate, hostile › a UTF-8 byte-order mark before the first key is valid', async () => {
+  const { code, err } = await validate(`\ufeff${yaml.dump(good())}`);
+  assert.equal(code, 0, err);
+});
 
 test('lorahpo validate, hostile › a 30-day timeout is valid (timers re-arm past 24.8 days)', async () => {
   const { code, err } = await validate(withSpec((s) => (s.budget = { timeout: '30d' })));

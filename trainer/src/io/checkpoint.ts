@@ -5,11 +5,12 @@
  * only when the model asks for a tensor, one at a time, so host memory holds one tensor beside
  * what the backend has taken (not the whole checkpoint decoded first).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LorahpoError } from '../contract/errors.ts';
 import { expectedTensorShapes, parseLlamaConfig, type LlamaConfig } from '../model/config.ts';
 import { SafetensorsFile, type HostTensor } from './safetensors.ts';
+import { readUtf8File } from './text-files.ts';
 
 /** Name (as in the checkpoint) → float32 data, read when asked for. */
 export interface TensorReader {
@@ -25,8 +26,9 @@ export interface Checkpoint {
 
 function readJson(file: string): unknown {
   if (!existsSync(file)) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${file} is missing`);
+  const text = readUtf8File(file, 'model file', 'LORAHPO_MODEL_INVALID');
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw new LorahpoError('LORAHPO_MODEL_INVALID', `${file} is not valid JSON: ${(error as Error).message}`);
   }
