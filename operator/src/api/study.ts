@@ -276,6 +276,8 @@ export const BestTrialSchema = z.object({
 });
 
 export const EarlyStoppingSummarySchema = z.object({
+  prunedTotal: z.number().int().min(0).optional().describe('How many trials the pruner stopped (all of them).'),
+  stoppedTotal: z.number().int().min(0).optional().describe('How many trials stopped themselves (all of them).'),
   pruned: z
     .array(
       z.object({
@@ -287,7 +289,7 @@ export const EarlyStoppingSummarySchema = z.object({
       }),
     )
     .default([])
-    .describe('Trials the pruner stopped, at which step.'),
+    .describe('The most recent 20 trials the pruner stopped (by number), at which step; each LoraTrial keeps its own.'),
   stopped: z
     .array(
       z.object({
@@ -301,7 +303,7 @@ export const EarlyStoppingSummarySchema = z.object({
       }),
     )
     .default([])
-    .describe('Trials that stopped themselves (patience), at which epoch and why.'),
+    .describe('The most recent 20 trials that stopped themselves (patience), at which epoch and why.'),
 });
 
 export const StudyStatusSchema = z.object({

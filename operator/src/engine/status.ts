@@ -59,6 +59,13 @@ function stepAndValue(trial: LoraTrial): { step?: number; value?: number } {
   return { ...(step === undefined ? {} : { step }), ...(value === undefined ? {} : { value }) };
 }
 
+/**
+ * Entries each early-stopping list keeps: the most recent by trial number. A study object must
+ * stay small at any trial count (etcd refuses objects over 1.5 MiB; Katib's Suggestion outgrew it
+ * with one entry per trial); the totals count them all, and each LoraTrial holds its own record.
+ */
+export const EARLY_STOPPING_LISTED = 20;
+
 export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppingSummary {
   const sorted = [...trials].sort((a, b) => a.spec.number - b.spec.number);
   const pruned = sorted
@@ -79,7 +86,12 @@ export function earlyStoppingSummary(trials: readonly LoraTrial[]): EarlyStoppin
       ...stepAndValue(trial),
       ...(trial.status?.message === undefined ? {} : { reason: trial.status.message }),
     }));
-  return { pruned, stopped };
+  return {
+    prunedTotal: pruned.length,
+    stoppedTotal: stopped.length,
+    pruned: pruned.slice(-EARLY_STOPPING_LISTED),
+    stopped: stopped.slice(-EARLY_STOPPING_LISTED),
+  };
 }
 
 export interface StatusInput {
