@@ -12,6 +12,9 @@
  *   small    100 studies, trials of ~0.1 s: as many ends as the machine can take (throughput)
  *   running  200 studies, trials of 60–180 s: 1000 trials running at once, ends spread out
  *   burst    200 studies whose first 5 trials each hold until all 1000 run, then end together
+ *   large    1 study of 10,000 trials (TPE, ASHA, parallelTrials 20, trials of ~0.1 s): what one
+ *            long study costs at the end — the study object's size, the operator's RSS and the
+ *            sampler's time per trial over the last 500 trials (not in the default run: ~1 h here)
  *
  *   npm run bench:operator                          # all three
  *   npm run bench:operator -- --only small,running  # --studies N scales every scenario's study count;
@@ -41,6 +44,8 @@ interface Scenario {
   trials: number;
   parallel: number;
   shape: WorkloadShape;
+  /** Spec fields over the throughput scenarios' (random sampler, no pruner). */
+  spec?: Record<string, unknown>;
 }
 
 interface Measured extends ProcessStats {
@@ -54,10 +59,19 @@ interface Measured extends ProcessStats {
   apiRequestsPerTrial: number;
   /** Event-loop delay of this process, which plays scheduler and kubelet. */
   nodeDelayP99Ms: number;
+  /** The largest study object at the end, as JSON. */
+  studyBytes: number;
+  /** Mean sampler time per suggestion over the last trials (the operator's own histogram). */
+  samplerMsAtEnd: number;
 }
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, studies: { type: 'string' }, metrics: { type: 'boolean' } },
+  options: {
+    only: { type: 'string' },
+    studies: { type: 'string' },
+    trials: { type: 'string' },
+    metrics: { type: 'boolean' },
+  },
 });
 const scale = values.studies ? Number(values.studies) : undefined;
 const only = values.only?.split(',');
@@ -77,8 +91,19 @@ const allScenarios: Scenario[] = [
     parallel: 5,
     shape: { steps: 3, durationMs: [45, 135], holdUntilRunning: (scale ?? 200) * 5 },
   },
+  {
+    name: 'large',
+    studies: 1,
+    trials: values.trials ? Number(values.trials) : 10_000,
+    parallel: 20,
+    shape: { steps: 3, durationMs: [45, 135] },
+    spec: {
+      sampler: { algorithm: 'tpe', seed: 1 },
+      pruner: { algorithm: 'asha', minResource: 1, reductionFactor: 3 },
+    },
+  },
 ];
-const scenarios = allScenarios.filter((s) => !only || only.includes(s.name));
+const scenarios = allScenarios.filter((s) => (only ? only.includes(s.name) : s.name !== 'large'));
 
 const percentile = (sorted: number[], p: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -115,6 +140,7 @@ async function createStudies(
             budget: { maxTrials: scenario.trials, parallelTrials: scenario.parallel },
             sampler: { algorithm: 'random', seed: i + k },
             scheduling: 'greedy',
+            ...scenario.spec,
           }),
         ),
       ),
@@ -122,31 +148,61 @@ async function createStudies(
   }
 }
 
+/** The operator's sampler histogram: total seconds and suggestions so far. */
+async function samplerTotals(port: number): Promise<{ seconds: number; count: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sum = (name: string) =>
+    [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'gm'))].reduce((t, m) => t + Number(m[1]), 0);
+  return { seconds: sum('lorahpo_sampler_duration_seconds_sum'), count: sum('lorahpo_sampler_duration_seconds_count') };
+}
+
+interface AtEnd extends ProcessStats {
+  studyBytes: number;
+  samplerMsAtEnd: number;
+}
+
+const SAMPLER_WINDOW = 500;
+
 async function untilStudiesDone(
   cp: Parameters<typeof createStudy>[0],
   namespace: string,
   scenario: Scenario,
   running: RunningTrials,
   pid: number,
-): Promise<ProcessStats> {
+  port: number,
+): Promise<AtEnd> {
   const custom = cp.directKubeConfig.makeApiClient(CustomObjectsApi);
   let stats = processStats(pid);
+  // Sampler totals polled as trials finish; the window's start is the newest one at least
+  // SAMPLER_WINDOW suggestions back from the end.
+  const samples: { seconds: number; count: number }[] = [];
+  let items: Array<{ status?: { phase?: string } }> = [];
   for (let done = 0; done < scenario.studies; ) {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     stats = processStats(pid);
+    samples.push(await samplerTotals(port));
     const list = (await custom.listNamespacedCustomObject({
       group: 'lorahpo.io',
       version: 'v1alpha1',
       namespace,
       plural: 'lorastudies',
-    })) as { items: Array<{ status?: { phase?: string } }> };
+    })) as { items: Array<{ status?: { phase?: string; progress?: string } }> };
+    items = list.items;
     done = list.items.filter((study) => study.status?.phase === 'Succeeded').length;
+    const progress = scenario.studies === 1 ? `, ${list.items[0]?.status?.progress ?? '0'} trials` : '';
     process.stderr.write(
-      `\r[${scenario.name}] ${done}/${scenario.studies} studies done, ${running.now} trials running (peak ${running.peak}), operator RSS peak ${stats.peakRssMiB.toFixed(0)} MiB   `,
+      `\r[${scenario.name}] ${done}/${scenario.studies} studies done${progress}, ${running.now} trials running (peak ${running.peak}), operator RSS peak ${stats.peakRssMiB.toFixed(0)} MiB   `,
     );
   }
   process.stderr.write('\n');
-  return stats;
+  const end = await samplerTotals(port);
+  const start = [...samples].reverse().find((sample) => end.count - sample.count >= SAMPLER_WINDOW) ?? samples[0];
+  const suggestions = end.count - (start?.count ?? 0);
+  return {
+    ...stats,
+    studyBytes: Math.max(...items.map((study) => Buffer.byteLength(JSON.stringify(study)))),
+    samplerMsAtEnd: suggestions > 0 ? ((end.seconds - (start?.seconds ?? 0)) * 1000) / suggestions : Number.NaN,
+  };
 }
 
 async function runScenario(scenario: Scenario): Promise<Measured> {
@@ -169,7 +225,7 @@ async function runScenario(scenario: Scenario): Promise<Measured> {
     });
     const started = performance.now();
     await createStudies(cp, namespace, scenario);
-    const stats = await untilStudiesDone(cp, namespace, scenario, running, operator.pid as number);
+    const stats = await untilStudiesDone(cp, namespace, scenario, running, operator.pid as number, port);
     const wallSeconds = (performance.now() - started) / 1000;
     const requests = await apiRequests(port);
     if (values.metrics) process.stderr.write(`${await operatorMetrics(port)}\n`);
@@ -270,8 +326,15 @@ execFileSync(
   ],
   { stdio: 'inherit' },
 );
+function atScale(results: Measured[]): string {
+  return table(
+    ['scenario', 'study object at the end (bytes)', 'peak RSS MiB', `sampler ms per trial (last ${SAMPLER_WINDOW})`],
+    results.map((r) => [label(r), String(r.studyBytes), r.peakRssMiB.toFixed(0), r.samplerMsAtEnd.toFixed(1)]),
+  );
+}
+
 const results: Measured[] = [];
 for (const scenario of scenarios) results.push(await runScenario(scenario));
 process.stdout.write(
-  `\nlorahpo operator benchmark (simulated node, fast workload; operator as its own process: node ${nodeArgs.join(' ')} dist/)\n${summary(results)}\n\nWhere the turnaround goes\n${breakdown(results)}\n`,
+  `\nlorahpo operator benchmark (simulated node, fast workload; operator as its own process: node ${nodeArgs.join(' ')} dist/)\n${summary(results)}\n\nWhere the turnaround goes\n${breakdown(results)}\n\nAt the end of each scenario\n${atScale(results)}\n`,
 );
