@@ -164,6 +164,13 @@ export const BudgetSchema = z
       .regex(DURATION_PATTERN, 'must be a duration such as 90m, 24h or 1h30m')
       .optional()
       .describe('Finish after this long (e.g. 24h); running trials are stopped.'),
+    maxGpuHours: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'Finish once the trials have used this many GPU-hours (GPUs asked for × running time); running trials are stopped.',
+      ),
   })
   .describe('How much to spend.');
 
@@ -248,6 +255,7 @@ export const COMPLETION_REASONS = [
   'TooManyFailures',
   'Timeout',
   'SearchSpaceExhausted',
+  'GpuBudgetSpent',
 ] as const;
 
 export const TrialCountsSchema = z.object({
@@ -315,6 +323,10 @@ export const StudyStatusSchema = z.object({
   bestTrial: BestTrialSchema.optional(),
   earlyStopping: EarlyStoppingSummarySchema.optional(),
   completionReason: z.enum(COMPLETION_REASONS).optional(),
+  gpuHours: z
+    .number()
+    .optional()
+    .describe('GPU-hours the trials have used, running ones so far (GPUs asked for × running time), to 3 decimals.'),
   message: z.string().optional(),
   startTime: z.string().optional(),
   completionTime: z.string().optional(),

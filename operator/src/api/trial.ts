@@ -24,6 +24,11 @@ export const TrialSpecSchema = z.object({
     .describe(
       'Trials numbered below this had finished when this trial was sampled; its sampling and pruning depend on them only.',
     ),
+  gpus: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('GPUs its template asked for when it started (limits of */gpu resources); counts its GPU-hours.'),
 });
 
 export const IntermediateValueSchema = z.object({ step: z.number().int().min(0), value: z.number() });

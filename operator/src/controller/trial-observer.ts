@@ -69,9 +69,7 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
     delete status.message;
   }
   status.phase = 'Running';
-  status.startTime ??= pod.status?.startTime
-    ? new Date(pod.status.startTime).toISOString()
-    : new Date(nowMs).toISOString();
+  status.startTime ??= new Date(trainerStartedAt(pod) ?? pod.status?.startTime ?? nowMs).toISOString();
   const podName = nameOf(pod);
   if (!terminated) return { status, follow: { pod: podName, isFinished: false }, isWaitingForLog: false };
   return finished(status, terminated, podName, observation);
@@ -218,6 +216,13 @@ function trainerTerminated(pod: V1Pod): V1ContainerStateTerminated | undefined {
   const statuses = pod.status?.containerStatuses ?? [];
   const trainer = statuses.find((s) => s.name === TRAINER_CONTAINER) ?? statuses[0];
   return trainer?.state?.terminated;
+}
+
+/** When the trainer container began to run (GPU-hours count from then, not from image pulls). */
+function trainerStartedAt(pod: V1Pod): Date | undefined {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const state = (statuses.find((s) => s.name === TRAINER_CONTAINER) ?? statuses[0])?.state;
+  return state?.running?.startedAt ?? state?.terminated?.startedAt;
 }
 
 function isStarted(pod: V1Pod): boolean {

@@ -14,6 +14,8 @@ export interface CompletionInput {
   startTimeMs: number;
   nowMs: number;
   isSpaceExhausted: boolean;
+  /** GPU-hours spent so far (finished trials and running ones up to now). */
+  gpuHours: number;
 }
 
 /** The better of two values for this direction (ties keep `a`). */
@@ -55,6 +57,7 @@ export const STOPPING_REASONS: ReadonlySet<CompletionReason> = new Set([
   'GoalReached',
   'Timeout',
   'NoImprovement',
+  'GpuBudgetSpent',
 ]);
 
 /** Why the study is done, or undefined while it goes on. */
@@ -67,6 +70,8 @@ export function completionReason(input: CompletionInput): CompletionReason | und
   if (hasReachedGoal(spec, best)) return 'GoalReached';
   const timeoutMs = spec.budget.timeout === undefined ? Number.NaN : parseDurationMs(spec.budget.timeout);
   if (input.nowMs - input.startTimeMs >= timeoutMs) return 'Timeout';
+  const maxGpuHours = spec.budget.maxGpuHours;
+  if (maxGpuHours !== undefined && input.gpuHours >= maxGpuHours) return 'GpuBudgetSpent';
   if (hasStalled(spec, records, best)) return 'NoImprovement';
   if (active === 0 && input.started >= spec.budget.maxTrials) return 'MaxTrials';
   if (active === 0 && input.isSpaceExhausted) return 'SearchSpaceExhausted';

@@ -14,6 +14,7 @@ import { parseSearchSpace } from '../api/search-space.ts';
 import { createPruner } from '../pruner/create-pruner.ts';
 import type { PlanAction } from './actions.ts';
 import { completionReason, STOPPING_REASONS, timeUntilTimeoutMs } from './completion.ts';
+import { studyGpuHours, timeUntilGpuBudgetMs } from './gpu-hours.ts';
 import { toRecord } from './history.ts';
 import { decidePrunes } from './prune-decisions.ts';
 import { decideStarts } from './start-decisions.ts';
@@ -77,6 +78,7 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
     records: current.map(toRecord),
     started: current.length,
     isSpaceExhausted: false,
+    gpuHours: studyGpuHours(current, clock.nowMs),
     ...clock,
   });
   const actions: PlanAction[] = [...prunes];
@@ -104,6 +106,7 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
       records: current.map(toRecord),
       started: current.length,
       isSpaceExhausted: decided.isSpaceExhausted,
+      gpuHours: studyGpuHours(current, clock.nowMs),
       ...clock,
     });
   }
@@ -114,12 +117,22 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
     spec,
     trials: current,
     reason,
+    gpuHours: studyGpuHours(current, clock.nowMs),
     startTime: current.length > 0 ? startTime : study.status?.startTime,
     ...(options.isLocal ? { isLocal: true } : {}),
   });
   if (status.completionReason !== undefined)
     actions.push({ type: 'finish', reason: status.completionReason, phase: status.phase });
   const requeueAfterMs =
-    status.completionReason === undefined ? timeUntilTimeoutMs(spec, clock.startTimeMs, clock.nowMs) : undefined;
+    status.completionReason === undefined
+      ? earliest(
+          timeUntilTimeoutMs(spec, clock.startTimeMs, clock.nowMs),
+          timeUntilGpuBudgetMs(spec.budget.maxGpuHours, current, clock.nowMs),
+        )
+      : undefined;
   return { actions, status, ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }) };
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

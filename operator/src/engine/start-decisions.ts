@@ -8,6 +8,7 @@ import { API_GROUP_VERSION } from '../api/common.ts';
 import { isTrialActive, trialName, type LoraTrial } from '../api/trial.ts';
 import type { StudySpec } from '../api/study.ts';
 import type { Parameter } from '../api/parameters.ts';
+import { templateGpus } from '../api/trial-gpus.ts';
 import { LorahpoError } from '../errors.ts';
 import type { Pruner } from '../pruner/pruner.ts';
 import type { Sampler } from '../sampler/sampler.ts';
@@ -42,6 +43,12 @@ function nextNumber(trials: readonly LoraTrial[]): number {
   return number;
 }
 
+/** The GPUs trials ask for now: kept in the trial, so a later template edit does not recount it. */
+function gpusOf(spec: StudySpec): { gpus?: number } {
+  const gpus = templateGpus(spec.trialTemplate);
+  return gpus > 0 ? { gpus } : {};
+}
+
 function newTrial(context: StartContext, number: number, params: StartAction['params'], cutoff: number): StartAction {
   const name = trialName(context.study.name, number);
   const seed = trialSeed(context.spec.sampler.seed, number);
@@ -57,7 +64,7 @@ function newTrial(context: StartContext, number: number, params: StartAction['pa
         'lorahpo.io/trial-number': String(number),
       },
     },
-    spec: { study: context.study.name, number, params, seed, historyCutoff: cutoff },
+    spec: { study: context.study.name, number, params, seed, historyCutoff: cutoff, ...gpusOf(context.spec) },
     status: { phase: 'Pending', intermediateValues: [] },
   };
   return { type: 'start', name, number, params, seed, historyCutoff: cutoff, trial };

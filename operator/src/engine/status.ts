@@ -16,6 +16,7 @@ import { isBetter } from './completion.ts';
 import { isPrunedByPruner } from './trial-endings.ts';
 import { nameOf } from '../api/object-name.ts';
 import { readinessConditions } from './readiness.ts';
+import { roundGpuHours } from './gpu-hours.ts';
 import { adapterOnVolume, outputStorage, type OutputStorage } from '../api/output-volume.ts';
 
 export function countTrials(trials: readonly LoraTrial[]): TrialCounts {
@@ -101,6 +102,8 @@ export interface StatusInput {
   spec: StudySpec;
   trials: readonly LoraTrial[];
   reason?: CompletionReason;
+  /** GPU-hours spent (gpu-hours.ts); shown where any trial asked for GPUs. */
+  gpuHours?: number;
   startTime?: string;
   /** Local trials: no output volume to report on. */
   isLocal?: boolean;
@@ -204,6 +207,7 @@ export function buildStatus(input: StatusInput): StudyStatus {
     ...(best ? { bestTrial: best } : {}),
     earlyStopping: earlyStoppingSummary(trials),
     ...(isDone && reason ? { completionReason: reason } : {}),
+    ...(input.gpuHours ? { gpuHours: roundGpuHours(input.gpuHours) } : {}),
     message,
     ...(input.startTime ? { startTime: input.startTime } : {}),
     ...(isDone

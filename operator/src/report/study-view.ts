@@ -4,6 +4,7 @@
  * pruner's comparison, importance) is decided here, where it is unit-tested. Pure: the clock comes
  * in as `nowIso`.
  */
+import { templateGpus } from '../api/trial-gpus.ts';
 import type { Parameter } from '../api/parameters.ts';
 import type { Direction, LoraStudy } from '../api/study.ts';
 import type { LoraTrial, TrialPhase } from '../api/trial.ts';
@@ -91,7 +92,7 @@ const COMPLETE: readonly TrialPhase[] = ['Succeeded', 'EarlyStopped'];
 
 export function buildStudyView(study: LoraStudy, trials: readonly LoraTrial[], options: StudyViewOptions): StudyView {
   const { objective, pruner, parameters, budget } = study.spec;
-  const rows = trials.map((trial) => trialRow(trial, gpusPerTrial(study), options.nowIso));
+  const rows = trials.map((trial) => trialRow(trial, gpusOf(trial, study), options.nowIso));
   const complete = rows.filter(
     (row) => COMPLETE.includes(row.state) && row.value !== undefined && Number.isFinite(row.value),
   );
@@ -158,13 +159,10 @@ function durationSeconds(start: string | undefined, end: string | undefined): nu
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
-/** GPUs a trial's pod asks for (limits, else requests); undefined when none is asked for. */
-function gpusPerTrial(study: LoraStudy): number | undefined {
-  const resources = study.spec.trialTemplate?.resources as
-    | { limits?: Record<string, unknown>; requests?: Record<string, unknown> }
-    | undefined;
-  const gpus = Number(resources?.limits?.['nvidia.com/gpu'] ?? resources?.requests?.['nvidia.com/gpu']);
-  return Number.isFinite(gpus) && gpus > 0 ? gpus : undefined;
+/** GPUs the trial asked for when it started (older trials: the template's now); undefined for none. */
+function gpusOf(trial: LoraTrial, study: LoraStudy): number | undefined {
+  const gpus = trial.spec.gpus ?? templateGpus(study.spec.trialTemplate);
+  return gpus > 0 ? gpus : undefined;
 }
 
 function isBetter(a: number, b: number, direction: Direction): boolean {
