@@ -290,6 +290,46 @@ test('test ground › a workload killed as by the OOM killer ends with 137 OOMKi
   assert.equal(killed.reason, 'OOMKilled');
 });
 
+test('test ground › an evicted Job pod is Failed Evicted, stays, and the Job counts it as failed', async () => {
+  await batch.createNamespacedJob({ namespace, body: job('evicted', 'ignore-sigterm') });
+  const running = await eventually('the pod to run', async () =>
+    (await podsOf('evicted')).find((p) => p.status?.phase === 'Running'),
+  );
+  const name = running.metadata?.name ?? '';
+  assert.equal(cp.node?.evict(namespace, name), true);
+  const evicted = await eventually('the eviction', async () => {
+    const current = await core.readNamespacedPod({ name, namespace });
+    return current.status?.containerStatuses?.[0].state?.terminated ? current : undefined;
+  });
+  assert.equal(evicted.status?.phase, 'Failed');
+  assert.equal(evicted.status?.reason, 'Evicted');
+  assert.equal(evicted.status?.message, 'The node was low on resource: memory. ');
+  const terminated = evicted.status?.containerStatuses?.[0].state?.terminated;
+  assert.equal(terminated?.exitCode, 137);
+  assert.equal(terminated?.reason, 'Error');
+  // backoffLimit 0: the 1.20 job controller counts the evicted pod as a failure and gives up.
+  await eventually('the Job to fail', async () => (await jobCondition('evicted')) === 'Failed', 120_000);
+  const pods = await podsOf('evicted');
+  assert.deepEqual(
+    pods.map((p) => [p.metadata?.name, p.status?.reason]),
+    [[name, 'Evicted']],
+  );
+});
+
+test('test ground › a deleted pod of a running Job is replaced by the job controller', async () => {
+  await batch.createNamespacedJob({ namespace, body: job('replaced', 'wait-for-sigterm') });
+  const first = await eventually('the pod to run', async () =>
+    (await podsOf('replaced')).find((p) => p.status?.phase === 'Running'),
+  );
+  await core.deleteNamespacedPod({ name: first.metadata?.name ?? '', namespace });
+  const second = await eventually('a replacement pod', async () =>
+    (await podsOf('replaced')).find((p) => p.metadata?.name !== first.metadata?.name && !p.metadata?.deletionTimestamp),
+  );
+  assert.notEqual(second.metadata?.uid, first.metadata?.uid);
+  assert.equal(await jobCondition('replaced'), undefined);
+  await batch.deleteNamespacedJob({ name: 'replaced', namespace, propagationPolicy: 'Background' });
+});
+
 test('test ground › a pod that asks for more GPUs than the node has stays Pending as Unschedulable', async () => {
   const greedy = pod('greedy', 'greet');
   greedy.spec!.containers[0].resources = { limits: { 'nvidia.com/gpu': '100' } };

@@ -143,6 +143,11 @@ export const PrunerSpecSchema = z
   })
   .describe('Stops hopeless trials early, from their intermediate values.');
 
+/** Attempts a disrupted trial gets unless budget.maxTrialAttempts says otherwise. */
+export const DEFAULT_MAX_TRIAL_ATTEMPTS = 3;
+/** Keeps `<trial>-a<n>` Job names (and their job-name label) within 63 characters. */
+export const MAX_TRIAL_ATTEMPTS_LIMIT = 10;
+
 export const BudgetSchema = z
   .object({
     maxTrials: z.number().int().positive().default(20).describe('Trials to run in all (failed ones count).'),
@@ -153,6 +158,15 @@ export const BudgetSchema = z
       .min(0)
       .optional()
       .describe('Fail the study once more trials than this have failed.'),
+    maxTrialAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TRIAL_ATTEMPTS_LIMIT)
+      .optional()
+      .describe(
+        'Attempts per trial when the cluster disrupts its pod (eviction, preemption, deletion); default 3. Beyond them the trial fails with reason AttemptsExhausted.',
+      ),
     noImprovementTrials: z
       .number()
       .int()

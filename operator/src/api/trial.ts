@@ -31,6 +31,18 @@ export const TrialSpecSchema = z.object({
     .describe('GPUs its template asked for when it started (limits of */gpu resources); counts its GPU-hours.'),
 });
 
+/** A trial keeps the most recent this many past attempts in its status. */
+export const MAX_ATTEMPT_RECORDS = 10;
+
+export const AttemptRecordSchema = z.object({
+  attempt: z.number().int().min(1),
+  jobName: z.string(),
+  pod: z.string().optional(),
+  reason: z.string().describe('Why the attempt ended: Evicted, PodDeleted, PodGone, or the DisruptionTarget reason.'),
+  message: z.string().optional(),
+  time: z.string().describe('When the operator saw the disruption.'),
+});
+
 export const IntermediateValueSchema = z.object({ step: z.number().int().min(0), value: z.number() });
 
 export const TrialStatusSchema = z.object({
@@ -47,6 +59,20 @@ export const TrialStatusSchema = z.object({
   bestEpoch: z.number().int().optional(),
   adapterPath: z.string().optional(),
   jobName: z.string().optional(),
+  attempt: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('The attempt now running, from 1; each attempt has its own Job (see attemptJobName).'),
+  attempts: z
+    .array(AttemptRecordSchema)
+    .max(MAX_ATTEMPT_RECORDS)
+    .optional()
+    .describe(
+      `Past attempts the cluster disrupted (eviction, preemption, deletion), the most recent ${MAX_ATTEMPT_RECORDS}.`,
+    ),
+  pod: z.string().optional().describe("The current attempt's pod the operator saw started."),
   startTime: z.string().optional(),
   completionTime: z.string().optional(),
   finishSeen: z
@@ -78,6 +104,16 @@ export function isTrialActive(phase: TrialPhase | undefined): boolean {
 /** `<study>-<number>`: deterministic, so a restart can never create the same trial twice. */
 export function trialName(study: string, number: number): string {
   return `${study}-${number}`;
+}
+
+/** The Job of a trial's attempt: `<trial>` for the first, `<trial>-a<n>` after (idempotency key). */
+export function attemptJobName(trial: string, attempt: number): string {
+  return attempt <= 1 ? trial : `${trial}-a${attempt}`;
+}
+
+/** The Job of the trial's current attempt. */
+export function trialJobName(trial: { metadata: { name?: string }; status?: { attempt?: number } }): string {
+  return attemptJobName(trial.metadata.name ?? '', trial.status?.attempt ?? 1);
 }
 
 /** Appends a value to a bounded curve: one value per step, oldest dropped beyond the bound. */

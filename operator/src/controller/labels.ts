@@ -4,6 +4,7 @@ export const LABELS = {
   study: 'lorahpo.io/study',
   trial: 'lorahpo.io/trial',
   trialNumber: 'lorahpo.io/trial-number',
+  attempt: 'lorahpo.io/attempt',
   kueueQueue: 'kueue.x-k8s.io/queue-name',
 } as const;
 

@@ -3,12 +3,14 @@
  * if it were still running (so whether a trial is pruned never depends on how late the operator
  * saw its values); the ones it would not prune get their final status.
  */
-import type { LoraTrial, TrialStatus } from '../api/trial.ts';
+import { trialJobName, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
 import type { PruneAction } from '../engine/actions.ts';
 import { pruneTrial } from './act.ts';
 import { checkSignal, type StudyContext } from './reconcile-context.ts';
 import { trialEnded } from './trial-events.ts';
+import { deleteJob } from './trial-actions.ts';
+import { ATTEMPTS_EXHAUSTED } from './trial-rerun.ts';
 import type { Synced } from './trial-sync.ts';
 
 export async function settle(context: StudyContext, synced: Synced): Promise<LoraTrial[]> {
@@ -38,7 +40,7 @@ async function expireJob(context: StudyContext, trial: LoraTrial): Promise<void>
   const ttl = context.tools.finishedJobTtlSeconds;
   if (!ttl) return;
   try {
-    await context.tools.api.expireJob(namespaceOf(trial), nameOf(trial), ttl);
+    await context.tools.api.expireJob(namespaceOf(trial), trialJobName(trial), ttl);
   } catch (error) {
     context.log
       .child({ trial: nameOf(trial) })
@@ -51,6 +53,8 @@ async function finish(context: StudyContext, trial: LoraTrial, final: TrialStatu
   const written = await context.tools.writes.writeTrialEnd(trial, final);
   trialEnded(context, trial, written);
   context.tools.logs?.forget(namespaceOf(trial), nameOf(trial));
+  // The job controller may run a replacement pod in a disrupted attempt's Job: it goes now.
+  if (written.status?.reason === ATTEMPTS_EXHAUSTED) await deleteJob(context.tools.api, written);
   await expireJob(context, written);
   return written;
 }

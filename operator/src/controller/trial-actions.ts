@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import { API_GROUP_VERSION } from '../api/common.ts';
 import type { LoraStudy } from '../api/study.ts';
-import { trialName, type LoraTrial } from '../api/trial.ts';
+import { trialJobName, trialName, type LoraTrial } from '../api/trial.ts';
 import type { Params } from '../api/parameters.ts';
 import type { KubeApi } from './kube-api.ts';
 import { isAlreadyExists, isNotFound } from './kube-errors.ts';
@@ -119,10 +119,14 @@ export async function ensureJob(api: KubeApi, study: LoraStudy, trial: LoraTrial
   }
 }
 
-/** Deletes the trial's Job (background: the pod gets SIGTERM); gone already is fine. */
+/** Deletes the Job of the trial's current attempt (background: the pod gets SIGTERM); gone already is fine. */
 export async function deleteJob(api: KubeApi, trial: LoraTrial): Promise<void> {
+  await deleteJobNamed(api, namespaceOf(trial), trialJobName(trial));
+}
+
+export async function deleteJobNamed(api: KubeApi, namespace: string, name: string): Promise<void> {
   try {
-    await api.deleteJob(namespaceOf(trial), nameOf(trial));
+    await api.deleteJob(namespace, name);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }

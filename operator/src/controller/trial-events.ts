@@ -55,3 +55,13 @@ export function trialEnded(context: StudyContext, before: LoraTrial, after: Lora
     tell(context, after, 'Normal', 'TrialEarlyStopped', text);
   }
 }
+
+/** A disrupted trial runs again: its status message says which attempt, why, and its new Job. */
+export function trialDisrupted(context: StudyContext, trial: LoraTrial): void {
+  const name = nameOf(trial);
+  const last = trial.status?.attempts?.at(-1);
+  context.log
+    .child({ trial: name })
+    .warn({ attempt: trial.status?.attempt, reason: last?.reason }, 'trial disrupted; running it again');
+  tell(context, trial, 'Warning', 'TrialDisrupted', `Trial ${name} ${trial.status?.message ?? 'was disrupted'}`);
+}

@@ -6,7 +6,7 @@
 import type { V1Container, V1EnvVar, V1Job, V1OwnerReference, V1PodSpec } from '@kubernetes/client-node';
 import { API_GROUP_VERSION } from '../api/common.ts';
 import type { LoraStudy, TrialTemplate } from '../api/study.ts';
-import type { LoraTrial } from '../api/trial.ts';
+import { trialJobName, type LoraTrial } from '../api/trial.ts';
 import { DEFAULT_RESULT_FILE, ENV, trialEnvironment, type ParamValue } from '../../../trainer/src/contract/env.ts';
 import { LABELS, MANAGED_BY, TRAINER_CONTAINER } from './labels.ts';
 import { nameOf, uidOf } from '../api/object-name.ts';
@@ -31,7 +31,8 @@ const TRIAL_UID = 1000;
 
 export function buildTrialJob(study: LoraStudy, trial: LoraTrial): V1Job {
   const template = study.spec.trialTemplate ?? {};
-  const name = nameOf(trial);
+  // Each attempt of a trial has its own Job; the name is the attempt's idempotency key.
+  const name = trialJobName(trial);
   const labels = trialLabels(study, trial, template);
   return {
     apiVersion: 'batch/v1',
@@ -58,6 +59,7 @@ function trialLabels(study: LoraStudy, trial: LoraTrial, template: TrialTemplate
     [LABELS.study]: nameOf(study),
     [LABELS.trial]: nameOf(trial),
     [LABELS.trialNumber]: String(trial.spec.number),
+    [LABELS.attempt]: String(trial.status?.attempt ?? 1),
     ...(template.queueName ? { [LABELS.kueueQueue]: template.queueName } : {}),
   };
 }
@@ -151,7 +153,9 @@ function trialEnv(study: LoraStudy, trial: LoraTrial, template: TrialTemplate): 
     params: trial.spec.params as Record<string, ParamValue>,
     training: trainingSettings(study),
     resultFile: own.get(ENV.resultFile)?.value ?? DEFAULT_RESULT_FILE,
+    // Every attempt writes to the same folder, so a trainer that resumes finds its checkpoint.
     outputDir: `${outputBase(study.spec).replace(/\/+$/, '')}/${name}`,
+    attempt: trial.status?.attempt ?? 1,
   });
   const env: V1EnvVar[] = Object.entries(contract).map(([key, value]) => ({ name: key, value }));
   for (const entry of template.env ?? []) {

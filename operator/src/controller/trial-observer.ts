@@ -5,12 +5,13 @@
  */
 import type { V1ContainerStateTerminated, V1Job, V1Pod } from '@kubernetes/client-node';
 import { ResultEventSchema, type ResultEvent } from '../../../trainer/src/contract/events.ts';
-import { appendIntermediate, isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
+import { appendIntermediate, isTrialActive, trialJobName, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf } from '../api/object-name.ts';
 import { resultStatus } from '../engine/trial-endings.ts';
 import { TRAINER_CONTAINER } from './labels.ts';
 import type { TrialLog } from './trial-log.ts';
 import { failureCause } from './failure-cause.ts';
+import { podDisruption, podGone, type Disruption } from './pod-disruption.ts';
 
 export interface TrialObservation {
   trial: LoraTrial;
@@ -34,6 +35,8 @@ export interface TrialVerdict {
   follow?: { pod: string; isFinished: boolean };
   /** Waiting for the rest of a finished pod's log: look again soon. */
   isWaitingForLog: boolean;
+  /** The cluster ended the current attempt's pod: the trial runs again as its next attempt. */
+  disruption?: Disruption;
 }
 
 export function observeTrial(observation: TrialObservation): TrialVerdict {
@@ -42,9 +45,12 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
   status.phase ??= 'Pending';
   status.intermediateValues ??= [];
   if (!isTrialActive(status.phase)) return { status, isWaitingForLog: false };
-  status.jobName = trial.metadata.name;
+  status.jobName = trialJobName(trial);
   status.intermediateValues = mergeCurve(status.intermediateValues, observation);
-  const pod = newestPod(observation.pods);
+  const pods = attemptPods(observation.pods, status.jobName);
+  const disruption = disruptionOf(status, pods);
+  if (disruption) return { status, disruption, isWaitingForLog: false };
+  const pod = newestPod(pods);
   const terminated = pod && trainerTerminated(pod);
   if (pod && !terminated && pod.status?.phase === 'Failed')
     return {
@@ -71,6 +77,7 @@ export function observeTrial(observation: TrialObservation): TrialVerdict {
   status.phase = 'Running';
   status.startTime ??= new Date(trainerStartedAt(pod) ?? pod.status?.startTime ?? nowMs).toISOString();
   const podName = nameOf(pod);
+  status.pod = podName;
   if (!terminated) return { status, follow: { pod: podName, isFinished: false }, isWaitingForLog: false };
   return finished(status, terminated, podName, observation);
 }
@@ -201,6 +208,29 @@ function mergeCurve(
     if (known?.value !== point.value) merged = appendIntermediate(merged, point.step, point.value);
   }
   return merged;
+}
+
+/** The pods of the attempt's Job; one of another attempt's Job (still being deleted) is not. */
+function attemptPods(pods: V1Pod[], jobName: string): V1Pod[] {
+  return pods.filter((pod) => {
+    const owner = pod.metadata?.ownerReferences?.find((ref) => ref.kind === 'Job')?.name;
+    return (owner ?? pod.metadata?.labels?.['job-name'] ?? jobName) === jobName;
+  });
+}
+
+/**
+ * The attempt's disruption: one of its pods evicted, preempted or deleted, or the pod it ran in
+ * gone. A pod whose end the operator saw before it was deleted ended by itself.
+ */
+function disruptionOf(status: TrialStatus, pods: V1Pod[]): Disruption | undefined {
+  for (const pod of pods) {
+    if (status.finishSeen?.pod === nameOf(pod)) continue;
+    const disruption = podDisruption(pod);
+    if (disruption) return disruption;
+  }
+  const seen = status.pod;
+  if (seen && !pods.some((pod) => nameOf(pod) === seen)) return podGone(seen);
+  return undefined;
 }
 
 function newestPod(pods: V1Pod[]): V1Pod | undefined {

@@ -3,7 +3,7 @@
  * trial whose pod has ended is not finished here: it comes back still Running with its whole
  * curve, and its final status in `finals`, so the pruner judges the full curve first (settle.ts).
  */
-import { isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
+import { isTrialActive, trialJobName, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
 import { isSameJson } from './same-json.ts';
 import { isFinished } from './study-status.ts';
@@ -11,6 +11,13 @@ import { deleteJob, ensureJob } from './trial-actions.ts';
 import { observeTrial, type TrialVerdict } from './trial-observer.ts';
 import { TrialLog } from './trial-log.ts';
 import { checkSignal, type StudyContext } from './reconcile-context.ts';
+import {
+  ATTEMPTS_EXHAUSTED,
+  deleteEarlierAttempts,
+  disruptedStatus,
+  maxTrialAttempts,
+  rerunTrial,
+} from './trial-rerun.ts';
 
 export interface Synced {
   trials: LoraTrial[];
@@ -43,8 +50,19 @@ async function syncTrial(context: StudyContext, trial: LoraTrial): Promise<Synce
   if (!isTrialActive(trial.status?.phase)) return syncEnded(context, trial);
   const { view, api, logs } = context.tools;
   const [namespace, name] = [namespaceOf(trial), nameOf(trial)];
-  if (!view.job(namespace, name) && !isFinished(context.study.status)) await ensureJob(api, context.study, trial);
+  await deleteEarlierAttempts(context, trial);
+  if (!view.job(namespace, trialJobName(trial)) && !isFinished(context.study.status))
+    await ensureJob(api, context.study, trial);
   const verdict = observe(context, trial);
+  if (verdict.disruption) {
+    const nowIso = new Date(context.nowMs).toISOString();
+    const next = disruptedStatus(trial, verdict.status, verdict.disruption, maxTrialAttempts(context), nowIso);
+    if (!isTrialActive(next.phase)) {
+      const stillRunning = { ...trial, status: { ...verdict.status, phase: 'Running' as const } };
+      return { trial: stillRunning, final: next, isWaitingForLog: false };
+    }
+    return { trial: await rerunTrial(context, trial, next), isWaitingForLog: false };
+  }
   if (verdict.follow) {
     const { pod, isFinished: isPodFinished } = verdict.follow;
     logs?.follow({ namespace, pod, trial: name, study: nameOf(context.study), isFinished: isPodFinished });
@@ -74,10 +92,15 @@ async function syncEnded(context: StudyContext, trial: LoraTrial): Promise<Synce
   const { view, api, logs } = context.tools;
   const [namespace, name] = [namespaceOf(trial), nameOf(trial)];
   logs?.forget(namespace, name);
-  const job = view.job(namespace, name);
+  const job = view.job(namespace, trialJobName(trial));
   const isJobRunning = job && !job.status?.completionTime && !job.status?.conditions?.some((c) => c.status === 'True');
-  if (trial.status?.phase === 'Pruned' && isJobRunning && !job.metadata?.deletionTimestamp) await deleteJob(api, trial);
+  if (isStoppedByUs(trial) && isJobRunning && !job.metadata?.deletionTimestamp) await deleteJob(api, trial);
   return { trial, isWaitingForLog: false };
+}
+
+/** Pruned and stopped trials, and those whose attempts ran out (a replacement pod may run). */
+function isStoppedByUs(trial: LoraTrial): boolean {
+  return trial.status?.phase === 'Pruned' || trial.status?.reason === ATTEMPTS_EXHAUSTED;
 }
 
 function observe(context: StudyContext, trial: LoraTrial): TrialVerdict {
@@ -85,7 +108,7 @@ function observe(context: StudyContext, trial: LoraTrial): TrialVerdict {
   const [namespace, name] = [namespaceOf(trial), nameOf(trial)];
   return observeTrial({
     trial,
-    job: view.job(namespace, name),
+    job: view.job(namespace, trialJobName(trial)),
     pods: view.pods(namespace, name),
     log: logs ? logs.report(namespace, name) : NO_LOGS,
     metric: context.study.spec.objective.metric,

@@ -79,6 +79,11 @@ export class Kubelet {
     return uid !== undefined && (this.#workers.get(uid)?.oomKill(container) ?? false);
   }
 
+  evict(namespace: string, name: string, message: string): boolean {
+    const uid = this.#uidByName.get(key(namespace, name));
+    return uid !== undefined && (this.#workers.get(uid)?.evict(message) ?? false);
+  }
+
   readonly logs: LogLookup = (namespace, name, container, previous) => {
     const worker = this.#workers.get(this.#uidByName.get(key(namespace, name)) ?? '');
     if (!worker) return { status: 404, message: `pod ${namespace}/${name} is not on node ${this.#deps.nodeName}` };

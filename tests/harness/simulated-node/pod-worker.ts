@@ -41,6 +41,9 @@ interface ContainerSlot {
   finished: boolean;
 }
 
+/** The kubelet's minimumGracePeriodInSeconds: a kill with a shorter grace gets this much. */
+const MINIMUM_GRACE_MS = 2000;
+
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 function isNotFound(error: unknown): boolean {
@@ -64,6 +67,8 @@ export class PodWorker {
   #removed = false;
   /** Finished by an earlier kubelet: nothing to run or report, only the deletion to honour. */
   #adopted = false;
+  /** Failed by the kubelet (deadline, eviction): the phase stays Failed whatever the containers do. */
+  #isFailedByKubelet = false;
   #deadlineTimer?: NodeJS.Timeout;
   #flushing: Promise<void> | undefined;
   #dirty = false;
@@ -149,6 +154,18 @@ export class PodWorker {
 
   isStarted(containerName: string): boolean {
     return (this.#slots.find((s) => s.spec.name === containerName)?.attempts.length ?? 0) > 0;
+  }
+
+  /**
+   * Evicts the pod as the 1.20 kubelet's eviction manager does for a hard threshold: phase
+   * Failed, reason Evicted and its message at once, then the containers killed with grace 0,
+   * which the kubelet raises to its 2 s minimum (SIGTERM, SIGKILL after 2 s: exit 137 for a
+   * process that ignores SIGTERM). The pod object stays; the kubelet does not delete it.
+   */
+  evict(message: string): boolean {
+    if (this.#terminating || this.isTerminal) return false;
+    void this.#failPod('Evicted', message, MINIMUM_GRACE_MS);
+    return true;
   }
 
   /** Kills a running container as the kernel's OOM killer would: exit 137, reason OOMKilled. */
@@ -261,7 +278,7 @@ export class PodWorker {
   // The 1.20 kubelet's getPhase, for the container states this node produces.
   #updatePhase(): void {
     if (this.#adopted) return;
-    if (this.#state.reason !== 'DeadlineExceeded') {
+    if (!this.#isFailedByKubelet) {
       const neverStarted = this.#slots.some(
         (s) => 'waiting' in s.record.state && !s.record.lastTerminated && s.attempts.length === 0,
       );
@@ -293,14 +310,17 @@ export class PodWorker {
 
   async #deadlineExceeded(): Promise<void> {
     if (this.#terminating || this.isTerminal) return;
+    const message = 'Pod was active on the node longer than the specified deadline';
+    await this.#failPod('DeadlineExceeded', message, (this.#pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+  }
+
+  /** The kubelet fails the pod itself: its phase, reason and message first, then the kill. */
+  async #failPod(reason: string, message: string, graceMs: number): Promise<void> {
     this.#terminating = true;
-    Object.assign(this.#state, {
-      phase: 'Failed',
-      reason: 'DeadlineExceeded',
-      message: 'Pod was active on the node longer than the specified deadline',
-    });
+    Object.assign(this.#state, { phase: 'Failed', reason, message });
+    this.#isFailedByKubelet = true;
     this.#writeStatus();
-    await this.#stopContainers((this.#pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+    await this.#stopContainers(graceMs);
     this.#updatePhase();
   }
 

@@ -7,6 +7,7 @@ import type { ImageConfig } from './container-launch.ts';
 import { Kubelet } from './kubelet.ts';
 import { startKubeletServer } from './kubelet-server.ts';
 import { claimDirectory } from './pod-volumes.ts';
+import { evictionMessage } from './eviction.ts';
 import { defaultCapacity, nodeObject, registerNode } from './node-object.ts';
 import { Scheduler } from './scheduler.ts';
 import type { Workload, WorkloadSelector } from './workload.ts';
@@ -54,6 +55,12 @@ export interface SimulatedNode {
   setWorkload(workload: Workload): void;
   /** Kills the pod's container (the first running one unless named) as the OOM killer would. False when none runs. */
   oomKill(namespace: string, pod: string, container?: string): boolean;
+  /**
+   * Evicts the pod as the kubelet does when the node runs low on `resource` (default memory):
+   * phase Failed, reason Evicted, "The node was low on resource: memory. …", containers killed.
+   * False when the pod is not running here.
+   */
+  evict(namespace: string, pod: string, resource?: string): boolean;
   /**
    * The directory on this machine standing in for a PersistentVolumeClaim's volume: pods that
    * mount the claim see it, and it outlives them (until the node stops), as a bound volume does.
@@ -153,6 +160,7 @@ export async function startSimulatedNode(options: SimulatedNodeOptions): Promise
       workload = next;
     },
     oomKill: (namespace, pod, container) => kubelet.oomKill(namespace, pod, container),
+    evict: (namespace, pod, resource = 'memory') => kubelet.evict(namespace, pod, evictionMessage(resource)),
     claimPath: (namespace, claim) => claimDirectory(podsDir, namespace, claim),
     async stop() {
       await scheduler?.stop();

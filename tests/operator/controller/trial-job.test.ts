@@ -103,3 +103,18 @@ test('trial job › applies the template: GPUs, placement, volumes, env, deadlin
   assert.equal(job.spec?.activeDeadlineSeconds, 3600);
   assert.equal(job.spec?.backoffLimit, 1);
 });
+
+test('trial job › each attempt has its own Job and LORAHPO_ATTEMPT, and the same output folder', () => {
+  const study = studyFixture();
+  const trial = trialFixture(study, 3);
+  const first = buildTrialJob(study, trial);
+  const third = buildTrialJob(study, { ...trial, status: { phase: 'Pending', intermediateValues: [], attempt: 3 } });
+  assert.equal(first.metadata?.name, 'qa-3');
+  assert.equal(third.metadata?.name, 'qa-3-a3');
+  assert.equal(envOf(first).LORAHPO_ATTEMPT, '1');
+  assert.equal(envOf(third).LORAHPO_ATTEMPT, '3');
+  assert.equal(envOf(third).LORAHPO_OUTPUT_DIR, envOf(first).LORAHPO_OUTPUT_DIR);
+  assert.equal(envOf(third).LORAHPO_SEED, envOf(first).LORAHPO_SEED);
+  assert.equal(third.metadata?.labels?.['lorahpo.io/trial'], 'qa-3');
+  assert.equal(third.metadata?.labels?.['lorahpo.io/attempt'], '3');
+});

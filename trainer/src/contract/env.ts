@@ -17,6 +17,8 @@ export const ENV = {
   seed: 'LORAHPO_SEED',
   resultFile: 'LORAHPO_RESULT_FILE',
   outputDir: 'LORAHPO_OUTPUT_DIR',
+  /** 1-based attempt of the trial; every attempt keeps the same output directory (resume clause). */
+  attempt: 'LORAHPO_ATTEMPT',
 } as const;
 
 export const DEFAULT_RESULT_FILE = '/dev/termination-log';
@@ -38,6 +40,8 @@ export interface TrialInput {
   training?: TrainingSettingsInput;
   resultFile?: string;
   outputDir?: string;
+  /** The attempt, from 1; a disrupted trial runs again with the next one (the operator sets it). */
+  attempt?: number;
 }
 
 /** The environment variables a runner sets for one trial (added to the trial's own env). */
@@ -51,6 +55,7 @@ export function trialEnvironment(input: TrialInput): Record<string, string> {
   for (const [name, value] of Object.entries(input.params)) env[paramEnvName(name)] = String(value);
   if (input.resultFile !== undefined) env[ENV.resultFile] = input.resultFile;
   if (input.outputDir !== undefined) env[ENV.outputDir] = input.outputDir;
+  if (input.attempt !== undefined) env[ENV.attempt] = String(input.attempt);
   return env;
 }
 
