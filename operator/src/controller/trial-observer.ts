@@ -8,7 +8,7 @@ import { ResultEventSchema, type ResultEvent } from '../../../trainer/src/contra
 import { appendIntermediate, isTrialActive, trialJobName, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf } from '../api/object-name.ts';
 import { resultStatus } from '../engine/trial-endings.ts';
-import { TRAINER_CONTAINER } from './labels.ts';
+import { podJobName, TRAINER_CONTAINER } from './labels.ts';
 import type { TrialLog } from './trial-log.ts';
 import { failureCause } from './failure-cause.ts';
 import { podDisruption, podGone, type Disruption } from './pod-disruption.ts';
@@ -214,10 +214,7 @@ function mergeCurve(
 
 /** The pods of the attempt's Job; one of another attempt's Job (still being deleted) is not. */
 function attemptPods(pods: V1Pod[], jobName: string): V1Pod[] {
-  return pods.filter((pod) => {
-    const owner = pod.metadata?.ownerReferences?.find((ref) => ref.kind === 'Job')?.name;
-    return (owner ?? pod.metadata?.labels?.['job-name'] ?? jobName) === jobName;
-  });
+  return pods.filter((pod) => (podJobName(pod) ?? jobName) === jobName);
 }
 
 /**

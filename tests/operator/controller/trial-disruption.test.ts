@@ -4,6 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { observeTrial } from '../../../operator/src/controller/trial-observer.ts';
 import { TrialLog } from '../../../operator/src/controller/trial-log.ts';
 import { disruptedStatus } from '../../../operator/src/controller/trial-rerun.ts';
+import { trimPod } from '../../../operator/src/controller/cache-trim.ts';
 import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 import { studyFixture, trialFixture } from './fixtures.ts';
 
@@ -110,4 +111,22 @@ test('trial disruption › the next attempt keeps the curve and records the last
   assert.equal(last.reason, 'AttemptsExhausted');
   assert.equal(last.attempts?.length, 2);
   assert.equal(last.attempts?.[1]?.jobName, 'qa-0-a2');
+});
+
+test('trial disruption › DisruptionTarget (1.26+) is a disruption, and the cache trimming keeps it', () => {
+  const trial = { ...trialFixture(studyFixture(), 0), status: runningStatus({ pod: 'qa-0-x' }) };
+  const preempted = pod('qa-0-x', 'qa-0', {
+    ...running,
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: 'preempted by qa/high' },
+    ],
+  });
+  preempted.metadata = { ...preempted.metadata, labels: { 'job-name': 'qa-0' } };
+  trimPod(preempted);
+  assert.deepEqual(observe(trial, [preempted]).disruption, {
+    reason: 'PreemptionByScheduler',
+    message: 'preempted by qa/high',
+    pod: 'qa-0-x',
+  });
 });
