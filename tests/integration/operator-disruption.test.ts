@@ -224,3 +224,37 @@ test('operator › a trial disrupted more often than maxTrialAttempts fails with
   const failedEvents = (await readEvents(cp, namespace)).filter((e) => e.reason === 'TrialFailed');
   assert.match(failedEvents[0]?.message ?? '', /^Trial capped-0 failed \(AttemptsExhausted\): attempt 2 of 2/);
 });
+
+test('operator › a pod deleted while the operator is down is one disruption after its restart', async () => {
+  const namespace = await createNamespace(cp, 'down');
+  const core = cp.directKubeConfig.makeApiClient(CoreV1Api);
+  const trial = 'down-0';
+  held.set(trial, 1);
+  const first = startOperator(cp, namespace);
+  await createStudy(cp, studyManifest('down', namespace, { budget: { maxTrials: 1, parallelTrials: 1 } }));
+  const pod = await runningPod(namespace, trial, trial, 2);
+  await eventually('the trial to record its pod', async () => {
+    const [read] = await readTrials(cp, namespace);
+    return read?.status?.pod === pod.metadata?.name ? read : undefined;
+  });
+  await first.stop();
+  await core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace, gracePeriodSeconds: 0 });
+  // The job controller replaces it while no operator looks: the replacement is still attempt 1.
+  await eventually('the replacement pod to run', async () => {
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${trial}` });
+    return pods.items.find((p) => p.metadata?.name !== pod.metadata?.name && p.status?.phase === 'Running');
+  });
+  operators.push(startOperator(cp, namespace));
+  const study = await studyFinished(cp, namespace, 'down');
+  assert.equal(study.status?.phase, 'Succeeded', study.status?.message);
+  const [finished] = await readTrials(cp, namespace);
+  assert.equal(finished?.status?.attempt, 2);
+  assert.deepEqual(
+    finished?.status?.attempts?.map((a) => [a.attempt, a.jobName, a.pod, a.reason]),
+    [[1, trial, pod.metadata?.name, 'PodGone']],
+  );
+  const attempt2 = runs.filter((run) => run.trial === trial && run.attempt === '2');
+  assert.equal(attempt2.length, 1);
+  for (const run of runs.filter((r) => r.trial === trial && r.attempt === '1'))
+    assert.ok(run.endMs <= (attempt2[0]?.startMs ?? 0), 'the replacement ended before attempt 2 began');
+});
