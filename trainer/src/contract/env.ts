@@ -17,6 +17,8 @@ export const ENV = {
   seed: 'LORAHPO_SEED',
   resultFile: 'LORAHPO_RESULT_FILE',
   outputDir: 'LORAHPO_OUTPUT_DIR',
+  /** 1-based attempt of the trial; every attempt keeps the same output directory (resume clause). */
+  attempt: 'LORAHPO_ATTEMPT',
 } as const;
 
 export const DEFAULT_RESULT_FILE = '/dev/termination-log';
@@ -75,6 +77,9 @@ export function readTrialEnvironment(env: NodeJS.ProcessEnv) {
   }
   const seed = Number(env[ENV.seed] ?? 0);
   if (!Number.isInteger(seed)) throw new Error(`${ENV.seed} must be an integer, got ${env[ENV.seed]}`);
+  const attempt = Number(env[ENV.attempt] ?? 1);
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new Error(`${ENV.attempt} must be a positive integer, got ${env[ENV.attempt]}`);
   return {
     trial: env[ENV.trial] ?? 'trial',
     seed,
@@ -82,5 +87,6 @@ export function readTrialEnvironment(env: NodeJS.ProcessEnv) {
     training: training.data,
     resultFile: env[ENV.resultFile] ?? DEFAULT_RESULT_FILE,
     outputDir: env[ENV.outputDir],
+    attempt,
   };
 }
