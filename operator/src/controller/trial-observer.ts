@@ -90,11 +90,14 @@ const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
 /**
  * Why a trial is still Pending, in the cluster's words: the scheduler's (PodScheduled=False),
  * the kubelet's (a container waiting on ImagePullBackOff, CreateContainerConfigError, …), or a
- * Job still suspended for its queue. Nothing to say clears an earlier reason.
+ * Job still suspended for its queue. Nothing to say clears an earlier reason, except a rerun's
+ * `Disrupted`, which stays until the new attempt's pod says more or runs.
  */
 function withWaiting(status: TrialStatus, job: V1Job | undefined, pod: V1Pod | undefined): TrialStatus {
-  const { reason: _reason, message: _message, ...rest } = status;
-  const waiting = waitingReason(job, pod);
+  const { reason, message, ...rest } = status;
+  // A rerun attempt's word on its disruption stays until the cluster has something to say.
+  const disrupted = reason === 'Disrupted' && message ? { reason, message } : undefined;
+  const waiting = waitingReason(job, pod) ?? disrupted;
   return waiting ? { ...rest, ...waiting } : rest;
 }
 

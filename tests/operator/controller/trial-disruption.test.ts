@@ -106,6 +106,12 @@ test('trial disruption › the next attempt keeps the curve and records the last
     { attempt: 1, jobName: 'qa-0', pod: 'qa-0-x', reason: 'Evicted', message: 'low memory', time },
   ]);
   assert.match(next.message ?? '', /attempt 1 of 2 \(Job qa-0\) Evicted: low memory; attempt 2 runs as Job qa-0-a2/);
+  const waiting = observe({ ...trial, status: next }, []);
+  assert.equal(waiting.status.reason, 'Disrupted', 'the rerun says why it waits until its pod says more');
+  assert.equal(waiting.status.jobName, 'qa-0-a2');
+  const started = observe({ ...trial, status: next }, [pod('qa-0-a2-z', 'qa-0-a2', running)]);
+  assert.equal(started.status.phase, 'Running');
+  assert.equal(started.status.reason, undefined);
   const last = disruptedStatus({ ...trial, status: next }, next, disruption, 2, time);
   assert.equal(last.phase, 'Failed');
   assert.equal(last.reason, 'AttemptsExhausted');
