@@ -3,7 +3,8 @@
  * (docs/trainer.md). Input from LORAHPO_* environment variables, or the same as flags; metric and
  * result lines on stdout; logs on stderr. SIGTERM stops it between steps and it exits 0.
  */
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { LorahpoError } from './contract/errors.ts';
@@ -13,6 +14,13 @@ import { prepareData } from './data/prepare.ts';
 import { loadTokenizer } from './data/tokenizer.ts';
 import { saveAdapter } from './io/adapter.ts';
 import { loadCheckpoint } from './io/checkpoint.ts';
+import { runFingerprint } from './io/run-fingerprint.ts';
+import {
+  checkpointFile,
+  loadTrainingCheckpoint,
+  saveTrainingCheckpoint,
+  type TrainingCheckpoint,
+} from './io/training-checkpoint.ts';
 import { Reporter, type Sink } from './io/reporter.ts';
 import { readDatasetFile, readOptionalText } from './io/text-files.ts';
 import { checkOutputPaths } from './io/check-outputs.ts';
@@ -86,9 +94,10 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
   );
   const { eosId, padId } = eosAndPad(settings, checkpoint.config, tokenizer.tokenId);
   const t = settings.training;
+  const datasetContent = readDatasetFile(settings.dataset);
   const data = prepareData({
     file: settings.dataset,
-    content: readDatasetFile(settings.dataset),
+    content: datasetContent,
     training: t,
     tokenizer,
     eosId,
@@ -119,10 +128,19 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
   reporter.log(
     `trial ${settings.trial}: ${plan.totalSteps} steps (${plan.stepsPerEpoch} per epoch), params ${JSON.stringify(h)}`,
   );
+  let dropoutRng = rng.fork();
+  const fingerprint = runFingerprint(settings, datasetContent);
+  const resumed = resumeFrom(settings, fingerprint, variables, reporter);
+  if (resumed !== undefined) {
+    restoreTensors(variables, resumed.weights);
+    optimizer.restore(resumed.optimizer);
+    dropoutRng = Rng.restore(resumed.dropoutState);
+  }
   const parallel = await startWorkers(settings, selected.choice, reporter);
+  const outputDir = settings.outputDir === undefined ? undefined : resolve(settings.outputDir);
   try {
     const outcome = await runTrainingLoop({
-      step: { model, adapters, variables, optimizer, dropoutRng: rng.fork() },
+      step: { model, adapters, variables, optimizer, dropoutRng },
       parallel,
       train: data.train,
       evalBatches: data.evalBatches,
@@ -142,6 +160,18 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
       earlyStopping: t.earlyStopping,
       shuffleRng: rng.fork(),
       signal: io.signal,
+      resume: resumed?.progress,
+      onCheckpoint:
+        outputDir === undefined
+          ? undefined
+          : (progress) =>
+              saveTrainingCheckpoint(outputDir, {
+                fingerprint,
+                progress,
+                dropoutState: dropoutRng.state,
+                weights: variables.map(hostCopy),
+                optimizer: optimizer.snapshot(),
+              }),
       onMetric: (name, value, step, epoch) => reporter.metric({ name, value, step, epoch }),
       log: (m) => reporter.log(m),
     });
@@ -152,6 +182,46 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
     disposeAdapters(adapters);
     model.dispose();
   }
+}
+
+const hostCopy = (v: tf.Variable) => ({ shape: v.shape.slice(), data: (v.dataSync() as Float32Array).slice() });
+
+function restoreTensors(variables: tf.Variable[], weights: readonly { shape: number[]; data: Float32Array }[]): void {
+  tf.tidy(() => {
+    for (const [i, v] of variables.entries()) v.assign(tf.tensor(weights[i].data, weights[i].shape));
+  });
+}
+
+/**
+ * The resume clause: this attempt continues from the checkpoint a previous attempt left in the
+ * output directory when its fingerprint matches; one that does not read back or belongs to another
+ * run is named in one log line and training starts from step 0.
+ */
+function resumeFrom(
+  settings: RunSettings,
+  fingerprint: string,
+  variables: tf.Variable[],
+  reporter: Reporter,
+): TrainingCheckpoint | undefined {
+  const prefix = `attempt ${settings.attempt}`;
+  if (settings.outputDir === undefined) {
+    reporter.log(`${prefix}: no output directory, so no checkpoint: starting from step 0`);
+    return undefined;
+  }
+  const dir = resolve(settings.outputDir);
+  const found = loadTrainingCheckpoint(
+    dir,
+    fingerprint,
+    variables.map((v) => v.shape.slice()),
+  );
+  if (found.kind === 'resume') {
+    reporter.log(`${prefix}: resuming from step ${found.checkpoint.progress.step} (${checkpointFile(dir)})`);
+    return found.checkpoint;
+  }
+  if (found.kind === 'rejected')
+    reporter.log(`${prefix}: checkpoint ${found.file} is ${found.reason}: starting from step 0`);
+  else reporter.log(`${prefix}: no checkpoint in ${dir}: starting from step 0`);
+  return undefined;
 }
 
 async function startWorkers(
@@ -203,6 +273,9 @@ function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter)
     reason: outcome.reason,
     adapterPath,
   });
+  // The result is out: the checkpoint is no longer needed, and on a shared volume it costs disk.
+  if (settings.outputDir !== undefined)
+    rmSync(dirname(checkpointFile(resolve(settings.outputDir))), { recursive: true, force: true });
   return 0;
 }
 

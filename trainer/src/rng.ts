@@ -4,16 +4,28 @@
  * of its seed.
  */
 export class Rng {
-  private state: number;
+  private state_: number;
 
   constructor(seed: number) {
-    this.state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+    this.state_ = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+  }
+
+  /** The whole generator state, for a training checkpoint. */
+  get state(): number {
+    return this.state_;
+  }
+
+  /** A generator that continues exactly where the one whose `state` was saved stopped. */
+  static restore(state: number): Rng {
+    const rng = new Rng(0);
+    rng.state_ = state >>> 0;
+    return rng;
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+    this.state_ = (this.state_ + 0x6d2b79f5) >>> 0;
+    let t = this.state_;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

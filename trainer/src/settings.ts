@@ -40,6 +40,8 @@ export interface RunSettings {
   splitSeed: number;
   resultFile: string;
   outputDir?: string;
+  /** LORAHPO_ATTEMPT: 1 for a trial's first run, 2 after its pod was preempted once, … */
+  attempt: number;
   model: string;
   dataset: string;
   training: TrainingSettings;
@@ -154,6 +156,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: Flags, warn: (m: 
     splitSeed: flagNumber('split-seed', flags.splitSeed) ?? 0,
     resultFile: read.resultFile,
     outputDir: read.outputDir,
+    attempt: read.attempt,
     model: training.model,
     dataset: training.dataset,
     training,

@@ -37,9 +37,13 @@ function trimMetadata(object: KubernetesObject): void {
   if (object.metadata) object.metadata = pick(object.metadata as V1ObjectMeta, KEPT_METADATA);
 }
 
+/** PodScheduled=False carries the scheduler's words; DisruptionTarget=True (1.26+) marks a disruption. */
+const KEPT_CONDITIONS: Record<string, string> = { PodScheduled: 'False', DisruptionTarget: 'True' };
+
 /**
- * The pod phase, its failure reason, each container's name and state, and a PodScheduled=False
- * condition with the scheduler's message (trial-observer.ts).
+ * The pod phase, its failure reason, each container's name and state, a PodScheduled=False
+ * condition with the scheduler's message (trial-observer.ts) and a DisruptionTarget=True one
+ * (pod-disruption.ts).
  */
 export function trimPod(pod: V1Pod): void {
   trimMetadata(pod);
@@ -48,13 +52,13 @@ export function trimPod(pod: V1Pod): void {
   const containerStatuses = pod.status.containerStatuses?.map(
     (status) => pick(status, ['name', 'state']) as V1ContainerStatus,
   );
-  const unscheduled = pod.status.conditions
-    ?.filter((condition) => condition.type === 'PodScheduled' && condition.status === 'False')
+  const kept = pod.status.conditions
+    ?.filter((condition) => KEPT_CONDITIONS[condition.type] === condition.status)
     .map((condition) => pick(condition, ['type', 'status', 'reason', 'message']) as V1PodCondition);
   pod.status = {
     ...pick(pod.status, ['phase', 'reason', 'message', 'startTime']),
     ...(containerStatuses ? { containerStatuses } : {}),
-    ...(unscheduled?.length ? { conditions: unscheduled } : {}),
+    ...(kept?.length ? { conditions: kept } : {}),
   };
 }
 

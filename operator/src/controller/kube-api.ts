@@ -35,8 +35,11 @@ export interface KubeApi {
   /** Applies `trial.status` to `/status`; 409 Conflict when the resourceVersion is stale. */
   replaceTrialStatus(trial: LoraTrial): Promise<LoraTrial>;
   createJob(job: V1Job): Promise<V1Job>;
-  /** Deletes with background propagation: the pod gets SIGTERM, the call does not wait. */
-  deleteJob(namespace: string, name: string): Promise<void>;
+  /**
+   * Deletes with background propagation (the pod gets SIGTERM, the call does not wait), or
+   * foreground: the Job stays, marked deleted, until the garbage collector has removed its pods.
+   */
+  deleteJob(namespace: string, name: string, propagation?: 'Background' | 'Foreground'): Promise<void>;
   /** Sets the finished Job's ttlSecondsAfterFinished: the TTL controller deletes it (and its pod, its log) then. */
   expireJob(namespace: string, name: string, ttlSeconds: number): Promise<void>;
   createEvent(event: CoreV1Event): Promise<void>;
@@ -99,9 +102,13 @@ export class ClientNodeKubeApi implements KubeApi {
     return this.#call('create', 'jobs', () => this.#batch.createNamespacedJob(request));
   }
 
-  async deleteJob(namespace: string, name: string): Promise<void> {
+  async deleteJob(
+    namespace: string,
+    name: string,
+    propagation: 'Background' | 'Foreground' = 'Background',
+  ): Promise<void> {
     await this.#call('delete', 'jobs', () =>
-      this.#batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }),
+      this.#batch.deleteNamespacedJob({ namespace, name, propagationPolicy: propagation }),
     );
   }
 

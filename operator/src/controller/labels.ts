@@ -15,3 +15,10 @@ export const TRIAL_SELECTOR = LABELS.trial;
 
 /** The container that runs the trainer in every trial pod. */
 export const TRAINER_CONTAINER = 'trainer';
+
+/** The Job a pod belongs to: the job controller's `job-name` label (kept in the trimmed cache), or its owner. */
+export function podJobName(pod: {
+  metadata?: { labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] };
+}): string | undefined {
+  return pod.metadata?.labels?.['job-name'] ?? pod.metadata?.ownerReferences?.find((ref) => ref.kind === 'Job')?.name;
+}

@@ -6,6 +6,7 @@
 import type { LoraStudy } from '../api/study.ts';
 import type { LoraTrial } from '../api/trial.ts';
 import { queueCondition, templateCondition } from './template-conditions.ts';
+import { disruptionCondition } from './disruption-condition.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
 import type { Issue } from '../errors.ts';
 import type { Plan } from '../engine/plan.ts';
@@ -30,11 +31,13 @@ export async function reportStudy(
     ? condition('SpecAccepted', false, 'ImmutableFieldChanged', refused, nowMs, generation)
     : condition('SpecAccepted', true, 'SpecAccepted', 'the spec in effect is the current one', nowMs, generation);
   const queue = queueCondition(study, context.isSuspendIgnored === true, nowMs);
+  const disrupted = disruptionCondition(study, trials, nowMs);
   const extra = [
     condition('Valid', true, 'SpecValid', 'the spec passed validation', nowMs, generation),
     accepted,
     templateCondition(study, trials, nowMs),
     ...(queue ? [queue] : []),
+    ...(disrupted ? [disrupted] : []),
   ];
   const wasFinished = isFinished(study.status);
   checkSignal(context);

@@ -11,7 +11,8 @@ import { TEMPLATE_HASH_ANNOTATION, templateHash } from './trial-actions.ts';
 /**
  * A template edit on a running study is taken, for new trials only: a started trial's Job is
  * never rebuilt (its pod may be running, and its params were judged with the old template), so
- * a trial stuck on the old nodeSelector stays stuck until it ends or is deleted. Said here.
+ * a trial stuck on the old nodeSelector stays stuck until it ends or its pod is deleted (it then runs
+ * again as its next attempt, with the current template). Said here.
  */
 export function templateCondition(study: LoraStudy, trials: readonly LoraTrial[], nowMs: number): Condition {
   const current = templateHash(study);
@@ -30,7 +31,7 @@ export function templateCondition(study: LoraStudy, trials: readonly LoraTrial[]
       generation,
     );
   const names = stale.map((trial) => trial.metadata.name).join(', ');
-  const message = `the trial template changed: ${stale.length} started trials (${names}) keep the template they started with; new trials get the new one (delete a trial's Job to stop it)`;
+  const message = `the trial template changed: ${stale.length} started trials (${names}) keep the template they started with; new trials get the new one (delete a trial's pod to run it again with the new one)`;
   return condition('TemplateCurrent', false, 'TemplateChanged', message, nowMs, generation);
 }
 

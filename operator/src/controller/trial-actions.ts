@@ -124,9 +124,14 @@ export async function deleteJob(api: KubeApi, trial: LoraTrial): Promise<void> {
   await deleteJobNamed(api, namespaceOf(trial), trialJobName(trial));
 }
 
-export async function deleteJobNamed(api: KubeApi, namespace: string, name: string): Promise<void> {
+export async function deleteJobNamed(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+  propagation: 'Background' | 'Foreground' = 'Background',
+): Promise<void> {
   try {
-    await api.deleteJob(namespace, name);
+    await api.deleteJob(namespace, name, propagation);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }

@@ -8,7 +8,7 @@ import { ResultEventSchema, type ResultEvent } from '../../../trainer/src/contra
 import { appendIntermediate, isTrialActive, trialJobName, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf } from '../api/object-name.ts';
 import { resultStatus } from '../engine/trial-endings.ts';
-import { TRAINER_CONTAINER } from './labels.ts';
+import { podJobName, TRAINER_CONTAINER } from './labels.ts';
 import type { TrialLog } from './trial-log.ts';
 import { failureCause } from './failure-cause.ts';
 import { podDisruption, podGone, type Disruption } from './pod-disruption.ts';
@@ -88,11 +88,14 @@ const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
 /**
  * Why a trial is still Pending, in the cluster's words: the scheduler's (PodScheduled=False),
  * the kubelet's (a container waiting on ImagePullBackOff, CreateContainerConfigError, …), or a
- * Job still suspended for its queue. Nothing to say clears an earlier reason.
+ * Job still suspended for its queue. Nothing to say clears an earlier reason, except a rerun's
+ * `Disrupted`, which stays until the new attempt's pod says more or runs.
  */
 function withWaiting(status: TrialStatus, job: V1Job | undefined, pod: V1Pod | undefined): TrialStatus {
-  const { reason: _reason, message: _message, ...rest } = status;
-  const waiting = waitingReason(job, pod);
+  const { reason, message, ...rest } = status;
+  // A rerun attempt's word on its disruption stays until the cluster has something to say.
+  const disrupted = reason === 'Disrupted' && message ? { reason, message } : undefined;
+  const waiting = waitingReason(job, pod) ?? disrupted;
   return waiting ? { ...rest, ...waiting } : rest;
 }
 
@@ -212,10 +215,7 @@ function mergeCurve(
 
 /** The pods of the attempt's Job; one of another attempt's Job (still being deleted) is not. */
 function attemptPods(pods: V1Pod[], jobName: string): V1Pod[] {
-  return pods.filter((pod) => {
-    const owner = pod.metadata?.ownerReferences?.find((ref) => ref.kind === 'Job')?.name;
-    return (owner ?? pod.metadata?.labels?.['job-name'] ?? jobName) === jobName;
-  });
+  return pods.filter((pod) => (podJobName(pod) ?? jobName) === jobName);
 }
 
 /**

@@ -20,8 +20,9 @@ import { nameOf, namespaceOf } from '../api/object-name.ts';
 import type { Disruption } from './pod-disruption.ts';
 import { checkSignal, type StudyContext } from './reconcile-context.ts';
 import { isFinished } from './study-status.ts';
-import { deleteJob, deleteJobNamed, ensureJob } from './trial-actions.ts';
+import { deleteJobNamed, ensureJob } from './trial-actions.ts';
 import { trialDisrupted } from './trial-events.ts';
+import { podJobName } from './labels.ts';
 
 /** The reason of a trial whose every attempt was disrupted. */
 export const ATTEMPTS_EXHAUSTED = 'AttemptsExhausted';
@@ -74,10 +75,33 @@ export async function rerunTrial(context: StudyContext, trial: LoraTrial, next: 
   });
   if (!isTrialActive(written.status?.phase)) return written;
   if (isAdvancedHere) trialDisrupted(context, written);
-  await deleteJob(api, trial);
+  await deleteJobNamed(api, namespaceOf(trial), trialJobName(trial), 'Foreground');
   logs?.forget(namespaceOf(trial), nameOf(trial));
-  if (!isFinished(context.study.status)) await ensureJob(api, context.study, written);
+  if (mayStartAttempt(context, written)) await ensureJob(api, context.study, written);
   return written;
+}
+
+/**
+ * Whether the attempt's Job may be created: not once the study finished, and not while an
+ * earlier attempt's Job or a pod of it is left. The 1.20 job controller replaces a deleted pod
+ * by itself, and that replacement (or the deleted pod in its grace period) writes to the same
+ * output folder: the next attempt waits until they are gone, so no two trainers share a
+ * checkpoint. The earlier Job is deleted in the foreground, so it is gone only once its pods
+ * are; its going is a Job event, which queues the study again.
+ */
+export function mayStartAttempt(context: StudyContext, trial: LoraTrial): boolean {
+  if (isFinished(context.study.status)) return false;
+  const { view } = context.tools;
+  const [namespace, name] = [namespaceOf(trial), nameOf(trial)];
+  const current = trial.status?.attempt ?? 1;
+  for (let attempt = 1; attempt < current; attempt++)
+    if (view.job(namespace, attemptJobName(name, attempt))) return false;
+  const job = trialJobName(trial);
+  return !view.pods(namespace, name).some((pod) => {
+    const owner = podJobName(pod);
+    const phase = pod.status?.phase;
+    return owner !== undefined && owner !== job && phase !== 'Succeeded' && phase !== 'Failed';
+  });
 }
 
 /** Earlier attempts' Jobs still there: a restart came between the status write and the delete. */
@@ -87,6 +111,6 @@ export async function deleteEarlierAttempts(context: StudyContext, trial: LoraTr
   for (let attempt = 1; attempt < current; attempt++) {
     const name = attemptJobName(nameOf(trial), attempt);
     const job = view.job(namespaceOf(trial), name);
-    if (job && !job.metadata?.deletionTimestamp) await deleteJobNamed(api, namespaceOf(trial), name);
+    if (job && !job.metadata?.deletionTimestamp) await deleteJobNamed(api, namespaceOf(trial), name, 'Foreground');
   }
 }

@@ -6,13 +6,13 @@
 import { isTrialActive, trialJobName, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
 import { isSameJson } from './same-json.ts';
-import { isFinished } from './study-status.ts';
 import { deleteJob, ensureJob } from './trial-actions.ts';
 import { observeTrial, type TrialVerdict } from './trial-observer.ts';
 import { TrialLog } from './trial-log.ts';
 import { checkSignal, type StudyContext } from './reconcile-context.ts';
 import {
   ATTEMPTS_EXHAUSTED,
+  mayStartAttempt,
   deleteEarlierAttempts,
   disruptedStatus,
   maxTrialAttempts,
@@ -51,7 +51,7 @@ async function syncTrial(context: StudyContext, trial: LoraTrial): Promise<Synce
   const { view, api, logs } = context.tools;
   const [namespace, name] = [namespaceOf(trial), nameOf(trial)];
   await deleteEarlierAttempts(context, trial);
-  if (!view.job(namespace, trialJobName(trial)) && !isFinished(context.study.status))
+  if (!view.job(namespace, trialJobName(trial)) && mayStartAttempt(context, trial))
     await ensureJob(api, context.study, trial);
   const verdict = observe(context, trial);
   if (verdict.disruption) {

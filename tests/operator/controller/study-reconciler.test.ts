@@ -538,3 +538,57 @@ test('study reconciler › a finished trial’s Job gets its TTL only once the r
     `the TTL after the trial's end: ${order.join(', ')}`,
   );
 });
+
+test('study reconciler › an evicted pod gives one next attempt, across a restart before the old Job’s delete', async () => {
+  const { api, reconciler, key } = await oneTrialRunning();
+  await reconciler.reconcile(key, signal);
+  const evicted = runningPod('qa-0');
+  evicted.metadata = { ...evicted.metadata, labels: { ...evicted.metadata?.labels, 'job-name': 'qa-0' } };
+  evicted.status = {
+    ...evicted.status,
+    phase: 'Failed',
+    reason: 'Evicted',
+    message: 'The node was low on resource: memory. ',
+  };
+  api.putPod(evicted);
+  api.sync();
+  const oldJob = api.jobs.get('team-a/qa-0');
+  const before = api.requests.length;
+  await reconciler.reconcile(key, signal);
+  assert.deepEqual(
+    api.requests.slice(before).filter((r) => r.includes('jobs') || r.startsWith('update loratrials')),
+    ['update loratrials/status qa-0', 'delete jobs qa-0'],
+    'the status first, then the delete; the next Job waits until the old one is gone from the cache',
+  );
+  const trial = api.trials.get('team-a/qa-0');
+  assert.equal(trial?.status?.phase, 'Pending');
+  assert.equal(trial?.status?.attempt, 2);
+  assert.equal(trial?.status?.reason, 'Disrupted');
+  // A restart that finds the old Job still there (its delete lost) deletes it again, counts nothing twice.
+  if (oldJob) api.jobs.set('team-a/qa-0', oldJob);
+  api.sync();
+  const restarted = new StudyReconciler({
+    view: api.view,
+    api,
+    planner: scripted(() => []),
+    logger: silentLogger(),
+    now: () => NOW,
+  });
+  const mark = api.requests.length;
+  await restarted.reconcile(key, signal);
+  assert.deepEqual(
+    api.requests.slice(mark).filter((r) => r.includes('jobs')),
+    ['delete jobs qa-0'],
+  );
+  api.sync();
+  await restarted.reconcile(key, signal);
+  api.sync();
+  await restarted.reconcile(key, signal);
+  assert.equal(api.requests.filter((r) => r === 'create jobs qa-0-a2').length, 1);
+  assert.equal(api.trials.get('team-a/qa-0')?.status?.attempts?.length, 1);
+  assert.equal(
+    api.requests.filter((r) => r === 'create events TrialDisrupted').length,
+    2,
+    'on the study and the trial, once',
+  );
+});

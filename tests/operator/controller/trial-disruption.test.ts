@@ -4,6 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { observeTrial } from '../../../operator/src/controller/trial-observer.ts';
 import { TrialLog } from '../../../operator/src/controller/trial-log.ts';
 import { disruptedStatus } from '../../../operator/src/controller/trial-rerun.ts';
+import { trimPod } from '../../../operator/src/controller/cache-trim.ts';
 import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 import { studyFixture, trialFixture } from './fixtures.ts';
 
@@ -105,9 +106,33 @@ test('trial disruption › the next attempt keeps the curve and records the last
     { attempt: 1, jobName: 'qa-0', pod: 'qa-0-x', reason: 'Evicted', message: 'low memory', time },
   ]);
   assert.match(next.message ?? '', /attempt 1 of 2 \(Job qa-0\) Evicted: low memory; attempt 2 runs as Job qa-0-a2/);
+  const waiting = observe({ ...trial, status: next }, []);
+  assert.equal(waiting.status.reason, 'Disrupted', 'the rerun says why it waits until its pod says more');
+  assert.equal(waiting.status.jobName, 'qa-0-a2');
+  const started = observe({ ...trial, status: next }, [pod('qa-0-a2-z', 'qa-0-a2', running)]);
+  assert.equal(started.status.phase, 'Running');
+  assert.equal(started.status.reason, undefined);
   const last = disruptedStatus({ ...trial, status: next }, next, disruption, 2, time);
   assert.equal(last.phase, 'Failed');
   assert.equal(last.reason, 'AttemptsExhausted');
   assert.equal(last.attempts?.length, 2);
   assert.equal(last.attempts?.[1]?.jobName, 'qa-0-a2');
+});
+
+test('trial disruption › DisruptionTarget (1.26+) is a disruption, and the cache trimming keeps it', () => {
+  const trial = { ...trialFixture(studyFixture(), 0), status: runningStatus({ pod: 'qa-0-x' }) };
+  const preempted = pod('qa-0-x', 'qa-0', {
+    ...running,
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: 'preempted by qa/high' },
+    ],
+  });
+  preempted.metadata = { ...preempted.metadata, labels: { 'job-name': 'qa-0' } };
+  trimPod(preempted);
+  assert.deepEqual(observe(trial, [preempted]).disruption, {
+    reason: 'PreemptionByScheduler',
+    message: 'preempted by qa/high',
+    pod: 'qa-0-x',
+  });
 });

@@ -80,6 +80,9 @@ export function readTrialEnvironment(env: NodeJS.ProcessEnv) {
   }
   const seed = Number(env[ENV.seed] ?? 0);
   if (!Number.isInteger(seed)) throw new Error(`${ENV.seed} must be an integer, got ${env[ENV.seed]}`);
+  const attempt = Number(env[ENV.attempt] ?? 1);
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new Error(`${ENV.attempt} must be a positive integer, got ${env[ENV.attempt]}`);
   return {
     trial: env[ENV.trial] ?? 'trial',
     seed,
@@ -87,5 +90,6 @@ export function readTrialEnvironment(env: NodeJS.ProcessEnv) {
     training: training.data,
     resultFile: env[ENV.resultFile] ?? DEFAULT_RESULT_FILE,
     outputDir: env[ENV.outputDir],
+    attempt,
   };
 }

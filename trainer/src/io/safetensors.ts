@@ -67,7 +67,10 @@ function fileSource(path: string): ByteSource {
 }
 
 /** Parses the header and checks every entry against the data section before any decoding. */
-function readHeader(source: ByteSource, file: string): { entries: Map<string, HeaderEntry>; dataStart: number } {
+function readHeader(
+  source: ByteSource,
+  file: string,
+): { entries: Map<string, HeaderEntry>; dataStart: number; metadata: Record<string, string> } {
   if (source.length < 8)
     throw invalid(file, `truncated: ${source.length} bytes, shorter than the 8-byte header length`);
   const lengthBytes = new Uint8Array(8);
@@ -91,11 +94,13 @@ function readHeader(source: ByteSource, file: string): { entries: Map<string, He
     throw invalid(file, 'corrupt header (not a JSON object)');
   const dataStart = 8 + headerLength;
   const entries = new Map<string, HeaderEntry>();
+  let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    entries.set(name, checkEntry(raw, name, file, source.length - dataStart));
+    if (name === '__metadata__')
+      metadata = raw !== null && typeof raw === 'object' ? (raw as Record<string, string>) : {};
+    else entries.set(name, checkEntry(raw, name, file, source.length - dataStart));
   }
-  return { entries, dataStart };
+  return { entries, dataStart, metadata };
 }
 
 function checkEntry(raw: unknown, name: string, file: string, dataLength: number): HeaderEntry {
@@ -165,13 +170,16 @@ export class SafetensorsFile {
   private readonly source: ByteSource;
   private readonly entries: Map<string, HeaderEntry>;
   private readonly dataStart: number;
+  /** The header's `__metadata__` (string to string; empty when absent). */
+  readonly metadata: Readonly<Record<string, string>>;
 
   constructor(bytes: Uint8Array | ByteSource, file: string) {
     this.file = file;
     this.source = bytes instanceof Uint8Array ? memorySource(bytes) : bytes;
-    const { entries, dataStart } = readHeader(this.source, file);
+    const { entries, dataStart, metadata } = readHeader(this.source, file);
     this.entries = entries;
     this.dataStart = dataStart;
+    this.metadata = metadata;
   }
 
   static open(path: string): SafetensorsFile {

@@ -6,12 +6,19 @@
  * Moments are kept per variable, in the order given.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { HostTensor } from '../io/safetensors.ts';
 
 export interface AdamWOptions {
   weightDecay: number;
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+}
+
+export interface AdamWState {
+  steps: number;
+  m: HostTensor[];
+  v: HostTensor[];
 }
 
 export class AdamW {
@@ -36,6 +43,21 @@ export class AdamW {
 
   get stepCount(): number {
     return this.steps;
+  }
+
+  /** Moments and step count as host copies, for a training checkpoint. */
+  snapshot(): AdamWState {
+    const host = (t: tf.Variable) => ({ shape: t.shape.slice(), data: t.dataSync() as Float32Array });
+    return { steps: this.steps, m: this.m.map(host), v: this.v.map(host) };
+  }
+
+  /** Continues from a snapshot of an optimiser over variables of the same shapes. */
+  restore(state: AdamWState): void {
+    this.steps = state.steps;
+    tf.tidy(() => {
+      for (const [i, t] of state.m.entries()) this.m[i].assign(tf.tensor(t.data, t.shape));
+      for (const [i, t] of state.v.entries()) this.v[i].assign(tf.tensor(t.data, t.shape));
+    });
   }
 
   /** One update; `grads[i]` belongs to the i-th variable. */

@@ -16,6 +16,11 @@ export interface Observation {
   shouldStop: boolean;
 }
 
+export interface EarlyStoppingState {
+  best?: number;
+  evaluationsWithoutImprovement: number;
+}
+
 export class EarlyStopping {
   private readonly options: EarlyStoppingOptions | undefined;
   private readonly direction: Direction;
@@ -34,6 +39,16 @@ export class EarlyStopping {
 
   get evaluationsWithoutImprovement(): number {
     return this.stale;
+  }
+
+  /** Best value and evaluations without improvement, for a training checkpoint. */
+  snapshot(): EarlyStoppingState {
+    return { best: this.bestValue, evaluationsWithoutImprovement: this.stale };
+  }
+
+  restore(state: EarlyStoppingState): void {
+    this.bestValue = state.best;
+    this.stale = state.evaluationsWithoutImprovement;
   }
 
   observe(value: number): Observation {
