@@ -9,6 +9,7 @@ import type { Checkpoint } from '../io/checkpoint.ts';
 import type { Rng } from '../rng.ts';
 import { attention, causalMask, softcap } from './attention.ts';
 import type { LlamaConfig } from './config.ts';
+import { gatherRows } from './gather.ts';
 import { modulePath, type TargetModule } from './module-path.ts';
 import { activate, FrozenLinear, rmsNorm, type GradientMode } from './ops.ts';
 import { ropeTables, rotateHalfWeight, type RopeTables } from './rope.ts';
@@ -57,11 +58,18 @@ export class LlamaModel {
   >();
   private readonly rotateHalf: FrozenLinear;
 
+  /**
+   * With `trainable`, every checkpoint tensor as a variable, by checkpoint name (as the model
+   * holds it: Gemma's norms as 1 + w); empty otherwise. Full-parameter training (the fixture's
+   * pretraining) differentiates these.
+   */
+  readonly weights = new Map<string, tf.Variable>();
+
   /** Reads each tensor once, in order, uploads it, and closes the checkpoint. */
-  constructor(checkpoint: Checkpoint, mode: GradientMode) {
+  constructor(checkpoint: Checkpoint, mode: GradientMode, options: { trainable?: boolean } = {}) {
     this.config = checkpoint.config;
     this.mode = mode;
-    const upload = (name: string) => {
+    const read = (name: string) => {
       const host = checkpoint.tensors.get(name);
       if (host === undefined) throw new Error(`tensor ${name} was not loaded`);
       if (this.config.normPlusOne && name.endsWith('norm.weight')) {
@@ -72,6 +80,14 @@ export class LlamaModel {
         );
       }
       return tf.tensor(host.data, host.shape);
+    };
+    const upload = (name: string): tf.Tensor => {
+      const tensor = read(name);
+      if (options.trainable !== true) return tensor;
+      const variable = tf.variable(tensor);
+      tensor.dispose();
+      this.weights.set(name, variable);
+      return variable;
     };
     this.embed = upload('model.embed_tokens.weight') as tf.Tensor2D;
     this.finalNorm = upload('model.norm.weight') as tf.Tensor1D;
@@ -127,7 +143,7 @@ export class LlamaModel {
   forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor2D {
     const [batch, seqLen] = ids.shape;
     const pass: Pass = { ...options, batch, seqLen, ...this.tablesFor(seqLen) };
-    let h = tf.gather(this.embed, tf.reshape(ids, [-1])) as tf.Tensor2D;
+    let h = gatherRows(this.embed, tf.reshape(ids, [-1]) as tf.Tensor1D);
     if (this.config.embeddingScale !== 1) h = tf.mul(h, this.config.embeddingScale);
     for (let i = 0; i < this.layers.length; i++) h = this.decoderLayer(i, h, pass);
     const logits = this.lmHead.forward(rmsNorm(h, this.finalNorm, this.config.rmsNormEps) as tf.Tensor2D);

@@ -46,7 +46,11 @@ export function matMulTransposed(a: tf.Tensor, b: tf.Tensor, mode: GradientMode)
   return mode === 'explicit' ? explicitMatMul(a, swapLastTwo(b)) : tf.matMul(a, b, false, true);
 }
 
-/** A frozen linear layer y = x Wᵀ (+ b) with W stored [out, in] as PyTorch does. */
+/**
+ * A frozen linear layer y = x Wᵀ (+ b) with W stored [out, in] as PyTorch does. A tf.Variable
+ * weight (full-parameter training: the fixture's pretraining) is transposed in each pass so its
+ * gradient flows, still on the fast path.
+ */
 export class FrozenLinear {
   readonly weight: tf.Tensor2D;
   readonly bias: tf.Tensor1D | undefined;
@@ -59,6 +63,11 @@ export class FrozenLinear {
     if (mode === 'autograd') {
       this.weightT = undefined;
       this.apply = (x) => tf.matMul(x, weight, false, true);
+      return;
+    }
+    if (weight instanceof tf.Variable) {
+      this.weightT = undefined;
+      this.apply = (x) => explicitMatMul(x, tf.transpose(weight)) as tf.Tensor2D;
       return;
     }
     const weightT = tf.keep(tf.transpose(weight)) as tf.Tensor2D;
