@@ -83,7 +83,7 @@ const table: [string, unknown, string][] = [
   [
     'typo in budget',
     bad((d) => (d.spec.budget = { maxTrial: 10 })),
-    'spec.budget.maxTrial is not a known field (known here: maxTrials, parallelTrials, maxFailedTrials, maxTrialAttempts, noImprovementTrials, timeout)',
+    'spec.budget.maxTrial is not a known field (known here: maxTrials, parallelTrials, maxFailedTrials, maxTrialAttempts, noImprovementTrials, timeout, maxGpuHours)',
   ],
   [
     'typo inside a parameter',
