@@ -291,29 +291,56 @@ test('test ground › a workload killed as by the OOM killer ends with 137 OOMKi
 });
 
 test('test ground › an evicted Job pod is Failed Evicted, stays, and the Job counts it as failed', async () => {
-  await batch.createNamespacedJob({ namespace, body: job('evicted', 'ignore-sigterm') });
+  await batch.createNamespacedJob({ namespace, body: job('evicted', 'wait-for-sigterm') });
   const running = await eventually('the pod to run', async () =>
     (await podsOf('evicted')).find((p) => p.status?.phase === 'Running'),
   );
   const name = running.metadata?.name ?? '';
+  assert.ok(running.status?.containerStatuses?.length && running.status.podIP);
   assert.equal(cp.node?.evict(namespace, name), true);
   const evicted = await eventually('the eviction', async () => {
     const current = await core.readNamespacedPod({ name, namespace });
-    return current.status?.containerStatuses?.[0].state?.terminated ? current : undefined;
+    return current.status?.reason === 'Evicted' ? current : undefined;
   });
+  // As on 1.20 (before 1.22's pod lifecycle rework): the eviction manager's status replaces the
+  // kubelet's, so nothing but phase, reason, message and startTime is left, and logs are gone.
+  assert.deepEqual(Object.keys(evicted.status ?? {}).sort(), ['message', 'phase', 'reason', 'startTime']);
   assert.equal(evicted.status?.phase, 'Failed');
-  assert.equal(evicted.status?.reason, 'Evicted');
   assert.equal(evicted.status?.message, 'The node was low on resource: memory. ');
-  const terminated = evicted.status?.containerStatuses?.[0].state?.terminated;
-  assert.equal(terminated?.exitCode, 137);
-  assert.equal(terminated?.reason, 'Error');
+  assert.equal(evicted.status?.startTime?.toISOString(), running.status?.startTime?.toISOString());
+  const logs = await cp.kubectl(['logs', '-n', namespace, name]);
+  assert.notEqual(logs.code, 0);
+  assert.match(logs.stderr, new RegExp(`container "main" in pod "${name}" is not available`));
+  await eventually('the container to get SIGTERM', async () => sigtermSeen.has(name));
   // backoffLimit 0: the 1.20 job controller counts the evicted pod as a failure and gives up.
   await eventually('the Job to fail', async () => (await jobCondition('evicted')) === 'Failed', 120_000);
   const pods = await podsOf('evicted');
   assert.deepEqual(
-    pods.map((p) => [p.metadata?.name, p.status?.reason]),
-    [[name, 'Evicted']],
+    pods.map((p) => [p.metadata?.name, p.status?.reason, p.status?.containerStatuses]),
+    [[name, 'Evicted', undefined]],
   );
+});
+
+test('test ground › a pod evicted through the Eviction API (kubectl drain) is deleted and replaced', async () => {
+  await batch.createNamespacedJob({ namespace, body: job('drained', 'wait-for-sigterm') });
+  const first = await eventually('the pod to run', async () =>
+    (await podsOf('drained')).find((p) => p.status?.phase === 'Running'),
+  );
+  const name = first.metadata?.name ?? '';
+  // What kubectl drain sends per pod; a 1.20 server serves the policy/v1beta1 Eviction.
+  const eviction = { apiVersion: 'policy/v1beta1', kind: 'Eviction', metadata: { name, namespace } };
+  await core.createNamespacedPodEviction({ name, namespace, body: eviction });
+  await eventually('the container to get SIGTERM', async () => sigtermSeen.has(name));
+  await eventually(
+    'the evicted pod to go',
+    async () => !(await podsOf('drained')).some((p) => p.metadata?.name === name),
+  );
+  const second = await eventually('a replacement pod', async () =>
+    (await podsOf('drained')).find((p) => p.metadata?.name !== name && !p.metadata?.deletionTimestamp),
+  );
+  assert.notEqual(second.metadata?.uid, first.metadata?.uid);
+  assert.equal(await jobCondition('drained'), undefined);
+  await batch.deleteNamespacedJob({ name: 'drained', namespace, propagationPolicy: 'Background' });
 });
 
 test('test ground › a deleted pod of a running Job is replaced by the job controller', async () => {

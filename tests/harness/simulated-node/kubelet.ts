@@ -87,6 +87,8 @@ export class Kubelet {
   readonly logs: LogLookup = (namespace, name, container, previous) => {
     const worker = this.#workers.get(this.#uidByName.get(key(namespace, name)) ?? '');
     if (!worker) return { status: 404, message: `pod ${namespace}/${name} is not on node ${this.#deps.nodeName}` };
+    // The 1.20 kubelet finds a container's log through the pod's status, which eviction emptied.
+    if (worker.isEvicted) return { status: 400, message: `container "${container}" in pod "${name}" is not available` };
     const store = worker.logs(container, previous);
     if (store) return store;
     if (previous)

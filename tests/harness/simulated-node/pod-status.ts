@@ -43,6 +43,11 @@ export interface PodState {
   reason?: string;
   message?: string;
   startTime: string;
+  /**
+   * Evicted: the 1.20 kubelet's killPodNow set the eviction manager's status in place of its
+   * own, and the pod counts as terminated, so no later sync adds to it.
+   */
+  isEvicted?: boolean;
   hostIP: string;
   podIP: string;
   containers: ContainerRecord[];
@@ -83,8 +88,26 @@ function transitionTime(previous: V1Pod | undefined, type: string, status: strin
   return apiTime();
 }
 
+/**
+ * An evicted pod's status on 1.20: phase, reason, message and the kept startTime, nothing else.
+ * The status manager patches from the server's status to this one, so the conditions (all the
+ * kubelet's), container statuses, IPs and QoS class are removed.
+ */
+function evictedStatus(state: PodState): object {
+  const removed = {
+    hostIP: null,
+    podIP: null,
+    podIPs: null,
+    qosClass: null,
+    conditions: null,
+    containerStatuses: null,
+  };
+  return { phase: 'Failed', reason: state.reason, message: state.message, startTime: state.startTime, ...removed };
+}
+
 /** The pod status the kubelet would write, as a JSON object for a merge patch. */
 export function renderPodStatus(state: PodState, previous: V1Pod | undefined): object {
+  if (state.isEvicted) return evictedStatus(state);
   const ready = readiness(state);
   const condition = (type: string, status: string, extra: object = {}) => ({
     type,

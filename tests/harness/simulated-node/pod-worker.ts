@@ -157,15 +157,22 @@ export class PodWorker {
   }
 
   /**
-   * Evicts the pod as the 1.20 kubelet's eviction manager does for a hard threshold: phase
-   * Failed, reason Evicted and its message at once, then the containers killed with grace 0,
-   * which the kubelet raises to its 2 s minimum (SIGTERM, SIGKILL after 2 s: exit 137 for a
-   * process that ignores SIGTERM). The pod object stays; the kubelet does not delete it.
+   * Evicts the pod as the 1.20 kubelet's eviction manager does for a hard threshold: the status
+   * becomes phase Failed, reason Evicted and its message alone (no container statuses, see
+   * renderPodStatus), then the containers are killed with grace 0, which the kubelet raises to
+   * its 2 s minimum (SIGTERM, SIGKILL after 2 s). The pod object stays; the kubelet does not
+   * delete it.
    */
   evict(message: string): boolean {
     if (this.#terminating || this.isTerminal) return false;
+    this.#state.isEvicted = true;
     void this.#failPod('Evicted', message, MINIMUM_GRACE_MS);
     return true;
+  }
+
+  /** Evicted: the kubelet's status of the pod has no containers left to read logs of. */
+  get isEvicted(): boolean {
+    return this.#state.isEvicted === true;
   }
 
   /** Kills a running container as the kernel's OOM killer would: exit 137, reason OOMKilled. */

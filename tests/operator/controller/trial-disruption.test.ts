@@ -30,10 +30,16 @@ const running: V1Pod['status'] = {
     { name: 'trainer', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: {} } },
   ],
 };
+// What a 1.20 kubelet leaves of an evicted pod's status (tests/ground/workloads.test.ts).
 const evicted: V1Pod['status'] = {
   phase: 'Failed',
   reason: 'Evicted',
   message: 'The node was low on resource: memory. ',
+  startTime: new Date(NOW - 50_000),
+};
+// A later kubelet (1.22+) keeps the container statuses: the killed trainer exited 137.
+const evictedWithContainers: V1Pod['status'] = {
+  ...evicted,
   containerStatuses: [
     {
       name: 'trainer',
@@ -59,13 +65,15 @@ const runningStatus = (extra: Partial<NonNullable<LoraTrial['status']>> = {}) =>
 
 test('trial disruption › an evicted pod is a disruption, not a failure (exit 137 or not)', () => {
   const trial = { ...trialFixture(studyFixture(), 0), status: runningStatus({ pod: 'qa-0-x' }) };
-  const verdict = observe(trial, [pod('qa-0-x', 'qa-0', evicted)]);
-  assert.equal(verdict.status.phase, 'Running');
-  assert.deepEqual(verdict.disruption, {
-    reason: 'Evicted',
-    message: 'The node was low on resource: memory.',
-    pod: 'qa-0-x',
-  });
+  for (const status of [evicted, evictedWithContainers]) {
+    const verdict = observe(trial, [pod('qa-0-x', 'qa-0', status)]);
+    assert.equal(verdict.status.phase, 'Running');
+    assert.deepEqual(verdict.disruption, {
+      reason: 'Evicted',
+      message: 'The node was low on resource: memory.',
+      pod: 'qa-0-x',
+    });
+  }
 });
 
 test('trial disruption › a deleted running pod, or the pod seen running gone, is a disruption', () => {
