@@ -10,9 +10,20 @@ import { issuePath } from '../../../trainer/src/contract/issue-path.ts';
 import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 import { checkSpaceRules, checkStudyRules, type RuleOptions } from './study-rules.ts';
 import { API_GROUP_VERSION } from './common.ts';
+import { attemptJobName, trialName } from './trial.ts';
+import { DEFAULT_MAX_TRIAL_ATTEMPTS } from './study.ts';
 
 /** Study names leave room for `-<number>` and Kubernetes' pod suffixes within 63 characters. */
 export const MAX_STUDY_NAME_LENGTH = 52;
+
+/** A Job's name is its pods' `job-name` label value, which Kubernetes caps at 63 characters. */
+const MAX_JOB_NAME_LENGTH = 63;
+
+/** The longest Job name the study may need: its last trial's last attempt. */
+function longestJobName(name: string, spec: StudySpec): string {
+  const attempts = spec.budget.maxTrialAttempts ?? DEFAULT_MAX_TRIAL_ATTEMPTS;
+  return attemptJobName(trialName(name, spec.budget.maxTrials - 1), attempts);
+}
 
 export interface SpecCheck {
   spec?: StudySpec;
@@ -83,6 +94,13 @@ export function checkStudyManifest(doc: unknown, options: RuleOptions = {}): Man
   }
   const specCheck = checkStudySpec(record.spec, options);
   issues.push(...specCheck.issues);
+  const longest = typeof name === 'string' && specCheck.spec ? longestJobName(name, specCheck.spec) : '';
+  if (longest.length > MAX_JOB_NAME_LENGTH)
+    issues.push({
+      code: 'too_big',
+      path: 'spec.budget.maxTrials',
+      message: `is ${specCheck.spec?.budget.maxTrials} but must leave Job names within ${MAX_JOB_NAME_LENGTH} characters: the last attempt of the last trial would be ${longest} (${longest.length}); shorten the study name or lower maxTrials or maxTrialAttempts`,
+    });
   if (issues.length > 0) return { issues };
   const study = LoraStudySchema.safeParse(doc);
   return study.success ? { study: study.data, issues } : { issues: zodIssues(study.error, doc) };

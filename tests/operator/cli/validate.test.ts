@@ -152,6 +152,11 @@ const table: [string, unknown, string][] = [
     'metadata.name is "My_Study" but must be a DNS label: lower-case letters, digits and -',
   ],
   [
+    'Job names over 63 characters',
+    bad((d) => ((d.metadata.name = 'a'.repeat(52)), (d.spec.budget = { maxTrials: 1_000_001, maxTrialAttempts: 10 }))),
+    `spec.budget.maxTrials is 1000001 but must leave Job names within 63 characters: the last attempt of the last trial would be ${'a'.repeat(52)}-1000000-a10 (64)`,
+  ],
+  [
     'wrong apiVersion',
     bad((d) => (d.apiVersion = 'lorahpo.io/v1')),
     'apiVersion is "lorahpo.io/v1" but must be "lorahpo.io/v1alpha1"',
@@ -164,6 +169,16 @@ test('lorahpo validate › a valid manifest passes with exit 0', async () => {
   const { deps, output } = captureDeps(dir);
   assert.equal(await main(['validate', 'ok.yaml'], deps), 0);
   assert.equal(output().out, 'ok.yaml, document 1 (line 1), LoraStudy demo: valid\n');
+});
+
+test('lorahpo validate › Job names of exactly 63 characters pass', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lorahpo-validate-'));
+  const longest = bad(
+    (d) => ((d.metadata.name = 'a'.repeat(52)), (d.spec.budget = { maxTrials: 1_000_000, maxTrialAttempts: 10 })),
+  );
+  writeFileSync(join(dir, 'ok.yaml'), yaml.dump(longest));
+  const { deps, output } = captureDeps(dir);
+  assert.equal(await main(['validate', 'ok.yaml'], deps), 0, output().err);
 });
 
 for (const [name, doc, expected] of table) {
