@@ -138,10 +138,7 @@ function assertRerun(result: Awaited<ReturnType<typeof runDisrupted>>, reason: R
   const disrupted = study.status?.conditions.find((c) => c.type === 'TrialsDisrupted');
   assert.equal(disrupted?.status, 'True');
   assert.equal(disrupted?.reason, 'TrialsRerun');
-  assert.match(
-    disrupted?.message ?? '',
-    new RegExp(`^1 trials disrupted 1 times and run again: ${name} attempt 2 \\(`),
-  );
+  assert.match(disrupted?.message ?? '', new RegExp(`^1 trial disrupted 1 time and run again: ${name} attempt 2 \\(`));
   assert.equal(trial?.status?.phase, 'Succeeded');
   assert.equal(trial?.status?.attempt, 2);
   assert.equal(trial?.status?.jobName, `${name}-a2`);
@@ -227,7 +224,7 @@ test('operator › a trial disrupted more often than maxTrialAttempts fails with
   assert.equal(study.status?.trialCounts?.failed, 1);
   assert.equal(
     study.status?.conditions.find((c) => c.type === 'TrialsDisrupted')?.message,
-    '1 trials disrupted 2 times and run again: capped-0 attempts exhausted (Evicted)',
+    '1 trial disrupted 2 times and run again: capped-0 attempts exhausted (Evicted)',
   );
   assert.equal(runs.filter((run) => run.trial === trial).length, 2, 'no third attempt');
   const read = await readStudy(cp, namespace, 'capped');

@@ -28,6 +28,11 @@ export function disruptionCondition(
       return `${trial.metadata.name} ${now} (${last?.reason})`;
     });
   const more = disrupted.length > NAMED ? `, and ${disrupted.length - NAMED} more` : '';
-  const message = `${disrupted.length} trials disrupted ${disruptions} times and run again: ${latest.join(', ')}${more}`;
+  const counted = `${counting(disrupted.length, 'trial')} disrupted ${counting(disruptions, 'time')}`;
+  const message = `${counted} and run again: ${latest.join(', ')}${more}`;
   return condition('TrialsDisrupted', true, 'TrialsRerun', message, nowMs, study.metadata.generation);
+}
+
+function counting(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
