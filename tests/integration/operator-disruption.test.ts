@@ -197,6 +197,19 @@ test('operator › a trial pod deleted by someone else runs again as attempt 2',
   await assertDisruptedEvents(namespace, result.name);
 });
 
+test('operator › a trial pod evicted through the Eviction API (kubectl drain) runs again as attempt 2', async () => {
+  const namespace = await createNamespace(cp, 'drained');
+  const core = cp.directKubeConfig.makeApiClient(CoreV1Api);
+  const result = await runDisrupted(namespace, 'drained', async (pod) => {
+    const name = pod.metadata?.name ?? '';
+    // What kubectl drain sends per pod; a 1.20 server serves the policy/v1beta1 Eviction.
+    const body = { apiVersion: 'policy/v1beta1', kind: 'Eviction', metadata: { name, namespace } };
+    await core.createNamespacedPodEviction({ name, namespace, body });
+  });
+  assertRerun(result, /^Pod(Deleted|Gone)$/);
+  await assertDisruptedEvents(namespace, result.name);
+});
+
 test('operator › a trial disrupted more often than maxTrialAttempts fails with AttemptsExhausted', async () => {
   const namespace = await createNamespace(cp, 'capped');
   operators.push(startOperator(cp, namespace));
