@@ -4,59 +4,24 @@
  * short study runs end to end with its output on a PersistentVolumeClaim, and the best trial's
  * adapter files are on that volume, where status says, after every trial pod is gone.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ControlPlane } from '../harness/control-plane.ts';
-import { canMountVolumes } from '../harness/simulated-node/simulated-node.ts';
-import {
-  createNamespace,
-  createStudy,
-  readTrials,
-  startCluster,
-  startOperator,
-  studyFinished,
-  studyManifest,
-  type RunningOperator,
-} from './support/cluster.ts';
+import { createNamespace, createStudy, readTrials, studyFinished, studyManifest } from './support/cluster.ts';
+import { createOutputClaim, needsVolumes, realTrainerGround, tinyTrainerSpec } from './support/real-trainer.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-let cp: ControlPlane;
-let operator: RunningOperator | undefined;
-// Not under /tmp: the trial pod mounts an emptyDir there.
-const outputBase = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lorahpo-adapters-'));
-
-before(async () => {
-  cp = await startCluster('process');
-});
-
-after(async () => {
-  await operator?.stop();
-  await cp?.stop();
-  rmSync(outputBase, { recursive: true, force: true });
-});
-
-const volumes = canMountVolumes()
-  ? {}
-  : { skip: 'the simulated node cannot mount volumes here (needs root and unshare)' };
+const ground = realTrainerGround('adapters');
+const outputBase = ground.scratch;
 
 test(
   'operator › runs the real trainer on the tiny model; the best adapter stays on the output PVC',
-  volumes,
+  needsVolumes,
   async () => {
+    const { cp } = ground;
     const namespace = await createNamespace(cp, 'real-trainer');
-    const claim = {
-      metadata: { name: 'adapters' },
-      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } },
-    };
-    const created = await cp.kubectl(['apply', '-n', namespace, '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...claim }),
-    });
-    assert.equal(created.code, 0, created.stderr);
-    operator = startOperator(cp, namespace);
+    await createOutputClaim(cp, namespace);
+    ground.startOperator(namespace);
     await createStudy(
       cp,
       studyManifest('tiny', namespace, {
@@ -65,22 +30,7 @@ test(
           { name: 'loraR', type: 'categorical', values: [4, 8] },
         ],
         budget: { maxTrials: 2, parallelTrials: 2 },
-        training: {
-          model: join(root, 'examples/tiny/model'),
-          dataset: join(root, 'examples/tiny/cncf-qa.jsonl'),
-          epochs: 1,
-          maxSteps: 4,
-          evalSteps: 2,
-          batchSize: 4,
-          maxSeqLength: 64,
-          backend: 'cpu',
-        },
-        trialTemplate: {
-          image: 'lorahpo-trainer:test',
-          command: [join(root, 'node_modules/.bin/node'), join(root, 'trainer/src/main.ts')],
-          env: [{ name: 'LORAHPO_OUTPUT_DIR', value: outputBase }],
-        },
-        output: { volume: { persistentVolumeClaim: { claimName: 'adapters' } } },
+        ...tinyTrainerSpec(outputBase, { maxSteps: 4 }),
       }),
     );
     const study = await studyFinished(cp, namespace, 'tiny', 300_000);

@@ -5,55 +5,38 @@
  * the value of an undisturbed run of the same trial (the trainer run once more as a plain
  * process with the Job's environment, attempt 1, a fresh output folder).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
-import type { ControlPlane } from '../harness/control-plane.ts';
-import { canMountVolumes } from '../harness/simulated-node/simulated-node.ts';
 import {
   createNamespace,
   createStudy,
   eventually,
   readStudy,
   readTrials,
-  startCluster,
-  startOperator,
   studyFinished,
   studyManifest,
-  type RunningOperator,
 } from './support/cluster.ts';
+import {
+  createOutputClaim,
+  needsVolumes,
+  nodeBinary,
+  realTrainerGround,
+  tinyTrainerSpec,
+  trainerMain,
+} from './support/real-trainer.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const node = join(root, 'node_modules/.bin/node');
-let cp: ControlPlane;
-let operator: RunningOperator | undefined;
-// Not under /tmp: the trial pod mounts an emptyDir there.
-const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lorahpo-resume-'));
-
-before(async () => {
-  cp = await startCluster('process');
-});
-
-after(async () => {
-  await operator?.stop();
-  await cp?.stop();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-const volumes = canMountVolumes()
-  ? {}
-  : { skip: 'the simulated node cannot mount volumes here (needs root and unshare)' };
+const ground = realTrainerGround('resume');
+const { scratch } = ground;
 
 /** The trainer as a plain process with `env`: its result line's value. */
 async function undisturbedValue(env: Record<string, string>): Promise<number> {
   const resultFile = join(scratch, 'reference-result.json');
-  const run = promisify(execFile)(node, [join(root, 'trainer/src/main.ts')], {
+  const run = promisify(execFile)(nodeBinary, [trainerMain], {
     env: { PATH: process.env.PATH ?? '', HOME: scratch, ...env, LORAHPO_RESULT_FILE: resultFile },
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -63,18 +46,12 @@ async function undisturbedValue(env: Record<string, string>): Promise<number> {
 
 test(
   'operator › an evicted trial of the real trainer resumes from its checkpoint and ends as an undisturbed run',
-  volumes,
+  needsVolumes,
   async (t) => {
+    const { cp } = ground;
     const namespace = await createNamespace(cp, 'resume');
-    const claim = {
-      metadata: { name: 'adapters' },
-      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } },
-    };
-    const created = await cp.kubectl(['apply', '-n', namespace, '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...claim }),
-    });
-    assert.equal(created.code, 0, created.stderr);
-    operator = startOperator(cp, namespace);
+    await createOutputClaim(cp, namespace);
+    ground.startOperator(namespace);
     await createStudy(
       cp,
       studyManifest('resume', namespace, {
@@ -83,22 +60,7 @@ test(
           { name: 'loraR', type: 'categorical', values: [4, 8] },
         ],
         budget: { maxTrials: 1, parallelTrials: 1, maxFailedTrials: 0 },
-        training: {
-          model: join(root, 'examples/tiny/model'),
-          dataset: join(root, 'examples/tiny/cncf-qa.jsonl'),
-          epochs: 1,
-          maxSteps: 24,
-          evalSteps: 2,
-          batchSize: 4,
-          maxSeqLength: 64,
-          backend: 'cpu',
-        },
-        trialTemplate: {
-          image: 'lorahpo-trainer:test',
-          command: [node, join(root, 'trainer/src/main.ts')],
-          env: [{ name: 'LORAHPO_OUTPUT_DIR', value: join(scratch, 'output') }],
-        },
-        output: { volume: { persistentVolumeClaim: { claimName: 'adapters' } } },
+        ...tinyTrainerSpec(join(scratch, 'output'), { maxSteps: 24 }),
       }),
     );
     const trial = 'resume-0';
