@@ -73,21 +73,25 @@ export function ours(label: string, sampler: SamplerSpecInput, peerLabel?: strin
   };
 }
 
-export function optuna(
-  label: string,
-  peer: OptunaPeer,
-  options: { multivariate: boolean; constantLiar?: boolean },
-): Contender {
+/** An Optuna sampler: TPE with these flags, TPE with its version's own defaults, or its GPSampler. */
+export type OptunaSampler =
+  | { multivariate: boolean; constantLiar?: boolean }
+  | { sampler: 'tpe-defaults' }
+  | { sampler: 'gp' };
+
+export function optuna(label: string, peer: OptunaPeer, options: OptunaSampler, budgetCap?: number): Contender {
   return {
     label,
+    budgetCap,
     async run(task, seed, trials, parallel) {
       await peer.request({
         cmd: 'study',
         space: task.problem.space,
         direction: 'minimize',
         seed,
-        multivariate: options.multivariate,
-        constantLiar: options.constantLiar ?? false,
+        ...('sampler' in options
+          ? { sampler: options.sampler }
+          : { sampler: 'tpe', multivariate: options.multivariate, constantLiar: options.constantLiar ?? false }),
       });
       const asker: Asker = {
         ask: () => peer.request<{ number: number; params: Params }>({ cmd: 'ask' }),

@@ -1,15 +1,19 @@
 /**
  * `npm run bench:sampler [-- --quick] [-- --seeds N] [-- --budgets 30,100] [-- --noise none,high]
- * [-- --modes 1,4] [-- --problems Sphere,LoRA] [-- --only quality|speed] [-- --peer off] [-- --gp-budget 30] [-- --no-install]`:
+ * [-- --modes 1,4] [-- --problems Sphere,LoRA] [-- --only quality|speed] [-- --peer off] [-- --gp-budget 30] [-- --no-install]
+ * [-- --optuna-source DIR[=multi+default+gp]]…`:
  * our samplers against Optuna's (python3-optuna, found via $LORAHPO_PYTHON, python3 or
  * /usr/bin/python3) side by side in one run, printing markdown tables. Where Optuna is missing
  * it installs Debian's python3-optuna (as root, unless --no-install); failing that it says so
- * and prints ours alone.
+ * and prints ours alone. Each --optuna-source adds a newer Optuna from a source tree fetched
+ * beside the project (DIR/optuna, e.g. `git archive v4.9.0 optuna`; never committed here), with
+ * the samplers named after `=`: its multivariate TPE, its TPE with that version's own defaults,
+ * and its GPSampler (where it runs with the torch installed); all three where none are named.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { type Contender, optuna, ours } from './contenders.ts';
+import { type Contender, type OptunaSampler, optuna, ours } from './contenders.ts';
 import { type OptunaPeer, startOptunaPeer } from './peer.ts';
 import { type NoiseLevel, withNoise } from './problems/problem.ts';
 import { SUITE } from './problems/suite.ts';
@@ -28,6 +32,7 @@ const { values: args } = parseArgs({
     'no-install': { type: 'boolean', default: false },
     peer: { type: 'string', default: 'on' },
     'gp-budget': { type: 'string', default: '30' },
+    'optuna-source': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -38,7 +43,55 @@ const OPTUNA_DEFAULT = 'Optuna default (uni)';
 /** The GP runs to this many trials only (its fit costs O(N³) per trial); --gp-budget changes it. */
 const GP_BUDGET = Number(args['gp-budget']);
 
-function contenders(peer: OptunaPeer | undefined, parallel: number): Contender[] {
+/** A newer Optuna from a source tree, and which of its samplers take part. */
+interface NewerOptuna {
+  peer: OptunaPeer;
+  samplers: string[];
+}
+
+const NEWER_SAMPLERS: Record<string, OptunaSampler> = {
+  multi: { multivariate: true },
+  default: { sampler: 'tpe-defaults' },
+  gp: { sampler: 'gp' },
+};
+
+function newerContenders(newer: NewerOptuna[]): Contender[] {
+  return newer.flatMap(({ peer, samplers }) => {
+    const version = peer.version.split(' ')[0];
+    return samplers.map((name) =>
+      optuna(
+        `Optuna ${version} ${name}`,
+        peer,
+        NEWER_SAMPLERS[name] ?? { multivariate: true },
+        name === 'gp' ? GP_BUDGET : undefined,
+      ),
+    );
+  });
+}
+
+async function startNewerOptuna(specs: string[]): Promise<NewerOptuna[]> {
+  const started: NewerOptuna[] = [];
+  for (const spec of specs) {
+    const [source = '', named] = spec.split('=');
+    const wanted = named === undefined ? Object.keys(NEWER_SAMPLERS) : named.split('+');
+    const unknown = wanted.filter((name) => !(name in NEWER_SAMPLERS));
+    if (unknown.length > 0)
+      throw new Error(`--optuna-source ${spec}: unknown sampler ${unknown.join(', ')} (multi, default, gp)`);
+    const { peer, reason } = await startOptunaPeer(source);
+    if (peer === undefined) throw new Error(`--optuna-source ${source}: no Optuna there (${reason})`);
+    if (wanted.includes('gp') && peer.gpUnavailable !== undefined)
+      log(`Optuna ${peer.version}: GPSampler left out (${peer.gpUnavailable})`);
+    const samplers = wanted.filter((name) => name !== 'gp' || peer.gpUnavailable === undefined);
+    started.push({ peer, samplers });
+  }
+  return started;
+}
+
+function contenders(peer: OptunaPeer | undefined, newer: NewerOptuna[], parallel: number): Contender[] {
+  return [...ownAndPeerContenders(peer, parallel), ...newerContenders(newer)];
+}
+
+function ownAndPeerContenders(peer: OptunaPeer | undefined, parallel: number): Contender[] {
   if (parallel === 1) {
     const list: Contender[] = [
       ours('random', { algorithm: 'random' }),
@@ -94,6 +147,7 @@ async function main(): Promise<void> {
     if (installed === 'installed') ({ peer, reason } = await startOptunaPeer());
     else reason = `${reason}; ${installed}`;
   }
+  const newer = await startNewerOptuna(args['optuna-source'] ?? []);
   const argv = process.argv.slice(2);
   console.log(
     `# Sampler benchmark (${quick ? 'quick' : 'full'} mode): npm run bench:sampler${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
@@ -102,6 +156,7 @@ async function main(): Promise<void> {
     `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`,
   );
   console.log(peer !== undefined ? `Optuna ${peer.version}` : `Optuna missing, ours only (${reason}).`);
+  for (const { peer: other, samplers } of newer) console.log(`Optuna ${other.version}: ${samplers.join(', ')}`);
   const started = performance.now();
   try {
     if (args.only !== 'speed') {
@@ -113,7 +168,7 @@ async function main(): Promise<void> {
       const problems = SUITE.filter((p) => filters === undefined || filters.some((f) => p.name.includes(f)));
       const tasks = problems.flatMap((problem) => noise.map((level) => withNoise(problem, level)));
       console.log(
-        await runSuite(tasks, (parallel) => contenders(peer, parallel), {
+        await runSuite(tasks, (parallel) => contenders(peer, newer, parallel), {
           seeds,
           budgets,
           modes,
@@ -139,6 +194,7 @@ async function main(): Promise<void> {
     }
   } finally {
     peer?.close();
+    for (const other of newer) other.peer.close();
   }
   console.log(`\n(total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }

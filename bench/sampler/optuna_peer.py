@@ -1,9 +1,11 @@
 """Optuna side of the sampler benchmark: a JSON-lines server driven by bench/sampler/peer.ts.
 
 Commands (one JSON object per line on stdin, one reply per line on stdout):
-  {"cmd": "hello"}                                   -> {"optuna": version}
-  {"cmd": "study", "space": [...], "direction": d, "seed": s, "multivariate": b,
-   "constantLiar": b}                                -> {}
+  {"cmd": "hello"}                                   -> {"optuna": version, "gp": null or why not}
+  {"cmd": "study", "space": [...], "direction": d, "seed": s, "sampler": k,
+   "multivariate": b, "constantLiar": b}             -> {}
+     k: "tpe" (TPE with the given flags, the default), "tpe-defaults" (TPESampler with this
+     version's own defaults: Optuna 5 made multivariate and constant liar its defaults) or "gp".
   {"cmd": "ask"}                                     -> {"number": n, "params": {...}}
   {"cmd": "tell", "number": n, "value": v}           -> {}
   {"cmd": "speed", "space": [...], "history": [{"params":..., "value":...}], "values": [...],
@@ -32,10 +34,30 @@ def distribution(param):
         param["min"], param["max"], log=param.get("log", False), step=param.get("step"))
 
 
-def new_study(command):
-    sampler = optuna.samplers.TPESampler(
+def new_sampler(command):
+    kind = command.get("sampler", "tpe")
+    if kind == "gp":
+        return optuna.samplers.GPSampler(seed=command["seed"])
+    if kind == "tpe-defaults":
+        return optuna.samplers.TPESampler(seed=command["seed"])
+    return optuna.samplers.TPESampler(
         seed=command["seed"], multivariate=command["multivariate"], constant_liar=command.get("constantLiar", False))
-    return optuna.create_study(direction=command.get("direction", "minimize"), sampler=sampler)
+
+
+def new_study(command):
+    return optuna.create_study(direction=command.get("direction", "minimize"), sampler=new_sampler(command))
+
+
+def gp_unavailable():
+    """None where this Optuna's GPSampler runs here; else why not (it needs torch, >= 2 from 4.9)."""
+    if not hasattr(optuna.samplers, "GPSampler"):
+        return "no GPSampler before Optuna 3.6"
+    try:
+        study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0, n_startup_trials=2))
+        study.optimize(lambda trial: (trial.suggest_float("x", -1.0, 1.0) - 0.3) ** 2, n_trials=4)
+        return None
+    except Exception as error:  # noqa: BLE001 - any failure means the peer cannot offer it
+        return f"{type(error).__name__}: {error}"
 
 
 def speed(command, distributions):
@@ -63,7 +85,7 @@ def main():
         kind = command["cmd"]
         reply = {}
         if kind == "hello":
-            reply = {"optuna": optuna.__version__}
+            reply = {"optuna": optuna.__version__, "gp": gp_unavailable()}
         elif kind == "study":
             study = new_study(command)
             distributions = {p["name"]: distribution(p) for p in command["space"]}

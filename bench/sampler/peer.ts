@@ -10,19 +10,23 @@ const SCRIPT = fileURLToPath(new URL('./optuna_peer.py', import.meta.url));
 
 export interface OptunaPeer {
   readonly version: string;
+  /** Why this Optuna's GPSampler cannot run here, or undefined where it can. */
+  readonly gpUnavailable: string | undefined;
   request<T = Record<string, unknown>>(command: Record<string, unknown>): Promise<T>;
   close(): void;
 }
 
 class PythonPeer implements OptunaPeer {
   version = '';
+  gpUnavailable: string | undefined;
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: Interface;
   private readonly waiting: ((line: string) => void)[] = [];
   private failure: Error | undefined;
 
-  constructor(python: string) {
-    this.child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(python: string, pythonPath: string | undefined) {
+    const env = pythonPath === undefined ? process.env : { ...process.env, PYTHONPATH: pythonPath };
+    this.child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.lines = createInterface({ input: this.child.stdout });
     this.lines.on('line', (line) => this.waiting.shift()?.(line));
     let stderr = '';
@@ -59,16 +63,19 @@ class PythonPeer implements OptunaPeer {
 /**
  * Uses $LORAHPO_PYTHON when set; otherwise tries python3 on PATH, then Debian's /usr/bin/python3
  * (where python3-optuna installs; a pyenv or venv python3 first on PATH does not see it).
+ * `source`: a folder holding an Optuna source tree (`<source>/optuna`), put first on
+ * PYTHONPATH so that a newer Optuna runs with Debian's numpy, scipy and torch.
  */
-export async function startOptunaPeer(): Promise<{ peer?: OptunaPeer; reason?: string }> {
+export async function startOptunaPeer(source?: string): Promise<{ peer?: OptunaPeer; reason?: string }> {
   const chosen = process.env.LORAHPO_PYTHON;
   const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
   const reasons: string[] = [];
   for (const python of [...new Set(candidates)]) {
-    const peer = new PythonPeer(python);
+    const peer = new PythonPeer(python, source);
     try {
-      const hello = await peer.request<{ optuna: string }>({ cmd: 'hello' });
-      peer.version = `${hello.optuna} (${python})`;
+      const hello = await peer.request<{ optuna: string; gp: string | null }>({ cmd: 'hello' });
+      peer.version = `${hello.optuna} (${python}${source === undefined ? '' : `, ${source}`})`;
+      peer.gpUnavailable = hello.gp ?? undefined;
       return { peer };
     } catch (error) {
       peer.close();
