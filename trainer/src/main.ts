@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LorahpoError } from './contract/errors.ts';
 import { resolveTargetModules } from './contract/training.ts';
 import { BACKEND_CHOICES, selectBackend } from './backend.ts';
+import { EXIT_CODES, exitCodeOf } from './exit-codes.ts';
 import { prepareData } from './data/prepare.ts';
 import { loadTokenizer } from './data/tokenizer.ts';
 import { saveAdapter } from './io/adapter.ts';
@@ -249,7 +250,7 @@ async function startWorkers(
 function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter): number {
   if (outcome.aborted) {
     reporter.log(`stopped by SIGTERM after ${outcome.steps} step(s); no result`);
-    return 0;
+    return EXIT_CODES.success;
   }
   let adapterPath: string | undefined;
   if (settings.outputDir !== undefined && outcome.bestAdapter !== undefined) {
@@ -276,21 +277,20 @@ function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter)
   // The result is out: the checkpoint is no longer needed, and on a shared volume it costs disk.
   if (settings.outputDir !== undefined)
     rmSync(dirname(checkpointFile(resolve(settings.outputDir))), { recursive: true, force: true });
-  return 0;
+  return EXIT_CODES.success;
 }
 
 function report(error: unknown, stderr: Sink): number {
   // --help and --version exit 0; every other flag error (unknown flag, bad choice) is usage: 2.
-  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CODES.success : EXIT_CODES.unusableInput;
   if (error instanceof LorahpoError) {
     stderr.write(
       `lorahpo-trainer: error [${error.code}]: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`,
     );
-    // Exit 2 is for input the trainer cannot use; a run that failed (diverged) or a bug is 1.
-    return error.code === 'LORAHPO_INTERNAL' || error.code === 'LORAHPO_DIVERGED' ? 1 : 2;
+    return exitCodeOf(error.code);
   }
   stderr.write(`lorahpo-trainer: error: ${(error as Error).stack ?? String(error)}\n`);
-  return 1;
+  return EXIT_CODES.runFailed;
 }
 
 /** Runs one training; resolves to the exit code. */
@@ -313,7 +313,7 @@ if (import.meta.main) {
     // on, not once: a second SIGTERM must not kill the process mid-cleanup
     if (controller.signal.aborted) return;
     controller.abort();
-    setTimeout(() => process.exit(0), 1000).unref(); // stop within a second even mid-evaluation
+    setTimeout(() => process.exit(EXIT_CODES.success), 1000).unref(); // stop within a second even mid-evaluation
   });
   process.exitCode = await main(process.argv.slice(2), {
     env: process.env,

@@ -1,4 +1,4 @@
-"""The lorahpo trainer contract for Hugging Face Trainer + PEFT (docs/trainer.md).
+"""The lorahpo trainer contract for Hugging Face Trainer + PEFT (docs/trainer-contract.md).
 
 Pure Python at import time: transformers and peft are only imported by train.py, so this module
 (the mapping and the callback) can be tested without them.

@@ -3,22 +3,24 @@
  * only trainer/, so the type lives on the contract side). `code` is stable (tests and callers
  * branch on it), `message` is for people, `hint` says what to do about it.
  */
-export type ErrorCode =
-  | 'LORAHPO_SPEC_INVALID'
-  | 'LORAHPO_SEARCH_SPACE_INVALID'
-  | 'LORAHPO_GRID_EXHAUSTED'
-  | 'LORAHPO_TRIAL_UNKNOWN'
-  | 'LORAHPO_TRIAL_STATE'
-  | 'LORAHPO_CONTRACT_VIOLATION'
-  | 'LORAHPO_TRIAL_EXIT'
-  | 'LORAHPO_TERMINAL'
-  | 'LORAHPO_IO'
-  | 'LORAHPO_MODEL_INVALID'
-  | 'LORAHPO_DATA_INVALID'
-  | 'LORAHPO_BACKEND'
+export const ERROR_CODES = [
+  'LORAHPO_SPEC_INVALID',
+  'LORAHPO_SEARCH_SPACE_INVALID',
+  'LORAHPO_GRID_EXHAUSTED',
+  'LORAHPO_TRIAL_UNKNOWN',
+  'LORAHPO_TRIAL_STATE',
+  'LORAHPO_CONTRACT_VIOLATION',
+  'LORAHPO_TRIAL_EXIT',
+  'LORAHPO_TERMINAL',
+  'LORAHPO_IO',
+  'LORAHPO_MODEL_INVALID',
+  'LORAHPO_DATA_INVALID',
+  'LORAHPO_BACKEND',
   /** The trainer's loss is NaN or infinite: the trial failed (exit 1), the trainer did not crash. */
-  | 'LORAHPO_DIVERGED'
-  | 'LORAHPO_INTERNAL';
+  'LORAHPO_DIVERGED',
+  'LORAHPO_INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface LorahpoErrorOptions {
   hint?: string;
