@@ -1,8 +1,9 @@
 /**
  * `lorahpo run` without a cluster: the engine's actions applied to child processes. The journal
  * is written before each action takes effect, so a crash or Ctrl-C loses nothing; a rerun
- * resumes: finished trials are never run again, interrupted ones run again from the start (with
- * the same params and seed, so the study ends as an undisturbed run would).
+ * resumes: finished trials are never run again, interrupted ones run again as their next attempt
+ * (same params, seed and output folder, where the trainer may resume from its checkpoint), so the
+ * study ends as an undisturbed run would.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -208,7 +209,7 @@ export class LocalRunner {
     }
   }
 
-  /** Runs an active trial that has no process (interrupted last time): from the start. */
+  /** Runs an active trial that has no process (interrupted last time) as its next attempt. */
   #launch(trial: LoraTrial): void {
     const name = nameOf(trial);
     const attempt = (this.#state.attempts.get(name) ?? 0) + 1;
@@ -221,10 +222,11 @@ export class LocalRunner {
     const { dir, ...paths } = this.#paths(name);
     mkdirSync(dir, { recursive: true });
     rmSync(paths.resultFile, { force: true });
-    this.#options.onEvent({ type: 'started', trial, attempt: this.#state.attempts.get(name) ?? 1 });
+    const attempt = this.#state.attempts.get(name) ?? 1;
+    this.#options.onEvent({ type: 'started', trial, attempt });
     const process = new TrialProcess({
       ...this.#command,
-      env: trialEnv(this.#spec, trial, paths, dirname(this.#options.manifestPath), this.#options.env),
+      env: trialEnv(this.#spec, trial, paths, dirname(this.#options.manifestPath), this.#options.env, attempt),
       cwd: this.#options.cwd,
       ...paths,
       objectiveMetric: this.#spec.objective.metric,

@@ -57,13 +57,17 @@ export interface TrialPaths {
   outputDir: string;
 }
 
-/** The trial's whole environment: the runner's own, the template's `env` values, then the contract. */
+/**
+ * The trial's whole environment: the runner's own, the template's `env` values, then the contract.
+ * `attempt` counts the runs of this trial across runner restarts, as the operator counts Jobs.
+ */
 export function trialEnv(
   spec: StudySpec,
   trial: LoraTrial,
   paths: TrialPaths,
   manifestDir: string,
   base: NodeJS.ProcessEnv,
+  attempt: number,
 ): NodeJS.ProcessEnv {
   const fromTemplate = Object.fromEntries(
     (spec.trialTemplate?.env ?? []).flatMap((entry) => (entry.value === undefined ? [] : [[entry.name, entry.value]])),
@@ -75,6 +79,7 @@ export function trialEnv(
     training: trainingSettings(spec, manifestDir),
     resultFile: paths.resultFile,
     outputDir: paths.outputDir,
+    attempt,
   });
   return { ...base, ...fromTemplate, ...contract };
 }

@@ -57,6 +57,17 @@ test('local runner › interrupted (Ctrl-C) mid-study, the rerun resumes and end
   const restarted = second.events.flatMap((event) => (event.type === 'started' ? [event.trial.metadata.name] : []));
   for (const name of finishedBefore)
     assert.ok(!restarted.includes(name), `${name} finished before the interruption but ran again`);
+  const interrupted = first.outcome.trials.filter((trial) =>
+    ['Pending', 'Running'].includes(trial.status?.phase ?? ''),
+  );
+  assert.ok(interrupted.length > 0, 'a trial was running at the interruption');
+  for (const trial of interrupted) {
+    const log = readFileSync(
+      join(disturbed.dir, '.lorahpo', 'demo', 'trials', trial.metadata.name ?? '', 'trial.log'),
+      'utf8',
+    );
+    assert.match(log, /attempt=2\b/, `${trial.metadata.name} ran again as attempt 2 (LORAHPO_ATTEMPT)`);
+  }
   assert.deepEqual(
     studyOutcome(second.outcome.status, second.outcome.trials),
     studyOutcome(undisturbed.outcome.status, undisturbed.outcome.trials),
