@@ -109,10 +109,21 @@ test('lora › rsLoRA scales by alpha / sqrt(r), plain LoRA by alpha / r', async
   rs.dispose();
 });
 
-test('targets › presets name PEFT groups; a list is kept as given', async () => {
-  const { resolveTargetModules } = await import('../../trainer/src/contract/training.ts');
-  assert.deepEqual(resolveTargetModules('attention'), ['q_proj', 'k_proj', 'v_proj', 'o_proj']);
-  assert.deepEqual(resolveTargetModules('mlp'), ['gate_proj', 'up_proj', 'down_proj']);
-  assert.equal(resolveTargetModules('all-linear').length, 7);
-  assert.deepEqual(resolveTargetModules(['v_proj', 'q_proj']), ['v_proj', 'q_proj']);
+test('targets › presets name PEFT groups of the model’s own modules; a list is kept as given', async () => {
+  const { resolveTargetModules } = await import('../../trainer/src/lora/targets.ts');
+  const llama = { modelType: 'llama', fusedProjections: false };
+  assert.deepEqual(resolveTargetModules('attention', llama), ['q_proj', 'k_proj', 'v_proj', 'o_proj']);
+  assert.deepEqual(resolveTargetModules('mlp', llama), ['gate_proj', 'up_proj', 'down_proj']);
+  assert.equal(resolveTargetModules('all-linear', llama).length, 7);
+  assert.deepEqual(resolveTargetModules(['v_proj', 'q_proj'], llama), ['v_proj', 'q_proj']);
+  const phi3 = { modelType: 'phi3', fusedProjections: true };
+  assert.deepEqual(resolveTargetModules('attention', phi3), ['qkv_proj', 'o_proj']);
+  assert.deepEqual(resolveTargetModules('mlp', phi3), ['gate_up_proj', 'down_proj']);
+  assert.deepEqual(resolveTargetModules('all-linear', phi3), ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj']);
+  // as PEFT: a module the model lacks is refused, naming what it has
+  assert.throws(
+    () => resolveTargetModules(['q_proj', 'o_proj'], phi3),
+    /q_proj: a phi3 model has no such linear layer/,
+  );
+  assert.throws(() => resolveTargetModules(['qkv_proj'], llama), /qkv_proj: a llama model/);
 });
