@@ -29,7 +29,7 @@ import { resolveTargetModules } from './lora/targets.ts';
 import type { TargetModule } from './model/module-path.ts';
 import { LlamaModel } from './model/llama.ts';
 import { AdamW } from './optim/adamw.ts';
-import { warmupSteps } from './optim/schedule.ts';
+import { scheduleFor } from './optim/schedule.ts';
 import { Rng } from './rng.ts';
 import { resolveSettings, type Flags, type RunSettings } from './settings.ts';
 import { DataParallelStepper } from './parallel/data-parallel.ts';
@@ -120,7 +120,12 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
     rng.fork(),
   );
   const variables = adapterVariables(adapters);
-  const optimizer = new AdamW(variables, { weightDecay: h.weightDecay });
+  const optimizer = new AdamW(variables, {
+    weightDecay: h.weightDecay,
+    beta1: h.adamBeta1,
+    beta2: h.adamBeta2,
+    epsilon: h.adamEpsilon,
+  });
   const plan = planSteps({
     trainSequences: data.train.length,
     batchSize: t.batchSize,
@@ -151,12 +156,7 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
       accumulation: t.gradientAccumulationSteps,
       padId,
       plan,
-      schedule: {
-        peak: h.learningRate,
-        scheduler: h.scheduler,
-        warmupSteps: warmupSteps(h.warmupRatio, plan.totalSteps),
-        totalSteps: plan.totalSteps,
-      },
+      schedule: scheduleFor(h, plan.totalSteps),
       maxGradNorm: h.maxGradNorm,
       evalSteps: t.evalSteps,
       objective: settings.objective,

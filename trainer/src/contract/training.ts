@@ -45,6 +45,22 @@ export const HyperparametersSchema = z.object({
     .default('cosine')
     .describe('Learning-rate schedule after warm-up; constant has no warm-up, constant_with_warmup has.'),
   warmupRatio: z.number().min(0).max(1).default(0.03).describe('Fraction of the steps spent warming up.'),
+  warmupSteps: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Warm-up steps; when set it wins over warmupRatio (transformers: warmup_steps overrides warmup_ratio).'),
+  minLrRatio: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe('cosine and linear decay to learningRate × this instead of 0 (transformers: min_lr_rate).'),
+  // PyTorch refuses betas outside [0, 1); an epsilon of 0 divides by zero where a moment is 0.
+  adamBeta1: z.number().min(0).lt(1).default(0.9).describe('AdamW β₁, the decay of the first moment.'),
+  adamBeta2: z.number().min(0).lt(1).default(0.999).describe('AdamW β₂, the decay of the second moment.'),
+  adamEpsilon: z.number().positive().default(1e-8).describe('AdamW ε, added to the root of the second moment.'),
 });
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
 
