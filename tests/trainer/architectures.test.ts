@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { findTorchPython } from '../../bench/trainer/bench.ts';
 import { compareWithReference } from '../../bench/trainer/reference-check.ts';
@@ -17,9 +19,15 @@ import { LlamaModel } from '../../trainer/src/model/llama.ts';
 import { createAdapters, disposeAdapters } from '../../trainer/src/lora/inject.ts';
 import { peftState } from '../../trainer/src/lora/peft-state.ts';
 import { resolveTargetModules } from '../../trainer/src/lora/targets.ts';
-import { TINY_ARCHITECTURES, writeTinyArchitecture } from '../../trainer/src/fixture/tiny-architectures.ts';
+import {
+  randomArchitectureWeights,
+  TINY_ARCHITECTURES,
+  writeTinyArchitecture,
+} from '../../trainer/src/fixture/tiny-architectures.ts';
+import { SafetensorsFile, serializeSafetensors } from '../../trainer/src/io/safetensors.ts';
+import { main } from '../../trainer/src/main.ts';
 import { Rng } from '../../trainer/src/rng.ts';
-import { tempDir } from './fixture.ts';
+import { TINY_DATA, TINY_MODEL, captureIo, tempDir } from './fixture.ts';
 
 const python = findTorchPython();
 const NO_TORCH = 'no python3 with torch (run bench/trainer/install-torch.sh)';
@@ -149,4 +157,41 @@ test('config › unsupported architectures and rope scalings are refused by name
     () => parseLlamaConfig({ ...base, rope_scaling: (phi3 as { rope_scaling: object }).rope_scaling }, 'config.json'),
     /longrope is supported for phi3 only/,
   );
+});
+
+/** A Phi-3 checkpoint (random weights) with the bundled tiny tokenizer, so the trainer can run on it. */
+function phi3WithTokenizer(): string {
+  const tiny = JSON.parse(readFileSync(join(TINY_MODEL, 'config.json'), 'utf8')) as { vocab_size: number };
+  const configJson = { ...TINY_ARCHITECTURES.phi3, vocab_size: tiny.vocab_size };
+  const modelDir = join(dir, 'phi3-run');
+  mkdirSync(modelDir, { recursive: true });
+  writeFileSync(join(modelDir, 'config.json'), JSON.stringify(configJson));
+  writeFileSync(
+    join(modelDir, 'model.safetensors'),
+    serializeSafetensors(randomArchitectureWeights(configJson, 11), { format: 'pt' }),
+  );
+  for (const file of ['tokenizer.json', 'tokenizer_config.json'].filter((f) => existsSync(join(TINY_MODEL, f))))
+    copyFileSync(join(TINY_MODEL, file), join(modelDir, file));
+  return modelDir;
+}
+
+test('phi3 › the trainer runs on it and saves the fused adapters with their PEFT names', async () => {
+  const modelDir = phi3WithTokenizer();
+  const out = tempDir();
+  const training = JSON.stringify({ targetModules: 'all-linear', maxSteps: 4, evalSteps: 2, warmupSteps: 1 });
+  const params = JSON.stringify({ loraR: 4, loraAlpha: 8, adamBeta2: 0.95, minLrRatio: 0.1 });
+  const args = ['--model', modelDir, '--dataset', TINY_DATA, '--backend', 'wasm', '--output-dir', out];
+  const capture = captureIo();
+  const code = await main([...args, '--training', training, '--params', params], capture.io);
+  assert.equal(code, 0, capture.stderrText());
+  const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+  assert.deepEqual(config.target_modules, ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj']);
+  const adapter = new SafetensorsFile(readFileSync(join(out, 'adapter_model.safetensors')), 'adapter');
+  assert.equal(adapter.names().length, 2 * 4 * 2);
+  assert.ok(adapter.names().includes('base_model.model.model.layers.1.mlp.gate_up_proj.lora_B.weight'));
+  // a Llama module name is refused before any training, naming the ones Phi-3 has
+  const refused = captureIo();
+  const listed = JSON.stringify({ targetModules: ['q_proj', 'v_proj'], maxSteps: 1 });
+  assert.equal(await main([...args, '--training', listed], refused.io), 2);
+  assert.match(refused.stderrText(), /q_proj, v_proj: a phi3 model has no such linear layer \(it has qkv_proj, o_proj/);
 });
