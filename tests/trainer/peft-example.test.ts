@@ -8,11 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTrainerLine, ResultEventSchema } from '../../trainer/src/contract/events.ts';
 import { findTorchPython } from '../../bench/trainer/bench.ts';
+import { TINY_ARCHITECTURES } from '../../trainer/src/fixture/tiny-architectures.ts';
+import { resolveTargetModules } from '../../trainer/src/lora/targets.ts';
+import { parseLlamaConfig } from '../../trainer/src/model/config.ts';
 import { tempDir } from './fixture.ts';
 
 const DRIVER = fileURLToPath(new URL('./peft_contract_check.py', import.meta.url));
@@ -97,4 +100,33 @@ test('peft example › LORAHPO_PARAMS and LORAHPO_TRAINING map onto LoraConfig a
   assert.equal(args.seed, 7);
   assert.equal(args.bf16, true);
   assert.equal(args.gradient_checkpointing, true);
+});
+
+test('peft example › target presets resolve as the built-in trainer resolves them, per architecture', {
+  skip: !hasPython,
+}, () => {
+  for (const name of ['llama', 'phi3']) {
+    const model = tempDir('lorahpo-peft-');
+    writeFileSync(join(model, 'config.json'), JSON.stringify(TINY_ARCHITECTURES[name]));
+    const config = parseLlamaConfig(TINY_ARCHITECTURES[name], 'config.json');
+    const targetsOf = (targetModules: unknown) => {
+      const r = drive('mapping', { LORAHPO_TRAINING: JSON.stringify({ model, targetModules }) });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.lines[0]).lora.target_modules;
+    };
+    for (const preset of ['attention', 'mlp'] as const)
+      assert.deepEqual(targetsOf(preset), resolveTargetModules(preset, config), `${name} ${preset}`);
+    assert.equal(targetsOf('all-linear'), 'all-linear'); // PEFT's own preset: the same linear layers
+    assert.deepEqual(targetsOf(['o_proj', 'down_proj']), ['o_proj', 'down_proj']);
+  }
+  const phi3 = tempDir('lorahpo-peft-');
+  writeFileSync(join(phi3, 'config.json'), JSON.stringify(TINY_ARCHITECTURES.phi3));
+  const listed = drive('mapping', {
+    LORAHPO_TRAINING: JSON.stringify({ model: phi3, targetModules: ['q_proj', 'o_proj'] }),
+  });
+  assert.equal(listed.code, 2);
+  assert.match(listed.stderr, /targetModules q_proj: a phi3 model has no such linear layer \(it has qkv_proj, o_proj/);
+  const unknown = drive('mapping', { LORAHPO_TRAINING: JSON.stringify({ model: phi3, targetModules: 'everything' }) });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /targetModules 'everything' is not a list or one of/);
 });

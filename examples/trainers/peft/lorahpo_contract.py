@@ -4,7 +4,7 @@ Pure Python at import time: transformers and peft are only imported by train.py,
 (the mapping and the callback) can be tested without them.
 
   read_contract(env)          LORAHPO_* variables -> Contract
-  lora_config_kwargs(c)       -> keyword arguments of peft.LoraConfig
+  lora_config_kwargs(c, type) -> keyword arguments of peft.LoraConfig (type: config.json's model_type)
   training_arguments_kwargs(c)-> keyword arguments of transformers.TrainingArguments
   LorahpoCallback(c)          a TrainerCallback: one metric line per evaluation, early stopping on
                               the study's objective, a clean stop on SIGTERM, the result line last
@@ -22,12 +22,15 @@ except ImportError:  # pragma: no cover - depends on the image
 
 DEFAULT_RESULT_FILE = "/dev/termination-log"
 
-# PEFT's names; all-linear is PEFT's own preset (every linear layer but the output head)
-TARGET_PRESETS = {
-    "attention": ["q_proj", "k_proj", "v_proj", "o_proj"],
-    "mlp": ["gate_proj", "up_proj", "down_proj"],
-    "all-linear": "all-linear",
-}
+# Each decoder layer's linear layers, by transformers' module names: Phi-3 fuses q/k/v into
+# qkv_proj and gate/up into gate_up_proj. The presets resolve against them as the built-in
+# trainer's do (trainer/src/lora/targets.ts); all-linear stays PEFT's own preset (every linear
+# layer but the output head), which is the same set.
+SEPARATE_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+FUSED_MODULES = ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]
+FUSED_MODEL_TYPES = {"phi3"}
+ATTENTION_MODULES = {"q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj"}
+TARGET_PRESETS = ("attention", "mlp", "all-linear")
 
 
 class ContractError(Exception):
@@ -79,12 +82,39 @@ def read_contract(env=None):
     )
 
 
-def lora_config_kwargs(c):
-    targets = c.setting("targetModules", "attention")
-    if isinstance(targets, str):
-        if targets not in TARGET_PRESETS:
-            raise ContractError(f"targetModules {targets!r} is not a list or one of {sorted(TARGET_PRESETS)}")
-        targets = TARGET_PRESETS[targets]
+def model_type_of(model):
+    """config.json's model_type of a local model directory; None for a Hub id (or no model)."""
+    path = os.path.join(model, "config.json") if model else None
+    if path is None or not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f).get("model_type")
+
+
+def target_modules(targets, model_type):
+    """A preset or a list as PEFT's target_modules; a listed module the model lacks is refused,
+    as the built-in trainer does (PEFT itself only refuses a list of which none matches)."""
+    modules = FUSED_MODULES if model_type in FUSED_MODEL_TYPES else SEPARATE_MODULES
+    if targets == "all-linear":
+        return "all-linear"
+    if targets == "attention":
+        return [m for m in modules if m in ATTENTION_MODULES]
+    if targets == "mlp":
+        return [m for m in modules if m not in ATTENTION_MODULES]
+    if isinstance(targets, str) or not isinstance(targets, list) or not targets:
+        raise ContractError(f"targetModules {targets!r} is not a list or one of {list(TARGET_PRESETS)}")
+    missing = [m for m in targets if m not in modules]
+    if model_type is not None and missing:
+        raise ContractError(
+            f"targetModules {', '.join(missing)}: a {model_type} model has no such linear layer"
+            f" (it has {', '.join(modules)})"
+        )
+    return list(targets)
+
+
+def lora_config_kwargs(c, model_type=None):
+    """model_type: config.json's; None (a Hub id not yet loaded) resolves as Llama-style."""
+    targets = target_modules(c.setting("targetModules", "attention"), model_type)
     return {
         "r": int(c.setting("loraR", 8)),
         "lora_alpha": float(c.setting("loraAlpha", 16)),
