@@ -16,6 +16,7 @@ import { findTorchPython } from '../../bench/trainer/bench.ts';
 import { TINY_ARCHITECTURES } from '../../trainer/src/fixture/tiny-architectures.ts';
 import { resolveTargetModules } from '../../trainer/src/lora/targets.ts';
 import { parseLlamaConfig } from '../../trainer/src/model/config.ts';
+import { learningRateAt } from '../../trainer/src/optim/schedule.ts';
 import { tempDir } from './fixture.ts';
 
 const DRIVER = fileURLToPath(new URL('./peft_contract_check.py', import.meta.url));
@@ -129,4 +130,33 @@ test('peft example › target presets resolve as the built-in trainer resolves t
   const unknown = drive('mapping', { LORAHPO_TRAINING: JSON.stringify({ model: phi3, targetModules: 'everything' }) });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /targetModules 'everything' is not a list or one of/);
+});
+
+test('peft example › Adam betas, epsilon, warmupSteps and minLrRatio map onto TrainingArguments', {
+  skip: !hasPython,
+}, () => {
+  const argsOf = (params: object) => {
+    const r = drive('mapping', { LORAHPO_PARAMS: JSON.stringify(params), LORAHPO_TRAINING: '{}' });
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.lines[0]).args;
+  };
+  const cosine = argsOf({ adamBeta1: 0.8, adamBeta2: 0.95, adamEpsilon: 1e-6, warmupSteps: 5, minLrRatio: 0.1 });
+  assert.deepEqual([cosine.adam_beta1, cosine.adam_beta2, cosine.adam_epsilon], [0.8, 0.95, 1e-6]);
+  assert.equal(cosine.warmup_steps, 5); // transformers: warmup_steps wins over warmup_ratio, as ours does
+  assert.equal(cosine.lr_scheduler_type, 'cosine_with_min_lr');
+  assert.deepEqual(cosine.lr_scheduler_kwargs, { min_lr_rate: 0.1 });
+  assert.equal(argsOf({}).warmup_steps, undefined);
+  assert.equal(argsOf({ minLrRatio: 1 }).lr_scheduler_type, 'constant_with_warmup');
+
+  // linear to a floor: transformers' polynomial decay (power 1, lr_end), step by step as
+  // get_polynomial_decay_schedule_with_warmup computes it, equals the built-in trainer's schedule
+  const linear = argsOf({ scheduler: 'linear', learningRate: 0.01, minLrRatio: 0.25 });
+  assert.equal(linear.lr_scheduler_type, 'polynomial');
+  const { lr_end: lrEnd, power } = linear.lr_scheduler_kwargs;
+  const schedule = { peak: 0.01, scheduler: 'linear' as const, warmupSteps: 3, totalSteps: 20, minLrRatio: 0.25 };
+  for (let step = 3; step <= 20; step++) {
+    const remaining = 1 - (step - 3) / (20 - 3);
+    const hf = (0.01 - lrEnd) * remaining ** power + lrEnd;
+    assert.ok(Math.abs(hf - learningRateAt(step, schedule)) < 1e-12, `step ${step}: ${hf}`);
+  }
 });

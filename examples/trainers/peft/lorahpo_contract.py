@@ -133,8 +133,11 @@ def training_arguments_kwargs(c, output_dir):
         "learning_rate": float(c.setting("learningRate", 2e-4)),
         "weight_decay": float(c.setting("weightDecay", 0.0)),
         "max_grad_norm": float(c.setting("maxGradNorm", 1.0)),
-        "lr_scheduler_type": c.setting("scheduler", "cosine"),
+        **scheduler_kwargs(c),
         "warmup_ratio": float(c.setting("warmupRatio", 0.03)),
+        "adam_beta1": float(c.setting("adamBeta1", 0.9)),
+        "adam_beta2": float(c.setting("adamBeta2", 0.999)),
+        "adam_epsilon": float(c.setting("adamEpsilon", 1e-8)),
         "num_train_epochs": float(c.setting("epochs", 3)),
         "max_steps": int(c.setting("maxSteps", -1)),
         "per_device_train_batch_size": int(c.setting("batchSize", 8)),
@@ -151,7 +154,25 @@ def training_arguments_kwargs(c, output_dir):
     }
     if eval_steps:
         kwargs["eval_steps"] = int(eval_steps)
+    if c.setting("warmupSteps") is not None:  # wins over warmup_ratio in transformers too
+        kwargs["warmup_steps"] = int(c.setting("warmupSteps"))
     return kwargs
+
+
+def scheduler_kwargs(c):
+    """scheduler and minLrRatio as transformers' schedules: cosine to a floor is its
+    cosine_with_min_lr, linear to a floor its polynomial decay of power 1 ending at the floor (the
+    built-in trainer's factor * (1 - ratio) + ratio, trainer/src/optim/schedule.ts)."""
+    scheduler = c.setting("scheduler", "cosine")
+    ratio = float(c.setting("minLrRatio", 0))
+    if ratio == 0 or scheduler not in ("cosine", "linear"):
+        return {"lr_scheduler_type": scheduler}
+    if ratio >= 1:  # no decay at all; polynomial refuses an end not below the peak
+        return {"lr_scheduler_type": "constant_with_warmup"}
+    if scheduler == "cosine":
+        return {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": ratio}}
+    peak = float(c.setting("learningRate", 2e-4))
+    return {"lr_scheduler_type": "polynomial", "lr_scheduler_kwargs": {"lr_end": peak * ratio, "power": 1.0}}
 
 
 def _finite(value):
