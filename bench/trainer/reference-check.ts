@@ -21,6 +21,7 @@ import { serializeSafetensors } from '../../trainer/src/io/safetensors.ts';
 import { adapterVariables, createAdapters, disposeAdapters, type AdapterSet } from '../../trainer/src/lora/inject.ts';
 import { peftState } from '../../trainer/src/lora/peft-state.ts';
 import { LlamaModel } from '../../trainer/src/model/llama.ts';
+import { linearModules } from '../../trainer/src/model/module-path.ts';
 import { AdamW } from '../../trainer/src/optim/adamw.ts';
 import { Rng } from '../../trainer/src/rng.ts';
 import { batchLossSum, trainStep } from '../../trainer/src/train/step.ts';
@@ -29,7 +30,6 @@ const TINY = fileURLToPath(new URL('../../examples/tiny/', import.meta.url));
 const MODEL = join(TINY, 'model');
 const HYPER = { learningRate: 1e-2, weightDecay: 0.01, maxGradNorm: 0.1, loraR: 8, loraAlpha: 16 }; // clipping active
 const TOLERANCE = 1e-4;
-const ALL_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 
 /** Four real dataset lines of different lengths: padding and answer-only masks are exercised. */
 function fixtureBatch(): HostBatch {
@@ -72,7 +72,7 @@ export interface ReferenceComparison {
 }
 
 /**
- * One model directory, one batch, LoRA (r 8, B = 0, seeded A) on all seven modules: our logits,
+ * One model directory, one batch, LoRA (r 8, B = 0, seeded A) on every linear layer: our logits,
  * loss, gradient norm and loss after one AdamW step beside the PyTorch reference's. Throws where
  * the reference fails.
  */
@@ -85,7 +85,7 @@ export async function compareWithReference(
   const model = new LlamaModel(loadCheckpoint(modelDir), 'explicit');
   const adapters = createAdapters(
     model,
-    ALL_MODULES,
+    linearModules(model.config),
     { r: HYPER.loraR, alpha: HYPER.loraAlpha, dropout: 0 },
     new Rng(5),
   );

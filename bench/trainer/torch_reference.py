@@ -4,7 +4,8 @@ A Llama-family decoder with LoRA written directly on torch ops (no transformers,
 the TensorFlow.js trainer can be checked against it and timed next to it. The config switches
 follow transformers' modeling files: rope_scaling linear/dynamic/llama3, Qwen2's q/k/v biases,
 Llama's attention_bias/mlp_bias, Mistral's sliding window, Gemma's √hidden embedding scale,
-(1 + w) RMSNorm and tanh-gelu MLP.
+(1 + w) RMSNorm and tanh-gelu MLP, Phi-3's fused qkv_proj/gate_up_proj, partial rotary and
+longrope (transformers' modeling_phi3 and _compute_longrope_parameters).
 
   check <dir>                 reads dir/{request.json, lora_init.safetensors}, writes
                               dir/logits.f32 and dir/check.json
@@ -55,14 +56,18 @@ class Config:
         self.heads = c["num_attention_heads"]
         self.kv = c.get("num_key_value_heads") or self.heads
         self.hd = c.get("head_dim") or self.d // self.heads
-        self.eps = c.get("rms_norm_eps", 1e-6)
+        self.phi3 = self.type == "phi3"
+        self.eps = c.get("rms_norm_eps", 1e-5 if self.phi3 else 1e-6)
+        # Phi-3: rope on the first int(head_dim * partial_rotary_factor) dimensions only
+        self.rot = int(self.hd * c.get("partial_rotary_factor", 1.0)) if self.phi3 else self.hd
+        self.orig_max_pos = c.get("original_max_position_embeddings", 4096)
         self.theta = c.get("rope_theta", 10000.0)
         self.gemma2 = self.type == "gemma2"
         self.gemma = self.type == "gemma" or self.gemma2
         self.tied = c.get("tie_word_embeddings", self.gemma)
         self.scaling = c.get("rope_scaling") or {}
         self.max_pos = c.get("max_position_embeddings")
-        self.window = c.get("sliding_window") if self.type in ("mistral", "gemma2") else None
+        self.window = c.get("sliding_window") if self.type in ("mistral", "gemma2", "phi3") else None
         # Gemma 2: layer_types, else even layers slide; Mistral: every layer
         types = c.get("layer_types")
         self.sliding = [
@@ -78,14 +83,28 @@ def rms_norm(x, w, eps, plus_one=False):
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * ((1.0 + w) if plus_one else w)
 
 
+def longrope(c, seq):
+    """transformers' _compute_longrope_parameters (Phi-3): float32 inverse frequencies and the attention factor."""
+    s = c.scaling
+    factor = c.max_pos / c.orig_max_pos
+    attention = s.get("attention_factor")
+    if attention is None:
+        attention = 1.0 if factor <= 1.0 else math.sqrt(1 + math.log(factor) / math.log(c.orig_max_pos))
+    ext = torch.tensor(s["long_factor"] if seq > c.orig_max_pos else s["short_factor"], dtype=torch.float32)
+    shape = torch.arange(0, c.rot, 2, dtype=torch.int64).float() / c.rot
+    return 1.0 / (ext * c.theta**shape), attention
+
+
 def inv_freq(c, seq):
     """transformers' ROPE_INIT_FUNCTIONS for default, linear, dynamic and llama3, as float32."""
     kind = c.scaling.get("rope_type", c.scaling.get("type", "default"))
+    if kind in ("longrope", "su"):
+        return longrope(c, seq)[0]
     base = c.theta
     if kind == "dynamic" and seq > c.max_pos:
         f = c.scaling["factor"]
-        base = base * ((f * seq / c.max_pos) - (f - 1)) ** (c.hd / (c.hd - 2))
-    inv = torch.tensor(1.0 / (base ** (np.arange(0, c.hd, 2, dtype=np.float64) / c.hd)), dtype=torch.float32)
+        base = base * ((f * seq / c.max_pos) - (f - 1)) ** (c.rot / (c.rot - 2))
+    inv = torch.tensor(1.0 / (base ** (np.arange(0, c.rot, 2, dtype=np.float64) / c.rot)), dtype=torch.float32)
     if kind == "linear":
         inv = inv / c.scaling["factor"]
     elif kind == "llama3":
@@ -109,7 +128,18 @@ def rope(seq, hd, theta, c=None):
         inv = inv_freq(c, seq).numpy().astype(np.float64)
     ang = np.outer(np.arange(seq, dtype=np.float64), inv)
     emb = np.concatenate([ang, ang], axis=1)
-    return torch.tensor(np.cos(emb), dtype=torch.float32), torch.tensor(np.sin(emb), dtype=torch.float32)
+    cos, sin = torch.tensor(np.cos(emb), dtype=torch.float32), torch.tensor(np.sin(emb), dtype=torch.float32)
+    if c is not None and c.scaling.get("type", c.scaling.get("rope_type")) in ("longrope", "su"):
+        attention = longrope(c, seq)[1]
+        cos, sin = cos * attention, sin * attention
+    return cos, sin
+
+
+def apply_rope(x, cos, sin):
+    """Phi-3's apply_rotary_pos_emb: the first cos.shape[-1] dimensions turn, the rest pass."""
+    r = cos.shape[-1]
+    x_rot, x_pass = x[..., :r], x[..., r:]
+    return torch.cat([x_rot * cos + rotate_half(x_rot) * sin, x_pass], dim=-1)
 
 
 def rotate_half(x):
@@ -149,11 +179,19 @@ class LoraLlama:
         for i in range(c.layers):
             p = f"model.layers.{i}"
             x = norm(h, p + ".input_layernorm.weight")
-            q = self.linear(x, p + ".self_attn.q_proj").view(b, t, c.heads, c.hd).transpose(1, 2)
-            k = self.linear(x, p + ".self_attn.k_proj").view(b, t, c.kv, c.hd).transpose(1, 2)
-            v = self.linear(x, p + ".self_attn.v_proj").view(b, t, c.kv, c.hd).transpose(1, 2)
-            q = q * cos + rotate_half(q) * sin
-            k = k * cos + rotate_half(k) * sin
+            if c.phi3:
+                qkv = self.linear(x, p + ".self_attn.qkv_proj")
+                nq, nkv = c.heads * c.hd, c.kv * c.hd
+                q, k, v = qkv[..., :nq], qkv[..., nq : nq + nkv], qkv[..., nq + nkv :]
+            else:
+                q = self.linear(x, p + ".self_attn.q_proj")
+                k = self.linear(x, p + ".self_attn.k_proj")
+                v = self.linear(x, p + ".self_attn.v_proj")
+            q = q.reshape(b, t, c.heads, c.hd).transpose(1, 2)
+            k = k.reshape(b, t, c.kv, c.hd).transpose(1, 2)
+            v = v.reshape(b, t, c.kv, c.hd).transpose(1, 2)
+            q = apply_rope(q, cos, sin)
+            k = apply_rope(k, cos, sin)
             k = k.repeat_interleave(c.heads // c.kv, dim=1)
             v = v.repeat_interleave(c.heads // c.kv, dim=1)
             scores = (q @ k.transpose(-1, -2)) * c.scaling_q
@@ -168,8 +206,11 @@ class LoraLlama:
             else:
                 h = h + o
                 y = norm(h, p + ".post_attention_layernorm.weight")
-            g = self.linear(y, p + ".mlp.gate_proj")
-            m = self.linear(act(g) * self.linear(y, p + ".mlp.up_proj"), p + ".mlp.down_proj")
+            if c.phi3:
+                g, u = self.linear(y, p + ".mlp.gate_up_proj").chunk(2, dim=-1)
+            else:
+                g, u = self.linear(y, p + ".mlp.gate_proj"), self.linear(y, p + ".mlp.up_proj")
+            m = self.linear(act(g) * u, p + ".mlp.down_proj")
             h = h + (norm(m, p + ".post_feedforward_layernorm.weight") if c.gemma2 else m)
         h = norm(h, "model.norm.weight")
         head = self.w["model.embed_tokens.weight"] if c.tied else self.w["lm_head.weight"]

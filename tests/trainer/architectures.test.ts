@@ -6,15 +6,28 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { findTorchPython } from '../../bench/trainer/bench.ts';
 import { compareWithReference } from '../../bench/trainer/reference-check.ts';
 import { makeBatch } from '../../trainer/src/data/batches.ts';
 import { loadCheckpoint } from '../../trainer/src/io/checkpoint.ts';
 import { parseLlamaConfig } from '../../trainer/src/model/config.ts';
-import { inverseFrequencies } from '../../trainer/src/model/rope.ts';
-import { TINY_ARCHITECTURES, writeTinyArchitecture } from '../../trainer/src/fixture/tiny-architectures.ts';
+import { inverseFrequencies, ropeTables } from '../../trainer/src/model/rope.ts';
+import { LlamaModel } from '../../trainer/src/model/llama.ts';
+import { createAdapters, disposeAdapters } from '../../trainer/src/lora/inject.ts';
+import { peftState } from '../../trainer/src/lora/peft-state.ts';
+import { resolveTargetModules } from '../../trainer/src/lora/targets.ts';
+import {
+  randomArchitectureWeights,
+  TINY_ARCHITECTURES,
+  writeTinyArchitecture,
+} from '../../trainer/src/fixture/tiny-architectures.ts';
+import { SafetensorsFile, serializeSafetensors } from '../../trainer/src/io/safetensors.ts';
+import { main } from '../../trainer/src/main.ts';
 import { Rng } from '../../trainer/src/rng.ts';
-import { tempDir } from './fixture.ts';
+import { TINY_DATA, TINY_MODEL, captureIo, tempDir } from './fixture.ts';
 
 const python = findTorchPython();
 const NO_TORCH = 'no python3 with torch (run bench/trainer/install-torch.sh)';
@@ -61,6 +74,52 @@ test('architectures › each tiny checkpoint loads with the switches its config 
   assert.equal(gemma2.attentionScale, 1 / Math.sqrt(24));
   assert.deepEqual([gemma2.attentionSoftcap, gemma2.finalSoftcap, gemma2.sandwichNorms], [2, 3, true]);
   assert.equal(load('llama3-rope').ropeScaling.type, 'llama3');
+  const phi3 = load('phi3');
+  assert.deepEqual([phi3.fusedProjections, phi3.rotaryDim, phi3.slidingWindow, phi3.rmsNormEps], [true, 6, 5, 1e-5]);
+  const longrope = load('phi3-longrope').ropeScaling;
+  assert.equal(longrope.type, 'longrope');
+  assert.equal(longrope.type === 'longrope' && longrope.attentionFactor, Math.sqrt(1 + Math.log(4) / Math.log(8)));
+});
+
+test('rope › partial rotary leaves the last dimensions of a head unturned; longrope picks its factors by length', () => {
+  const { cos, sin } = ropeTables(3, 8, 10000, { type: 'default' }, 6);
+  const [c, s] = [cos.arraySync(), sin.arraySync()];
+  assert.deepEqual([c[2][6], c[2][7], s[2][6], s[2][7]], [1, 1, 0, 0]);
+  assert.equal(c[2][3], Math.fround(Math.cos(2))); // dimension 3 pairs with 0: inverse frequency 1
+  tf.dispose([cos, sin]);
+  const scaling = parseLlamaConfig(TINY_ARCHITECTURES['phi3-longrope'], 'config.json').ropeScaling;
+  const plain = inverseFrequencies(8, 10000, { type: 'default' }, 8);
+  assert.deepEqual(
+    inverseFrequencies(8, 10000, scaling, 8),
+    plain.map((f, i) => Math.fround(f / [1, 1.5, 2, 3][i])),
+  );
+  assert.deepEqual(
+    inverseFrequencies(8, 10000, scaling, 9),
+    plain.map((f, i) => Math.fround(f / [1.2, 2.5, 4, 8][i])),
+  );
+});
+
+test('phi3 › adapters sit on the fused layers under the names PEFT gives them', () => {
+  const model = new LlamaModel(loadCheckpoint(writeTinyArchitecture(dir, 'phi3')), 'explicit');
+  const targets = resolveTargetModules('all-linear', model.config);
+  const adapters = createAdapters(model, targets, { r: 4, alpha: 8, dropout: 0 }, new Rng(1));
+  const state = peftState(adapters);
+  const names = Object.keys(state).filter((n) => n.includes('layers.0.'));
+  assert.deepEqual(names, [
+    'base_model.model.model.layers.0.self_attn.qkv_proj.lora_A.weight',
+    'base_model.model.model.layers.0.self_attn.qkv_proj.lora_B.weight',
+    'base_model.model.model.layers.0.self_attn.o_proj.lora_A.weight',
+    'base_model.model.model.layers.0.self_attn.o_proj.lora_B.weight',
+    'base_model.model.model.layers.0.mlp.gate_up_proj.lora_A.weight',
+    'base_model.model.model.layers.0.mlp.gate_up_proj.lora_B.weight',
+    'base_model.model.model.layers.0.mlp.down_proj.lora_A.weight',
+    'base_model.model.model.layers.0.mlp.down_proj.lora_B.weight',
+  ]);
+  // q (4 heads × 8) + k and v (2 × 8 each); gate and up 48 each
+  assert.deepEqual(state['base_model.model.model.layers.0.self_attn.qkv_proj.lora_B.weight'].shape, [64, 4]);
+  assert.deepEqual(state['base_model.model.model.layers.0.mlp.gate_up_proj.lora_B.weight'].shape, [96, 4]);
+  disposeAdapters(adapters);
+  model.dispose();
 });
 
 test('rope › llama3 scaling keeps high frequencies, divides low ones and blends between', () => {
@@ -85,4 +144,54 @@ test('config › unsupported architectures and rope scalings are refused by name
     /use_sliding_window/,
   );
   assert.throws(() => parseLlamaConfig({ ...base, hidden_act: 'relu' }, 'config.json'), /hidden_act/);
+  const phi3 = TINY_ARCHITECTURES['phi3-longrope'] as { rope_scaling: object };
+  assert.throws(
+    () => parseLlamaConfig({ ...phi3, rope_scaling: { ...phi3.rope_scaling, long_factor: [1, 2] } }, 'config.json'),
+    /short_factor and long_factor of 4 numbers/,
+  );
+  assert.throws(
+    () => parseLlamaConfig({ ...phi3, rope_scaling: { type: 'linear', factor: 2 } }, 'config.json'),
+    /Phi-3 takes only longrope/,
+  );
+  assert.throws(
+    () => parseLlamaConfig({ ...base, rope_scaling: (phi3 as { rope_scaling: object }).rope_scaling }, 'config.json'),
+    /longrope is supported for phi3 only/,
+  );
+});
+
+/** A Phi-3 checkpoint (random weights) with the bundled tiny tokenizer, so the trainer can run on it. */
+function phi3WithTokenizer(): string {
+  const tiny = JSON.parse(readFileSync(join(TINY_MODEL, 'config.json'), 'utf8')) as { vocab_size: number };
+  const configJson = { ...TINY_ARCHITECTURES.phi3, vocab_size: tiny.vocab_size };
+  const modelDir = join(dir, 'phi3-run');
+  mkdirSync(modelDir, { recursive: true });
+  writeFileSync(join(modelDir, 'config.json'), JSON.stringify(configJson));
+  writeFileSync(
+    join(modelDir, 'model.safetensors'),
+    serializeSafetensors(randomArchitectureWeights(configJson, 11), { format: 'pt' }),
+  );
+  for (const file of ['tokenizer.json', 'tokenizer_config.json'].filter((f) => existsSync(join(TINY_MODEL, f))))
+    copyFileSync(join(TINY_MODEL, file), join(modelDir, file));
+  return modelDir;
+}
+
+test('phi3 › the trainer runs on it and saves the fused adapters with their PEFT names', async () => {
+  const modelDir = phi3WithTokenizer();
+  const out = tempDir();
+  const training = JSON.stringify({ targetModules: 'all-linear', maxSteps: 4, evalSteps: 2, warmupSteps: 1 });
+  const params = JSON.stringify({ loraR: 4, loraAlpha: 8, adamBeta2: 0.95, minLrRatio: 0.1 });
+  const args = ['--model', modelDir, '--dataset', TINY_DATA, '--backend', 'wasm', '--output-dir', out];
+  const capture = captureIo();
+  const code = await main([...args, '--training', training, '--params', params], capture.io);
+  assert.equal(code, 0, capture.stderrText());
+  const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+  assert.deepEqual(config.target_modules, ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj']);
+  const adapter = new SafetensorsFile(readFileSync(join(out, 'adapter_model.safetensors')), 'adapter');
+  assert.equal(adapter.names().length, 2 * 4 * 2);
+  assert.ok(adapter.names().includes('base_model.model.model.layers.1.mlp.gate_up_proj.lora_B.weight'));
+  // a Llama module name is refused before any training, naming the ones Phi-3 has
+  const refused = captureIo();
+  const listed = JSON.stringify({ targetModules: ['q_proj', 'v_proj'], maxSteps: 1 });
+  assert.equal(await main([...args, '--training', listed], refused.io), 2);
+  assert.match(refused.stderrText(), /q_proj, v_proj: a phi3 model has no such linear layer \(it has qkv_proj, o_proj/);
 });

@@ -1,11 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from '../../trainer/src/optim/adamw.ts';
 import { clipByGlobalNorm } from '../../trainer/src/optim/clip.ts';
-import { learningRateAt, warmupSteps, type Schedule } from '../../trainer/src/optim/schedule.ts';
+import { learningRateAt, scheduleFor, warmupSteps, type Schedule } from '../../trainer/src/optim/schedule.ts';
 import { EarlyStopping } from '../../trainer/src/train/early-stopping.ts';
 import { useWasm } from './fixture.ts';
+import { findTorchPython } from '../../bench/trainer/bench.ts';
+
+const torchPython = findTorchPython();
 
 before(useWasm);
 
@@ -69,6 +73,108 @@ test('schedules › warm-up then cosine, linear and constant at chosen steps', (
   close([learningRateAt(1, warm), learningRateAt(2, warm)], [2e-4 / 3, 4e-4 / 3], 1e-12);
 });
 
+test('schedules › cosine and linear decay to peak × minLrRatio (transformers cosine_with_min_lr)', () => {
+  const s: Schedule = { peak: 2, scheduler: 'cosine', warmupSteps: 2, totalSteps: 12, minLrRatio: 0.1 };
+  // the warm-up is untouched by the floor
+  assert.deepEqual([learningRateAt(0, s), learningRateAt(1, s)], [0, 1]);
+  // transformers: factor = 0.5 (1 + cos(π progress)); factor (1 − 0.1) + 0.1
+  close([learningRateAt(2, s), learningRateAt(7, s), learningRateAt(12, s)], [2, 2 * (0.5 * 0.9 + 0.1), 0.2], 1e-12);
+  const linear = { ...s, scheduler: 'linear' as const };
+  close([learningRateAt(7, linear), learningRateAt(12, linear)], [2 * (0.5 * 0.9 + 0.1), 0.2], 1e-12);
+  // constant and constant_with_warmup have nothing to decay
+  assert.equal(learningRateAt(11, { ...s, scheduler: 'constant' }), 2);
+  assert.equal(learningRateAt(11, { ...s, scheduler: 'constant_with_warmup' }), 2);
+  // the default floor is 0, as before
+  close([learningRateAt(12, { ...s, minLrRatio: undefined })], [0], 1e-12);
+});
+
+test('schedules › warmupSteps wins over warmupRatio; the ratio counts when steps are not set', async () => {
+  const { HyperparametersSchema } = await import('../../trainer/src/contract/training.ts');
+  const h = HyperparametersSchema.parse({ warmupRatio: 0.5, warmupSteps: 3, minLrRatio: 0.2 });
+  assert.deepEqual(scheduleFor(h, 100), {
+    peak: 2e-4,
+    scheduler: 'cosine',
+    warmupSteps: 3,
+    totalSteps: 100,
+    minLrRatio: 0.2,
+  });
+  assert.equal(scheduleFor(HyperparametersSchema.parse({ warmupRatio: 0.5 }), 100).warmupSteps, 50);
+  assert.equal(scheduleFor(HyperparametersSchema.parse({ warmupSteps: 0 }), 100).warmupSteps, 0);
+  assert.equal(learningRateAt(0, scheduleFor(h, 100)), 0);
+  close([learningRateAt(2, scheduleFor(h, 100))], [(2e-4 * 2) / 3], 1e-15);
+});
+
+test('hyperparameters › Adam betas, epsilon, minLrRatio and warmupSteps are range-checked', async () => {
+  const { HyperparametersSchema } = await import('../../trainer/src/contract/training.ts');
+  const defaults = HyperparametersSchema.parse({});
+  assert.deepEqual(
+    [defaults.adamBeta1, defaults.adamBeta2, defaults.adamEpsilon, defaults.minLrRatio, defaults.warmupSteps],
+    [0.9, 0.999, 1e-8, 0, undefined],
+  );
+  for (const bad of [
+    { adamBeta1: 1 },
+    { adamBeta2: -0.1 },
+    { adamEpsilon: 0 },
+    { minLrRatio: 1.5 },
+    { warmupSteps: 2.5 },
+    { warmupSteps: -1 },
+  ])
+    assert.equal(HyperparametersSchema.safeParse(bad).success, false, JSON.stringify(bad));
+  assert.equal(HyperparametersSchema.safeParse({ adamBeta1: 0, adamBeta2: 0.95, minLrRatio: 1 }).success, true);
+});
+
+test('adamw › betas and epsilon as given: three steps by the PyTorch formula in float64', () => {
+  const [beta1, beta2, eps, lr, decay] = [0.8, 0.95, 1e-3, 0.05, 0.1];
+  const grads = [0.3, -0.2, 0.05];
+  const p = tf.variable(tf.tensor1d([0.7]));
+  const adamw = new AdamW([p], { weightDecay: decay, beta1, beta2, epsilon: eps });
+  let [x, m, v] = [0.7, 0, 0];
+  grads.forEach((g, i) => {
+    adamw.step([tf.tensor1d([g])], lr);
+    const t = i + 1;
+    x *= 1 - lr * decay;
+    m = beta1 * m + (1 - beta1) * g;
+    v = beta2 * v + (1 - beta2) * g * g;
+    x -= (lr / (1 - beta1 ** t)) * (m / (Math.sqrt(v) / Math.sqrt(1 - beta2 ** t) + eps));
+  });
+  close(p.dataSync(), [x]);
+  // the defaults (0.9, 0.999, 1e-8) would land elsewhere: the options are used
+  const q = tf.variable(tf.tensor1d([0.7]));
+  const plain = new AdamW([q], { weightDecay: decay });
+  for (const g of grads) plain.step([tf.tensor1d([g])], lr);
+  assert.ok(Math.abs(q.dataSync()[0] - x) > 1e-3, `${q.dataSync()[0]} vs ${x}`);
+  tf.dispose([p, q]);
+  adamw.dispose();
+  plain.dispose();
+});
+
+test('adamw › matches torch.optim.AdamW with betas (0.8, 0.95) and eps 1e-3', {
+  skip: torchPython === undefined ? 'no python3 with torch (run bench/trainer/install-torch.sh)' : false,
+}, () => {
+  const grads = [
+    [0.3, -0.2, 0.01],
+    [-0.1, 0.4, 0.02],
+    [0.25, 0.05, -0.3],
+  ];
+  const script = `
+import json, torch
+p = torch.nn.Parameter(torch.tensor([0.7, -1.2, 0.05]))
+opt = torch.optim.AdamW([p], lr=0.05, betas=(0.8, 0.95), eps=1e-3, weight_decay=0.1)
+for g in ${JSON.stringify(grads)}:
+    p.grad = torch.tensor(g)
+    opt.step()
+print(json.dumps(p.detach().tolist()))`;
+  const child = spawnSync(torchPython!, ['-c', script], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  const theirs = JSON.parse(child.stdout) as number[];
+  const p = tf.variable(tf.tensor1d([0.7, -1.2, 0.05]));
+  const adamw = new AdamW([p], { weightDecay: 0.1, beta1: 0.8, beta2: 0.95, epsilon: 1e-3 });
+  for (const g of grads) adamw.step([tf.tensor1d(g)], 0.05);
+  close(p.dataSync(), theirs, 1e-6);
+  adamw.dispose();
+  p.dispose();
+});
+
 test('early stopping › fires after `patience` evaluations on a flat curve', () => {
   const stopper = new EarlyStopping({ patience: 2, minDelta: 0 }, 'minimize');
   assert.deepEqual(
@@ -109,10 +215,21 @@ test('lora › rsLoRA scales by alpha / sqrt(r), plain LoRA by alpha / r', async
   rs.dispose();
 });
 
-test('targets › presets name PEFT groups; a list is kept as given', async () => {
-  const { resolveTargetModules } = await import('../../trainer/src/contract/training.ts');
-  assert.deepEqual(resolveTargetModules('attention'), ['q_proj', 'k_proj', 'v_proj', 'o_proj']);
-  assert.deepEqual(resolveTargetModules('mlp'), ['gate_proj', 'up_proj', 'down_proj']);
-  assert.equal(resolveTargetModules('all-linear').length, 7);
-  assert.deepEqual(resolveTargetModules(['v_proj', 'q_proj']), ['v_proj', 'q_proj']);
+test('targets › presets name PEFT groups of the model’s own modules; a list is kept as given', async () => {
+  const { resolveTargetModules } = await import('../../trainer/src/lora/targets.ts');
+  const llama = { modelType: 'llama', fusedProjections: false };
+  assert.deepEqual(resolveTargetModules('attention', llama), ['q_proj', 'k_proj', 'v_proj', 'o_proj']);
+  assert.deepEqual(resolveTargetModules('mlp', llama), ['gate_proj', 'up_proj', 'down_proj']);
+  assert.equal(resolveTargetModules('all-linear', llama).length, 7);
+  assert.deepEqual(resolveTargetModules(['v_proj', 'q_proj'], llama), ['v_proj', 'q_proj']);
+  const phi3 = { modelType: 'phi3', fusedProjections: true };
+  assert.deepEqual(resolveTargetModules('attention', phi3), ['qkv_proj', 'o_proj']);
+  assert.deepEqual(resolveTargetModules('mlp', phi3), ['gate_up_proj', 'down_proj']);
+  assert.deepEqual(resolveTargetModules('all-linear', phi3), ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj']);
+  // as PEFT: a module the model lacks is refused, naming what it has
+  assert.throws(
+    () => resolveTargetModules(['q_proj', 'o_proj'], phi3),
+    /q_proj: a phi3 model has no such linear layer/,
+  );
+  assert.throws(() => resolveTargetModules(['qkv_proj'], llama), /qkv_proj: a llama model/);
 });

@@ -8,11 +8,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTrainerLine, ResultEventSchema } from '../../trainer/src/contract/events.ts';
 import { findTorchPython } from '../../bench/trainer/bench.ts';
+import { TINY_ARCHITECTURES } from '../../trainer/src/fixture/tiny-architectures.ts';
+import { resolveTargetModules } from '../../trainer/src/lora/targets.ts';
+import { parseLlamaConfig } from '../../trainer/src/model/config.ts';
+import { learningRateAt } from '../../trainer/src/optim/schedule.ts';
 import { tempDir } from './fixture.ts';
 
 const DRIVER = fileURLToPath(new URL('./peft_contract_check.py', import.meta.url));
@@ -97,4 +101,62 @@ test('peft example › LORAHPO_PARAMS and LORAHPO_TRAINING map onto LoraConfig a
   assert.equal(args.seed, 7);
   assert.equal(args.bf16, true);
   assert.equal(args.gradient_checkpointing, true);
+});
+
+test('peft example › target presets resolve as the built-in trainer resolves them, per architecture', {
+  skip: !hasPython,
+}, () => {
+  for (const name of ['llama', 'phi3']) {
+    const model = tempDir('lorahpo-peft-');
+    writeFileSync(join(model, 'config.json'), JSON.stringify(TINY_ARCHITECTURES[name]));
+    const config = parseLlamaConfig(TINY_ARCHITECTURES[name], 'config.json');
+    const targetsOf = (targetModules: unknown) => {
+      const r = drive('mapping', { LORAHPO_TRAINING: JSON.stringify({ model, targetModules }) });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.lines[0]).lora.target_modules;
+    };
+    for (const preset of ['attention', 'mlp'] as const)
+      assert.deepEqual(targetsOf(preset), resolveTargetModules(preset, config), `${name} ${preset}`);
+    assert.equal(targetsOf('all-linear'), 'all-linear'); // PEFT's own preset: the same linear layers
+    assert.deepEqual(targetsOf(['o_proj', 'down_proj']), ['o_proj', 'down_proj']);
+  }
+  const phi3 = tempDir('lorahpo-peft-');
+  writeFileSync(join(phi3, 'config.json'), JSON.stringify(TINY_ARCHITECTURES.phi3));
+  const listed = drive('mapping', {
+    LORAHPO_TRAINING: JSON.stringify({ model: phi3, targetModules: ['q_proj', 'o_proj'] }),
+  });
+  assert.equal(listed.code, 2);
+  assert.match(listed.stderr, /targetModules q_proj: a phi3 model has no such linear layer \(it has qkv_proj, o_proj/);
+  const unknown = drive('mapping', { LORAHPO_TRAINING: JSON.stringify({ model: phi3, targetModules: 'everything' }) });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /targetModules 'everything' is not a list or one of/);
+});
+
+test('peft example › Adam betas, epsilon, warmupSteps and minLrRatio map onto TrainingArguments', {
+  skip: !hasPython,
+}, () => {
+  const argsOf = (params: object) => {
+    const r = drive('mapping', { LORAHPO_PARAMS: JSON.stringify(params), LORAHPO_TRAINING: '{}' });
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.lines[0]).args;
+  };
+  const cosine = argsOf({ adamBeta1: 0.8, adamBeta2: 0.95, adamEpsilon: 1e-6, warmupSteps: 5, minLrRatio: 0.1 });
+  assert.deepEqual([cosine.adam_beta1, cosine.adam_beta2, cosine.adam_epsilon], [0.8, 0.95, 1e-6]);
+  assert.equal(cosine.warmup_steps, 5); // transformers: warmup_steps wins over warmup_ratio, as ours does
+  assert.equal(cosine.lr_scheduler_type, 'cosine_with_min_lr');
+  assert.deepEqual(cosine.lr_scheduler_kwargs, { min_lr_rate: 0.1 });
+  assert.equal(argsOf({}).warmup_steps, undefined);
+  assert.equal(argsOf({ minLrRatio: 1 }).lr_scheduler_type, 'constant_with_warmup');
+
+  // linear to a floor: transformers' polynomial decay (power 1, lr_end), step by step as
+  // get_polynomial_decay_schedule_with_warmup computes it, equals the built-in trainer's schedule
+  const linear = argsOf({ scheduler: 'linear', learningRate: 0.01, minLrRatio: 0.25 });
+  assert.equal(linear.lr_scheduler_type, 'polynomial');
+  const { lr_end: lrEnd, power } = linear.lr_scheduler_kwargs;
+  const schedule = { peak: 0.01, scheduler: 'linear' as const, warmupSteps: 3, totalSteps: 20, minLrRatio: 0.25 };
+  for (let step = 3; step <= 20; step++) {
+    const remaining = 1 - (step - 3) / (20 - 3);
+    const hf = (0.01 - lrEnd) * remaining ** power + lrEnd;
+    assert.ok(Math.abs(hf - learningRateAt(step, schedule)) < 1e-12, `step ${step}: ${hf}`);
+  }
 });

@@ -52,7 +52,12 @@ def curve():
 def main(mode):
     c = lc.read_contract()
     if mode == "mapping":
-        print(json.dumps({"lora": lc.lora_config_kwargs(c), "args": lc.training_arguments_kwargs(c, "/tmp/x")}))
+        try:  # as train.py resolves the presets: against the local model's config.json
+            lora = lc.lora_config_kwargs(c, lc.model_type_of(c.training.get("model")))
+        except lc.ContractError as error:
+            sys.stderr.write(f"lorahpo: {error}\n")
+            return 2
+        print(json.dumps({"lora": lora, "args": lc.training_arguments_kwargs(c, "/tmp/x")}))
         return 0
     saved = []
     callback = lc.LorahpoCallback(c, save_adapter=lambda out: saved.append(out) or out)

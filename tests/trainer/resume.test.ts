@@ -12,9 +12,20 @@ import { TINY_DATA, TINY_MODEL, captureIo, tempDir, useWasm } from './fixture.ts
 before(useWasm);
 
 // 14 steps, an evaluation every 4: checkpoints at steps 4, 8 and 12; dropout on, so the dropout
-// generator's state matters; early stopping on, so its counters do.
+// generator's state matters; early stopping on, so its counters do. Betas, epsilon, warm-up steps
+// and a decay floor away from their defaults, so the moments and the schedule resume with them.
 const TRAINING = JSON.stringify({ maxSteps: 14, evalSteps: 4, batchSize: 4, earlyStopping: { patience: 3 } });
-const PARAMS = JSON.stringify({ learningRate: 0.01, loraR: 4, loraAlpha: 8, loraDropout: 0.1 });
+const PARAMS = JSON.stringify({
+  learningRate: 0.01,
+  loraR: 4,
+  loraAlpha: 8,
+  loraDropout: 0.1,
+  adamBeta1: 0.8,
+  adamBeta2: 0.95,
+  adamEpsilon: 1e-6,
+  warmupSteps: 3,
+  minLrRatio: 0.1,
+});
 const ARGS = ['--model', TINY_MODEL, '--dataset', TINY_DATA, '--backend', 'wasm', '--training', TRAINING];
 
 async function run(outputDir: string, env: NodeJS.ProcessEnv = {}, params = PARAMS) {
@@ -100,15 +111,17 @@ test('resume › a truncated checkpoint is named in one log line and the run sta
   assert.deepEqual(withoutPath(r.result), withoutPath(undisturbed.result));
 });
 
-test('resume › a checkpoint of another run (other params) is not resumed', async () => {
-  const out = tempDir();
-  cpSync(join(leftBehind, 'checkpoint'), join(out, 'checkpoint'), { recursive: true });
-  const other = JSON.stringify({ ...JSON.parse(PARAMS), learningRate: 0.02 });
-  const r = await run(out, { LORAHPO_ATTEMPT: '2' }, other);
-  assert.match(r.stderr, /attempt 2: checkpoint .*trainer-state\.safetensors is from a different run \(fingerprint /);
-  assert.match(r.stderr, /starting from step 0/);
-  assert.equal(r.metrics[0].step, 4, 'trained from the start');
-  assert.notEqual(r.result?.value, undisturbed.result?.value);
+test('resume › a checkpoint of another run (other params, other Adam beta) is not resumed', async () => {
+  for (const change of [{ learningRate: 0.02 }, { adamBeta2: 0.99 }]) {
+    const out = tempDir();
+    cpSync(join(leftBehind, 'checkpoint'), join(out, 'checkpoint'), { recursive: true });
+    const other = JSON.stringify({ ...JSON.parse(PARAMS), ...change });
+    const r = await run(out, { LORAHPO_ATTEMPT: '2' }, other);
+    assert.match(r.stderr, /attempt 2: checkpoint .*trainer-state\.safetensors is from a different run \(fingerprint /);
+    assert.match(r.stderr, /starting from step 0/);
+    assert.equal(r.metrics[0].step, 4, 'trained from the start');
+    assert.notEqual(r.result?.value, undisturbed.result?.value);
+  }
 });
 
 test('resume › a flipped byte in a checkpoint fails its SHA-256 check', () => {

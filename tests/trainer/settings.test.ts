@@ -25,3 +25,17 @@ test('settings › bad hyperparameters are worded like lorahpo validate’s, one
     },
   );
 });
+
+test('settings › sampled optimiser knobs override the fixed ones; warmupSteps beside warmupRatio is said to win', () => {
+  const env = {
+    LORAHPO_PARAMS: JSON.stringify({ adamBeta2: 0.95, minLrRatio: 0.1, warmupSteps: 4 }),
+    LORAHPO_TRAINING: JSON.stringify({ model: '/m', dataset: '/d', adamBeta2: 0.98, warmupRatio: 0.2 }),
+  };
+  const warnings: string[] = [];
+  const { hyper } = resolveSettings(env, {}, (m) => warnings.push(m));
+  assert.deepEqual(
+    [hyper.adamBeta1, hyper.adamBeta2, hyper.adamEpsilon, hyper.minLrRatio, hyper.warmupSteps, hyper.warmupRatio],
+    [0.9, 0.95, 1e-8, 0.1, 4, 0.2],
+  );
+  assert.deepEqual(warnings, ["warmupSteps 4 wins over warmupRatio 0.2 (as transformers' warmup_steps)"]);
+});

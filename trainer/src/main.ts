@@ -8,7 +8,6 @@ import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { LorahpoError } from './contract/errors.ts';
-import { resolveTargetModules } from './contract/training.ts';
 import { BACKEND_CHOICES, selectBackend } from './backend.ts';
 import { EXIT_CODES, exitCodeOf } from './exit-codes.ts';
 import { prepareData } from './data/prepare.ts';
@@ -26,9 +25,11 @@ import { Reporter, type Sink } from './io/reporter.ts';
 import { readDatasetFile, readOptionalText } from './io/text-files.ts';
 import { checkOutputPaths } from './io/check-outputs.ts';
 import { adapterVariables, createAdapters, disposeAdapters } from './lora/inject.ts';
+import { resolveTargetModules } from './lora/targets.ts';
+import type { TargetModule } from './model/module-path.ts';
 import { LlamaModel } from './model/llama.ts';
 import { AdamW } from './optim/adamw.ts';
-import { warmupSteps } from './optim/schedule.ts';
+import { scheduleFor } from './optim/schedule.ts';
 import { Rng } from './rng.ts';
 import { resolveSettings, type Flags, type RunSettings } from './settings.ts';
 import { DataParallelStepper } from './parallel/data-parallel.ts';
@@ -88,6 +89,7 @@ function eosAndPad(
 
 async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Promise<number> {
   const checkpoint = loadCheckpoint(settings.model);
+  const targets = resolveTargetModules(settings.training.targetModules, checkpoint.config);
   const tokenizer = loadTokenizer(
     join(settings.model, 'tokenizer.json'),
     join(settings.model, 'tokenizer_config.json'),
@@ -113,12 +115,17 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
   const rng = new Rng(settings.seed);
   const adapters = createAdapters(
     model,
-    resolveTargetModules(t.targetModules),
+    targets,
     { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout, rslora: t.useRslora },
     rng.fork(),
   );
   const variables = adapterVariables(adapters);
-  const optimizer = new AdamW(variables, { weightDecay: h.weightDecay });
+  const optimizer = new AdamW(variables, {
+    weightDecay: h.weightDecay,
+    beta1: h.adamBeta1,
+    beta2: h.adamBeta2,
+    epsilon: h.adamEpsilon,
+  });
   const plan = planSteps({
     trainSequences: data.train.length,
     batchSize: t.batchSize,
@@ -137,7 +144,7 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
     optimizer.restore(resumed.optimizer);
     dropoutRng = Rng.restore(resumed.dropoutState);
   }
-  const parallel = await startWorkers(settings, selected.choice, reporter);
+  const parallel = await startWorkers(settings, selected.choice, reporter, targets);
   const outputDir = settings.outputDir === undefined ? undefined : resolve(settings.outputDir);
   try {
     const outcome = await runTrainingLoop({
@@ -149,12 +156,7 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
       accumulation: t.gradientAccumulationSteps,
       padId,
       plan,
-      schedule: {
-        peak: h.learningRate,
-        scheduler: h.scheduler,
-        warmupSteps: warmupSteps(h.warmupRatio, plan.totalSteps),
-        totalSteps: plan.totalSteps,
-      },
+      schedule: scheduleFor(h, plan.totalSteps),
       maxGradNorm: h.maxGradNorm,
       evalSteps: t.evalSteps,
       objective: settings.objective,
@@ -176,7 +178,7 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
       onMetric: (name, value, step, epoch) => reporter.metric({ name, value, step, epoch }),
       log: (m) => reporter.log(m),
     });
-    return finish(outcome, settings, reporter);
+    return finish(outcome, settings, reporter, targets);
   } finally {
     await parallel?.close();
     optimizer.dispose();
@@ -229,6 +231,7 @@ async function startWorkers(
   settings: RunSettings,
   backend: string,
   reporter: Reporter,
+  targets: TargetModule[],
 ): Promise<DataParallelStepper | undefined> {
   if (settings.workers <= 1) return undefined;
   if (backend !== 'wasm') {
@@ -242,12 +245,12 @@ async function startWorkers(
   reporter.log(`data parallelism: ${settings.workers} gradient workers`);
   return DataParallelStepper.start(settings.workers, {
     source: { kind: 'directory', path: settings.model },
-    targets: resolveTargetModules(settings.training.targetModules),
+    targets,
     lora,
   });
 }
 
-function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter): number {
+function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter, targets: TargetModule[]): number {
   if (outcome.aborted) {
     reporter.log(`stopped by SIGTERM after ${outcome.steps} step(s); no result`);
     return EXIT_CODES.success;
@@ -259,7 +262,7 @@ function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter)
       r: h.loraR,
       loraAlpha: h.loraAlpha,
       loraDropout: h.loraDropout,
-      targetModules: resolveTargetModules(settings.training.targetModules),
+      targetModules: targets,
       baseModel: resolve(settings.model),
       useRslora: settings.training.useRslora,
     });

@@ -105,6 +105,10 @@ function hyperparameters(
     const header = `invalid hyperparameters (${ENV.params} over ${ENV.training}):`;
     throw new LorahpoError('LORAHPO_SPEC_INVALID', formatIssues(header, zodIssues(parsed.error, merged)));
   }
+  if (merged.warmupSteps !== undefined && merged.warmupRatio !== undefined)
+    warn(
+      `warmupSteps ${merged.warmupSteps} wins over warmupRatio ${merged.warmupRatio} (as transformers' warmup_steps)`,
+    );
   return parsed.data;
 }
 

@@ -4,7 +4,7 @@ Pure Python at import time: transformers and peft are only imported by train.py,
 (the mapping and the callback) can be tested without them.
 
   read_contract(env)          LORAHPO_* variables -> Contract
-  lora_config_kwargs(c)       -> keyword arguments of peft.LoraConfig
+  lora_config_kwargs(c, type) -> keyword arguments of peft.LoraConfig (type: config.json's model_type)
   training_arguments_kwargs(c)-> keyword arguments of transformers.TrainingArguments
   LorahpoCallback(c)          a TrainerCallback: one metric line per evaluation, early stopping on
                               the study's objective, a clean stop on SIGTERM, the result line last
@@ -22,12 +22,15 @@ except ImportError:  # pragma: no cover - depends on the image
 
 DEFAULT_RESULT_FILE = "/dev/termination-log"
 
-# PEFT's names; all-linear is PEFT's own preset (every linear layer but the output head)
-TARGET_PRESETS = {
-    "attention": ["q_proj", "k_proj", "v_proj", "o_proj"],
-    "mlp": ["gate_proj", "up_proj", "down_proj"],
-    "all-linear": "all-linear",
-}
+# Each decoder layer's linear layers, by transformers' module names: Phi-3 fuses q/k/v into
+# qkv_proj and gate/up into gate_up_proj. The presets resolve against them as the built-in
+# trainer's do (trainer/src/lora/targets.ts); all-linear stays PEFT's own preset (every linear
+# layer but the output head), which is the same set.
+SEPARATE_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+FUSED_MODULES = ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]
+FUSED_MODEL_TYPES = {"phi3"}
+ATTENTION_MODULES = {"q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj"}
+TARGET_PRESETS = ("attention", "mlp", "all-linear")
 
 
 class ContractError(Exception):
@@ -79,12 +82,39 @@ def read_contract(env=None):
     )
 
 
-def lora_config_kwargs(c):
-    targets = c.setting("targetModules", "attention")
-    if isinstance(targets, str):
-        if targets not in TARGET_PRESETS:
-            raise ContractError(f"targetModules {targets!r} is not a list or one of {sorted(TARGET_PRESETS)}")
-        targets = TARGET_PRESETS[targets]
+def model_type_of(model):
+    """config.json's model_type of a local model directory; None for a Hub id (or no model)."""
+    path = os.path.join(model, "config.json") if model else None
+    if path is None or not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f).get("model_type")
+
+
+def target_modules(targets, model_type):
+    """A preset or a list as PEFT's target_modules; a listed module the model lacks is refused,
+    as the built-in trainer does (PEFT itself only refuses a list of which none matches)."""
+    modules = FUSED_MODULES if model_type in FUSED_MODEL_TYPES else SEPARATE_MODULES
+    if targets == "all-linear":
+        return "all-linear"
+    if targets == "attention":
+        return [m for m in modules if m in ATTENTION_MODULES]
+    if targets == "mlp":
+        return [m for m in modules if m not in ATTENTION_MODULES]
+    if isinstance(targets, str) or not isinstance(targets, list) or not targets:
+        raise ContractError(f"targetModules {targets!r} is not a list or one of {list(TARGET_PRESETS)}")
+    missing = [m for m in targets if m not in modules]
+    if model_type is not None and missing:
+        raise ContractError(
+            f"targetModules {', '.join(missing)}: a {model_type} model has no such linear layer"
+            f" (it has {', '.join(modules)})"
+        )
+    return list(targets)
+
+
+def lora_config_kwargs(c, model_type=None):
+    """model_type: config.json's; None (a Hub id not yet loaded) resolves as Llama-style."""
+    targets = target_modules(c.setting("targetModules", "attention"), model_type)
     return {
         "r": int(c.setting("loraR", 8)),
         "lora_alpha": float(c.setting("loraAlpha", 16)),
@@ -103,8 +133,11 @@ def training_arguments_kwargs(c, output_dir):
         "learning_rate": float(c.setting("learningRate", 2e-4)),
         "weight_decay": float(c.setting("weightDecay", 0.0)),
         "max_grad_norm": float(c.setting("maxGradNorm", 1.0)),
-        "lr_scheduler_type": c.setting("scheduler", "cosine"),
+        **scheduler_kwargs(c),
         "warmup_ratio": float(c.setting("warmupRatio", 0.03)),
+        "adam_beta1": float(c.setting("adamBeta1", 0.9)),
+        "adam_beta2": float(c.setting("adamBeta2", 0.999)),
+        "adam_epsilon": float(c.setting("adamEpsilon", 1e-8)),
         "num_train_epochs": float(c.setting("epochs", 3)),
         "max_steps": int(c.setting("maxSteps", -1)),
         "per_device_train_batch_size": int(c.setting("batchSize", 8)),
@@ -121,7 +154,25 @@ def training_arguments_kwargs(c, output_dir):
     }
     if eval_steps:
         kwargs["eval_steps"] = int(eval_steps)
+    if c.setting("warmupSteps") is not None:  # wins over warmup_ratio in transformers too
+        kwargs["warmup_steps"] = int(c.setting("warmupSteps"))
     return kwargs
+
+
+def scheduler_kwargs(c):
+    """scheduler and minLrRatio as transformers' schedules: cosine to a floor is its
+    cosine_with_min_lr, linear to a floor its polynomial decay of power 1 ending at the floor (the
+    built-in trainer's factor * (1 - ratio) + ratio, trainer/src/optim/schedule.ts)."""
+    scheduler = c.setting("scheduler", "cosine")
+    ratio = float(c.setting("minLrRatio", 0))
+    if ratio == 0 or scheduler not in ("cosine", "linear"):
+        return {"lr_scheduler_type": scheduler}
+    if ratio >= 1:  # no decay at all; polynomial refuses an end not below the peak
+        return {"lr_scheduler_type": "constant_with_warmup"}
+    if scheduler == "cosine":
+        return {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": ratio}}
+    peak = float(c.setting("learningRate", 2e-4))
+    return {"lr_scheduler_type": "polynomial", "lr_scheduler_kwargs": {"lr_end": peak * ratio, "power": 1.0}}
 
 
 def _finite(value):

@@ -44,7 +44,8 @@ def encode(record, tokenizer, template, max_len):
 def main():
     try:
         c = contract_module.read_contract()
-        lora_kwargs = contract_module.lora_config_kwargs(c)
+        model_type = contract_module.model_type_of(c.training.get("model"))
+        lora_kwargs = contract_module.lora_config_kwargs(c, model_type)
     except contract_module.ContractError as error:
         sys.stderr.write(f"lorahpo: {error}\n")
         return 2
@@ -63,6 +64,12 @@ def main():
         tokenizer.pad_token = tokenizer.eos_token
     dtype = torch.bfloat16 if c.setting("bf16", False) else torch.float32
     model = AutoModelForCausalLM.from_pretrained(c.training["model"], torch_dtype=dtype)
+    if model_type is None:  # a Hub id: its config.json came with the model
+        try:
+            lora_kwargs = contract_module.lora_config_kwargs(c, model.config.model_type)
+        except contract_module.ContractError as error:
+            sys.stderr.write(f"lorahpo: {error}\n")
+            return 2
     model = get_peft_model(model, LoraConfig(**lora_kwargs))
     callback.save_adapter = lambda out: (model.save_pretrained(out), out)[1]
 

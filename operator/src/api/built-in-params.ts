@@ -39,8 +39,28 @@ function valueIssue(param: Parameter, path: string): Issue | undefined {
   return undefined;
 }
 
-/** Every built-in-trainer issue of these parameters. */
-export function checkBuiltInParams(parameters: readonly Parameter[]): Issue[] {
+/**
+ * The trainer's warmupSteps wins over warmupRatio (docs/trainer.md): a sampled warmupRatio beside
+ * a fixed or sampled warmupSteps would spend trials on values that are never used.
+ */
+function shadowedWarmupRatio(parameters: readonly Parameter[], training: Record<string, unknown>): Issue | undefined {
+  const names = parameters.map((p) => p.name);
+  if (!names.includes('warmupRatio')) return undefined;
+  const where = names.includes('warmupSteps')
+    ? 'warmupSteps is sampled too'
+    : training.warmupSteps !== undefined
+      ? 'spec.training sets warmupSteps'
+      : undefined;
+  if (where === undefined) return undefined;
+  return {
+    code: 'built_in_shadowed',
+    path: 'spec.parameters[warmupRatio]',
+    message: `is sampled but ${where}, and the built-in trainer's warmupSteps wins over warmupRatio: sample one of them`,
+  };
+}
+
+/** Every built-in-trainer issue of these parameters (beside the study's fixed training settings). */
+export function checkBuiltInParams(parameters: readonly Parameter[], training: Record<string, unknown>): Issue[] {
   const issues: Issue[] = [];
   for (const param of parameters) {
     const path = `spec.parameters[${param.name}]`;
@@ -55,5 +75,7 @@ export function checkBuiltInParams(parameters: readonly Parameter[]): Issue[] {
     const found = valueIssue(param, path);
     if (found) issues.push(found);
   }
+  const shadowed = shadowedWarmupRatio(parameters, training);
+  if (shadowed) issues.push(shadowed);
   return issues;
 }

@@ -157,7 +157,7 @@ function checkBuiltInTrainer(spec: StudySpec): Issue[] {
   if (spec.training?.model === undefined) issues.push(issue('required', 'spec.training.model', `is required ${why}`));
   if (spec.training?.dataset === undefined)
     issues.push(issue('required', 'spec.training.dataset', `is required ${why}`));
-  issues.push(...checkBuiltInParams(spec.parameters));
+  issues.push(...checkBuiltInParams(spec.parameters, spec.training ?? {}));
   return issues;
 }
 

@@ -5,22 +5,31 @@
  */
 import { z } from 'zod';
 
-export const TARGET_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+/**
+ * Every linear layer name of the supported architectures, as transformers names the modules:
+ * Llama-style models have the first seven, Phi-3 fuses q/k/v into qkv_proj and gate/up into
+ * gate_up_proj (its four are qkv_proj, o_proj, gate_up_proj, down_proj).
+ */
+export const TARGET_MODULES = [
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'o_proj',
+  'gate_proj',
+  'up_proj',
+  'down_proj',
+  'qkv_proj',
+  'gate_up_proj',
+] as const;
 export const SCHEDULERS = ['cosine', 'linear', 'constant', 'constant_with_warmup'] as const;
 
-/** PEFT's names for groups of linear layers; all-linear is every one but lm_head, as in PEFT. */
-export const TARGET_PRESETS = {
-  attention: ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
-  mlp: ['gate_proj', 'up_proj', 'down_proj'],
-  'all-linear': TARGET_MODULES,
-} as const;
-
-/** A preset name or an explicit list, as the list of modules. */
-export function resolveTargetModules(
-  value: keyof typeof TARGET_PRESETS | readonly (typeof TARGET_MODULES)[number][],
-): (typeof TARGET_MODULES)[number][] {
-  return typeof value === 'string' ? [...TARGET_PRESETS[value]] : [...value];
-}
+/**
+ * PEFT's names for groups of linear layers, resolved against the model's own modules
+ * (lora/targets.ts): attention = those of self_attn, mlp = those of the MLP, all-linear = every
+ * linear layer but lm_head, as in PEFT.
+ */
+export const TARGET_PRESETS = ['attention', 'mlp', 'all-linear'] as const;
+export type TargetPreset = (typeof TARGET_PRESETS)[number];
 
 /** Hyperparameters with the meaning they have in Hugging Face transformers/PEFT. */
 export const HyperparametersSchema = z.object({
@@ -36,6 +45,22 @@ export const HyperparametersSchema = z.object({
     .default('cosine')
     .describe('Learning-rate schedule after warm-up; constant has no warm-up, constant_with_warmup has.'),
   warmupRatio: z.number().min(0).max(1).default(0.03).describe('Fraction of the steps spent warming up.'),
+  warmupSteps: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Warm-up steps; when set it wins over warmupRatio (transformers: warmup_steps overrides warmup_ratio).'),
+  minLrRatio: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe('cosine and linear decay to learningRate × this instead of 0 (transformers: min_lr_rate).'),
+  // PyTorch refuses betas outside [0, 1); an epsilon of 0 divides by zero where a moment is 0.
+  adamBeta1: z.number().min(0).lt(1).default(0.9).describe('AdamW β₁, the decay of the first moment.'),
+  adamBeta2: z.number().min(0).lt(1).default(0.999).describe('AdamW β₂, the decay of the second moment.'),
+  adamEpsilon: z.number().positive().default(1e-8).describe('AdamW ε, added to the root of the second moment.'),
 });
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
 
@@ -86,12 +111,11 @@ export const TrainingSettingsSchema = z.object({
     .describe('How a question/answer line becomes text; the EOS token is appended.'),
   packing: z.boolean().default(false),
   targetModules: z
-    .union([
-      z.enum(Object.keys(TARGET_PRESETS) as (keyof typeof TARGET_PRESETS)[]),
-      z.array(z.enum(TARGET_MODULES)).min(1),
-    ])
-    .default(['q_proj', 'k_proj', 'v_proj', 'o_proj'])
-    .describe('Linear layers that get an adapter: a list, or attention, mlp or all-linear.'),
+    .union([z.enum(TARGET_PRESETS), z.array(z.enum(TARGET_MODULES)).min(1)])
+    .default('attention')
+    .describe(
+      "Linear layers that get an adapter: a list of the model's module names, or attention, mlp or all-linear.",
+    ),
   useRslora: z
     .boolean()
     .default(false)

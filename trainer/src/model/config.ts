@@ -4,7 +4,8 @@
  * attention/MLP biases), Mistral (sliding window), Qwen2/2.5 (q/k/v biases), Gemma 1 (GeGLU,
  * (1 + w) RMSNorm, embeddings scaled by √hidden) and Gemma 2 (besides: norms after attention and
  * around the MLP, soft-capped attention scores and logits, query_pre_attn_scalar, sliding windows
- * on alternate layers). Anything that would silently change the maths
+ * on alternate layers) and Phi-3 (fused qkv_proj and gate_up_proj, partial rotary, longrope).
+ * Anything that would silently change the maths
  * (another architecture, another rope scaling, Qwen2's per-layer sliding windows) is an error
  * naming the field.
  */
@@ -12,19 +13,26 @@ import { z } from 'zod';
 import { LorahpoError } from '../contract/errors.ts';
 import { formatIssues } from '../contract/format-issue.ts';
 import { zodIssues } from '../contract/zod-issues.ts';
-import type { TargetModule } from './module-path.ts';
+import { linearModules, modulePath, type TargetModule } from './module-path.ts';
 
-const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gemma', 'gemma2'] as const;
+const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gemma', 'gemma2', 'phi3'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
+
+/** `su` is Phi-3's first name for longrope (transformers' Phi3Config renames it). */
+const ROPE_TYPES = ['default', 'linear', 'dynamic', 'llama3', 'longrope', 'su'] as const;
 
 /** rope_scaling as transformers names it (`rope_type`, or the older `type`). */
 const RopeScalingSchema = z.looseObject({
-  rope_type: z.enum(['default', 'linear', 'dynamic', 'llama3']).optional(),
-  type: z.enum(['default', 'linear', 'dynamic', 'llama3']).optional(),
+  rope_type: z.enum(ROPE_TYPES).optional(),
+  type: z.enum(ROPE_TYPES).optional(),
   factor: z.number().positive().optional(),
   low_freq_factor: z.number().positive().optional(),
   high_freq_factor: z.number().positive().optional(),
   original_max_position_embeddings: z.number().int().positive().optional(),
+  /** longrope: per-frequency divisors of the inverse frequencies, up to / past the trained length. */
+  short_factor: z.array(z.number().positive()).optional(),
+  long_factor: z.array(z.number().positive()).optional(),
+  attention_factor: z.number().positive().optional(),
 });
 
 const ACTIVATIONS = ['silu', 'gelu_pytorch_tanh', 'gelu'] as const;
@@ -40,7 +48,11 @@ export const HfLlamaConfigSchema = z.looseObject({
   num_key_value_heads: z.number().int().positive().optional(),
   head_dim: z.number().int().positive().nullish(),
   max_position_embeddings: z.number().int().positive().optional(),
-  rms_norm_eps: z.number().positive().default(1e-6),
+  /** Phi-3: the pretrained length; max_position_embeddings is the extended one. */
+  original_max_position_embeddings: z.number().int().positive().optional(),
+  /** Phi-3 (e.g. Phi-4-mini): rope turns only the first head_dim × this dimensions of each head. */
+  partial_rotary_factor: z.number().gt(0).max(1).optional(),
+  rms_norm_eps: z.number().positive().optional(),
   rope_theta: z.number().positive().default(10000),
   rope_scaling: RopeScalingSchema.nullish(),
   tie_word_embeddings: z.boolean().optional(),
@@ -64,7 +76,18 @@ export type RopeScaling =
   | { type: 'linear'; factor: number }
   /** NTK-aware: the base grows once a sequence is longer than maxPositions (per forward pass). */
   | { type: 'dynamic'; factor: number; maxPositions: number }
-  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
+  /**
+   * Phi-3's longrope: inverse frequency i divided by shortFactor[i], or by longFactor[i] for a
+   * pass longer than originalMaxPositions; cos and sin multiplied by attentionFactor.
+   */
+  | {
+      type: 'longrope';
+      shortFactor: number[];
+      longFactor: number[];
+      originalMaxPositions: number;
+      attentionFactor: number;
+    };
 
 export interface LlamaConfig {
   modelType: ModelType;
@@ -78,6 +101,10 @@ export interface LlamaConfig {
   rmsNormEps: number;
   ropeTheta: number;
   ropeScaling: RopeScaling;
+  /** Dimensions of each head that rope turns (the first ones); head_dim unless partial. */
+  rotaryDim: number;
+  /** Phi-3: q/k/v are one qkv_proj and gate/up one gate_up_proj (see linearModules). */
+  fusedProjections: boolean;
   tieWordEmbeddings: boolean;
   /** Linear layers that carry a bias (Qwen2: q, k, v; Llama with attention_bias/mlp_bias). */
   biases: ReadonlySet<TargetModule>;
@@ -108,12 +135,14 @@ function invalid(file: string, message: string): LorahpoError {
   return new LorahpoError('LORAHPO_MODEL_INVALID', `${file}: ${message}`);
 }
 
-function ropeScaling(c: HfConfig, file: string): RopeScaling {
+function ropeScaling(c: HfConfig, rotaryDim: number, file: string): RopeScaling {
   const s = c.rope_scaling;
   if (s === null || s === undefined) return { type: 'default' };
   const type = s.rope_type ?? s.type;
   if (type === undefined) throw invalid(file, 'rope_scaling has neither rope_type nor type');
   if (type === 'default') return { type };
+  if (type === 'longrope' || type === 'su') return longrope(c, s, rotaryDim, file);
+  if (c.model_type === 'phi3') throw invalid(file, `rope_scaling ${type}: Phi-3 takes only longrope (or su)`);
   const factor = s.factor;
   if (factor === undefined) throw invalid(file, `rope_scaling ${type} needs a factor`);
   if (type === 'linear') return { type, factor };
@@ -137,8 +166,26 @@ function ropeScaling(c: HfConfig, file: string): RopeScaling {
   };
 }
 
+/**
+ * transformers' _compute_longrope_parameters for Phi-3: its config keeps the pretrained length in
+ * original_max_position_embeddings (Phi3Config's default 4096), the attention factor defaults to
+ * √(1 + ln(max / original) / ln(original)) for an extended max_position_embeddings.
+ */
+function longrope(c: HfConfig, s: NonNullable<HfConfig['rope_scaling']>, rotaryDim: number, file: string): RopeScaling {
+  if (c.model_type !== 'phi3') throw invalid(file, `rope_scaling longrope is supported for phi3 only`);
+  const { short_factor: shortFactor, long_factor: longFactor } = s;
+  if (shortFactor?.length !== rotaryDim / 2 || longFactor?.length !== rotaryDim / 2)
+    throw invalid(file, `rope_scaling longrope needs short_factor and long_factor of ${rotaryDim / 2} numbers each`);
+  const originalMaxPositions = c.original_max_position_embeddings ?? 4096;
+  const factor = c.max_position_embeddings === undefined ? 1 : c.max_position_embeddings / originalMaxPositions;
+  const attentionFactor =
+    s.attention_factor ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(originalMaxPositions)));
+  return { type: 'longrope', shortFactor, longFactor, originalMaxPositions, attentionFactor };
+}
+
 function biasedModules(c: HfConfig): Set<TargetModule> {
   // Qwen2 has q/k/v biases whatever the config says; Llama names them with attention_bias/mlp_bias.
+  if (c.model_type === 'phi3') return new Set(); // Phi-3's linear layers have none (bias=False there)
   const biases = new Set<TargetModule>(c.model_type === 'qwen2' ? ['q_proj', 'k_proj', 'v_proj'] : []);
   if (c.model_type !== 'qwen2' && c.attention_bias)
     for (const m of ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const) biases.add(m);
@@ -156,7 +203,8 @@ function activation(c: HfConfig): Activation {
 }
 
 function slidingWindow(c: HfConfig, file: string): number | undefined {
-  if (c.model_type === 'mistral' || c.model_type === 'gemma2') return c.sliding_window ?? undefined;
+  if (c.model_type === 'mistral' || c.model_type === 'gemma2' || c.model_type === 'phi3')
+    return c.sliding_window ?? undefined;
   if (c.model_type === 'qwen2' && c.use_sliding_window === true)
     throw invalid(file, 'use_sliding_window true (per-layer windows of Qwen2) is not supported');
   return undefined;
@@ -168,7 +216,7 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
   if (!parsed.success) {
     const message = formatIssues(`${file} is not a supported decoder config:`, zodIssues(parsed.error, json));
     throw new LorahpoError('LORAHPO_MODEL_INVALID', message, {
-      hint: 'supported: model_type llama, mistral, qwen2 or gemma; rope_scaling default, linear, dynamic or llama3',
+      hint: 'supported: model_type llama, mistral, qwen2, gemma, gemma2 or phi3; rope_scaling default, linear, dynamic, llama3 or (phi3) longrope',
     });
   }
   const c = parsed.data;
@@ -183,6 +231,14 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
   const gemma2 = c.model_type === 'gemma2';
   const gemma = c.model_type === 'gemma' || gemma2;
   const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+  const phi3 = c.model_type === 'phi3';
+  // transformers: int(head_dim × partial_rotary_factor), the first dimensions of each head
+  const rotaryDim = Math.floor(headDim * (phi3 ? (c.partial_rotary_factor ?? 1) : 1));
+  if (rotaryDim % 2 !== 0 || rotaryDim === 0)
+    throw invalid(
+      file,
+      `partial_rotary_factor ${c.partial_rotary_factor} leaves ${rotaryDim} rotary dimensions (need an even number)`,
+    );
   // transformers' Gemma 2: layer_types when given, else the even layers slide
   const slidingLayers = gemma2
     ? Array.from({ length: c.num_hidden_layers }, (_, i) =>
@@ -198,9 +254,12 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
     numHeads: c.num_attention_heads,
     numKvHeads,
     headDim,
-    rmsNormEps: c.rms_norm_eps,
+    // transformers' defaults: Phi3Config 1e-5, the others 1e-6
+    rmsNormEps: c.rms_norm_eps ?? (phi3 ? 1e-5 : 1e-6),
     ropeTheta: c.rope_theta,
-    ropeScaling: ropeScaling(c, file),
+    ropeScaling: ropeScaling(c, rotaryDim, file),
+    rotaryDim,
+    fusedProjections: phi3,
     // transformers' default: Gemma ties its embeddings, the others do not.
     tieWordEmbeddings: c.tie_word_embeddings ?? gemma,
     biases: biasedModules(c),
@@ -224,14 +283,16 @@ export function expectedTensorShapes(c: LlamaConfig): Map<string, number[]> {
   const d = c.hiddenSize;
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
-  const linears: Record<TargetModule, [string, number, number]> = {
-    q_proj: ['self_attn', q, d],
-    k_proj: ['self_attn', kv, d],
-    v_proj: ['self_attn', kv, d],
-    o_proj: ['self_attn', d, q],
-    gate_proj: ['mlp', c.intermediateSize, d],
-    up_proj: ['mlp', c.intermediateSize, d],
-    down_proj: ['mlp', d, c.intermediateSize],
+  const linears: Record<TargetModule, [number, number]> = {
+    q_proj: [q, d],
+    k_proj: [kv, d],
+    v_proj: [kv, d],
+    o_proj: [d, q],
+    gate_proj: [c.intermediateSize, d],
+    up_proj: [c.intermediateSize, d],
+    down_proj: [d, c.intermediateSize],
+    qkv_proj: [q + 2 * kv, d], // rows: q, then k, then v
+    gate_up_proj: [2 * c.intermediateSize, d], // rows: gate, then up
   };
   const shapes = new Map<string, number[]>([
     ['model.embed_tokens.weight', [c.vocabSize, d]],
@@ -245,9 +306,10 @@ export function expectedTensorShapes(c: LlamaConfig): Map<string, number[]> {
       shapes.set(`${p}.pre_feedforward_layernorm.weight`, [d]);
       shapes.set(`${p}.post_feedforward_layernorm.weight`, [d]);
     }
-    for (const [module, [group, out, inn]] of Object.entries(linears) as [TargetModule, [string, number, number]][]) {
-      shapes.set(`${p}.${group}.${module}.weight`, [out, inn]);
-      if (c.biases.has(module)) shapes.set(`${p}.${group}.${module}.bias`, [out]);
+    for (const module of linearModules(c)) {
+      const [out, inn] = linears[module];
+      shapes.set(`${modulePath(i, module)}.weight`, [out, inn]);
+      if (c.biases.has(module)) shapes.set(`${modulePath(i, module)}.bias`, [out]);
     }
   }
   if (!c.tieWordEmbeddings) shapes.set('lm_head.weight', [c.vocabSize, d]);

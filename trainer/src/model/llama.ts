@@ -1,7 +1,7 @@
 /**
  * A Llama-family decoder (RMSNorm, rotary embeddings, gated MLP, grouped-query attention, tied
  * or untied embeddings) over frozen weights, with optional LoRA adapters on its linear layers.
- * The config's switches cover Mistral, Qwen2 and Gemma (see config.ts). The frozen weights are
+ * The config's switches cover Mistral, Qwen2, Gemma and Phi-3 (see config.ts). The frozen weights are
  * uploaded once; a training step only creates activations.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -10,7 +10,7 @@ import type { Rng } from '../rng.ts';
 import { attention, causalMask, softcap } from './attention.ts';
 import type { LlamaConfig } from './config.ts';
 import { gatherRows } from './gather.ts';
-import { modulePath, type TargetModule } from './module-path.ts';
+import { linearModules, modulePath, type TargetModule } from './module-path.ts';
 import { activate, FrozenLinear, rmsNorm, type GradientMode } from './ops.ts';
 import { ropeTables, rotateHalfWeight, type RopeTables } from './rope.ts';
 
@@ -26,7 +26,8 @@ interface Layer {
   preFeedforwardNorm?: tf.Tensor1D;
   postFeedforwardNorm?: tf.Tensor1D;
   sliding: boolean;
-  linears: Record<TargetModule, FrozenLinear>;
+  /** The architecture's linear layers (linearModules): seven, or Phi-3's four fused ones. */
+  linears: Partial<Record<TargetModule, FrozenLinear>>;
 }
 
 export interface ForwardOptions {
@@ -95,14 +96,13 @@ export class LlamaModel {
     for (let i = 0; i < this.config.numLayers; i++) this.layers.push(this.uploadLayer(i, upload));
     const head = this.config.tieWordEmbeddings ? this.embed : (upload('lm_head.weight') as tf.Tensor2D);
     this.lmHead = new FrozenLinear(head, mode);
-    this.rotateHalf = new FrozenLinear(rotateHalfWeight(this.config.headDim), mode);
+    this.rotateHalf = new FrozenLinear(rotateHalfWeight(this.config.headDim, this.config.rotaryDim), mode);
     checkpoint.close?.(); // every tensor is on the backend now; the files are not read again
   }
 
   private uploadLayer(i: number, upload: (name: string) => tf.Tensor): Layer {
-    const modules: TargetModule[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
-    const linears = {} as Record<TargetModule, FrozenLinear>;
-    for (const m of modules) {
+    const linears: Layer['linears'] = {};
+    for (const m of linearModules(this.config)) {
       const bias = this.config.biases.has(m) ? (upload(`${modulePath(i, m)}.bias`) as tf.Tensor1D) : undefined;
       linears[m] = new FrozenLinear(upload(`${modulePath(i, m)}.weight`) as tf.Tensor2D, this.mode, bias);
     }
@@ -119,14 +119,16 @@ export class LlamaModel {
   }
 
   linear(layer: number, module: TargetModule): FrozenLinear {
-    return this.layers[layer].linears[module];
+    const linear = this.layers[layer].linears[module];
+    if (linear === undefined) throw new Error(`a ${this.config.modelType} layer has no ${module}`);
+    return linear;
   }
 
   private tablesFor(seqLen: number) {
     let tables = this.positionTables.get(seqLen);
     if (tables === undefined) {
       const c = this.config;
-      const rope = ropeTables(seqLen, c.headDim, c.ropeTheta, c.ropeScaling);
+      const rope = ropeTables(seqLen, c.headDim, c.ropeTheta, c.ropeScaling, c.rotaryDim);
       const groups = c.numHeads / c.numKvHeads;
       const perLayer = c.slidingLayers !== undefined;
       tables = {
@@ -156,21 +158,32 @@ export class LlamaModel {
     const eps = this.config.rmsNormEps;
     const x = rmsNorm(h, layer.inputNorm, eps) as tf.Tensor2D;
     const proj = (m: TargetModule, input: tf.Tensor2D) => this.project(i, m, input, pass);
+    const c = this.config;
+    const [q, k, v] = c.fusedProjections
+      ? (tf.split(
+          proj('qkv_proj', x),
+          [c.numHeads * c.headDim, c.numKvHeads * c.headDim, c.numKvHeads * c.headDim],
+          1,
+        ) as tf.Tensor2D[])
+      : [proj('q_proj', x), proj('k_proj', x), proj('v_proj', x)];
+    const gated = (input: tf.Tensor2D): tf.Tensor2D[] =>
+      c.fusedProjections
+        ? (tf.split(proj('gate_up_proj', input), 2, 1) as tf.Tensor2D[])
+        : [proj('gate_proj', input), proj('up_proj', input)];
     const context = attention(this.config, {
-      q: proj('q_proj', x),
-      k: proj('k_proj', x),
-      v: proj('v_proj', x),
+      q,
+      k,
+      v,
       batch: pass.batch,
       seqLen: pass.seqLen,
       rope: pass.rope,
       mask: layer.sliding && pass.slidingMask !== undefined ? pass.slidingMask : pass.mask,
       mode: this.mode,
     });
-    const mlp = (input: tf.Tensor2D) =>
-      proj(
-        'down_proj',
-        tf.mul(activate(this.config.activation, proj('gate_proj', input)), proj('up_proj', input)) as tf.Tensor2D,
-      );
+    const mlp = (input: tf.Tensor2D) => {
+      const [gate, up] = gated(input);
+      return proj('down_proj', tf.mul(activate(c.activation, gate), up) as tf.Tensor2D);
+    };
     if (layer.preFeedforwardNorm === undefined || layer.postFeedforwardNorm === undefined) {
       const afterAttention = tf.add(h, proj('o_proj', context)) as tf.Tensor2D;
       return tf.add(afterAttention, mlp(rmsNorm(afterAttention, layer.postNorm, eps) as tf.Tensor2D)) as tf.Tensor2D;
@@ -184,7 +197,7 @@ export class LlamaModel {
 
   /** Base projection plus the module's adapter, if it has one. */
   private project(layer: number, module: TargetModule, x: tf.Tensor2D, pass: Pass): tf.Tensor2D {
-    const base = this.layers[layer].linears[module].forward(x);
+    const base = this.linear(layer, module).forward(x);
     const adapter = pass.adapters?.get(modulePath(layer, module));
     if (adapter === undefined) return base;
     const seed = pass.dropoutRng?.int(2 ** 31);
@@ -201,7 +214,7 @@ export class LlamaModel {
       layer.postNorm.dispose();
       layer.preFeedforwardNorm?.dispose();
       layer.postFeedforwardNorm?.dispose();
-      for (const linear of Object.values(layer.linears)) linear.dispose();
+      for (const linear of Object.values(layer.linears)) linear?.dispose();
     }
     for (const { rope, mask, slidingMask } of this.positionTables.values())
       tf.dispose([rope.cos, rope.sin, mask, ...(slidingMask ? [slidingMask] : [])]);

@@ -1,7 +1,9 @@
 /**
  * Rotary position embeddings as transformers' Llama computes them: inverse frequencies
  * θ^(−2i/d) (rescaled by the config's rope_scaling), the angle table duplicated over both halves,
- * and x·cos + rotate_half(x)·sin with rotate_half(x) = [−x₂, x₁].
+ * and x·cos + rotate_half(x)·sin with rotate_half(x) = [−x₂, x₁]. With partial rotary (Phi-3's
+ * partial_rotary_factor) only the first rotaryDim dimensions of a head turn: the tables hold
+ * cos 1 and sin 0 past them and rotate_half leaves them out, so those pass through unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RopeScaling } from './config.ts';
@@ -18,8 +20,8 @@ export interface RopeTables {
  * rotate_half(x) = x Rᵀ-as-stored: a [headDim, headDim] weight in PyTorch's [out, in] layout, so a
  * FrozenLinear applies it as one 2-D product (cheaper on wasm than split + negate + concat).
  */
-export function rotateHalfWeight(headDim: number): tf.Tensor2D {
-  const half = headDim / 2;
+export function rotateHalfWeight(headDim: number, rotaryDim = headDim): tf.Tensor2D {
+  const half = rotaryDim / 2;
   const w = new Float32Array(headDim * headDim);
   for (let j = 0; j < half; j++) {
     w[j * headDim + (j + half)] = -1; // out j < half takes −x[j + half]
@@ -32,7 +34,9 @@ export function rotateHalfWeight(headDim: number): tf.Tensor2D {
  * The inverse frequencies (float32, as transformers keeps them) for a pass over seqLen positions.
  * linear divides them by the factor; dynamic (NTK) raises the base once seqLen passes the trained
  * length, computed per pass from its own length; llama3 divides the low frequencies by the factor,
- * keeps the high ones and interpolates between (transformers' _compute_llama3_parameters).
+ * keeps the high ones and interpolates between (transformers' _compute_llama3_parameters);
+ * longrope divides each by its short factor, or its long one for a pass past the trained length.
+ * headDim here is the rotary dimension.
  */
 export function inverseFrequencies(headDim: number, theta: number, scaling: RopeScaling, seqLen: number): number[] {
   let base = theta;
@@ -43,6 +47,10 @@ export function inverseFrequencies(headDim: number, theta: number, scaling: Rope
   const inv: number[] = [];
   for (let i = 0; i < headDim / 2; i++) inv.push(Math.fround(1 / base ** ((2 * i) / headDim)));
   if (scaling.type === 'linear') return inv.map((f) => Math.fround(f / scaling.factor));
+  if (scaling.type === 'longrope') {
+    const factors = seqLen > scaling.originalMaxPositions ? scaling.longFactor : scaling.shortFactor;
+    return inv.map((f, i) => Math.fround(f / factors[i]));
+  }
   if (scaling.type !== 'llama3') return inv;
   const { factor, lowFreqFactor, highFreqFactor, originalMaxPositions: old } = scaling;
   const lowFreqWavelen = old / lowFreqFactor;
@@ -56,24 +64,29 @@ export function inverseFrequencies(headDim: number, theta: number, scaling: Rope
   });
 }
 
-/** cos and sin tables [seqLen, headDim] for positions 0 … seqLen−1. */
+/**
+ * cos and sin tables [seqLen, headDim] for positions 0 … seqLen−1; past rotaryDim cos is 1 and
+ * sin 0. longrope's attention factor scales both (in float32, as transformers does).
+ */
 export function ropeTables(
   seqLen: number,
   headDim: number,
   theta: number,
   scaling: RopeScaling = { type: 'default' },
+  rotaryDim = headDim,
 ): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
-  const half = headDim / 2;
-  const cos = new Float32Array(seqLen * headDim);
+  const half = rotaryDim / 2;
+  const cos = new Float32Array(seqLen * headDim).fill(1);
   const sin = new Float32Array(seqLen * headDim);
-  const invFreqs = inverseFrequencies(headDim, theta, scaling, seqLen);
+  const invFreqs = inverseFrequencies(rotaryDim, theta, scaling, seqLen);
+  const gain = scaling.type === 'longrope' ? scaling.attentionFactor : 1;
   for (let pos = 0; pos < seqLen; pos++) {
     for (let i = 0; i < half; i++) {
       const invFreq = invFreqs[i];
       const angle = pos * invFreq;
       for (const j of [i, i + half]) {
-        cos[pos * headDim + j] = Math.cos(angle);
-        sin[pos * headDim + j] = Math.sin(angle);
+        cos[pos * headDim + j] = Math.fround(Math.cos(angle)) * gain;
+        sin[pos * headDim + j] = Math.fround(Math.sin(angle)) * gain;
       }
     }
   }

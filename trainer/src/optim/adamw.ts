@@ -2,7 +2,8 @@
  * AdamW as PyTorch's torch.optim.AdamW computes it (decoupled weight decay):
  *   p ← p·(1 − lr·λ);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
  *   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
- * with ε = 1e-8 as in PyTorch (tfjs's Adam uses 1e-7 and has no decoupled decay).
+ * with β₁ 0.9, β₂ 0.999 and ε = 1e-8 by default as in PyTorch (tfjs's Adam uses ε 1e-7 and has no
+ * decoupled decay); the trainer takes them from adamBeta1, adamBeta2 and adamEpsilon.
  * Moments are kept per variable, in the order given.
  */
 import * as tf from '@tensorflow/tfjs';
