@@ -90,7 +90,7 @@ export async function compareWithReference(
     new Rng(5),
   );
   const dir = mkdtempSync(join(tmpdir(), 'lorahpo-ref-'));
-  writeFileSync(join(dir, 'lora_init.safetensors'), serializeSafetensors(peftState(adapters)));
+  writeFileSync(join(dir, 'lora_init.safetensors'), serializeSafetensors(peftState(adapters, model.storedName)));
   writeFileSync(
     join(dir, 'request.json'),
     JSON.stringify({

@@ -46,8 +46,30 @@ def load_safetensors(path):
     return out
 
 
+# Gemma3TextConfig's defaults, for what a multimodal config's text_config leaves out
+GEMMA3_TEXT = {"head_dim": 256, "query_pre_attn_scalar": 256, "rope_theta": 1e6, "rope_local_base_freq": 1e4,
+               "sliding_window": 4096, "sliding_window_pattern": 6, "tie_word_embeddings": True}
+
+
+def decoder_config(c):
+    """A gemma3 (multimodal) config's decoder is its text_config, a gemma3_text config."""
+    if c.get("model_type") == "gemma3":
+        return {**GEMMA3_TEXT, **c["text_config"], "model_type": "gemma3_text"}
+    if c.get("model_type") == "gemma3_text":
+        return {**GEMMA3_TEXT, **c}
+    return c
+
+
+def decoder_weights(w):
+    """Gemma 3's multimodal checkpoint keeps the decoder under language_model. (and a vision tower beside it)."""
+    if "language_model.model.embed_tokens.weight" not in w:
+        return w
+    return {k[len("language_model."):]: v for k, v in w.items() if k.startswith("language_model.")}
+
+
 class Config:
     def __init__(self, c):
+        c = decoder_config(c)
         self.type = c.get("model_type", "llama")
         self.vocab = c["vocab_size"]
         self.d = c["hidden_size"]
@@ -62,17 +84,25 @@ class Config:
         self.rot = int(self.hd * c.get("partial_rotary_factor", 1.0)) if self.phi3 else self.hd
         self.orig_max_pos = c.get("original_max_position_embeddings", 4096)
         self.theta = c.get("rope_theta", 10000.0)
-        self.gemma2 = self.type == "gemma2"
+        # Gemma 3 text: Gemma 2's layer plus q/k norms and a second rope theta for the sliding layers
+        self.gemma3 = self.type == "gemma3_text"
+        self.gemma2 = self.type == "gemma2" or self.gemma3
         self.gemma = self.type == "gemma" or self.gemma2
+        self.local_theta = c.get("rope_local_base_freq") if self.gemma3 else None
         self.tied = c.get("tie_word_embeddings", self.gemma)
         self.scaling = c.get("rope_scaling") or {}
         self.max_pos = c.get("max_position_embeddings")
-        self.window = c.get("sliding_window") if self.type in ("mistral", "gemma2", "phi3") else None
-        # Gemma 2: layer_types, else even layers slide; Mistral: every layer
+        self.window = c.get("sliding_window") if self.type in ("mistral", "gemma2", "gemma3_text", "phi3") else None
+        # Gemma 2: layer_types, else even layers slide; Gemma 3: else every pattern-th is global; Mistral: every layer
         types = c.get("layer_types")
-        self.sliding = [
-            (types[i] == "sliding_attention" if types else i % 2 == 0) if self.gemma2 else True for i in range(self.layers)
-        ]
+        pattern = c.get("sliding_window_pattern")
+
+        def slides(i):
+            if types:
+                return types[i] == "sliding_attention"
+            return (i + 1) % pattern != 0 if self.gemma3 else i % 2 == 0
+
+        self.sliding = [slides(i) if self.gemma2 else True for i in range(self.layers)]
         self.scaling_q = (c.get("query_pre_attn_scalar") or self.hd) ** -0.5 if self.gemma2 else self.hd**-0.5
         self.attn_cap = c.get("attn_logit_softcapping") if self.gemma2 else None
         self.final_cap = c.get("final_logit_softcapping") if self.gemma2 else None
@@ -169,6 +199,8 @@ class LoraLlama:
         if c.gemma:
             h = h * torch.tensor(c.d**0.5, dtype=torch.float32)
         cos, sin = rope(t, c.hd, c.theta, c)
+        # Gemma 3's sliding layers: their own theta, no rope scaling
+        local = rope(t, c.hd, c.local_theta) if c.local_theta else (cos, sin)
         causal = torch.full((t, t), float("-inf")).triu(1)
         windowed = causal
         if c.window is not None:
@@ -190,8 +222,12 @@ class LoraLlama:
             q = q.reshape(b, t, c.heads, c.hd).transpose(1, 2)
             k = k.reshape(b, t, c.kv, c.hd).transpose(1, 2)
             v = v.reshape(b, t, c.kv, c.hd).transpose(1, 2)
-            q = apply_rope(q, cos, sin)
-            k = apply_rope(k, cos, sin)
+            if c.gemma3:
+                q = rms_norm(q, self.w[p + ".self_attn.q_norm.weight"], c.eps, True)
+                k = rms_norm(k, self.w[p + ".self_attn.k_norm.weight"], c.eps, True)
+            layer_cos, layer_sin = local if c.sliding[i] else (cos, sin)
+            q = apply_rope(q, layer_cos, layer_sin)
+            k = apply_rope(k, layer_cos, layer_sin)
             k = k.repeat_interleave(c.heads // c.kv, dim=1)
             v = v.repeat_interleave(c.heads // c.kv, dim=1)
             scores = (q @ k.transpose(-1, -2)) * c.scaling_q
@@ -229,6 +265,8 @@ def lora_from_peft(state):
     lora = {}
     for name, tensor in state.items():
         module = name[len("base_model.model.") : -len(".lora_A.weight")]
+        if module.startswith("language_model."):  # a multimodal checkpoint's decoder
+            module = module[len("language_model."):]
         if name.endswith(".lora_A.weight"):
             lora.setdefault(module, [None, None])[0] = tensor.clone().requires_grad_(True)
         else:
@@ -249,7 +287,7 @@ def one_step(model, params, batch, h):
 def check(directory):
     req = json.load(open(f"{directory}/request.json"))
     cfg = Config(json.load(open(f"{req['model']}/config.json")))
-    weights = load_safetensors(f"{req['model']}/model.safetensors")
+    weights = decoder_weights(load_safetensors(f"{req['model']}/model.safetensors"))
     lora = lora_from_peft(load_safetensors(f"{directory}/lora_init.safetensors"))
     h = req["hyper"]
     model = LoraLlama(cfg, weights, lora, h["loraAlpha"] / h["loraR"])

@@ -73,6 +73,21 @@ test('architectures › each tiny checkpoint loads with the switches its config 
   assert.deepEqual(gemma2.slidingLayers, [true, false, true]);
   assert.equal(gemma2.attentionScale, 1 / Math.sqrt(24));
   assert.deepEqual([gemma2.attentionSoftcap, gemma2.finalSoftcap, gemma2.sandwichNorms], [2, 3, true]);
+  assert.equal(gemma2.qkNorm, false);
+  const gemma3 = load('gemma3');
+  assert.deepEqual(gemma3.slidingLayers, [true, true, false]); // every third layer is global
+  assert.deepEqual(
+    [gemma3.qkNorm, gemma3.sandwichNorms, gemma3.slidingRopeTheta, gemma3.ropeTheta],
+    [true, true, 10000, 1e6],
+  );
+  assert.deepEqual([gemma3.attentionSoftcap, gemma3.finalSoftcap], [undefined, undefined]);
+  // the multimodal config's text_config leaves these to Gemma3TextConfig's defaults
+  const multimodal = load('gemma3-multimodal');
+  assert.equal(multimodal.modelType, 'gemma3_text');
+  assert.equal(multimodal.attentionScale, 1 / 16); // query_pre_attn_scalar 256
+  assert.deepEqual([multimodal.ropeTheta, multimodal.slidingRopeTheta, multimodal.tieWordEmbeddings], [1e6, 1e4, true]);
+  assert.deepEqual(multimodal.slidingLayers, [true, false]);
+  assert.equal(multimodal.eosTokenId, 2); // from the top level of the multimodal config
   assert.equal(load('llama3-rope').ropeScaling.type, 'llama3');
   const phi3 = load('phi3');
   assert.deepEqual([phi3.fusedProjections, phi3.rotaryDim, phi3.slidingWindow, phi3.rmsNormEps], [true, 6, 5, 1e-5]);
@@ -122,6 +137,50 @@ test('phi3 › adapters sit on the fused layers under the names PEFT gives them'
   model.dispose();
 });
 
+test('gemma3 › a multimodal checkpoint: the decoder read from under language_model., the adapter named as stored', () => {
+  const modelDir = writeTinyArchitecture(dir, 'gemma3-multimodal');
+  const checkpoint = loadCheckpoint(modelDir);
+  assert.equal(
+    checkpoint.storedName?.('model.layers.1.self_attn.q_proj'),
+    'language_model.model.layers.1.self_attn.q_proj',
+  );
+  const stored = SafetensorsFile.open(join(modelDir, 'model.safetensors'));
+  assert.deepEqual(
+    checkpoint.tensors.get('model.norm.weight')?.data,
+    stored.tensor('language_model.model.norm.weight')?.data,
+  );
+  stored.close();
+  const model = new LlamaModel(checkpoint, 'explicit');
+  const adapters = createAdapters(
+    model,
+    resolveTargetModules('attention', model.config),
+    { r: 2, alpha: 4, dropout: 0 },
+    new Rng(1),
+  );
+  const names = Object.keys(peftState(adapters, model.storedName));
+  assert.ok(names.includes('base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_A.weight'), names[0]);
+  assert.equal(names.filter((n) => !n.startsWith('base_model.model.language_model.model.layers.')).length, 0);
+  disposeAdapters(adapters);
+  model.dispose();
+});
+
+test('gemma3 › a multimodal checkpoint missing a decoder tensor names it as stored', () => {
+  const modelDir = writeTinyArchitecture(tempDir(), 'gemma3-multimodal');
+  const file = SafetensorsFile.open(join(modelDir, 'model.safetensors'));
+  const tensors = Object.fromEntries(
+    file
+      .names()
+      .filter((n) => n !== 'language_model.model.layers.1.self_attn.k_norm.weight')
+      .map((n) => [n, file.tensor(n)!]),
+  );
+  file.close();
+  writeFileSync(join(modelDir, 'model.safetensors'), serializeSafetensors(tensors, { format: 'pt' }));
+  assert.throws(
+    () => loadCheckpoint(modelDir),
+    /tensor language_model\.model\.layers\.1\.self_attn\.k_norm\.weight is missing from the checkpoint \(multimodal/,
+  );
+});
+
 test('rope › llama3 scaling keeps high frequencies, divides low ones and blends between', () => {
   const c = parseLlamaConfig(TINY_ARCHITECTURES['llama3-rope'], 'config.json');
   const plain = inverseFrequencies(8, c.ropeTheta, { type: 'default' }, 10);
@@ -138,7 +197,11 @@ test('config › unsupported architectures and rope scalings are refused by name
     () => parseLlamaConfig({ ...base, rope_scaling: { rope_type: 'yarn', factor: 4 } }, 'config.json'),
     /rope_scaling/,
   );
-  assert.throws(() => parseLlamaConfig({ ...base, model_type: 'gemma3_text' }, 'config.json'), /model_type/);
+  assert.throws(() => parseLlamaConfig({ ...base, model_type: 'gemma3n_text' }, 'config.json'), /model_type/);
+  assert.throws(
+    () => parseLlamaConfig({ ...TINY_ARCHITECTURES.gemma3, layer_types: ['full_attention'] }, 'config.json'),
+    /layer_types lists 1 layers, num_hidden_layers is 3/,
+  );
   assert.throws(
     () => parseLlamaConfig({ ...TINY_ARCHITECTURES.qwen2, use_sliding_window: true }, 'config.json'),
     /use_sliding_window/,

@@ -155,7 +155,7 @@ test('checkpoint › config.json errors name the file and field', () => {
       const lines = e.message.split('\n');
       assert.match(lines[0]!, /config\.json is not a supported decoder config:$/);
       assert.deepEqual(lines.slice(1), [
-        '  model_type is "gpt2" but must be one of "llama", "mistral", "qwen2", "gemma", "gemma2", "phi3"',
+        '  model_type is "gpt2" but must be one of "llama", "mistral", "qwen2", "gemma", "gemma2", "gemma3_text", "phi3"',
         '  hidden_act is "relu" but must be one of "silu", "gelu_pytorch_tanh", "gelu"',
       ]);
       return true;

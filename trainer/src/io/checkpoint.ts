@@ -3,12 +3,14 @@
  * model.safetensors.index.json. Every tensor the model needs is checked (present, right shape)
  * from the headers before anything trains; errors name the file and the tensor. Data is read
  * only when the model asks for a tensor, one at a time, so host memory holds one tensor beside
- * what the backend has taken (not the whole checkpoint decoded first).
+ * what the backend has taken (not the whole checkpoint decoded first). Tensors are asked for by
+ * their causal-LM names whatever the checkpoint's layout (key-layout.ts).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LorahpoError } from '../contract/errors.ts';
 import { expectedTensorShapes, parseLlamaConfig, type LlamaConfig } from '../model/config.ts';
+import { detectKeyLayout, type KeyLayout } from './key-layout.ts';
 import { SafetensorsFile, type HostTensor } from './safetensors.ts';
 import { readUtf8File } from './text-files.ts';
 
@@ -20,6 +22,8 @@ export interface TensorReader {
 export interface Checkpoint {
   config: LlamaConfig;
   tensors: TensorReader;
+  /** A causal-LM tensor or module name → the checkpoint's (Gemma 3's multimodal files nest it). */
+  storedName?(name: string): string;
   /** Closes the file handles (a no-op for tensors held in memory). */
   close?(): void;
 }
@@ -73,10 +77,10 @@ function openFile(path: string, files: FileCache): SafetensorsFile {
  * Layers in the checkpoint past config.json's num_hidden_layers would be left out silently, and a
  * model trained on part of itself: refused, naming both counts.
  */
-function checkNoExtraLayers(dir: string, numLayers: number, located: Map<string, string>): void {
+function checkNoExtraLayers(dir: string, numLayers: number, located: Map<string, string>, layout: KeyLayout): void {
   let highest = -1;
-  for (const name of located.keys()) {
-    const layer = /^model\.layers\.(\d+)\./.exec(name);
+  for (const stored of located.keys()) {
+    const layer = /^model\.layers\.(\d+)\./.exec(layout.canonical(stored) ?? '');
     if (layer) highest = Math.max(highest, Number(layer[1]));
   }
   if (highest >= numLayers) {
@@ -105,12 +109,17 @@ export function loadCheckpoint(dir: string): Checkpoint {
 
 function openTensors(dir: string, config: LlamaConfig, files: FileCache, close: () => void): Checkpoint {
   const located = locateTensors(dir, files);
+  const layout = detectKeyLayout(new Set(located.keys()));
   const expected = expectedTensorShapes(config);
   const holders = new Map<string, SafetensorsFile>();
-  for (const [name, shape] of expected) {
+  for (const [canonical, shape] of expected) {
+    const name = layout.stored(canonical);
     const path = located.get(name);
     if (path === undefined)
-      throw new LorahpoError('LORAHPO_MODEL_INVALID', `${dir}: tensor ${name} is missing from the checkpoint`);
+      throw new LorahpoError(
+        'LORAHPO_MODEL_INVALID',
+        `${dir}: tensor ${name} is missing from the checkpoint${canonical === name ? '' : ` (${layout.description})`}`,
+      );
     const file = openFile(path, files);
     const actual = file.shape(name);
     if (actual === undefined) throw new LorahpoError('LORAHPO_MODEL_INVALID', `${path}: tensor ${name} is missing`);
@@ -120,8 +129,13 @@ function openTensors(dir: string, config: LlamaConfig, files: FileCache, close: 
         `${path}: tensor ${name} has shape ${JSON.stringify(actual)}, config.json implies ${JSON.stringify(shape)}`,
       );
     }
-    holders.set(name, file);
+    holders.set(canonical, file);
   }
-  checkNoExtraLayers(dir, config.numLayers, located);
-  return { config, tensors: { get: (name) => holders.get(name)?.tensor(name) }, close };
+  checkNoExtraLayers(dir, config.numLayers, located, layout);
+  return {
+    config,
+    tensors: { get: (canonical) => holders.get(canonical)?.tensor(layout.stored(canonical)) },
+    storedName: layout.stored,
+    close,
+  };
 }

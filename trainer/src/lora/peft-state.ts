@@ -4,12 +4,13 @@ import type { AdapterSet } from './inject.ts';
 
 export type PeftState = Record<string, HostTensor>;
 
-export function peftState(adapters: AdapterSet): PeftState {
+/** `storedName`: the checkpoint's module names (LlamaModel.storedName), so PEFT finds the modules. */
+export function peftState(adapters: AdapterSet, storedName: (path: string) => string = (path) => path): PeftState {
   const state: PeftState = {};
   for (const [path, adapter] of adapters) {
     const { a, b } = adapter.toPeft();
-    state[`base_model.model.${path}.lora_A.weight`] = a;
-    state[`base_model.model.${path}.lora_B.weight`] = b;
+    state[`base_model.model.${storedName(path)}.lora_A.weight`] = a;
+    state[`base_model.model.${storedName(path)}.lora_B.weight`] = b;
   }
   return state;
 }

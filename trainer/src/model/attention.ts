@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaConfig } from './config.ts';
-import { matMul, matMulTransposed, type GradientMode } from './ops.ts';
+import { matMul, matMulTransposed, rmsNorm, type GradientMode } from './ops.ts';
 import { applyRope, type RopeTables } from './rope.ts';
 
 export interface AttentionInputs {
@@ -19,6 +19,9 @@ export interface AttentionInputs {
   /** Additive causal mask from causalMask(seq, groups). */
   mask: tf.Tensor2D;
   mode: GradientMode;
+  /** Gemma 3: RMSNorm weights over each head's queries and keys, applied before rope. */
+  qNorm?: tf.Tensor1D;
+  kNorm?: tf.Tensor1D;
 }
 
 /** [batch·seq, heads·d] → [batch, heads, seq, d]. */
@@ -56,9 +59,11 @@ export function attention(config: LlamaConfig, inputs: AttentionInputs): tf.Tens
   const hd = config.headDim;
   const groups = config.numHeads / config.numKvHeads;
   const kv = config.numKvHeads;
-  const q = applyRope(splitHeads(inputs.q, batch, seqLen, config.numHeads, hd), inputs.rope);
+  const headNorm = (x: tf.Tensor4D, weight: tf.Tensor1D | undefined) =>
+    weight === undefined ? x : (rmsNorm(x, weight, config.rmsNormEps) as tf.Tensor4D);
+  const q = applyRope(headNorm(splitHeads(inputs.q, batch, seqLen, config.numHeads, hd), inputs.qNorm), inputs.rope);
   const grouped = tf.reshape(tf.mul(q, config.attentionScale), [batch, kv, groups * seqLen, hd]); // scale q, not the larger scores
-  const k = applyRope(splitHeads(inputs.k, batch, seqLen, kv, hd), inputs.rope);
+  const k = applyRope(headNorm(splitHeads(inputs.k, batch, seqLen, kv, hd), inputs.kNorm), inputs.rope);
   const v = splitHeads(inputs.v, batch, seqLen, kv, hd);
   const raw = matMulTransposed(grouped, k, mode);
   const cap = config.attentionSoftcap;

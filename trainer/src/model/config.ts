@@ -4,7 +4,9 @@
  * attention/MLP biases), Mistral (sliding window), Qwen2/2.5 (q/k/v biases), Gemma 1 (GeGLU,
  * (1 + w) RMSNorm, embeddings scaled by √hidden) and Gemma 2 (besides: norms after attention and
  * around the MLP, soft-capped attention scores and logits, query_pre_attn_scalar, sliding windows
- * on alternate layers) and Phi-3 (fused qkv_proj and gate_up_proj, partial rotary, longrope).
+ * on alternate layers), Gemma 3 text (besides Gemma 2's norms: RMSNorm on each head's queries and
+ * keys, sliding layers with their own rope theta, the multimodal checkpoint's decoder; see
+ * gemma3-config.ts) and Phi-3 (fused qkv_proj and gate_up_proj, partial rotary, longrope).
  * Anything that would silently change the maths
  * (another architecture, another rope scaling, Qwen2's per-layer sliding windows) is an error
  * naming the field.
@@ -13,9 +15,10 @@ import { z } from 'zod';
 import { LorahpoError } from '../contract/errors.ts';
 import { formatIssues } from '../contract/format-issue.ts';
 import { zodIssues } from '../contract/zod-issues.ts';
+import { decoderConfigJson } from './gemma3-config.ts';
 import { linearModules, modulePath, type TargetModule } from './module-path.ts';
 
-const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gemma', 'gemma2', 'phi3'] as const;
+const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gemma', 'gemma2', 'gemma3_text', 'phi3'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** `su` is Phi-3's first name for longrope (transformers' Phi3Config renames it). */
@@ -64,6 +67,10 @@ export const HfLlamaConfigSchema = z.looseObject({
   use_sliding_window: z.boolean().optional(),
   layer_types: z.array(z.enum(['sliding_attention', 'full_attention'])).optional(),
   query_pre_attn_scalar: z.number().positive().optional(),
+  /** Gemma 3: the rope theta of the sliding (local) layers; rope_theta is the global layers'. */
+  rope_local_base_freq: z.number().positive().optional(),
+  /** Gemma 3 before layer_types: every n-th layer is global, the others slide. */
+  sliding_window_pattern: z.number().int().positive().optional(),
   attn_logit_softcapping: z.number().positive().nullish(),
   final_logit_softcapping: z.number().positive().nullish(),
   bos_token_id: z.number().int().nullish(),
@@ -117,8 +124,12 @@ export interface LlamaConfig {
   slidingWindow?: number;
   /** Where only some layers slide (Gemma 2: the even ones): true for those; absent: all layers. */
   slidingLayers?: boolean[];
-  /** Gemma 2: norms on the attention output and before and after the MLP. */
+  /** Gemma 2 and 3: norms on the attention output and before and after the MLP. */
   sandwichNorms: boolean;
+  /** Gemma 3: RMSNorm ((1 + w), over head_dim) on each head's queries and keys, before rope. */
+  qkNorm: boolean;
+  /** Gemma 3: sliding layers turn rope with this theta and no scaling; ropeScaling is the global layers'. */
+  slidingRopeTheta?: number;
   /** Attention scores are q·k × this (1/√head_dim; Gemma 2: query_pre_attn_scalar^−½). */
   attentionScale: number;
   /** Gemma 2: cap · tanh(x / cap) on the attention scores and on the logits. */
@@ -198,25 +209,26 @@ function biasedModules(c: HfConfig): Set<TargetModule> {
  * configs that only say `hidden_act: gelu`, uses the tanh approximation all the same.
  */
 function activation(c: HfConfig): Activation {
-  if (c.model_type === 'gemma' || c.model_type === 'gemma2') return c.hidden_activation ?? 'gelu_pytorch_tanh';
+  if (c.model_type === 'gemma' || c.model_type === 'gemma2' || c.model_type === 'gemma3_text')
+    return c.hidden_activation ?? 'gelu_pytorch_tanh';
   return c.hidden_act ?? 'silu';
 }
 
 function slidingWindow(c: HfConfig, file: string): number | undefined {
-  if (c.model_type === 'mistral' || c.model_type === 'gemma2' || c.model_type === 'phi3')
-    return c.sliding_window ?? undefined;
+  if (['mistral', 'gemma2', 'gemma3_text', 'phi3'].includes(c.model_type)) return c.sliding_window ?? undefined;
   if (c.model_type === 'qwen2' && c.use_sliding_window === true)
     throw invalid(file, 'use_sliding_window true (per-layer windows of Qwen2) is not supported');
   return undefined;
 }
 
 /** Validates a parsed config.json; `file` names it in errors. */
-export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
+export function parseLlamaConfig(raw: unknown, file: string): LlamaConfig {
+  const json = decoderConfigJson(raw);
   const parsed = HfLlamaConfigSchema.safeParse(json);
   if (!parsed.success) {
     const message = formatIssues(`${file} is not a supported decoder config:`, zodIssues(parsed.error, json));
     throw new LorahpoError('LORAHPO_MODEL_INVALID', message, {
-      hint: 'supported: model_type llama, mistral, qwen2, gemma, gemma2 or phi3; rope_scaling default, linear, dynamic, llama3 or (phi3) longrope',
+      hint: 'supported: model_type llama, mistral, qwen2, gemma, gemma2, gemma3 (and gemma3_text) or phi3; rope_scaling default, linear, dynamic, llama3 or (phi3) longrope',
     });
   }
   const c = parsed.data;
@@ -228,7 +240,9 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
     );
   }
   const eos = Array.isArray(c.eos_token_id) ? c.eos_token_id[0] : c.eos_token_id;
-  const gemma2 = c.model_type === 'gemma2';
+  const gemma3 = c.model_type === 'gemma3_text';
+  // Gemma 3 keeps Gemma 2's sandwich norms, scalar and caps (null by default)
+  const gemma2 = c.model_type === 'gemma2' || gemma3;
   const gemma = c.model_type === 'gemma' || gemma2;
   const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
   const phi3 = c.model_type === 'phi3';
@@ -239,12 +253,19 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
       file,
       `partial_rotary_factor ${c.partial_rotary_factor} leaves ${rotaryDim} rotary dimensions (need an even number)`,
     );
-  // transformers' Gemma 2: layer_types when given, else the even layers slide
+  // transformers: layer_types when given; else Gemma 2's even layers slide, and all of Gemma 3's
+  // but every sliding_window_pattern-th
+  const pattern = c.sliding_window_pattern ?? 6;
   const slidingLayers = gemma2
     ? Array.from({ length: c.num_hidden_layers }, (_, i) =>
-        c.layer_types ? c.layer_types[i] === 'sliding_attention' : i % 2 === 0,
+        c.layer_types ? c.layer_types[i] === 'sliding_attention' : gemma3 ? (i + 1) % pattern !== 0 : i % 2 === 0,
       )
     : undefined;
+  if (c.layer_types !== undefined && c.layer_types.length !== c.num_hidden_layers)
+    throw invalid(
+      file,
+      `layer_types lists ${c.layer_types.length} layers, num_hidden_layers is ${c.num_hidden_layers}`,
+    );
   return {
     modelType: c.model_type,
     vocabSize: c.vocab_size,
@@ -269,6 +290,8 @@ export function parseLlamaConfig(json: unknown, file: string): LlamaConfig {
     slidingWindow: slidingWindow(c, file),
     slidingLayers,
     sandwichNorms: gemma2,
+    qkNorm: gemma3,
+    slidingRopeTheta: gemma3 ? (c.rope_local_base_freq ?? 10_000) : undefined,
     attentionScale: 1 / Math.sqrt(gemma2 ? (c.query_pre_attn_scalar ?? headDim) : headDim),
     attentionSoftcap: gemma2 ? (c.attn_logit_softcapping ?? undefined) : undefined,
     finalSoftcap: gemma2 ? (c.final_logit_softcapping ?? undefined) : undefined,
@@ -301,6 +324,10 @@ export function expectedTensorShapes(c: LlamaConfig): Map<string, number[]> {
   for (let i = 0; i < c.numLayers; i++) {
     const p = `model.layers.${i}`;
     shapes.set(`${p}.input_layernorm.weight`, [d]);
+    if (c.qkNorm) {
+      shapes.set(`${p}.self_attn.q_norm.weight`, [c.headDim]);
+      shapes.set(`${p}.self_attn.k_norm.weight`, [c.headDim]);
+    }
     shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
     if (c.sandwichNorms) {
       shapes.set(`${p}.pre_feedforward_layernorm.weight`, [d]);

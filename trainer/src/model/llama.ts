@@ -1,7 +1,7 @@
 /**
  * A Llama-family decoder (RMSNorm, rotary embeddings, gated MLP, grouped-query attention, tied
  * or untied embeddings) over frozen weights, with optional LoRA adapters on its linear layers.
- * The config's switches cover Mistral, Qwen2, Gemma and Phi-3 (see config.ts). The frozen weights are
+ * The config's switches cover Mistral, Qwen2, Gemma 1–3 and Phi-3 (see config.ts). The frozen weights are
  * uploaded once; a training step only creates activations.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +26,9 @@ interface Layer {
   preFeedforwardNorm?: tf.Tensor1D;
   postFeedforwardNorm?: tf.Tensor1D;
   sliding: boolean;
+  /** Gemma 3's RMSNorm weights (as 1 + w) over each head's queries and keys. */
+  qNorm?: tf.Tensor1D;
+  kNorm?: tf.Tensor1D;
   /** The architecture's linear layers (linearModules): seven, or Phi-3's four fused ones. */
   linears: Partial<Record<TargetModule, FrozenLinear>>;
 }
@@ -41,10 +44,14 @@ interface Pass extends ForwardOptions {
   batch: number;
   seqLen: number;
   rope: RopeTables;
+  /** Gemma 3's rope of the sliding layers (its own theta, no scaling). */
+  slidingRope?: RopeTables;
   mask: tf.Tensor2D;
   /** The sliding-window mask where only some layers slide. */
   slidingMask?: tf.Tensor2D;
 }
+
+type PositionTables = Pick<Pass, 'rope' | 'slidingRope' | 'mask' | 'slidingMask'>;
 
 export class LlamaModel {
   readonly config: LlamaConfig;
@@ -53,10 +60,7 @@ export class LlamaModel {
   private readonly layers: Layer[];
   private readonly finalNorm: tf.Tensor1D;
   private readonly lmHead: FrozenLinear;
-  private readonly positionTables = new Map<
-    number,
-    { rope: RopeTables; mask: tf.Tensor2D; slidingMask?: tf.Tensor2D }
-  >();
+  private readonly positionTables = new Map<number, PositionTables>();
   private readonly rotateHalf: FrozenLinear;
 
   /**
@@ -66,10 +70,14 @@ export class LlamaModel {
    */
   readonly weights = new Map<string, tf.Variable>();
 
+  /** A module or tensor name as the checkpoint stores it (Gemma 3's multimodal files nest them). */
+  readonly storedName: (name: string) => string;
+
   /** Reads each tensor once, in order, uploads it, and closes the checkpoint. */
   constructor(checkpoint: Checkpoint, mode: GradientMode, options: { trainable?: boolean } = {}) {
     this.config = checkpoint.config;
     this.mode = mode;
+    this.storedName = checkpoint.storedName ?? ((name) => name);
     const read = (name: string) => {
       const host = checkpoint.tensors.get(name);
       if (host === undefined) throw new Error(`tensor ${name} was not loaded`);
@@ -114,6 +122,8 @@ export class LlamaModel {
       preFeedforwardNorm: sandwich ? (upload(`${p}.pre_feedforward_layernorm.weight`) as tf.Tensor1D) : undefined,
       postFeedforwardNorm: sandwich ? (upload(`${p}.post_feedforward_layernorm.weight`) as tf.Tensor1D) : undefined,
       sliding: this.config.slidingLayers?.[i] ?? false,
+      qNorm: this.config.qkNorm ? (upload(`${p}.self_attn.q_norm.weight`) as tf.Tensor1D) : undefined,
+      kNorm: this.config.qkNorm ? (upload(`${p}.self_attn.k_norm.weight`) as tf.Tensor1D) : undefined,
       linears,
     };
   }
@@ -124,15 +134,19 @@ export class LlamaModel {
     return linear;
   }
 
-  private tablesFor(seqLen: number) {
+  private tablesFor(seqLen: number): PositionTables {
     let tables = this.positionTables.get(seqLen);
     if (tables === undefined) {
       const c = this.config;
-      const rope = ropeTables(seqLen, c.headDim, c.ropeTheta, c.ropeScaling, c.rotaryDim);
+      const kept = (theta: number, scaling: LlamaConfig['ropeScaling']): RopeTables => {
+        const rope = ropeTables(seqLen, c.headDim, theta, scaling, c.rotaryDim);
+        return { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), rotate: this.rotateHalf };
+      };
       const groups = c.numHeads / c.numKvHeads;
       const perLayer = c.slidingLayers !== undefined;
       tables = {
-        rope: { cos: tf.keep(rope.cos), sin: tf.keep(rope.sin), rotate: this.rotateHalf },
+        rope: kept(c.ropeTheta, c.ropeScaling),
+        slidingRope: c.slidingRopeTheta === undefined ? undefined : kept(c.slidingRopeTheta, { type: 'default' }),
         mask: tf.keep(causalMask(seqLen, groups, perLayer ? undefined : c.slidingWindow)),
         slidingMask: perLayer ? tf.keep(causalMask(seqLen, groups, c.slidingWindow)) : undefined,
       };
@@ -176,8 +190,10 @@ export class LlamaModel {
       v,
       batch: pass.batch,
       seqLen: pass.seqLen,
-      rope: pass.rope,
+      rope: layer.sliding && pass.slidingRope !== undefined ? pass.slidingRope : pass.rope,
       mask: layer.sliding && pass.slidingMask !== undefined ? pass.slidingMask : pass.mask,
+      qNorm: layer.qNorm,
+      kNorm: layer.kNorm,
       mode: this.mode,
     });
     const mlp = (input: tf.Tensor2D) => {
@@ -214,9 +230,17 @@ export class LlamaModel {
       layer.postNorm.dispose();
       layer.preFeedforwardNorm?.dispose();
       layer.postFeedforwardNorm?.dispose();
+      layer.qNorm?.dispose();
+      layer.kNorm?.dispose();
       for (const linear of Object.values(layer.linears)) linear?.dispose();
     }
-    for (const { rope, mask, slidingMask } of this.positionTables.values())
-      tf.dispose([rope.cos, rope.sin, mask, ...(slidingMask ? [slidingMask] : [])]);
+    for (const { rope, slidingRope, mask, slidingMask } of this.positionTables.values())
+      tf.dispose([
+        rope.cos,
+        rope.sin,
+        mask,
+        ...(slidingRope ? [slidingRope.cos, slidingRope.sin] : []),
+        ...(slidingMask ? [slidingMask] : []),
+      ]);
   }
 }

@@ -106,7 +106,11 @@ function evaluateAndTrack(input: LoopInput, state: LoopState, epoch: number): bo
   if (value === undefined) return false; // e.g. train_loss before any step
   const seen = state.tracker.observe(value);
   if (seen.isBest)
-    state.best = { metrics, epoch: Math.max(1, Math.ceil(epoch - 1e-9)), adapter: peftState(input.step.adapters) };
+    state.best = {
+      metrics,
+      epoch: Math.max(1, Math.ceil(epoch - 1e-9)),
+      adapter: peftState(input.step.adapters, input.step.model.storedName),
+    };
   return seen.shouldStop;
 }
 
