@@ -64,7 +64,12 @@ test('test ground › kubectl apply -f crds/ creates every CRD in the folder', a
 test('test ground › a LoraStudy is created with kubectl and `kubectl get ls` shows the printer columns', async () => {
   const created = await cp.kubectl(['apply', '-n', namespace, '-f', join(fixturesDir, 'study.yaml')]);
   assert.equal(created.code, 0, created.stderr);
-  const status = { phase: 'Running', progress: '1/4', bestTrial: { name: 'ground-study-0', number: 0, value: 0.875 } };
+  const status = {
+    phase: 'Running',
+    progress: '1/4',
+    gpuHours: 0.25,
+    bestTrial: { name: 'ground-study-0', number: 0, value: 0.875 },
+  };
   await objects.patchNamespacedCustomObjectStatus(
     { group, version, namespace, plural: 'lorastudies', name: 'ground-study', body: { status } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -80,7 +85,7 @@ test('test ground › a LoraStudy is created with kubectl and `kubectl get ls` s
     .split('\n')
     .map((line) => line.trim().split(/\s{2,}/));
   assert.deepEqual(header, ['NAME', ...columns]);
-  assert.deepEqual(row.slice(0, 4), ['ground-study', 'Running', '0.875', '1/4']);
+  assert.deepEqual(row.slice(0, 5), ['ground-study', 'Running', '0.875', '1/4', '0.25']);
 });
 
 test('test ground › the examples in examples/ are accepted by the API server', async (t) => {

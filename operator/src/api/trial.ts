@@ -31,13 +31,20 @@ export const TrialSpecSchema = z.object({
     .describe('GPUs its template asked for when it started (limits of */gpu resources); counts its GPU-hours.'),
 });
 
-/** A trial keeps the most recent this many past attempts in its status. */
+/**
+ * A trial keeps the most recent this many past attempts in its status: as many as
+ * budget.maxTrialAttempts allows, so every ended attempt's GPU time stays counted.
+ */
 export const MAX_ATTEMPT_RECORDS = 10;
 
 export const AttemptRecordSchema = z.object({
   attempt: z.number().int().min(1),
   jobName: z.string(),
   pod: z.string().optional(),
+  startTime: z
+    .string()
+    .optional()
+    .describe("When the attempt's trainer started running; absent if it never ran. Its GPU time ends at `time`."),
   reason: z.string().describe('Why the attempt ended: Evicted, PodDeleted, PodGone, or the DisruptionTarget reason.'),
   message: z.string().optional(),
   time: z.string().describe('When the operator saw the disruption.'),
@@ -73,8 +80,14 @@ export const TrialStatusSchema = z.object({
       `Past attempts the cluster disrupted (eviction, preemption, deletion), the most recent ${MAX_ATTEMPT_RECORDS}.`,
     ),
   pod: z.string().optional().describe("The current attempt's pod the operator saw started."),
-  startTime: z.string().optional(),
+  startTime: z.string().optional().describe("When the current attempt's trainer started running."),
   completionTime: z.string().optional(),
+  gpuHours: z
+    .number()
+    .optional()
+    .describe(
+      'GPU-hours its ended attempts used (GPUs × running time, to 3 decimals); once the trial ends, all of them. A running attempt counts in the study total.',
+    ),
   finishSeen: z
     .object({ pod: z.string(), time: z.string() })
     .optional()

@@ -62,8 +62,10 @@ export function bestLine(status: StudyStatus, metric: string): string {
     : `no complete trial yet`;
 }
 
+/** The trial counts, and the GPU-hours spent once a trial has used a GPU. */
 export function countsLine(status: StudyStatus): string {
   const counts = status.trialCounts;
   if (!counts) return '';
-  return `${counts.succeeded} succeeded, ${counts.earlyStopped} stopped early, ${counts.pruned} pruned, ${counts.failed} failed, ${counts.running + counts.pending} running`;
+  const gpuHours = status.gpuHours === undefined ? '' : `; ${status.gpuHours} GPU-hours`;
+  return `${counts.succeeded} succeeded, ${counts.earlyStopped} stopped early, ${counts.pruned} pruned, ${counts.failed} failed, ${counts.running + counts.pending} running${gpuHours}`;
 }

@@ -7,6 +7,7 @@
 import type { LoraStudy, StudyStatus } from '../api/study.ts';
 import { isTrialActive, type LoraTrial, type TrialStatus } from '../api/trial.ts';
 import { nameOf, namespaceOf } from '../api/object-name.ts';
+import { withTrialGpuHours } from '../engine/gpu-hours.ts';
 import type { KubeApi } from './kube-api.ts';
 import { writeStatus } from './status-writer.ts';
 import { WriteOverlay } from './write-overlay.ts';
@@ -54,9 +55,11 @@ export class OwnWrites {
     return write(this.#studies, study, desired, read, (object) => this.#api.replaceStudyStatus(object));
   }
 
+  /** Every trial status written carries its GPU-hours (engine/gpu-hours.ts). */
   writeTrial(trial: LoraTrial, desired: (fresh: LoraTrial) => TrialStatus): Promise<LoraTrial> {
     const read = () => this.#api.getTrial(namespaceOf(trial), nameOf(trial));
-    return write(this.#trials, trial, desired, read, (object) => this.#api.replaceTrialStatus(object));
+    const stamped = (fresh: LoraTrial) => withTrialGpuHours(fresh, desired(fresh));
+    return write(this.#trials, trial, stamped, read, (object) => this.#api.replaceTrialStatus(object));
   }
 
   /**

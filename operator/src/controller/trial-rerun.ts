@@ -44,12 +44,14 @@ export function disruptedStatus(
     attempt,
     jobName,
     ...(disruption.pod ? { pod: disruption.pod } : {}),
+    ...(observed.startTime ? { startTime: observed.startTime } : {}),
     reason: disruption.reason,
     message: disruption.message,
     time: nowIso,
   };
   const attempts = [...(observed.attempts ?? []), record].slice(-MAX_ATTEMPT_RECORDS);
-  const { pod: _pod, finishSeen: _finishSeen, ...rest } = observed;
+  // The attempt's start moves to its record: the next attempt's running time is its own.
+  const { pod: _pod, finishSeen: _finishSeen, startTime: _startTime, ...rest } = observed;
   const what = `attempt ${attempt} of ${maxAttempts} (Job ${jobName}) ${disruption.reason}: ${disruption.message}`;
   if (attempt >= maxAttempts)
     return { ...rest, attempts, phase: 'Failed', reason: ATTEMPTS_EXHAUSTED, message: what, completionTime: nowIso };

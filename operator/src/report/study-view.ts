@@ -147,10 +147,24 @@ function trialRow(trial: LoraTrial, gpus: number | undefined, nowIso: string): T
     ...(value === undefined ? {} : { value }),
     ...(step === undefined ? {} : { step }),
     ...(durationS === undefined ? {} : { durationS }),
-    ...(durationS !== undefined && gpus !== undefined ? { gpuHours: (durationS / 3600) * gpus } : {}),
+    ...gpuHoursOf(status, gpus, durationS),
     ...(status?.adapterPath ? { adapterPath: status.adapterPath } : {}),
     ...(status?.message ? { message: status.message } : {}),
   };
+}
+
+/**
+ * What the trial's status says its ended attempts used (all of it once it ended), and a running
+ * attempt's GPUs × its duration so far; a status written before trials carried gpuHours, the
+ * duration alone.
+ */
+function gpuHoursOf(status: LoraTrial['status'], gpus: number | undefined, durationS: number | undefined) {
+  if (gpus === undefined) return {};
+  const current = durationS === undefined ? 0 : (durationS / 3600) * gpus;
+  const ended = status?.gpuHours;
+  if (status?.phase === 'Running') return { gpuHours: (ended ?? 0) + current };
+  if (ended !== undefined) return { gpuHours: ended };
+  return durationS === undefined ? {} : { gpuHours: current };
 }
 
 function durationSeconds(start: string | undefined, end: string | undefined): number | undefined {

@@ -6,6 +6,7 @@ import type { LoraStudyInput } from '../api/study.ts';
 import { appendIntermediate, isTrialActive, type LoraTrial } from '../api/trial.ts';
 import { nameOf } from '../api/object-name.ts';
 import { prunedStatus, stoppedStatus } from '../engine/trial-endings.ts';
+import { withTrialGpuHours } from '../engine/gpu-hours.ts';
 import type { JournalEvent } from './journal.ts';
 
 export interface JournalState {
@@ -20,7 +21,10 @@ export interface JournalState {
 
 function update(state: JournalState, name: string, change: (trial: LoraTrial) => LoraTrial): void {
   const trial = state.trials.get(name);
-  if (trial) state.trials.set(name, change(trial));
+  if (!trial) return;
+  const changed = change(trial);
+  // As the operator writes it: the trial's GPU-hours once it ends.
+  state.trials.set(name, changed.status ? { ...changed, status: withTrialGpuHours(changed, changed.status) } : changed);
 }
 
 function status(trial: LoraTrial): NonNullable<LoraTrial['status']> {

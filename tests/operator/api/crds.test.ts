@@ -66,5 +66,5 @@ test('crds › names, short names, categories and printer columns', () => {
   const columns = (((study.spec as Node).versions as Node[])[0].additionalPrinterColumns as Node[]).map(
     (column) => column.name,
   );
-  assert.deepEqual(columns, ['Phase', 'Best', 'Trials', 'Reason', 'Age']);
+  assert.deepEqual(columns, ['Phase', 'Best', 'Trials', 'GPU-h', 'Reason', 'Age']);
 });

@@ -6,6 +6,7 @@ import { TrialLog } from '../../../operator/src/controller/trial-log.ts';
 import { disruptedStatus } from '../../../operator/src/controller/trial-rerun.ts';
 import { trimPod } from '../../../operator/src/controller/cache-trim.ts';
 import type { LoraTrial } from '../../../operator/src/api/trial.ts';
+import { trialGpuHours, withTrialGpuHours } from '../../../operator/src/engine/gpu-hours.ts';
 import { studyFixture, trialFixture } from './fixtures.ts';
 
 const NOW = Date.parse('2026-01-01T01:00:00Z');
@@ -143,4 +144,33 @@ test('trial disruption › DisruptionTarget (1.26+) is a disruption, and the cac
     message: 'preempted by qa/high',
     pod: 'qa-0-x',
   });
+});
+
+test('trial disruption › an evicted attempt’s running time counts as GPU time, the queue between does not', () => {
+  const study = studyFixture();
+  const base = trialFixture(study, 0);
+  const trial: LoraTrial = { ...base, spec: { ...base.spec, gpus: 2 } };
+  const minute = (m: number) => new Date(NOW + m * 60_000);
+  // Attempt 1 runs from minute 0 and is evicted at minute 30: 2 GPUs × 0.5 h.
+  const first = observe({ ...trial, status: runningStatus() }, [
+    pod('qa-0-x', 'qa-0', { ...running, startTime: minute(0) }),
+  ]).status;
+  assert.equal(first.startTime, minute(0).toISOString());
+  const disruption = { reason: 'Evicted', message: 'low memory', pod: 'qa-0-x' };
+  const next = disruptedStatus(trial, first, disruption, 3, minute(30).toISOString());
+  assert.equal(next.attempts?.[0]?.startTime, minute(0).toISOString());
+  assert.equal(next.startTime, undefined, 'the next attempt has not started');
+  assert.equal(withTrialGpuHours(trial, next).gpuHours, 1);
+  // Queued until minute 50: still 1 GPU-hour, however long it waits.
+  const queued = { ...trial, status: next };
+  assert.equal(trialGpuHours(queued, minute(50).getTime()), 1);
+  // Attempt 2 runs from minute 50; at minute 65 it has used 0.5 more.
+  const second = observe(queued, [pod('qa-0-a2-z', 'qa-0-a2', { ...running, startTime: minute(50) })]).status;
+  assert.equal(second.startTime, minute(50).toISOString());
+  assert.equal(trialGpuHours({ ...trial, status: second }, minute(65).getTime()), 1.5);
+  assert.equal(withTrialGpuHours(trial, second).gpuHours, 1, 'the running attempt is not written to the trial');
+  // It ends at minute 80: the trial's status says 1 + 2 × 0.5.
+  const ended = { ...second, phase: 'Succeeded' as const, completionTime: minute(80).toISOString() };
+  assert.equal(withTrialGpuHours(trial, ended).gpuHours, 2);
+  assert.equal(trialGpuHours({ ...trial, status: ended }, minute(600).getTime()), 2);
 });

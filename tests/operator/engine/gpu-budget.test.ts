@@ -90,3 +90,30 @@ test('gpu budget › trials that ask for no GPU spend none: the budget never end
   assert.equal(result.status.gpuHours, undefined);
   assert.equal(result.status.completionReason, undefined);
 });
+
+test('gpu budget › the total counts evicted attempts’ running time, and the budget spends it', () => {
+  const record = (attempt: number, start: number, end: number) => ({
+    attempt,
+    jobName: attempt === 1 ? 'gpu-0' : `gpu-0-a${attempt}`,
+    startTime: at(start).toISOString(),
+    reason: 'Evicted',
+    time: at(end).toISOString(),
+  });
+  // Attempt 1 ran minutes 0–30 (1 GPU-hour at 2 GPUs), attempt 2 waits in its queue.
+  const waiting = trial(0, 2, { phase: 'Pending', attempt: 2, attempts: [record(1, 0, 30)] });
+  assert.equal(plan(study(undefined, TWO_GPUS), [waiting], at(45)).status.gpuHours, 1);
+  // Attempt 2 runs from minute 45: at minute 60 1.5, and a budget of 1.5 is spent.
+  const rerun = trial(0, 2, { attempt: 2, attempts: [record(1, 0, 30)], startTime: at(45).toISOString() });
+  const spent = plan(study(1.5, TWO_GPUS), [rerun], at(60));
+  assert.equal(spent.status.gpuHours, 1.5);
+  assert.equal(spent.status.completionReason, 'GpuBudgetSpent');
+  // A trial whose every attempt was evicted keeps all of them.
+  const exhausted = trial(0, 2, {
+    phase: 'Failed',
+    reason: 'AttemptsExhausted',
+    attempt: 2,
+    attempts: [record(1, 0, 30), record(2, 45, 60)],
+    completionTime: at(60).toISOString(),
+  });
+  assert.equal(plan(study(undefined, TWO_GPUS), [exhausted], at(90)).status.gpuHours, 1.5);
+});

@@ -111,6 +111,14 @@ test("study view › the trials table: duration, GPU-hours from the pod's GPU li
   assert.equal(row(3)?.message, 'exit 3');
   const local = buildStudyView(study({ trialTemplate: {} }), trials, { source: 'test', nowIso: T(59) });
   assert.equal(local.trials[0].gpuHours, undefined, 'no GPU asked for: GPU-hours unknown');
+  // Reruns: the status's gpuHours holds the evicted attempts (all of it once ended).
+  const reruns = [
+    trial(7, { phase: 'Running', curve: [4], attempt: 2, gpuHours: 0.5, startTime: T(58) }),
+    trial(8, { curve: [4], value: 4, attempt: 2, gpuHours: 1.25, startTime: T(50), completionTime: T(55) }),
+  ];
+  const rerun = buildStudyView(study(), reruns, { source: 'test', nowIso: T(59) });
+  assert.equal(rerun.trials[0].gpuHours, 0.5 + 2 / 60, 'the evicted attempt and 1 minute at 2 GPUs');
+  assert.equal(rerun.trials[1].gpuHours, 1.25, 'not the last attempt alone (1/6)');
 });
 
 test('study view › importance and the contour come from the complete trials; maximize picks the highest best', () => {

@@ -1,9 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as yaml from 'js-yaml';
 import { join } from 'node:path';
 import { writeFixtureStudy } from '../../fixtures/study.ts';
+import { main } from '../../../operator/src/cli/main.ts';
+import type { CliDeps } from '../../../operator/src/cli/deps.ts';
 import { runStudy, studyOutcome } from './helpers.ts';
+
+function cliDeps(cwd: string): CliDeps {
+  const ignore = { write: () => {} };
+  const signal = new AbortController().signal;
+  return { stdout: ignore, stderr: ignore, cwd, env: process.env, signal, now: () => new Date() };
+}
 
 test('local runner › a crashing, a malformed and a silent trial each fail with the reason; the study goes on', async () => {
   const { dir, manifest } = writeFixtureStudy({
@@ -88,4 +97,39 @@ test('local runner › the study timeout stops the running trials (SIGTERM) and 
   const stopped = events.filter((event) => event.type === 'stopped').map((event) => (event as { name: string }).name);
   assert.deepEqual(stopped.sort(), ['demo-0', 'demo-1']);
   for (const trial of outcome.trials) assert.equal(trial.status?.reason, 'StudyFinished');
+});
+
+test('local runner › trials whose template asks for GPUs spend budget.maxGpuHours: GpuBudgetSpent', async () => {
+  // 2 trials × 2 GPUs burn 4 GPU-seconds a second: 0.002 GPU-hours (7.2 GPU-s) last about 1.8 s.
+  const budget = { maxTrials: 4, parallelTrials: 2, maxGpuHours: 0.002 };
+  const template = { resources: { limits: { 'nvidia.com/gpu': 2 } } };
+  const { dir, manifest } = writeFixtureStudy({ maxTrials: 4, parallelTrials: 2, stepMs: 400, maxSteps: 50 });
+  const written = yaml.load(readFileSync(manifest, 'utf8')) as { spec: Record<string, Record<string, unknown>> };
+  written.spec.budget = budget;
+  written.spec.trialTemplate = { ...written.spec.trialTemplate, ...template };
+  writeFileSync(manifest, yaml.dump(written));
+  const started = Date.now();
+  const { outcome } = await runStudy(dir, manifest);
+  const seconds = (Date.now() - started) / 1000;
+  assert.equal(outcome.status.completionReason, 'GpuBudgetSpent');
+  assert.ok(seconds < 15, `the 20 s trials were stopped once the budget was spent (${seconds} s)`);
+  assert.deepEqual(
+    outcome.trials.map((trial) => [trial.metadata.name, trial.spec.gpus, trial.status?.reason]),
+    [
+      ['demo-0', 2, 'StudyFinished'],
+      ['demo-1', 2, 'StudyFinished'],
+    ],
+  );
+  const spent = outcome.status.gpuHours ?? 0;
+  assert.ok(spent >= 0.002 && spent < 0.003, `study gpuHours ${spent}`);
+  // Each trial's own number, from its process start to its stop, adds up to the study's.
+  const byTrial = outcome.trials.map((trial) => trial.status?.gpuHours ?? 0);
+  for (const hours of byTrial) assert.ok(hours > 0.0005, `trial gpuHours ${hours}`);
+  assert.ok(Math.abs(byTrial[0] + byTrial[1] - spent) <= 0.001, `${byTrial} sum to ${spent}`);
+  // `lorahpo status` on the state directory shows the same total.
+  let out = '';
+  const deps = { ...cliDeps(dir), stdout: { write: (text: string) => (out += text) } };
+  assert.equal(await main(['status'], deps), 0);
+  assert.match(out, /^study demo: Failed \(GpuBudgetSpent\)/, 'no trial completed within the budget');
+  assert.ok(out.includes(`2 pruned, 0 failed, 0 running; ${spent} GPU-hours`), out);
 });
