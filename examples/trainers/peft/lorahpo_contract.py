@@ -235,6 +235,6 @@ class LorahpoCallback(_CallbackBase):
             sys.stderr.write(f"no finite {self.metric} was reported\n")
             return 2
         with open(self.contract.result_file, "w") as f:
-            f.write(json.dumps(event))
+            f.write(json.dumps(event) + "\n")  # the result line, as the contract says
         self._emit(event)
         return 0

@@ -54,7 +54,7 @@ def main():
             return 2
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments
+    from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
 
     callback = contract_module.LorahpoCallback(c)
     callback.install_sigterm()
@@ -63,6 +63,9 @@ def main():
         tokenizer.pad_token = tokenizer.eos_token
     dtype = torch.bfloat16 if c.setting("bf16", False) else torch.float32
     model = AutoModelForCausalLM.from_pretrained(c.training["model"], torch_dtype=dtype)
+    # Trainer seeds only when it is made, after this: without it the adapter's random init (A)
+    # differs on every run and LORAHPO_SEED cannot repeat a trial
+    set_seed(c.seed)
     model = get_peft_model(model, LoraConfig(**lora_kwargs))
     callback.save_adapter = lambda out: (model.save_pretrained(out), out)[1]
 
