@@ -79,6 +79,17 @@ def read_contract(env=None):
     )
 
 
+def typed_setting(c, name, default, kind):
+    """A setting as int or float; a value that is not one is a ContractError naming it."""
+    value = c.setting(name, default)
+    if not isinstance(value, bool) and isinstance(value, (int, float, str)):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    raise ContractError(f"{name} must be a number, not {json.dumps(value)}")
+
+
 def lora_config_kwargs(c):
     targets = c.setting("targetModules", "attention")
     if isinstance(targets, str):
@@ -86,9 +97,9 @@ def lora_config_kwargs(c):
             raise ContractError(f"targetModules {targets!r} is not a list or one of {sorted(TARGET_PRESETS)}")
         targets = TARGET_PRESETS[targets]
     return {
-        "r": int(c.setting("loraR", 8)),
-        "lora_alpha": float(c.setting("loraAlpha", 16)),
-        "lora_dropout": float(c.setting("loraDropout", 0.05)),
+        "r": typed_setting(c, "loraR", 8, int),
+        "lora_alpha": typed_setting(c, "loraAlpha", 16, float),
+        "lora_dropout": typed_setting(c, "loraDropout", 0.05, float),
         "target_modules": targets,
         "use_rslora": bool(c.setting("useRslora", False)),
         "bias": "none",
@@ -100,16 +111,16 @@ def training_arguments_kwargs(c, output_dir):
     eval_steps = c.setting("evalSteps")
     kwargs = {
         "output_dir": output_dir,
-        "learning_rate": float(c.setting("learningRate", 2e-4)),
-        "weight_decay": float(c.setting("weightDecay", 0.0)),
-        "max_grad_norm": float(c.setting("maxGradNorm", 1.0)),
+        "learning_rate": typed_setting(c, "learningRate", 2e-4, float),
+        "weight_decay": typed_setting(c, "weightDecay", 0.0, float),
+        "max_grad_norm": typed_setting(c, "maxGradNorm", 1.0, float),
         "lr_scheduler_type": c.setting("scheduler", "cosine"),
-        "warmup_ratio": float(c.setting("warmupRatio", 0.03)),
-        "num_train_epochs": float(c.setting("epochs", 3)),
-        "max_steps": int(c.setting("maxSteps", -1)),
-        "per_device_train_batch_size": int(c.setting("batchSize", 8)),
-        "per_device_eval_batch_size": int(c.setting("batchSize", 8)),
-        "gradient_accumulation_steps": int(c.setting("gradientAccumulationSteps", 1)),
+        "warmup_ratio": typed_setting(c, "warmupRatio", 0.03, float),
+        "num_train_epochs": typed_setting(c, "epochs", 3, float),
+        "max_steps": typed_setting(c, "maxSteps", -1, int),
+        "per_device_train_batch_size": typed_setting(c, "batchSize", 8, int),
+        "per_device_eval_batch_size": typed_setting(c, "batchSize", 8, int),
+        "gradient_accumulation_steps": typed_setting(c, "gradientAccumulationSteps", 1, int),
         # every evalSteps or every epoch, never both: each evaluation counts once for patience
         "eval_strategy": "steps" if eval_steps else "epoch",
         "save_strategy": "no",  # the callback keeps the best adapter itself
@@ -120,7 +131,7 @@ def training_arguments_kwargs(c, output_dir):
         "gradient_checkpointing": bool(c.setting("gradientCheckpointing", False)),
     }
     if eval_steps:
-        kwargs["eval_steps"] = int(eval_steps)
+        kwargs["eval_steps"] = typed_setting(c, "evalSteps", None, int)
     return kwargs
 
 
