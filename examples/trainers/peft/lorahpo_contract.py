@@ -82,6 +82,17 @@ def read_contract(env=None):
     )
 
 
+def typed_setting(c, name, default, kind):
+    """A setting as int or float; a value that is not one is a ContractError naming it."""
+    value = c.setting(name, default)
+    if not isinstance(value, bool) and isinstance(value, (int, float, str)):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    raise ContractError(f"{name} must be a number, not {json.dumps(value)}")
+
+
 def model_type_of(model):
     """config.json's model_type of a local model directory; None for a Hub id (or no model)."""
     path = os.path.join(model, "config.json") if model else None
@@ -116,9 +127,9 @@ def lora_config_kwargs(c, model_type=None):
     """model_type: config.json's; None (a Hub id not yet loaded) resolves as Llama-style."""
     targets = target_modules(c.setting("targetModules", "attention"), model_type)
     return {
-        "r": int(c.setting("loraR", 8)),
-        "lora_alpha": float(c.setting("loraAlpha", 16)),
-        "lora_dropout": float(c.setting("loraDropout", 0.05)),
+        "r": typed_setting(c, "loraR", 8, int),
+        "lora_alpha": typed_setting(c, "loraAlpha", 16, float),
+        "lora_dropout": typed_setting(c, "loraDropout", 0.05, float),
         "target_modules": targets,
         "use_rslora": bool(c.setting("useRslora", False)),
         "bias": "none",
@@ -130,19 +141,19 @@ def training_arguments_kwargs(c, output_dir):
     eval_steps = c.setting("evalSteps")
     kwargs = {
         "output_dir": output_dir,
-        "learning_rate": float(c.setting("learningRate", 2e-4)),
-        "weight_decay": float(c.setting("weightDecay", 0.0)),
-        "max_grad_norm": float(c.setting("maxGradNorm", 1.0)),
+        "learning_rate": typed_setting(c, "learningRate", 2e-4, float),
+        "weight_decay": typed_setting(c, "weightDecay", 0.0, float),
+        "max_grad_norm": typed_setting(c, "maxGradNorm", 1.0, float),
         **scheduler_kwargs(c),
-        "warmup_ratio": float(c.setting("warmupRatio", 0.03)),
-        "adam_beta1": float(c.setting("adamBeta1", 0.9)),
-        "adam_beta2": float(c.setting("adamBeta2", 0.999)),
-        "adam_epsilon": float(c.setting("adamEpsilon", 1e-8)),
-        "num_train_epochs": float(c.setting("epochs", 3)),
-        "max_steps": int(c.setting("maxSteps", -1)),
-        "per_device_train_batch_size": int(c.setting("batchSize", 8)),
-        "per_device_eval_batch_size": int(c.setting("batchSize", 8)),
-        "gradient_accumulation_steps": int(c.setting("gradientAccumulationSteps", 1)),
+        "warmup_ratio": typed_setting(c, "warmupRatio", 0.03, float),
+        "adam_beta1": typed_setting(c, "adamBeta1", 0.9, float),
+        "adam_beta2": typed_setting(c, "adamBeta2", 0.999, float),
+        "adam_epsilon": typed_setting(c, "adamEpsilon", 1e-8, float),
+        "num_train_epochs": typed_setting(c, "epochs", 3, float),
+        "max_steps": typed_setting(c, "maxSteps", -1, int),
+        "per_device_train_batch_size": typed_setting(c, "batchSize", 8, int),
+        "per_device_eval_batch_size": typed_setting(c, "batchSize", 8, int),
+        "gradient_accumulation_steps": typed_setting(c, "gradientAccumulationSteps", 1, int),
         # every evalSteps or every epoch, never both: each evaluation counts once for patience
         "eval_strategy": "steps" if eval_steps else "epoch",
         "save_strategy": "no",  # the callback keeps the best adapter itself
@@ -153,9 +164,9 @@ def training_arguments_kwargs(c, output_dir):
         "gradient_checkpointing": bool(c.setting("gradientCheckpointing", False)),
     }
     if eval_steps:
-        kwargs["eval_steps"] = int(eval_steps)
+        kwargs["eval_steps"] = typed_setting(c, "evalSteps", None, int)
     if c.setting("warmupSteps") is not None:  # wins over warmup_ratio in transformers too
-        kwargs["warmup_steps"] = int(c.setting("warmupSteps"))
+        kwargs["warmup_steps"] = typed_setting(c, "warmupSteps", None, int)
     return kwargs
 
 
@@ -164,14 +175,14 @@ def scheduler_kwargs(c):
     cosine_with_min_lr, linear to a floor its polynomial decay of power 1 ending at the floor (the
     built-in trainer's factor * (1 - ratio) + ratio, trainer/src/optim/schedule.ts)."""
     scheduler = c.setting("scheduler", "cosine")
-    ratio = float(c.setting("minLrRatio", 0))
+    ratio = typed_setting(c, "minLrRatio", 0, float)
     if ratio == 0 or scheduler not in ("cosine", "linear"):
         return {"lr_scheduler_type": scheduler}
     if ratio >= 1:  # no decay at all; polynomial refuses an end not below the peak
         return {"lr_scheduler_type": "constant_with_warmup"}
     if scheduler == "cosine":
         return {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": ratio}}
-    peak = float(c.setting("learningRate", 2e-4))
+    peak = typed_setting(c, "learningRate", 2e-4, float)
     return {"lr_scheduler_type": "polynomial", "lr_scheduler_kwargs": {"lr_end": peak * ratio, "power": 1.0}}
 
 
@@ -286,6 +297,6 @@ class LorahpoCallback(_CallbackBase):
             sys.stderr.write(f"no finite {self.metric} was reported\n")
             return 2
         with open(self.contract.result_file, "w") as f:
-            f.write(json.dumps(event))
+            f.write(json.dumps(event) + "\n")  # the result line, as the contract says
         self._emit(event)
         return 0

@@ -4,7 +4,7 @@ Reads the contract (LORAHPO_PARAMS, LORAHPO_TRAINING, LORAHPO_SEED, LORAHPO_OUTP
 LORAHPO_RESULT_FILE), trains a LoRA adapter on spec.training.model with spec.training.dataset
 (JSONL: question/answer, prompt/completion, chat messages through the model's chat template, or
 text), prints a metric line per evaluation and the result line last. Loss on answers, completions
-and assistant turns only. Exit 0 on success or SIGTERM, 2 on a bad contract input.
+and assistant turns only. Exit 0 on success or SIGTERM, 2 on a bad contract input or dataset.
 """
 import json
 import sys
@@ -31,14 +31,36 @@ def encode(record, tokenizer, template, max_len):
         ids = tokenizer(record["text"])["input_ids"] + [tokenizer.eos_token_id]
         return ids[:max_len], ids[:max_len]
     if "question" in record:
-        head, tail = template.split("{answer}")
+        if "{answer}" not in template:
+            raise ValueError(f"promptTemplate {template!r} has no {{answer}}")
+        head, tail = template.split("{answer}", 1)
         prompt = head.replace("{question}", record["question"]).rstrip()
         completion = head[len(head.rstrip()):] + record["answer"] + tail
-    else:
+    elif "prompt" in record and "completion" in record:
         prompt, completion = record["prompt"], record["completion"]
+    else:
+        raise ValueError("has none of messages, text, question/answer, prompt/completion")
     p = tokenizer(prompt)["input_ids"]
     a = tokenizer(completion, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     return (p + a)[:max_len], ([-100] * len(p) + a)[:max_len]
+
+
+def read_examples(path, tokenizer, template, max_len):
+    """The dataset's records with a learned token past the first; a bad line is a ValueError naming it."""
+    examples = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                ids, labels = encode(json.loads(line), tokenizer, template, max_len)
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValueError(f"line {n}: {error}")
+            if any(l != -100 for l in labels[1:]):
+                examples.append({"input_ids": ids, "labels": labels})
+    if len(examples) < 2:
+        raise ValueError(f"{len(examples)} usable record(s): one to evaluate and one to train at least")
+    return examples
 
 
 def main():
@@ -46,6 +68,10 @@ def main():
         c = contract_module.read_contract()
         model_type = contract_module.model_type_of(c.training.get("model"))
         lora_kwargs = contract_module.lora_config_kwargs(c, model_type)
+        args_kwargs = contract_module.training_arguments_kwargs(c, "/tmp/lorahpo-hf")
+        max_len = contract_module.typed_setting(c, "maxSeqLength", 512, int)
+        eval_fraction = contract_module.typed_setting(c, "evalFraction", 0.1, float)
+        split_seed = contract_module.typed_setting(c, "splitSeed", 0, int)
     except contract_module.ContractError as error:
         sys.stderr.write(f"lorahpo: {error}\n")
         return 2
@@ -55,7 +81,13 @@ def main():
             return 2
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments
+    from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
+
+    try:  # a bad scheduler name is refused here, before the model is loaded
+        args = TrainingArguments(**args_kwargs)
+    except ValueError as error:
+        sys.stderr.write(f"lorahpo: LORAHPO_PARAMS/LORAHPO_TRAINING: {error}\n")
+        return 2
 
     callback = contract_module.LorahpoCallback(c)
     callback.install_sigterm()
@@ -70,21 +102,24 @@ def main():
         except contract_module.ContractError as error:
             sys.stderr.write(f"lorahpo: {error}\n")
             return 2
+    # Trainer seeds only when it is made, after this: without it the adapter's random init (A)
+    # differs on every run and LORAHPO_SEED cannot repeat a trial
+    set_seed(c.seed)
     model = get_peft_model(model, LoraConfig(**lora_kwargs))
     callback.save_adapter = lambda out: (model.save_pretrained(out), out)[1]
 
     template = c.setting("promptTemplate", "### Question: {question}\n ### Answer: {answer}")
-    max_len = int(c.setting("maxSeqLength", 512))
-    with open(c.training["dataset"]) as f:
-        rows = [encode(json.loads(line), tokenizer, template, max_len) for line in f if line.strip()]
-    examples = [{"input_ids": ids, "labels": labels} for ids, labels in rows if any(l != -100 for l in labels[1:])]
-    generator = torch.Generator().manual_seed(int(c.training.get("splitSeed", 0)))
+    try:
+        examples = read_examples(c.training["dataset"], tokenizer, template, max_len)
+    except (OSError, ValueError) as error:
+        sys.stderr.write(f"lorahpo: dataset {c.training['dataset']}: {error}\n")
+        return 2
+    generator = torch.Generator().manual_seed(split_seed)
     order = torch.randperm(len(examples), generator=generator).tolist()
-    n_eval = max(1, round(len(examples) * float(c.setting("evalFraction", 0.1))))
+    n_eval = min(len(examples) - 1, max(1, round(len(examples) * eval_fraction)))
     eval_set = [examples[i] for i in order[:n_eval]]
     train_set = [examples[i] for i in order[n_eval:]]
 
-    args = TrainingArguments(**contract_module.training_arguments_kwargs(c, "/tmp/lorahpo-hf"))
     trainer = Trainer(
         model=model,
         args=args,
