@@ -1,0 +1,62 @@
+/**
+ * spec.warmStart in the engine. Enqueued parameter sets are tied to trial numbers (trial n takes
+ * set n), so a restart that finds trial n recorded never tries set n again. The earlier studies'
+ * trials come in as an argument (the runner reads them) and are turned into history afresh on
+ * every plan, so nothing accumulates and nothing is counted twice.
+ */
+import type { Parameter, Params } from '../api/parameters.ts';
+import type { StudySpec } from '../api/study.ts';
+import type { LoraTrial } from '../api/trial.ts';
+import { fitsSpace, type WarmStartStatus } from '../api/warm-start.ts';
+import type { TrialRecord } from '../trial-record.ts';
+import { toRecord } from './history.ts';
+
+export interface WarmHistory {
+  /** Complete trials of the earlier studies that fit the space, numbered −k … −1 (oldest evidence). */
+  records: readonly TrialRecord[];
+  /** Complete trials of those studies whose params do not fit the space. */
+  skipped: number;
+}
+
+/** The parameter set enqueued for trial `number`, if any. */
+export function enqueuedParams(spec: StudySpec, number: number): Params | undefined {
+  return spec.warmStart?.parameters?.[number] as Params | undefined;
+}
+
+/**
+ * The earlier studies' complete trials as history, in the order of spec.warmStart.fromStudies and
+ * then by trial number, so the sampler sees the same history whatever order they were read in.
+ */
+export function warmHistory(
+  spec: StudySpec,
+  space: readonly Parameter[],
+  earlierTrials: readonly LoraTrial[],
+): WarmHistory {
+  const studies = spec.warmStart?.fromStudies ?? [];
+  const complete = earlierTrials
+    .filter((trial) => studies.includes(trial.spec.study))
+    .map((trial) => ({ study: studies.indexOf(trial.spec.study), record: toRecord(trial) }))
+    .filter(({ record }) => record.state === 'complete' && Number.isFinite(record.value))
+    .sort((a, b) => a.study - b.study || a.record.number - b.record.number);
+  const fitting = complete.filter(({ record }) => fitsSpace(space, record.params));
+  const records = fitting.map(({ record }, i) =>
+    Object.freeze({ ...record, number: i - fitting.length, intermediate: [] }),
+  );
+  return { records: Object.freeze(records), skipped: complete.length - fitting.length };
+}
+
+/** status.warmStart, or undefined when the spec has no warm start. */
+export function warmStartStatus(
+  spec: StudySpec,
+  trials: readonly LoraTrial[],
+  history: WarmHistory,
+): WarmStartStatus | undefined {
+  if (spec.warmStart === undefined) return undefined;
+  const enqueued = spec.warmStart.parameters?.length ?? 0;
+  return {
+    enqueued,
+    enqueuedTried: trials.filter((trial) => trial.spec.number < enqueued).length,
+    history: history.records.length,
+    skipped: history.skipped,
+  };
+}
