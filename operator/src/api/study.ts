@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ParameterSchema } from './parameters.ts';
 import { SamplerSpecSchema } from './sampler-spec.ts';
-import { WarmStartSchema, WarmStartStatusSchema } from './warm-start.ts';
+import { WarmStartSpecSchema, WarmStartStatusSchema } from './warm-start.ts';
 import {
   defaultHyperbandOptions,
   defaultPatientOptions,
@@ -257,7 +257,7 @@ export const StudySpecSchema = z.object({
   pruner: PrunerSpecSchema.default({ algorithm: 'none' }),
   earlyStopping: EarlyStoppingSchema.optional().describe('Early stopping inside each trial, on the objective.'),
   budget: BudgetSchema.default({ maxTrials: 20, parallelTrials: 1 }),
-  warmStart: WarmStartSchema.optional(),
+  warmStart: WarmStartSpecSchema.optional(),
   training: SpecTrainingSchema.optional(),
   trialTemplate: TrialTemplateSchema.optional(),
   output: OutputSchema.optional(),

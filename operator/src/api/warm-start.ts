@@ -13,7 +13,7 @@ import { formatNumber } from './search-space.ts';
 /** Tolerance when checking a value against a bound or a step (as the samplers round). */
 const TOLERANCE = 1e-9;
 
-export const WarmStartSchema = z
+export const WarmStartSpecSchema = z
   .object({
     parameters: freeFormList(
       'Parameter sets the first trials take, in order (trial n takes set n); a parameter left out is sampled.',
@@ -24,7 +24,7 @@ export const WarmStartSchema = z
       )
       .optional()
       .describe(
-        'Earlier studies (same namespace; for lorahpo run, state directories beside this one) whose finished trials the sampler sees as history; trials outside this search space are skipped.',
+        'Earlier studies (same namespace; for lorahpo run, state directories beside this one) whose complete and pruned trials the sampler sees as history; trials outside this search space are skipped.',
       ),
   })
   .describe('Start from what is known: parameter sets to try first and the trials of earlier studies.');
@@ -33,12 +33,20 @@ export const WarmStartStatusSchema = z
   .object({
     enqueued: z.number().int().min(0).describe('Parameter sets in spec.warmStart.parameters.'),
     enqueuedTried: z.number().int().min(0).describe('How many of them have become trials.'),
-    history: z.number().int().min(0).describe('Finished trials of spec.warmStart.fromStudies the sampler sees.'),
-    skipped: z.number().int().min(0).describe('Finished trials of those studies left out: outside this search space.'),
+    history: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Complete and pruned trials of spec.warmStart.fromStudies the sampler sees.'),
+    skipped: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Complete and pruned trials of those studies left out: outside this search space.'),
   })
   .describe('What the warm start contributes.');
 
-export type WarmStart = z.infer<typeof WarmStartSchema>;
+export type WarmStartSpec = z.infer<typeof WarmStartSpecSchema>;
 export type WarmStartStatus = z.infer<typeof WarmStartStatusSchema>;
 
 function onStep(value: number, min: number, step: number): boolean {
@@ -99,7 +107,7 @@ export function fitsSpace(space: readonly Parameter[], params: Record<string, un
 }
 
 /** The warm-start rules of a parsed spec (paths start with `spec.warmStart`). */
-export function checkWarmStart(space: readonly Parameter[], warmStart: WarmStart | undefined): Issue[] {
+export function checkWarmStartSpec(space: readonly Parameter[], warmStart: WarmStartSpec | undefined): Issue[] {
   return (warmStart?.parameters ?? []).flatMap((params, i) =>
     checkParamSet(space, params, `spec.warmStart.parameters[${i}]`),
   );

@@ -12,9 +12,9 @@ import type { TrialRecord } from '../trial-record.ts';
 import { toRecord } from './history.ts';
 
 export interface WarmHistory {
-  /** Complete trials of the earlier studies that fit the space, numbered −k … −1 (oldest evidence). */
+  /** Complete and pruned trials of the earlier studies that fit the space, numbered −k … −1 (oldest evidence). */
   records: readonly TrialRecord[];
-  /** Complete trials of those studies whose params do not fit the space. */
+  /** Complete and pruned trials of those studies whose params do not fit the space. */
   skipped: number;
 }
 
@@ -24,8 +24,10 @@ export function enqueuedParams(spec: StudySpec, number: number): Params | undefi
 }
 
 /**
- * The earlier studies' complete trials as history, in the order of spec.warmStart.fromStudies and
- * then by trial number, so the sampler sees the same history whatever order they were read in.
+ * The earlier studies' complete and pruned trials (with a value; failed ones teach the samplers
+ * nothing) as history, as the sampler would see them in their own study (a pruned trial keeps its
+ * curve), in the order of spec.warmStart.fromStudies and then by trial number, so the history is
+ * the same whatever order they were read in.
  */
 export function warmHistory(
   spec: StudySpec,
@@ -36,12 +38,10 @@ export function warmHistory(
   const complete = earlierTrials
     .filter((trial) => studies.includes(trial.spec.study))
     .map((trial) => ({ study: studies.indexOf(trial.spec.study), record: toRecord(trial) }))
-    .filter(({ record }) => record.state === 'complete' && Number.isFinite(record.value))
+    .filter(({ record }) => (record.state === 'complete' || record.state === 'pruned') && Number.isFinite(record.value))
     .sort((a, b) => a.study - b.study || a.record.number - b.record.number);
   const fitting = complete.filter(({ record }) => fitsSpace(space, record.params));
-  const records = fitting.map(({ record }, i) =>
-    Object.freeze({ ...record, number: i - fitting.length, intermediate: [] }),
-  );
+  const records = fitting.map(({ record }, i) => Object.freeze({ ...record, number: i - fitting.length }));
   return { records: Object.freeze(records), skipped: complete.length - fitting.length };
 }
 

@@ -118,7 +118,7 @@ test('warm start › earlier trials change the suggestions, deterministically an
   assert.ok(Math.abs((warm.x as number) - 7) < 2, `x = ${warm.x}`);
 });
 
-test('warm start › trials outside the space are skipped and counted; unfinished ones and other studies are ignored', () => {
+test('warm start › trials outside the space are skipped and counted; pruned ones count, running and failed ones and other studies do not', () => {
   const spec = { ...base, warmStart: { fromStudies: ['old', 'older'] } };
   const others = [
     earlier('older', 0, { x: 3, r: 8, opt: 'adamw', dropout: 0.1 }),
@@ -126,15 +126,16 @@ test('warm start › trials outside the space are skipped and counted; unfinishe
     earlier('older', 2, { x: 3, opt: 'adamw' }),
     earlier('older', 3, { x: 3, r: 8, opt: 'adamw' }, 'Running'),
     earlier('older', 4, { x: 3, r: 8, opt: 'adamw' }, 'Failed'),
+    earlier('older', 5, { x: 3, r: 8, opt: 'adamw' }, 'Pruned'),
     earlier('unrelated', 0, { x: 3, r: 8, opt: 'adamw' }),
   ];
   const study = { metadata: { name: 'demo', namespace: 'default' }, spec };
   const first = plan(study, [], now, { earlierTrials: [...history, ...others] });
-  assert.deepEqual(first.status.warmStart, { enqueued: 0, enqueuedTried: 0, history: 16, skipped: 3 });
+  assert.deepEqual(first.status.warmStart, { enqueued: 0, enqueuedTried: 0, history: 17, skipped: 3 });
   // Planned again (a restart, a later reconcile): counted once, not added up.
   const trials = starts(first).map((action) => action.trial);
   const second = plan({ ...study, status: first.status }, trials, now, { earlierTrials: [...history, ...others] });
-  assert.deepEqual(second.status.warmStart, { enqueued: 0, enqueuedTried: 0, history: 16, skipped: 3 });
+  assert.deepEqual(second.status.warmStart, { enqueued: 0, enqueuedTried: 0, history: 17, skipped: 3 });
 });
 
 test('warm start › without spec.warmStart the status has no warmStart and earlier trials are ignored', () => {
