@@ -17,8 +17,11 @@ export function earlierStateDir(stateDir: string, name: string): string {
   return join(dirname(resolve(stateDir)), name);
 }
 
-/** The trials of every earlier study the spec names, as their journals hold them now. */
-export function readEarlierTrials(spec: StudySpec, stateDir: string): LoraTrial[] {
+/**
+ * The trials of every earlier study the spec names, as their journals hold them now. `skip`
+ * (for the read-only views): a study no longer there adds nothing instead of failing the view.
+ */
+export function readEarlierTrials(spec: StudySpec, stateDir: string, missing: 'error' | 'skip' = 'error'): LoraTrial[] {
   const trials: LoraTrial[] = [];
   const issues: Issue[] = [];
   (spec.warmStart?.fromStudies ?? []).forEach((name, i) => {
@@ -44,6 +47,6 @@ export function readEarlierTrials(spec: StudySpec, stateDir: string): LoraTrial[
     }
     trials.push(...trialList(state));
   });
-  if (issues.length > 0) throw new SpecInvalidError('warm start is invalid:', issues);
+  if (issues.length > 0 && missing === 'error') throw new SpecInvalidError('warm start is invalid:', issues);
   return trials;
 }

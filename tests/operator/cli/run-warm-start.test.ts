@@ -58,6 +58,12 @@ test('lorahpo run › warmStart: enqueued sets first, an earlier local study as 
   const rerun = jsonEvents(again.out.stdout);
   assert.equal(rerun.filter((event) => event.type === 'started').length, 0);
   assert.deepEqual(rerun.filter((event) => event.type === 'status').at(-1).status.warmStart, expected);
+
+  // lorahpo status reads the earlier study beside it too.
+  const status = cli(dir);
+  assert.equal(await main(['status', join('.lorahpo', 'demo')], status.deps), 0, status.out.stderr);
+  const line = `warm start: 2/2 enqueued sets tried, ${complete.length} earlier trials as history`;
+  assert.ok(status.out.stdout.includes(`${line}\n`), status.out.stdout);
 });
 
 test('lorahpo run › warmStart.fromStudies naming no study beside this one exits 2 with the field path', async () => {
