@@ -183,7 +183,7 @@ export function checkStudyRules(spec: StudySpec, options: RuleOptions = {}): Iss
     ...checkSampler(spec),
     ...checkBudget(spec),
     ...checkParamEnvNames(spec.parameters),
-    ...checkWarmStartSpec(spec.parameters, spec.warmStart),
+    ...checkWarmStartSpec(spec.parameters, spec.warmStart, spec.budget.maxTrials),
     ...trainer,
     ...checkPodPolicy(spec, options.podPolicy ?? defaultPodPolicy()),
   ];

@@ -107,8 +107,34 @@ export function fitsSpace(space: readonly Parameter[], params: Record<string, un
 }
 
 /** The warm-start rules of a parsed spec (paths start with `spec.warmStart`). */
-export function checkWarmStartSpec(space: readonly Parameter[], warmStart: WarmStartSpec | undefined): Issue[] {
-  return (warmStart?.parameters ?? []).flatMap((params, i) =>
-    checkParamSet(space, params, `spec.warmStart.parameters[${i}]`),
-  );
+export function checkWarmStartSpec(
+  space: readonly Parameter[],
+  warmStart: WarmStartSpec | undefined,
+  maxTrials: number,
+): Issue[] {
+  const sets = warmStart?.parameters ?? [];
+  const issues = sets.flatMap((params, i) => checkParamSet(space, params, `spec.warmStart.parameters[${i}]`));
+  if (sets.length > maxTrials)
+    issues.push({
+      code: 'budget',
+      path: 'spec.warmStart.parameters',
+      message: `has ${sets.length} sets but must have at most maxTrials (${maxTrials}): the sets past it would never run`,
+    });
+  return issues;
+}
+
+/** A study cannot warm-start from itself: its own trials would count twice. */
+export function checkWarmStartName(name: string, warmStart: WarmStartSpec | undefined): Issue[] {
+  // Called on the spec as written too (before zod has accepted it), so the list is checked.
+  const studies: unknown = warmStart?.fromStudies;
+  const i = Array.isArray(studies) ? studies.indexOf(name) : -1;
+  return i < 0
+    ? []
+    : [
+        {
+          code: 'warm_start_study',
+          path: `spec.warmStart.fromStudies[${i}]`,
+          message: `is "${name}" but must name another study: its own trials are its history already`,
+        },
+      ];
 }

@@ -89,7 +89,7 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
   });
   const actions: PlanAction[] = [...prunes];
   const space = parseSearchSpace(spec.parameters);
-  const history = warmHistory(spec, space, options.earlierTrials ?? []);
+  const history = warmHistory(spec, name, space, options.earlierTrials ?? []);
   if (reason !== undefined && STOPPING_REASONS.has(reason)) {
     const stops = decideStops(current, reason, nowIso);
     actions.push(...stops);

@@ -31,10 +31,12 @@ export function enqueuedParams(spec: StudySpec, number: number): Params | undefi
  */
 export function warmHistory(
   spec: StudySpec,
+  study: string,
   space: readonly Parameter[],
   earlierTrials: readonly LoraTrial[],
 ): WarmHistory {
-  const studies = spec.warmStart?.fromStudies ?? [];
+  // Never the study itself (validation refuses it; a spec from the API server may still say so).
+  const studies = (spec.warmStart?.fromStudies ?? []).filter((name) => name !== study);
   const complete = earlierTrials
     .filter((trial) => studies.includes(trial.spec.study))
     .map((trial) => ({ study: studies.indexOf(trial.spec.study), record: toRecord(trial) }))

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plan, type Plan } from '../../../operator/src/engine/plan.ts';
-import { checkStudySpec } from '../../../operator/src/api/validate-study.ts';
+import { checkStudyManifest, checkStudySpec } from '../../../operator/src/api/validate-study.ts';
 import { formatIssue } from '../../../trainer/src/contract/format-issue.ts';
 import type { LoraTrial } from '../../../operator/src/api/trial.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
@@ -144,4 +144,25 @@ test('warm start › without spec.warmStart the status has no warmStart and earl
   const withTrials = plan(study, [], now, { earlierTrials: history });
   assert.equal(cold.status.warmStart, undefined);
   assert.deepEqual(starts(withTrials), starts(cold));
+});
+
+test('warm start › more sets than maxTrials, or a study naming itself, are refused; plan ignores its own name', () => {
+  const spec = {
+    ...base,
+    budget: { maxTrials: 1 },
+    warmStart: { parameters: [{ x: 1 }, { x: 2 }], fromStudies: ['demo'] },
+  };
+  const manifest = { apiVersion: 'lorahpo.io/v1alpha1', kind: 'LoraStudy', metadata: { name: 'demo' }, spec };
+  assert.deepEqual(
+    checkStudyManifest(manifest).issues.map((issue) => formatIssue(issue)),
+    [
+      'spec.warmStart.parameters has 2 sets but must have at most maxTrials (1): the sets past it would never run',
+      'spec.warmStart.fromStudies[0] is "demo" but must name another study: its own trials are its history already',
+    ],
+  );
+  const own = { ...base, warmStart: { fromStudies: ['demo', 'old'] } };
+  const result = plan({ metadata: { name: 'demo' }, spec: own }, [], now, {
+    earlierTrials: [...history, earlier('demo', 0, { x: 1, r: 8, opt: 'sgd' })],
+  });
+  assert.equal(result.status.warmStart?.history, 16);
 });
