@@ -10,6 +10,7 @@ import { checkGridSpace } from './grid-space.ts';
 import { checkSamplerOptions } from './sampler-spec.ts';
 import { checkBuiltInParams } from './built-in-params.ts';
 import { checkParamEnvNames } from './param-env-names.ts';
+import { checkWarmStartSpec } from './warm-start.ts';
 import { parseDurationMs } from './common.ts';
 import { StudyTrainingSchema, type InnerPrunerSpec, type PrunerAlgorithm, type StudySpec } from './study.ts';
 import { findUnknownFields } from './unknown-fields.ts';
@@ -182,6 +183,7 @@ export function checkStudyRules(spec: StudySpec, options: RuleOptions = {}): Iss
     ...checkSampler(spec),
     ...checkBudget(spec),
     ...checkParamEnvNames(spec.parameters),
+    ...checkWarmStartSpec(spec.parameters, spec.warmStart, spec.budget.maxTrials),
     ...trainer,
     ...checkPodPolicy(spec, options.podPolicy ?? defaultPodPolicy()),
   ];

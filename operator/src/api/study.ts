@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ParameterSchema } from './parameters.ts';
 import { SamplerSpecSchema } from './sampler-spec.ts';
+import { WarmStartSpecSchema, WarmStartStatusSchema } from './warm-start.ts';
 import {
   defaultHyperbandOptions,
   defaultPatientOptions,
@@ -256,6 +257,7 @@ export const StudySpecSchema = z.object({
   pruner: PrunerSpecSchema.default({ algorithm: 'none' }),
   earlyStopping: EarlyStoppingSchema.optional().describe('Early stopping inside each trial, on the objective.'),
   budget: BudgetSchema.default({ maxTrials: 20, parallelTrials: 1 }),
+  warmStart: WarmStartSpecSchema.optional(),
   training: SpecTrainingSchema.optional(),
   trialTemplate: TrialTemplateSchema.optional(),
   output: OutputSchema.optional(),
@@ -341,6 +343,7 @@ export const StudyStatusSchema = z.object({
     .number()
     .optional()
     .describe('GPU-hours the trials have used, running ones so far (GPUs asked for × running time), to 3 decimals.'),
+  warmStart: WarmStartStatusSchema.optional(),
   message: z.string().optional(),
   startTime: z.string().optional(),
   completionTime: z.string().optional(),

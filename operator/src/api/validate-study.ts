@@ -12,6 +12,7 @@ import { checkSpaceRules, checkStudyRules, type RuleOptions } from './study-rule
 import { API_GROUP_VERSION } from './common.ts';
 import { attemptJobName, trialName } from './trial.ts';
 import { DEFAULT_MAX_TRIAL_ATTEMPTS } from './study.ts';
+import { checkWarmStartName } from './warm-start.ts';
 
 /** Study names leave room for `-<number>` and Kubernetes' pod suffixes within 63 characters. */
 export const MAX_STUDY_NAME_LENGTH = 52;
@@ -95,6 +96,8 @@ export function checkStudyManifest(doc: unknown, options: RuleOptions = {}): Man
   const specCheck = checkStudySpec(record.spec, options);
   issues.push(...specCheck.issues);
   const longest = typeof name === 'string' && specCheck.spec ? longestJobName(name, specCheck.spec) : '';
+  if (typeof name === 'string')
+    issues.push(...checkWarmStartName(name, (record.spec as StudySpec | undefined)?.warmStart));
   if (longest.length > MAX_JOB_NAME_LENGTH)
     issues.push({
       code: 'too_big',

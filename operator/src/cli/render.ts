@@ -62,6 +62,16 @@ export function bestLine(status: StudyStatus, metric: string): string {
     : `no complete trial yet`;
 }
 
+/** What spec.warmStart contributed, in one line; [] without a warm start. */
+export function warmStartLines(status: StudyStatus): string[] {
+  const warm = status.warmStart;
+  if (!warm) return [];
+  const skipped = warm.skipped > 0 ? ` (${warm.skipped} skipped: outside this search space)` : '';
+  return [
+    `warm start: ${warm.enqueuedTried}/${warm.enqueued} enqueued sets tried, ${warm.history} earlier trials as history${skipped}`,
+  ];
+}
+
 /** The trial counts, and the GPU-hours spent once a trial has used a GPU. */
 export function countsLine(status: StudyStatus): string {
   const counts = status.trialCounts;

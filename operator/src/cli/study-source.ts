@@ -13,6 +13,7 @@ import { plan } from '../engine/plan.ts';
 import { LorahpoError } from '../errors.ts';
 import { JOURNAL_FILE, readJournal } from '../runner/journal.ts';
 import { replayJournal, trialList } from '../runner/journal-state.ts';
+import { readEarlierTrials } from '../runner/earlier-studies.ts';
 
 export interface StudySnapshot {
   study: LoraStudy;
@@ -64,6 +65,7 @@ export function readLocalStudy(stateDir: string, now: Date): StudySnapshot {
   const { status } = plan({ metadata: parsed.metadata, spec: parsed.spec, status: previous }, trials, now, {
     hasTrainerOverride: true,
     isLocal: true,
+    earlierTrials: readEarlierTrials(parsed.spec, stateDir, 'skip'),
   });
   return { study: { ...parsed, status }, trials, source: stateDir };
 }

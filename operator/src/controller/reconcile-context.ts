@@ -26,7 +26,11 @@ export interface ReconcileTools {
   events: EventRecorder;
   writes: OwnWrites;
   /** The engine's plan for this study and these trials (timed for the metrics). */
-  plan: (context: StudyContext, trials: readonly LoraTrial[], options?: Pick<PlanOptions, 'isStartBlocked'>) => Plan;
+  plan: (
+    context: StudyContext,
+    trials: readonly LoraTrial[],
+    options?: Pick<PlanOptions, 'isStartBlocked' | 'earlierTrials'>,
+  ) => Plan;
   /** Finish a trial without its full log this long after the pod ended; default `defaultTrialObservation()`. */
   logGraceMs?: number;
   /** ttlSecondsAfterFinished given to a trial's Job once its end is written; 0 or absent: kept. */

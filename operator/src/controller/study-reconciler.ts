@@ -117,7 +117,10 @@ export class StudyReconciler {
     const settled = await settle(context, synced);
     const refusal = specChangeRefusal(settled, context.spaceHash);
     // A refused change starts nothing, so the plan must not count the trials it would start.
-    const plan = this.#tools.plan(context, settled, { isStartBlocked: refusal !== undefined });
+    const plan = this.#tools.plan(context, settled, {
+      isStartBlocked: refusal !== undefined,
+      earlierTrials: this.#trials.readEarlier(context),
+    });
     const current = await act(context, plan, settled, refusal);
     this.#counts.count(key, current);
     await reportStudy(context, plan, refusal, current);

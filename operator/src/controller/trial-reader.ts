@@ -12,9 +12,18 @@ export class TrialReader {
 
   /** The study's trials in number order; one that does not match the schema is left out. */
   read(context: StudyContext): LoraTrial[] {
+    return this.#readStudy(context, nameOf(context.study));
+  }
+
+  /** The trials of the studies spec.warmStart.fromStudies names, in the study's namespace. */
+  readEarlier(context: StudyContext): LoraTrial[] {
+    return (context.study.spec.warmStart?.fromStudies ?? []).flatMap((name) => this.#readStudy(context, name));
+  }
+
+  #readStudy(context: StudyContext, study: string): LoraTrial[] {
     const { view, writes } = context.tools;
     const trials: LoraTrial[] = [];
-    for (const cached of view.trials(namespaceOf(context.study), nameOf(context.study))) {
+    for (const cached of view.trials(namespaceOf(context.study), study)) {
       const trial = this.#parse(context, writes.trial(cached as LoraTrial));
       if (trial) trials.push(trial);
     }

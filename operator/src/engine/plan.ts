@@ -21,6 +21,7 @@ import { decideStarts } from './start-decisions.ts';
 import { decideStops } from './stop-decisions.ts';
 import { applyEndings } from './trial-endings.ts';
 import { buildStatus, invalidStatus } from './status.ts';
+import { warmHistory, warmStartStatus } from './warm-start.ts';
 
 /** A study as read: the spec may be anything (it is validated here). */
 export interface StudyInput {
@@ -54,6 +55,11 @@ export interface PlanOptions {
   isStartBlocked?: boolean;
   /** Trials run as local processes (`lorahpo run`): their output folders stay, no pod volume applies. */
   isLocal?: boolean;
+  /**
+   * Trials of the studies spec.warmStart.fromStudies names, as the runner read them (the
+   * operator from the cluster, `lorahpo run` from their state directories); others are ignored.
+   */
+  earlierTrials?: readonly LoraTrial[];
 }
 
 /** The engine as a runner receives it (the operator takes one, so tests can script it). */
@@ -82,12 +88,13 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
     ...clock,
   });
   const actions: PlanAction[] = [...prunes];
+  const space = parseSearchSpace(spec.parameters);
+  const history = warmHistory(spec, name, space, options.earlierTrials ?? []);
   if (reason !== undefined && STOPPING_REASONS.has(reason)) {
     const stops = decideStops(current, reason, nowIso);
     actions.push(...stops);
     current = applyEndings(current, stops);
   } else if (reason === undefined && !options.isStartBlocked) {
-    const space = parseSearchSpace(spec.parameters);
     const decided = decideStarts(
       {
         spec,
@@ -96,6 +103,7 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
         sampler: createSampler(samplerConfig(spec)),
         pruner,
         nowIso,
+        warmHistory: history.records,
       },
       current,
     );
@@ -121,6 +129,8 @@ export function plan(study: StudyInput, trials: readonly LoraTrial[], now: Date,
     startTime: current.length > 0 ? startTime : study.status?.startTime,
     ...(options.isLocal ? { isLocal: true } : {}),
   });
+  const warmStart = warmStartStatus(spec, current, history);
+  if (warmStart) status.warmStart = warmStart;
   if (status.completionReason !== undefined)
     actions.push({ type: 'finish', reason: status.completionReason, phase: status.phase });
   const requeueAfterMs =

@@ -7,7 +7,7 @@
 import { API_GROUP_VERSION } from '../api/common.ts';
 import { isTrialActive, trialName, type LoraTrial } from '../api/trial.ts';
 import type { StudySpec } from '../api/study.ts';
-import type { Parameter } from '../api/parameters.ts';
+import type { Parameter, Params } from '../api/parameters.ts';
 import { templateGpus } from '../api/trial-gpus.ts';
 import { LorahpoError } from '../errors.ts';
 import type { Pruner } from '../pruner/pruner.ts';
@@ -15,6 +15,8 @@ import type { Sampler } from '../sampler/sampler.ts';
 import type { StartAction } from './actions.ts';
 import { historyCutoff, samplerHistory, toRecord } from './history.ts';
 import { trialSeed } from './trial-seed.ts';
+import { enqueuedParams } from './warm-start.ts';
+import type { TrialRecord } from '../trial-record.ts';
 
 export interface StartContext {
   spec: StudySpec;
@@ -23,6 +25,8 @@ export interface StartContext {
   sampler: Sampler;
   pruner: Pruner;
   nowIso: string;
+  /** Earlier studies' trials as the sampler sees them (engine/warm-start.ts); numbered below 0. */
+  warmHistory: readonly TrialRecord[];
 }
 
 export interface StartDecisions {
@@ -79,19 +83,34 @@ function sampleParams(
 ): StartAction['params'] | 'exhausted' {
   const records = trials.map(toRecord);
   const visible = samplerHistory(records, number, cutoff);
-  const history = context.pruner.samplerHistory?.(number, visible, context.study.name) ?? visible;
+  const own = context.pruner.samplerHistory?.(number, visible, context.study.name) ?? visible;
+  const history = [...context.warmHistory, ...own];
+  const enqueued = enqueuedParams(context.spec, number);
+  if (enqueued && context.space.every((param) => Object.hasOwn(enqueued, param.name)))
+    return inSpaceOrder(context.space, enqueued, {});
   if (context.sampler.isExhausted?.(context.space, history)) return 'exhausted';
   try {
-    return context.sampler.sample({
+    const sampled = context.sampler.sample({
       space: context.space,
       direction: context.spec.objective.direction,
       trials: history,
       number,
     });
+    return enqueued ? inSpaceOrder(context.space, enqueued, sampled) : sampled;
   } catch (error) {
     if (error instanceof LorahpoError && error.code === 'LORAHPO_GRID_EXHAUSTED') return 'exhausted';
     throw error;
   }
+}
+
+/** An enqueued set with its missing parameters taken from `sampled`, in space order (as samplers return them). */
+function inSpaceOrder(space: readonly Parameter[], enqueued: Params, sampled: Params): Params {
+  return Object.fromEntries(
+    space.map((param) => [
+      param.name,
+      Object.hasOwn(enqueued, param.name) ? enqueued[param.name] : sampled[param.name],
+    ]),
+  ) as Params;
 }
 
 export function decideStarts(context: StartContext, current: readonly LoraTrial[]): StartDecisions {

@@ -20,6 +20,7 @@ import { trialCommand, trialEnv, type TrialCommand } from './trial-command.ts';
 import { checkResume } from './resume-check.ts';
 import { stopOrphan } from './orphans.ts';
 import { lockStateDir } from './state-lock.ts';
+import { readEarlierTrials } from './earlier-studies.ts';
 import { timerDelay } from '../timer-delay.ts';
 import { diskFullError, isDiskFull, isFileSystemError, makeStateDir, stateDirError } from './state-dir.ts';
 
@@ -70,6 +71,8 @@ export class LocalRunner {
   #state!: JournalState;
   #journal!: Journal;
   #status?: StudyStatus;
+  /** spec.warmStart.fromStudies' trials, read once at the start (earlier-studies.ts). */
+  #earlierTrials: LoraTrial[] = [];
   /** The journal could not be written (a full disk): the runner stops its trials and gives up. */
   #fatal?: Error;
   #wake: () => void = () => {};
@@ -117,6 +120,7 @@ export class LocalRunner {
     const path = join(stateDir, JOURNAL_FILE);
     this.#state = replayJournal(readJournal(path));
     checkResume(this.#state, study, stateDir);
+    this.#earlierTrials = readEarlierTrials(study.spec, stateDir);
     this.#journal = new Journal(path);
     if (this.#journal.repairedTail) this.#options.onEvent({ type: 'repaired', message: this.#journal.repairedTail });
     if (this.#state.study === undefined) {
@@ -169,6 +173,7 @@ export class LocalRunner {
     const result = plan(study, trialList(this.#state), now, {
       hasTrainerOverride: this.#options.trainer !== undefined,
       isLocal: true,
+      earlierTrials: this.#earlierTrials,
     });
     this.#status = result.status;
     if (!this.#options.signal.aborted) {

@@ -7,7 +7,7 @@
  */
 import type { Issue } from '../errors.ts';
 import type { Parameter, Params } from '../api/parameters.ts';
-import { toDomain, toInternal } from '../sampler/domain.ts';
+import { checkParamSet } from '../api/warm-start.ts';
 import type { TrialRecord } from '../trial-record.ts';
 
 export interface WarmStart {
@@ -17,24 +17,16 @@ export interface WarmStart {
   history?: { params: Params; value: number }[];
 }
 
+/** A set must name every parameter (a LoraStudy's may leave some to the sampler; api/warm-start.ts). */
 function checkParams(space: readonly Parameter[], params: Params, path: string): Issue[] {
-  const issues: Issue[] = [];
-  for (const param of space) {
-    const value = params?.[param.name];
-    if (Number.isNaN(toInternal(toDomain(param), value))) {
-      issues.push({
-        code: 'warm_start_value',
-        path: `${path}.${param.name}`,
-        message: `is ${JSON.stringify(value)} but must be a value of parameter ${param.name}`,
-      });
-    }
-  }
-  for (const name of Object.keys(params ?? {})) {
-    if (!space.some((param) => param.name === name)) {
-      issues.push({ code: 'warm_start_unknown', path: `${path}.${name}`, message: 'is not a parameter of the space' });
-    }
-  }
-  return issues;
+  const missing = space
+    .filter((param) => !Object.hasOwn(params ?? {}, param.name))
+    .map((param) => ({
+      code: 'warm_start_value',
+      path: `${path}.${param.name}`,
+      message: 'is missing but every parameter needs a value here',
+    }));
+  return [...checkParamSet(space, params ?? {}, path), ...missing];
 }
 
 /** Every issue of a warm start against a parsed space (paths under `warmStart`). */

@@ -3,7 +3,7 @@
  * advances one trial at a time (which one is the caller's choice, so tests can reorder events).
  * Each trial reports `objective(params, step)` at steps 1..steps, then succeeds with its last value.
  */
-import { plan, type Plan, type StudyInput } from '../../../operator/src/engine/plan.ts';
+import { plan, type Plan, type PlanOptions, type StudyInput } from '../../../operator/src/engine/plan.ts';
 import { appendIntermediate, isTrialActive, type LoraTrial } from '../../../operator/src/api/trial.ts';
 import type { PlanAction } from '../../../operator/src/engine/actions.ts';
 import type { Params } from '../../../operator/src/api/parameters.ts';
@@ -17,6 +17,8 @@ export class World {
   log: PlanAction[] = [];
   maxActive = 0;
   last?: Plan;
+  /** Handed to every plan (e.g. earlierTrials for warm starts). */
+  planOptions: PlanOptions = {};
   readonly #objective: Objective;
   readonly #steps: number;
   readonly #fails: (params: Params) => boolean;
@@ -34,7 +36,7 @@ export class World {
 
   /** Plans and applies the actions, like a runner. */
   tick(): Plan {
-    const result = plan(this.study, this.trials, new Date(this.nowMs));
+    const result = plan(this.study, this.trials, new Date(this.nowMs), this.planOptions);
     for (const action of result.actions) this.#apply(action);
     this.study = { ...this.study, status: result.status };
     this.maxActive = Math.max(this.maxActive, this.active.length);

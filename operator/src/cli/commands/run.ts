@@ -11,7 +11,7 @@ import { MAX_TIMER_DELAY_MS } from '../../timer-delay.ts';
 import { LocalRunner, defaultLocalRunnerOptions, type RunOutcome } from '../../runner/local-runner.ts';
 import type { CliDeps } from '../deps.ts';
 import { loadStudy } from '../load-study.ts';
-import { bestLine, countsLine } from '../render.ts';
+import { bestLine, countsLine, warmStartLines } from '../render.ts';
 import { JsonView } from '../view/json-view.ts';
 import { PlainView } from '../view/plain-view.ts';
 import { TtyView } from '../view/tty-view.ts';
@@ -67,7 +67,8 @@ function printSummary(outcome: RunOutcome, metric: string, stateDir: string, dep
   const headline = outcome.isInterrupted
     ? 'interrupted'
     : `study ${status.phase.toLowerCase()} (${status.completionReason})`;
-  deps.stdout.write(`${headline}: ${bestLine(status, metric)}\n${countsLine(status)}\nstate and logs: ${stateDir}\n`);
+  const lines = [`${headline}: ${bestLine(status, metric)}`, countsLine(status), ...warmStartLines(status)];
+  deps.stdout.write(`${lines.join('\n')}\nstate and logs: ${stateDir}\n`);
 }
 
 export async function runCommand(file: string, options: RunOptions, deps: CliDeps): Promise<number> {

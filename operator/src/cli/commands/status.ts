@@ -9,7 +9,7 @@ import type { StudyStatus } from '../../api/study.ts';
 import { LorahpoError } from '../../errors.ts';
 import type { CliDeps } from '../deps.ts';
 import { progressBar } from '../progress-bar.ts';
-import { bestLine, countsLine, trialTable } from '../render.ts';
+import { bestLine, countsLine, trialTable, warmStartLines } from '../render.ts';
 import type { StudyReader, StudySnapshot } from '../study-source.ts';
 import { studyReader, withStudySource, type StudySourceOptions } from '../study-target.ts';
 
@@ -114,6 +114,7 @@ function statusLines({ study, trials, source }: StudySnapshot, deps: CliDeps, is
       : `${header}, ${status.progress ?? `${finished}/${study.spec.budget.maxTrials}`} trials finished${interrupted}`,
     bestLine(status, metric),
     countsLine(status),
+    ...warmStartLines(status),
     `${isLocal ? 'state' : 'source'}: ${source}`,
     '',
     ...trialTable(trials, metric, status.bestTrial?.name, (deps.stdout.columns || 200) - 1),
