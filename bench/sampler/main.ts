@@ -173,6 +173,10 @@ async function main(): Promise<void> {
           budgets,
           modes,
           peerDefault: peer === undefined ? undefined : OPTUNA_DEFAULT,
+          // each newer Optuna's own default TPE is a reference too (the rule's "Optuna's default")
+          alsoVersus: newerContenders(newer)
+            .map((c) => c.label)
+            .filter((label) => label.endsWith(' default')),
           significance: 0.05,
           log,
         }),

@@ -5,7 +5,8 @@
  * Mann–Whitney U test of each of our modes against Optuna's same mode. In aggregate: mean
  * normalised regret (regret over the task's scale, the median regret of a random point), mean
  * rank among the contenders, and the count of tasks where a contender is significantly better or
- * worse than Optuna's same mode, than Optuna's default and than random.
+ * worse than Optuna's same mode, than Optuna's default, than each newer Optuna's default (where
+ * one runs) and than random.
  */
 import type { Contender } from './contenders.ts';
 import { mannWhitneyU } from './mann-whitney.ts';
@@ -19,6 +20,8 @@ export interface SuiteOptions {
   modes: number[];
   /** Label of the contender the rule calls "Optuna's default" (compared with every one of ours). */
   peerDefault?: string;
+  /** Labels of further references (a newer Optuna's default) each one gets a column against. */
+  alsoVersus?: string[];
   significance: number;
   log: (line: string) => void;
 }
@@ -107,17 +110,30 @@ interface Aggregate {
   vsPeer: [number, number];
   vsDefault: [number, number];
   vsRandom: [number, number];
+  /** Against each of alsoVersus, by label. */
+  vsOthers: Map<string, [number, number]>;
 }
 
 export function aggregate(
   results: TaskResult[],
   all: Contender[],
   budget: number,
-  options: Pick<SuiteOptions, 'peerDefault' | 'significance'>,
+  options: Pick<SuiteOptions, 'peerDefault' | 'alsoVersus' | 'significance'>,
 ): Map<string, Aggregate> {
   const contenders = reaching(all, budget);
+  const others = (options.alsoVersus ?? []).filter((label) => contenders.some((c) => c.label === label));
   const totals = new Map<string, Aggregate>(
-    contenders.map((c) => [c.label, { normalised: 0, rank: 0, vsPeer: [0, 0], vsDefault: [0, 0], vsRandom: [0, 0] }]),
+    contenders.map((c) => [
+      c.label,
+      {
+        normalised: 0,
+        rank: 0,
+        vsPeer: [0, 0],
+        vsDefault: [0, 0],
+        vsRandom: [0, 0],
+        vsOthers: new Map(others.map((label) => [label, [0, 0] as [number, number]])),
+      },
+    ]),
   );
   const tally = (into: [number, number], verdict: number) => {
     if (verdict < 0) into[0]++;
@@ -137,6 +153,8 @@ export function aggregate(
         tally(total.vsDefault, compare(values, at(curves, options.peerDefault, budget), options.significance));
       if (contender.label !== 'random')
         tally(total.vsRandom, compare(values, at(curves, 'random', budget), options.significance));
+      for (const [label, into] of total.vsOthers)
+        if (label !== contender.label) tally(into, compare(values, at(curves, label, budget), options.significance));
     });
   }
   return totals;
@@ -148,14 +166,18 @@ function aggregateTable(results: TaskResult[], all: Contender[], budget: number,
   const wl = ([wins, losses]: [number, number]) => `${wins} / ${losses}`;
   // Without the peer (--peer off or Optuna missing) the comparisons with it stay empty.
   const hasPeer = options.peerDefault !== undefined;
+  const others = [...((totals.values().next().value as Aggregate | undefined)?.vsOthers.keys() ?? [])];
   return [
-    `| sampler | mean normalised regret | mean rank | better / worse than Optuna same mode | better / worse than ${options.peerDefault ?? 'Optuna default'} | better / worse than random |`,
-    '|---|---|---|---|---|---|',
+    `| sampler | mean normalised regret | mean rank | better / worse than Optuna same mode | better / worse than ${options.peerDefault ?? 'Optuna default'} | ${others.map((label) => `better / worse than ${label} | `).join('')}better / worse than random |`,
+    `|---|---|---|---|---|${'---|'.repeat(others.length)}---|`,
     ...contenders.map((c) => {
       const t = totals.get(c.label) as Aggregate;
       const vsPeer = c.peerLabel === undefined || !hasPeer ? '' : wl(t.vsPeer);
       const vsDefault = c.label === options.peerDefault || !hasPeer ? '' : wl(t.vsDefault);
-      return `| ${c.label} | ${formatFixed(t.normalised, 4)} | ${formatFixed(t.rank, 2)} | ${vsPeer} | ${vsDefault} | ${c.label === 'random' ? '' : wl(t.vsRandom)} |`;
+      const vsOthers = others
+        .map((label) => `${label === c.label ? '' : wl(t.vsOthers.get(label) ?? [0, 0])} | `)
+        .join('');
+      return `| ${c.label} | ${formatFixed(t.normalised, 4)} | ${formatFixed(t.rank, 2)} | ${vsPeer} | ${vsDefault} | ${vsOthers}${c.label === 'random' ? '' : wl(t.vsRandom)} |`;
     }),
   ];
 }
