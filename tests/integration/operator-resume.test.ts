@@ -102,6 +102,9 @@ test(
     const resumedAt = /resuming from step (\d+)/.exec(logs.stdout + logs.stderr)?.[1];
     t.diagnostic(`resumed at step ${resumedAt} of 24; value ${finished?.status?.value}, undisturbed ${reference}`);
     const read = await readStudy(cp, namespace, 'resume');
+    // the record a reader of the test log gets: what a preempted trial looks like in status
+    t.diagnostic(`trial status: ${JSON.stringify({ ...finished?.status, intermediateValues: steps.length })}`);
+    t.diagnostic(`study status: ${JSON.stringify({ ...read.status, trials: undefined })}`);
     assert.equal(read.status?.trialCounts?.succeeded, 1);
     assert.equal(read.status?.trialCounts?.failed, 0);
   },

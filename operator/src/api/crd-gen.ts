@@ -65,6 +65,13 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
       { name: 'Number', type: 'integer', jsonPath: '.spec.number' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
       { name: 'Value', type: 'number', jsonPath: '.status.value' },
+      // a trial run again after a preemption shows it here (absent: the first attempt)
+      {
+        name: 'Attempt',
+        type: 'integer',
+        jsonPath: '.status.attempt',
+        description: 'Attempt of the trial now or last run',
+      },
       { name: 'Pruned-At', type: 'integer', jsonPath: '.status.prunedAtStep', priority: 1 },
       {
         name: 'GPU-h',

@@ -67,4 +67,8 @@ test('crds › names, short names, categories and printer columns', () => {
     (column) => column.name,
   );
   assert.deepEqual(columns, ['Phase', 'Best', 'Trials', 'GPU-h', 'Reason', 'Age']);
+  const trialColumns = (((trial.spec as Node).versions as Node[])[0].additionalPrinterColumns as Node[]).map(
+    (column) => column.name,
+  );
+  assert.deepEqual(trialColumns, ['Study', 'Number', 'Phase', 'Value', 'Attempt', 'Pruned-At', 'GPU-h', 'Age']);
 });
