@@ -2,39 +2,28 @@
  * Faults: 10 % of requests answered 500, 429 or 409 and every watch dropped every few seconds;
  * the study still completes, exactly as an undisturbed run.
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ControlPlane } from '../harness/control-plane.ts';
 import { LoraStudySchema } from '../../operator/src/api/study.ts';
 import {
   createNamespace,
   createStudy,
   readTrials,
-  startCluster,
-  startOperator,
   studyFinished,
   studyManifest,
-  type RunningOperator,
+  studyGround,
 } from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { clusterOutcome, referenceRun } from './support/reference-run.ts';
 import { eventually } from '../harness/eventually.ts';
 
-let cp: ControlPlane;
-let operator: RunningOperator | undefined;
 let dropper: NodeJS.Timeout | undefined;
+const ground = studyGround(objectiveWorkload({ stepMs: 30 }));
 
-before(async () => {
-  cp = await startCluster(objectiveWorkload({ stepMs: 30 }));
-});
-
-after(async () => {
-  clearInterval(dropper);
-  await operator?.stop();
-  await cp?.stop();
-});
+after(() => clearInterval(dropper));
 
 test('operator › with 10 % of requests failing (500/429/409) and watches dropped every 3 s the study completes correctly', async () => {
+  const { cp } = ground;
   const namespace = await createNamespace(cp, 'faults');
   const manifest = studyManifest('faults', namespace, {
     budget: { maxTrials: 12, parallelTrials: 3 },
@@ -47,7 +36,7 @@ test('operator › with 10 % of requests failing (500/429/409) and watches dropp
   cp.faults.failRequests({ status: 429, fraction: 0.034 });
   cp.faults.failRequests({ status: 409, fraction: 0.034 });
   dropper = setInterval(() => cp.faults.dropWatches(Math.random() < 0.5 ? 'reset' : 'end'), 3000);
-  operator = startOperator(cp, namespace);
+  ground.startOperator(namespace);
   // A quick study may end before the first interval: drop the operator's watches once as soon as
   // it has started a trial (its informers are watching then), so every run has a dropped watch.
   await eventually('the first trial', async () => (await readTrials(cp, namespace)).length > 0);

@@ -4,42 +4,30 @@
  * keeps its result (no Job is made again). Kubernetes 1.20 has the TTL controller behind the
  * TTLAfterFinished feature gate (alpha); this control plane turns it on.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ControlPlane } from '../harness/control-plane.ts';
 import { defaultControllers } from '../harness/controller-manager.ts';
 import {
   createNamespace,
   createStudy,
   eventually,
   readTrials,
-  startCluster,
-  startOperator,
   studyFinished,
   studyManifest,
-  type RunningOperator,
+  studyGround,
 } from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 
-let cp: ControlPlane;
-let operator: RunningOperator | undefined;
-
-before(async () => {
-  cp = await startCluster(objectiveWorkload({ stepMs: 10 }), {
-    apiServerArgs: ['--feature-gates=TTLAfterFinished=true'],
-    controllerManagerArgs: ['--feature-gates=TTLAfterFinished=true'],
-    controllers: [...defaultControllers, 'ttl-after-finished'],
-  });
-});
-
-after(async () => {
-  await operator?.stop();
-  await cp?.stop();
+const ground = studyGround(objectiveWorkload({ stepMs: 10 }), {
+  apiServerArgs: ['--feature-gates=TTLAfterFinished=true'],
+  controllerManagerArgs: ['--feature-gates=TTLAfterFinished=true'],
+  controllers: [...defaultControllers, 'ttl-after-finished'],
 });
 
 test('operator › a finished trial’s Job is deleted by its TTL after the result is read; the trial keeps it', async () => {
+  const { cp } = ground;
   const namespace = await createNamespace(cp, 'job-ttl');
-  operator = startOperator(cp, namespace, { finishedJobTtlSeconds: 1 });
+  ground.startOperator(namespace, { finishedJobTtlSeconds: 1 });
   await createStudy(cp, studyManifest('ttl', namespace, { budget: { maxTrials: 2, parallelTrials: 1 } }));
   const study = await studyFinished(cp, namespace, 'ttl');
   assert.equal(study.status?.phase, 'Succeeded');

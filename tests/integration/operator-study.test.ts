@@ -3,43 +3,31 @@
  * median pruner runs to the end, prunes exactly the trials an undisturbed in-memory run of the
  * engine prunes, and reports the right best trial, counts and Events.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ControlPlane } from '../harness/control-plane.ts';
 import { LoraStudySchema } from '../../operator/src/api/study.ts';
 import {
   createNamespace,
   createStudy,
   readEvents,
   readTrials,
-  startCluster,
-  startOperator,
   studyFinished,
   studyManifest,
-  type RunningOperator,
+  studyGround,
 } from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 import { clusterOutcome, referenceRun } from './support/reference-run.ts';
 
-let cp: ControlPlane;
-let operator: RunningOperator | undefined;
-
-before(async () => {
-  cp = await startCluster(objectiveWorkload({ stepMs: 20 }));
-});
-
-after(async () => {
-  await operator?.stop();
-  await cp?.stop();
-});
+const ground = studyGround(objectiveWorkload({ stepMs: 20 }));
 
 test('operator › a 12-trial study with parallelTrials 3 and the median pruner finishes as the engine says', async () => {
+  const { cp } = ground;
   const namespace = await createNamespace(cp, 'median-12');
   const manifest = studyManifest('median', namespace, {
     budget: { maxTrials: 12, parallelTrials: 3 },
     pruner: { algorithm: 'median', startupTrials: 3, warmupSteps: 1 },
   });
-  operator = startOperator(cp, namespace);
+  const operator = ground.startOperator(namespace);
   await createStudy(cp, manifest);
   const study = await studyFinished(cp, namespace, 'median');
   const trials = await readTrials(cp, namespace);
@@ -66,12 +54,12 @@ test('operator › a 12-trial study with parallelTrials 3 and the median pruner 
   const conditions = Object.fromEntries((study.status?.conditions ?? []).map((c) => [c.type, c.status]));
   assert.equal(conditions.Valid, 'True');
   await operator.stop();
-  operator = undefined;
 });
 
 test('operator › an invalid study gets Valid=False with the field path and a Warning Event, and no trials', async () => {
+  const { cp } = ground;
   const namespace = await createNamespace(cp, 'invalid');
-  operator = startOperator(cp, namespace);
+  const operator = ground.startOperator(namespace);
   const manifest = studyManifest('bad', namespace, {
     parameters: [{ name: 'learningRate', type: 'float', min: 1e-2, max: 1e-4, log: true }],
   });
@@ -100,5 +88,4 @@ test('operator › an invalid study gets Valid=False with the field path and a W
   );
   assert.equal((await readTrials(cp, namespace)).length, 0);
   await operator.stop();
-  operator = undefined;
 });

@@ -3,9 +3,8 @@
  * its namespace, tries its enqueued sets first, reports both in status.warmStart (which the CRD
  * must admit), and an operator restart neither tries an enqueued set again nor adds up history.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ControlPlane } from '../harness/control-plane.ts';
 import { plan } from '../../operator/src/engine/plan.ts';
 import { LoraStudySchema } from '../../operator/src/api/study.ts';
 import {
@@ -13,29 +12,18 @@ import {
   createStudy,
   readStudy,
   readTrials,
-  startCluster,
-  startOperator,
   studyFinished,
   studyManifest,
-  type RunningOperator,
+  studyGround,
 } from './support/cluster.ts';
 import { objectiveWorkload } from './support/objective.ts';
 
-let cp: ControlPlane;
-let operator: RunningOperator | undefined;
-
-before(async () => {
-  cp = await startCluster(objectiveWorkload({ stepMs: 20 }));
-});
-
-after(async () => {
-  await operator?.stop();
-  await cp?.stop();
-});
+const ground = studyGround(objectiveWorkload({ stepMs: 20 }));
 
 test('operator › warmStart: enqueued sets first, an earlier study as history, unchanged by a restart', async () => {
+  const { cp } = ground;
   const namespace = await createNamespace(cp, 'warm-start');
-  operator = startOperator(cp, namespace);
+  let operator = ground.startOperator(namespace);
   await createStudy(cp, studyManifest('old', namespace, { budget: { maxTrials: 4, parallelTrials: 2 } }));
   await studyFinished(cp, namespace, 'old');
   const oldTrials = (await readTrials(cp, namespace)).filter((trial) => trial.spec.study === 'old');
@@ -68,10 +56,9 @@ test('operator › warmStart: enqueued sets first, an earlier study as history, 
 
   // A restarted operator reconciles the finished study: no trial more, the same counts.
   await operator.stop();
-  operator = startOperator(cp, namespace);
+  operator = ground.startOperator(namespace);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   assert.equal((await readTrials(cp, namespace)).filter((trial) => trial.spec.study === 'warm').length, 3);
   assert.deepEqual((await readStudy(cp, namespace, 'warm')).status?.warmStart, expected);
   await operator.stop();
-  operator = undefined;
 });

@@ -3,6 +3,8 @@
  * the CRDs applied, one namespace per test, and the operator either in this process or as a
  * separate `lorahpo operator` process that can be killed.
  */
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event } from '@kubernetes/client-node';
@@ -98,6 +100,37 @@ export function startOperator(
     stop: async () => {
       abort.abort();
       await running;
+    },
+  };
+}
+
+/** A file's control plane and the operators its tests start. */
+export interface StudyGround {
+  readonly cp: ControlPlane;
+  /** Starts an operator for `namespace`; any still running is stopped after the file's tests. */
+  startOperator(namespace: string, options?: Partial<OperatorOptions>): ReturnType<typeof startOperator>;
+}
+
+/** Registers the file's before/after hooks: the cluster up first, operators and cluster down last. */
+export function studyGround(workload: Workload, options: ClusterOptions = {}): StudyGround {
+  let cp: ControlPlane | undefined;
+  const operators: RunningOperator[] = [];
+  before(async () => {
+    cp = await startCluster(workload, options);
+  });
+  after(async () => {
+    for (const operator of operators) await operator.stop(); // stop() is idempotent
+    await cp?.stop();
+  });
+  return {
+    get cp() {
+      assert.ok(cp, 'the control plane starts before the tests');
+      return cp;
+    },
+    startOperator(namespace, operatorOptions = {}) {
+      const operator = startOperator(this.cp, namespace, operatorOptions);
+      operators.push(operator);
+      return operator;
     },
   };
 }

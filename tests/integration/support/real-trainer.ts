@@ -3,7 +3,7 @@
  * kubelet: a control plane whose pods run as local processes, a scratch folder outside /tmp,
  * an output PersistentVolumeClaim, and a study spec that trains the bundled tiny model.
  */
-import { after, before } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { LoraStudyInput } from '../../../operator/src/api/study.ts';
 import type { ControlPlane } from '../../harness/control-plane.ts';
 import { canMountVolumes } from '../../harness/simulated-node/simulated-node.ts';
-import { startCluster, startOperator, type RunningOperator } from './cluster.ts';
+import { studyGround, type StudyGround } from './cluster.ts';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const nodeBinary = join(root, 'node_modules/.bin/node');
@@ -23,38 +23,22 @@ export const needsVolumes = canMountVolumes()
   ? {}
   : { skip: 'the simulated node cannot mount volumes here (needs root and unshare)' };
 
-export interface RealTrainerGround {
-  readonly cp: ControlPlane;
+export interface RealTrainerGround extends StudyGround {
   /** A folder for the test's own files; not under /tmp, where the trial pod mounts an emptyDir. */
   readonly scratch: string;
-  /** Starts the operator for `namespace`; it is stopped after the file's tests. */
-  startOperator(namespace: string): RunningOperator;
 }
 
-/** Registers the file's before/after hooks; the fields are usable inside tests. */
+/** A study ground whose pods run as local processes, with a scratch folder removed afterwards. */
 export function realTrainerGround(prefix: string): RealTrainerGround {
-  let cp: ControlPlane | undefined;
-  const operators: RunningOperator[] = [];
+  const ground = studyGround('process');
   const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `lorahpo-${prefix}-`));
-  before(async () => {
-    cp = await startCluster('process');
-  });
-  after(async () => {
-    for (const operator of operators) await operator.stop();
-    await cp?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
   return {
     get cp() {
-      assert.ok(cp, 'the control plane starts before the tests');
-      return cp;
+      return ground.cp;
     },
     scratch,
-    startOperator(namespace) {
-      const operator = startOperator(this.cp, namespace);
-      operators.push(operator);
-      return operator;
-    },
+    startOperator: (namespace, options) => ground.startOperator(namespace, options),
   };
 }
 
