@@ -62,7 +62,7 @@ function newerContenders(newer: NewerOptuna[]): Contender[] {
       optuna(
         `Optuna ${version} ${name}`,
         peer,
-        NEWER_SAMPLERS[name] ?? { multivariate: true },
+        NEWER_SAMPLERS[name] as OptunaSampler,
         name === 'gp' ? GP_BUDGET : undefined,
       ),
     );

@@ -114,6 +114,11 @@ interface Aggregate {
   vsOthers: Map<string, [number, number]>;
 }
 
+/** The alsoVersus references that take part at this budget, each a column of the aggregate. */
+function referencesAmong(contenders: Contender[], options: Pick<SuiteOptions, 'alsoVersus'>): string[] {
+  return (options.alsoVersus ?? []).filter((label) => contenders.some((c) => c.label === label));
+}
+
 export function aggregate(
   results: TaskResult[],
   all: Contender[],
@@ -121,7 +126,7 @@ export function aggregate(
   options: Pick<SuiteOptions, 'peerDefault' | 'alsoVersus' | 'significance'>,
 ): Map<string, Aggregate> {
   const contenders = reaching(all, budget);
-  const others = (options.alsoVersus ?? []).filter((label) => contenders.some((c) => c.label === label));
+  const others = referencesAmong(contenders, options);
   const totals = new Map<string, Aggregate>(
     contenders.map((c) => [
       c.label,
@@ -166,7 +171,7 @@ function aggregateTable(results: TaskResult[], all: Contender[], budget: number,
   const wl = ([wins, losses]: [number, number]) => `${wins} / ${losses}`;
   // Without the peer (--peer off or Optuna missing) the comparisons with it stay empty.
   const hasPeer = options.peerDefault !== undefined;
-  const others = [...((totals.values().next().value as Aggregate | undefined)?.vsOthers.keys() ?? [])];
+  const others = referencesAmong(contenders, options);
   return [
     `| sampler | mean normalised regret | mean rank | better / worse than Optuna same mode | better / worse than ${options.peerDefault ?? 'Optuna default'} | ${others.map((label) => `better / worse than ${label} | `).join('')}better / worse than random |`,
     `|---|---|---|---|---|${'---|'.repeat(others.length)}---|`,
