@@ -5,7 +5,7 @@
  * but the first few is made while `parallel − 1` others are still running.
  */
 import { Study, type Params, type SamplerSpecInput } from '../../operator/src/index.ts';
-import type { OptunaPeer } from './peer.ts';
+import type { PeerPool } from './peer-pool.ts';
 import type { Task } from './problems/problem.ts';
 
 export interface Contender {
@@ -14,6 +14,8 @@ export interface Contender {
   peerLabel?: string;
   /** Runs only up to this many trials (the GP's cost grows as N³); larger budgets show no entry. */
   budgetCap?: number;
+  /** For a peer, its Optuna version (a run record keeps cells of one version apart from another's). */
+  version?: string;
   run(task: Task, seed: number, trials: number, parallel: number): Promise<number[]>;
 }
 
@@ -79,27 +81,29 @@ export type OptunaSampler =
   | { sampler: 'tpe-defaults' }
   | { sampler: 'gp' };
 
-export function optuna(label: string, peer: OptunaPeer, options: OptunaSampler, budgetCap?: number): Contender {
+export function optuna(label: string, pool: PeerPool, options: OptunaSampler, budgetCap?: number): Contender {
   return {
     label,
     budgetCap,
-    async run(task, seed, trials, parallel) {
-      await peer.request({
-        cmd: 'study',
-        space: task.problem.space,
-        direction: 'minimize',
-        seed,
-        ...('sampler' in options
-          ? { sampler: options.sampler }
-          : { sampler: 'tpe', multivariate: options.multivariate, constantLiar: options.constantLiar ?? false }),
-      });
-      const asker: Asker = {
-        ask: () => peer.request<{ number: number; params: Params }>({ cmd: 'ask' }),
-        tell: async (number, value) => {
-          await peer.request({ cmd: 'tell', number, value });
-        },
-      };
-      return drive(asker, task, seed, trials, parallel);
-    },
+    version: pool.version.split(' ')[0],
+    run: (task, seed, trials, parallel) =>
+      pool.use(async (peer) => {
+        await peer.request({
+          cmd: 'study',
+          space: task.problem.space,
+          direction: 'minimize',
+          seed,
+          ...('sampler' in options
+            ? { sampler: options.sampler }
+            : { sampler: 'tpe', multivariate: options.multivariate, constantLiar: options.constantLiar ?? false }),
+        });
+        const asker: Asker = {
+          ask: () => peer.request<{ number: number; params: Params }>({ cmd: 'ask' }),
+          tell: async (number, value) => {
+            await peer.request({ cmd: 'tell', number, value });
+          },
+        };
+        return drive(asker, task, seed, trials, parallel);
+      }),
   };
 }

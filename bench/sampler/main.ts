@@ -1,7 +1,7 @@
 /**
  * `npm run bench:sampler [-- --quick] [-- --seeds N] [-- --budgets 30,100] [-- --noise none,high]
  * [-- --modes 1,4] [-- --problems Sphere,LoRA] [-- --only quality|speed] [-- --peer off] [-- --gp-budget 30] [-- --no-install]
- * [-- --optuna-source DIR[=multi+default+gp]]…`:
+ * [-- --optuna-source DIR[=multi+default+gp]]… [-- --jobs N] [-- --record FILE]`:
  * our samplers against Optuna's (python3-optuna, found via $LORAHPO_PYTHON, python3 or
  * /usr/bin/python3) side by side in one run, printing markdown tables. Where Optuna is missing
  * it installs Debian's python3-optuna (as root, unless --no-install); failing that it says so
@@ -14,10 +14,11 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Contender, type OptunaSampler, optuna, ours } from './contenders.ts';
-import { type OptunaPeer, startOptunaPeer } from './peer.ts';
+import { type PeerPool, startPeerPool } from './peer-pool.ts';
 import { type NoiseLevel, withNoise } from './problems/problem.ts';
 import { SUITE } from './problems/suite.ts';
 import { gpSpeedTable, speedTable } from './speed.ts';
+import { RunRecord, codeFingerprints } from './record.ts';
 import { runSuite } from './suite.ts';
 
 const { values: args } = parseArgs({
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     peer: { type: 'string', default: 'on' },
     'gp-budget': { type: 'string', default: '30' },
     'optuna-source': { type: 'string', multiple: true, default: [] },
+    jobs: { type: 'string' },
+    record: { type: 'string' },
   },
 });
 
@@ -43,9 +46,12 @@ const OPTUNA_DEFAULT = 'Optuna default (uni)';
 /** The GP runs to this many trials only (its fit costs O(N³) per trial); --gp-budget changes it. */
 const GP_BUDGET = Number(args['gp-budget']);
 
+/** Cells run at once, each Optuna study in a peer process of its own: one per core by default. */
+const JOBS = Math.max(1, Number(args.jobs ?? os.cpus().length));
+
 /** A newer Optuna from a source tree, and which of its samplers take part. */
 interface NewerOptuna {
-  peer: OptunaPeer;
+  pool: PeerPool;
   samplers: string[];
 }
 
@@ -56,12 +62,12 @@ const NEWER_SAMPLERS: Record<string, OptunaSampler> = {
 };
 
 function newerContenders(newer: NewerOptuna[]): Contender[] {
-  return newer.flatMap(({ peer, samplers }) => {
-    const version = peer.version.split(' ')[0];
+  return newer.flatMap(({ pool, samplers }) => {
+    const version = pool.version.split(' ')[0];
     return samplers.map((name) =>
       optuna(
         `Optuna ${version} ${name}`,
-        peer,
+        pool,
         NEWER_SAMPLERS[name] as OptunaSampler,
         name === 'gp' ? GP_BUDGET : undefined,
       ),
@@ -77,21 +83,21 @@ async function startNewerOptuna(specs: string[]): Promise<NewerOptuna[]> {
     const unknown = wanted.filter((name) => !(name in NEWER_SAMPLERS));
     if (unknown.length > 0)
       throw new Error(`--optuna-source ${spec}: unknown sampler ${unknown.join(', ')} (multi, default, gp)`);
-    const { peer, reason } = await startOptunaPeer(source);
-    if (peer === undefined) throw new Error(`--optuna-source ${source}: no Optuna there (${reason})`);
-    if (wanted.includes('gp') && peer.gpUnavailable !== undefined)
-      log(`Optuna ${peer.version}: GPSampler left out (${peer.gpUnavailable})`);
-    const samplers = wanted.filter((name) => name !== 'gp' || peer.gpUnavailable === undefined);
-    started.push({ peer, samplers });
+    const { pool, reason } = await startPeerPool(JOBS, source);
+    if (pool === undefined) throw new Error(`--optuna-source ${source}: no Optuna there (${reason})`);
+    if (wanted.includes('gp') && pool.gpUnavailable !== undefined)
+      log(`Optuna ${pool.version}: GPSampler left out (${pool.gpUnavailable})`);
+    const samplers = wanted.filter((name) => name !== 'gp' || pool.gpUnavailable === undefined);
+    started.push({ pool, samplers });
   }
   return started;
 }
 
-function contenders(peer: OptunaPeer | undefined, newer: NewerOptuna[], parallel: number): Contender[] {
+function contenders(peer: PeerPool | undefined, newer: NewerOptuna[], parallel: number): Contender[] {
   return [...ownAndPeerContenders(peer, parallel), ...newerContenders(newer)];
 }
 
-function ownAndPeerContenders(peer: OptunaPeer | undefined, parallel: number): Contender[] {
+function ownAndPeerContenders(peer: PeerPool | undefined, parallel: number): Contender[] {
   if (parallel === 1) {
     const list: Contender[] = [
       ours('random', { algorithm: 'random' }),
@@ -141,10 +147,11 @@ async function main(): Promise<void> {
   const quick = args.quick ?? false;
   const seeds = Number(args.seeds ?? (quick ? 5 : 20));
   // --peer off: ours alone, for a fast developer's loop (Optuna 3.1 takes ~97 % of a run's time).
-  let { peer, reason } = args.peer === 'off' ? { peer: undefined, reason: '--peer off' } : await startOptunaPeer();
+  let { pool: peer, reason } =
+    args.peer === 'off' ? { pool: undefined, reason: '--peer off' } : await startPeerPool(JOBS);
   if (peer === undefined && args.peer !== 'off') {
     const installed = installOptuna();
-    if (installed === 'installed') ({ peer, reason } = await startOptunaPeer());
+    if (installed === 'installed') ({ pool: peer, reason } = await startPeerPool(JOBS));
     else reason = `${reason}; ${installed}`;
   }
   const newer = await startNewerOptuna(args['optuna-source'] ?? []);
@@ -156,7 +163,12 @@ async function main(): Promise<void> {
     `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`,
   );
   console.log(peer !== undefined ? `Optuna ${peer.version}` : `Optuna missing, ours only (${reason}).`);
-  for (const { peer: other, samplers } of newer) console.log(`Optuna ${other.version}: ${samplers.join(', ')}`);
+  for (const { pool, samplers } of newer) console.log(`Optuna ${pool.version}: ${samplers.join(', ')}`);
+  const record = args.record === undefined ? undefined : new RunRecord(args.record, codeFingerprints());
+  if (record !== undefined)
+    log(
+      `record ${args.record}: ${record.size} cells of this code${record.stale > 0 ? `, ${record.stale} stale lines ignored` : ''}`,
+    );
   const started = performance.now();
   try {
     if (args.only !== 'speed') {
@@ -173,11 +185,14 @@ async function main(): Promise<void> {
           budgets,
           modes,
           peerDefault: peer === undefined ? undefined : OPTUNA_DEFAULT,
-          // each newer Optuna's own default TPE is a reference too (the rule's "Optuna's default")
+          // each newer Optuna's own default TPE is a reference too (the rule's "Optuna's default"),
+          // and its GPSampler one for our GP
           alsoVersus: newerContenders(newer)
             .map((c) => c.label)
-            .filter((label) => label.endsWith(' default')),
+            .filter((label) => label.endsWith(' default') || label.endsWith(' gp')),
           significance: 0.05,
+          jobs: JOBS,
+          record,
           log,
         }),
       );
@@ -186,7 +201,7 @@ async function main(): Promise<void> {
       console.log('\n## Speed\n');
       const sizes = quick ? [100, 1000] : [100, 500, 1000, 2000];
       console.log(
-        await speedTable(peer, {
+        await speedTable(peer?.peers[0], {
           sizes,
           oursWindow: quick ? 30 : 100,
           optunaWindow: quick ? 5 : 20,
@@ -198,7 +213,7 @@ async function main(): Promise<void> {
     }
   } finally {
     peer?.close();
-    for (const other of newer) other.peer.close();
+    for (const { pool } of newer) pool.close();
   }
   console.log(`\n(total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }

@@ -11,6 +11,7 @@
 import type { Contender } from './contenders.ts';
 import { mannWhitneyU } from './mann-whitney.ts';
 import type { Task } from './problems/problem.ts';
+import type { RunRecord } from './record.ts';
 import { formatFixed, mean } from './stats.ts';
 
 export interface SuiteOptions {
@@ -23,39 +24,78 @@ export interface SuiteOptions {
   /** Labels of further references (a newer Optuna's default) each one gets a column against. */
   alsoVersus?: string[];
   significance: number;
+  /** Cells run at once (each Optuna cell in its own peer process). */
+  jobs: number;
+  /** Where finished cells are kept, and taken from instead of running again. */
+  record?: RunRecord;
   log: (line: string) => void;
 }
 
-/** contender label → per seed → best-so-far regret curve. */
-type Curves = Map<string, number[][]>;
+/** contender label → budget → regret per seed. */
+type Regrets = Map<string, Map<number, number[]>>;
 
 export interface TaskResult {
   task: Task;
   parallel: number;
-  curves: Curves;
+  regrets: Regrets;
 }
 
-async function runTask(task: Task, parallel: number, contenders: Contender[], options: SuiteOptions) {
-  const largest = Math.max(...options.budgets);
-  const curves: Curves = new Map();
-  const timings: string[] = [];
-  for (const contender of contenders) {
-    const started = performance.now();
-    const perSeed: number[][] = [];
-    const trials = Math.min(largest, contender.budgetCap ?? largest);
-    for (let seed = 0; seed < options.seeds; seed++) {
-      const curve = await contender.run(task, seed, trials, parallel);
-      perSeed.push(curve.map((value) => value - task.problem.optimum.value));
-    }
-    curves.set(contender.label, perSeed);
-    timings.push(`${contender.label} ${((performance.now() - started) / 1000).toFixed(1)}s`);
+/** The budgets a contender runs to (the GP stops at its cap). */
+const budgetsOf = (contender: Contender, budgets: number[]) =>
+  budgets.filter((budget) => budget <= (contender.budgetCap ?? Infinity));
+
+/** Every seed of one contender on one task in one mode: regret per seed at each budget. */
+async function runCell(task: Task, parallel: number, contender: Contender, budgets: number[], seeds: number) {
+  const trials = Math.max(...budgets);
+  const regrets: Record<string, number[]> = Object.fromEntries(budgets.map((budget) => [budget, []]));
+  for (let seed = 0; seed < seeds; seed++) {
+    // let the other cells' peers have their replies between two of our (synchronous) studies
+    await new Promise((resolve) => setImmediate(resolve));
+    const curve = await contender.run(task, seed, trials, parallel);
+    for (const budget of budgets) regrets[budget]?.push((curve[budget - 1] as number) - task.problem.optimum.value);
   }
-  options.log(`  ${task.name} ×${parallel}: ${timings.join(', ')}`);
-  return { task, parallel, curves };
+  return regrets;
 }
 
-const at = (curves: Curves, label: string, budget: number) =>
-  (curves.get(label) ?? []).map((curve) => curve[budget - 1]);
+/**
+ * Runs every cell (task × contender) of one mode, `jobs` at a time, taking from the record the
+ * cells it already holds and adding each new one to it as it ends.
+ */
+async function runMode(tasks: Task[], parallel: number, contenders: Contender[], options: SuiteOptions) {
+  const regrets = tasks.map((): Regrets => new Map());
+  const cells = tasks.flatMap((task, t) => contenders.map((contender) => ({ task, t, contender })));
+  let done = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < cells.length) {
+      const { task, t, contender } = cells[next++] as (typeof cells)[number];
+      const budgets = budgetsOf(contender, options.budgets);
+      const key = {
+        mode: parallel,
+        task: task.name,
+        contender: contender.label,
+        version: contender.version ?? '',
+        seeds: options.seeds,
+      };
+      let found = options.record?.find(key, budgets);
+      if (found === undefined) {
+        const started = performance.now();
+        const cell = { ...key, regrets: await runCell(task, parallel, contender, budgets, options.seeds), seconds: 0 };
+        cell.seconds = Number(((performance.now() - started) / 1000).toFixed(2));
+        options.record?.add(cell);
+        found = { ...cell, fingerprint: '' };
+      }
+      const byBudget = new Map(budgets.map((budget) => [budget, found.regrets[budget] ?? []]));
+      regrets[t]?.set(contender.label, byBudget);
+      done++;
+      options.log(`  [${done}/${cells.length}] ${task.name} ×${parallel} ${contender.label}: ${found.seconds}s`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, worker));
+  return tasks.map((task, t): TaskResult => ({ task, parallel, regrets: regrets[t] as Regrets }));
+}
+
+const at = (regrets: Regrets, label: string, budget: number) => regrets.get(label)?.get(budget) ?? [];
 
 /** −1: a significantly lower (better) than b; +1: significantly higher; 0: no significant difference. */
 function compare(a: number[], b: number[], alpha: number): -1 | 0 | 1 {
@@ -87,12 +127,12 @@ function perTaskTable(results: TaskResult[], all: Contender[], budget: number, a
   const contenders = reaching(all, budget);
   const header = ['task', ...contenders.map((c) => c.label)];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const { curves, task } of results) {
+  for (const { regrets, task } of results) {
     const cells = contenders.map((contender) => {
-      const values = at(curves, contender.label, budget);
+      const values = at(regrets, contender.label, budget);
       let mark = '';
-      if (contender.peerLabel !== undefined && curves.has(contender.peerLabel)) {
-        const peer = at(curves, contender.peerLabel, budget);
+      if (contender.peerLabel !== undefined && regrets.has(contender.peerLabel)) {
+        const peer = at(regrets, contender.peerLabel, budget);
         const p = mannWhitneyU(values, peer).p;
         const verdict = compare(values, peer, alpha);
         mark = ` (p ${p < 0.001 ? '<0.001' : p.toFixed(3)}${verdict < 0 ? ' ▼' : verdict > 0 ? ' ▲' : ''})`;
@@ -144,22 +184,22 @@ export function aggregate(
     if (verdict < 0) into[0]++;
     if (verdict > 0) into[1]++;
   };
-  for (const { curves, task } of results) {
-    const means = contenders.map((c) => mean(at(curves, c.label, budget)));
+  for (const { regrets, task } of results) {
+    const means = contenders.map((c) => mean(at(regrets, c.label, budget)));
     const taskRanks = ranks(means);
     contenders.forEach((contender, i) => {
       const total = totals.get(contender.label) as Aggregate;
-      const values = at(curves, contender.label, budget);
+      const values = at(regrets, contender.label, budget);
       total.normalised += means[i] / task.scale / results.length;
       total.rank += taskRanks[i] / results.length;
       if (contender.peerLabel !== undefined)
-        tally(total.vsPeer, compare(values, at(curves, contender.peerLabel, budget), options.significance));
+        tally(total.vsPeer, compare(values, at(regrets, contender.peerLabel, budget), options.significance));
       if (options.peerDefault !== undefined && contender.label !== options.peerDefault)
-        tally(total.vsDefault, compare(values, at(curves, options.peerDefault, budget), options.significance));
+        tally(total.vsDefault, compare(values, at(regrets, options.peerDefault, budget), options.significance));
       if (contender.label !== 'random')
-        tally(total.vsRandom, compare(values, at(curves, 'random', budget), options.significance));
+        tally(total.vsRandom, compare(values, at(regrets, 'random', budget), options.significance));
       for (const [label, into] of total.vsOthers)
-        if (label !== contender.label) tally(into, compare(values, at(curves, label, budget), options.significance));
+        if (label !== contender.label) tally(into, compare(values, at(regrets, label, budget), options.significance));
     });
   }
   return totals;
@@ -202,8 +242,7 @@ export async function runSuite(
   ];
   for (const parallel of options.modes) {
     const contenders = contendersOf(parallel);
-    const results: TaskResult[] = [];
-    for (const task of tasks) results.push(await runTask(task, parallel, contenders, options));
+    const results = await runMode(tasks, parallel, contenders, options);
     const mode = parallel === 1 ? 'sequential' : `${parallel} trials in parallel`;
     for (const budget of options.budgets) {
       out.push('', `### ${mode}, ${budget} trials: aggregate over ${tasks.length} tasks`, '');
