@@ -22,13 +22,19 @@ function finishedRows(observations: Observations): number[] {
   return rows;
 }
 
+/** Whether every one of `rows` holds this dimension (a plain loop: this runs on every ask). */
+function heldByAll(column: Float64Array, rows: readonly number[]): boolean {
+  for (let i = 0; i < rows.length; i++) if (Number.isNaN(column[rows[i]])) return false;
+  return true;
+}
+
 /** Blocks of dimension indices, in the order of their first dimension. */
 export function planBlocks(dimensions: number, observations: Observations, mode: TpeMode): number[][] {
   const all = Array.from({ length: dimensions }, (_, d) => d);
   if (mode === 'univariate') return all.map((d) => [d]);
   const rows = finishedRows(observations);
   if (mode === 'multivariate') {
-    const joint = all.filter((d) => rows.every((row) => !Number.isNaN(observations.columns[d][row])));
+    const joint = all.filter((d) => heldByAll(observations.columns[d], rows));
     return [joint, ...all.filter((d) => !joint.includes(d)).map((d) => [d])].filter((block) => block.length > 0);
   }
   const signatures = all.map((d) => presence(observations, d, rows));

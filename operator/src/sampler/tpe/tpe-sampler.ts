@@ -28,6 +28,7 @@ export class TpeSampler implements Sampler {
   private readonly mode: TpeMode;
   private readonly parzen: ParzenOptions;
   private readonly cache = new InternalCache();
+  private space: { of: SampleContext['space']; domains: Domain[]; key: string } | undefined;
 
   constructor(options: TpeSamplerOptions) {
     this.options = Object.freeze({ ...options });
@@ -45,8 +46,8 @@ export class TpeSampler implements Sampler {
       return sampleSpaceUniform(context.space, rng);
     }
     const { good, bad } = splitTrials(context.trials, { ...this.options, direction: context.direction });
-    const domains = context.space.map(toDomain);
-    const observations = toObservations(domains, [...good, ...bad], this.cache, JSON.stringify(context.space));
+    const { domains, key } = this.spaceOf(context.space);
+    const observations = toObservations(domains, [...good, ...bad], this.cache, key);
     const params: Params = {};
     for (const block of planBlocks(domains.length, observations, this.mode)) {
       this.sampleBlock(domains, block, observations, good.length, rng, params);
@@ -54,6 +55,12 @@ export class TpeSampler implements Sampler {
     const ordered: Params = {};
     for (const domain of domains) ordered[domain.name] = params[domain.name];
     return ordered;
+  }
+
+  /** The space's domains and cache key, worked out again only when the space changes (a study asks with the same one). */
+  private spaceOf(space: SampleContext['space']): { domains: Domain[]; key: string } {
+    if (this.space?.of !== space) this.space = { of: space, domains: space.map(toDomain), key: JSON.stringify(space) };
+    return this.space;
   }
 
   /** Fits l and g on one block, draws candidates from l and writes the best one into params. */
