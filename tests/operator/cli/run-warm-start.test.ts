@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { main } from '../../../operator/src/cli/main.ts';
+import { TtyView } from '../../../operator/src/cli/view/tty-view.ts';
 import type { CliDeps } from '../../../operator/src/cli/deps.ts';
 import { fixtureStudy, writeFixtureStudy } from '../../fixtures/study.ts';
 
@@ -59,10 +60,20 @@ test('lorahpo run › warmStart: enqueued sets first, an earlier local study as 
   assert.equal(rerun.filter((event) => event.type === 'started').length, 0);
   assert.deepEqual(rerun.filter((event) => event.type === 'status').at(-1).status.warmStart, expected);
 
+  // The plain and the live views show it as lorahpo status does.
+  const line = `warm start: 2/2 enqueued sets tried, ${complete.length} earlier trials as history`;
+  const plain = cli(dir);
+  assert.equal(await main(['run', 'warm.yaml', '--plain'], plain.deps), 0, plain.out.stderr);
+  assert.equal(plain.out.stdout.split('\n').filter((text) => text.endsWith(`] ${line}`)).length, 1, plain.out.stdout);
+  let live = '';
+  const view = new TtyView({ write: (text: string) => (live += text), isTTY: true, columns: 200 }, 'eval_loss', 'warm');
+  view.onEvent({ type: 'status', status: last, trials: [] });
+  view.close();
+  assert.ok(live.includes(`${line}\n`), live);
+
   // lorahpo status reads the earlier study beside it too.
   const status = cli(dir);
   assert.equal(await main(['status', join('.lorahpo', 'demo')], status.deps), 0, status.out.stderr);
-  const line = `warm start: 2/2 enqueued sets tried, ${complete.length} earlier trials as history`;
   assert.ok(status.out.stdout.includes(`${line}\n`), status.out.stdout);
 });
 

@@ -1,7 +1,7 @@
 /** Plain lines (not a terminal, or `--plain`): one line per trial event, greppable in CI logs. */
 import type { OutputStream } from '../deps.ts';
 import type { RunnerEvent } from '../../runner/local-runner.ts';
-import { bestLine, formatParams, formatValue } from '../render.ts';
+import { bestLine, formatParams, formatValue, warmStartLines } from '../render.ts';
 import type { RunView } from './view.ts';
 
 export class PlainView implements RunView {
@@ -9,6 +9,7 @@ export class PlainView implements RunView {
   readonly #metric: string;
   readonly #now: () => Date;
   #lastProgress = '';
+  #lastWarmStart = '';
 
   constructor(out: OutputStream, metric: string, now: () => Date) {
     this.#out = out;
@@ -41,6 +42,10 @@ export class PlainView implements RunView {
         return this.#line(`${event.trial.metadata.name} ${status?.phase.toLowerCase()}${detail}`);
       }
       case 'status': {
+        // what the warm start gave, once and again when another enqueued set has been tried
+        const warm = warmStartLines(event.status).join('; ');
+        if (warm !== this.#lastWarmStart && warm !== '') this.#line(warm);
+        this.#lastWarmStart = warm;
         const progress = `${event.status.progress} trials finished, ${bestLine(event.status, this.#metric)}`;
         if (progress !== this.#lastProgress && event.trials.length > 0) this.#line(progress);
         this.#lastProgress = progress;

@@ -7,7 +7,7 @@ import { escapeControl, rawOutput } from '../terminal-text.ts';
 import type { StudyStatus } from '../../api/study.ts';
 import type { LoraTrial } from '../../api/trial.ts';
 import type { RunnerEvent } from '../../runner/local-runner.ts';
-import { bestLine, countsLine, trialTable } from '../render.ts';
+import { bestLine, countsLine, trialTable, warmStartLines } from '../render.ts';
 import type { RunView } from './view.ts';
 
 const REDRAW_MS = 100;
@@ -54,7 +54,8 @@ export class TtyView implements RunView {
     const filled = Math.round((BAR_WIDTH * done) / Math.max(total, 1));
     const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
     const seconds = Math.round((Date.now() - this.#startMs) / 1000);
-    const rows = Math.max(5, ((this.#out as { rows?: number }).rows || 30) - 8 - this.#notes.length);
+    const warm = warmStartLines(status);
+    const rows = Math.max(5, ((this.#out as { rows?: number }).rows || 30) - 8 - this.#notes.length - warm.length);
     const table = trialTable(
       this.#trials.slice(-rows),
       this.#metric,
@@ -65,6 +66,7 @@ export class TtyView implements RunView {
       `${this.#title}  ${bar} ${status.progress} trials  ${seconds}s`,
       `${bestLine(status, this.#metric)}`,
       `${countsLine(status)}`,
+      ...warm,
       '',
       ...table,
       ...this.#notes,
