@@ -65,6 +65,18 @@ function ours(model: LlamaModel, adapters: AdapterSet, batch: HostBatch) {
   return { logits, lossBefore: step.loss, gradNorm: step.gradNorm, lossAfter };
 }
 
+/** B random (±0.05) and each magnitude off by up to ±10 %. */
+function moveOffStart(adapters: AdapterSet, rng: Rng): void {
+  for (const adapter of adapters.values()) {
+    const b = Float32Array.from({ length: adapter.bT.size }, () => (2 * rng.next() - 1) * 0.05);
+    adapter.bT.assign(tf.tensor(b, adapter.bT.shape));
+    const magnitude = adapter.magnitude;
+    if (magnitude === undefined) continue;
+    const factors = Float32Array.from({ length: magnitude.size }, () => 1 + (2 * rng.next() - 1) * 0.1);
+    magnitude.assign(tf.tidy(() => tf.mul(magnitude, tf.tensor(factors, magnitude.shape))));
+  }
+}
+
 export interface ReferenceComparison {
   maxLogitDiff: number;
   mine: { lossBefore: number; gradNorm: number; lossAfter: number };
@@ -80,15 +92,18 @@ export async function compareWithReference(
   python: string,
   modelDir: string,
   batch: HostBatch,
+  options: { dora?: boolean } = {},
 ): Promise<ReferenceComparison> {
   if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
   const model = new LlamaModel(loadCheckpoint(modelDir), 'explicit');
   const adapters = createAdapters(
     model,
     linearModules(model.config),
-    { r: HYPER.loraR, alpha: HYPER.loraAlpha, dropout: 0 },
+    { r: HYPER.loraR, alpha: HYPER.loraAlpha, dropout: 0, dora: options.dora },
     new Rng(5),
   );
+  // DoRA at its start is the base model (B = 0, m = ‖W‖): move both, so the logits test it
+  if (options.dora) moveOffStart(adapters, new Rng(11));
   const dir = mkdtempSync(join(tmpdir(), 'lorahpo-ref-'));
   writeFileSync(join(dir, 'lora_init.safetensors'), serializeSafetensors(peftState(adapters, model.storedName)));
   writeFileSync(

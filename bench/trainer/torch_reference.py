@@ -178,7 +178,9 @@ def rotate_half(x):
 
 
 class LoraLlama:
-    """Frozen weights W (name → tensor); LoRA A [r, in] and B [out, r] as trainable leaves."""
+    """Frozen weights W (name → tensor); LoRA A [r, in], B [out, r] and, for DoRA, the magnitude m [out]
+    as trainable leaves. DoRA as its paper writes it: y = b + m / ‖W + sBA‖ ⊙ (x (W + sBA)ᵀ), the
+    norm per output row and held constant (detached)."""
 
     def __init__(self, cfg, weights, lora, scale):
         self.c, self.w, self.lora, self.scale = cfg, weights, lora, scale
@@ -188,9 +190,14 @@ class LoraLlama:
         if name + ".bias" in self.w:
             y = y + self.w[name + ".bias"]
         ab = self.lora.get(name)
-        if ab is not None:
-            y = y + (x @ ab[0].T @ ab[1].T) * self.scale
-        return y
+        if ab is None:
+            return y
+        if ab[2] is None:
+            return y + (x @ ab[0].T @ ab[1].T) * self.scale
+        adapted = self.w[name + ".weight"] + self.scale * (ab[1] @ ab[0])
+        norm = torch.linalg.norm(adapted, dim=1).detach()
+        y = (x @ adapted.T) * (ab[2] / norm)
+        return y + self.w[name + ".bias"] if name + ".bias" in self.w else y
 
     def forward(self, ids):
         c = self.c
@@ -261,16 +268,18 @@ class LoraLlama:
         return (nll * weights.reshape(-1)).sum() / weights.sum(), logits
 
 
+SUFFIXES = {".lora_A.weight": 0, ".lora_B.weight": 1, ".lora_magnitude_vector": 2}
+
+
 def lora_from_peft(state):
+    """module → [A, B, magnitude or None], from PEFT's tensor names."""
     lora = {}
     for name, tensor in state.items():
-        module = name[len("base_model.model.") : -len(".lora_A.weight")]
+        suffix = next(s for s in SUFFIXES if name.endswith(s))
+        module = name[len("base_model.model.") : -len(suffix)]
         if module.startswith("language_model."):  # a multimodal checkpoint's decoder
             module = module[len("language_model."):]
-        if name.endswith(".lora_A.weight"):
-            lora.setdefault(module, [None, None])[0] = tensor.clone().requires_grad_(True)
-        else:
-            lora.setdefault(module, [None, None])[1] = tensor.clone().requires_grad_(True)
+        lora.setdefault(module, [None, None, None])[SUFFIXES[suffix]] = tensor.clone().requires_grad_(True)
     return lora
 
 
@@ -300,7 +309,7 @@ def check(directory):
     with torch.no_grad():
         logits = model.forward(batch[0])
     logits.numpy().astype("<f4").tofile(f"{directory}/logits.f32")
-    params = [t for pair in lora.values() for t in pair]
+    params = [t for entry in lora.values() for t in entry if t is not None]
     loss_before, grad_norm = one_step(model, params, batch, h)
     with torch.no_grad():
         loss_after, _ = model.loss(*batch)
@@ -334,9 +343,9 @@ def speed(config_path, threads, steps):
         for m in spec["targetModules"]:
             name = f"model.layers.{i}.self_attn.{m}"
             out_f, in_f = weights[name + ".weight"].shape
-            lora[name] = [((torch.rand(r, in_f) * 2 - 1) / math.sqrt(in_f)).requires_grad_(True), torch.zeros(out_f, r, requires_grad=True)]
+            lora[name] = [((torch.rand(r, in_f) * 2 - 1) / math.sqrt(in_f)).requires_grad_(True), torch.zeros(out_f, r, requires_grad=True), None]
     model = LoraLlama(cfg, weights, lora, spec["loraAlpha"] / r)
-    params = [t for pair in lora.values() for t in pair]
+    params = [t for entry in lora.values() for t in entry if t is not None]
     opt = torch.optim.AdamW(params, lr=1e-4, eps=1e-8, weight_decay=0.01)
     b, t = spec["batch"], spec["seqLen"]
     ids = torch.randint(0, cfg.vocab, (b, t))

@@ -58,6 +58,25 @@ for (const name of Object.keys(TINY_ARCHITECTURES)) {
   });
 }
 
+// DoRA on the plain layout, on biased projections and on fused ones, off its starting point
+for (const name of ['llama', 'qwen2', 'phi3']) {
+  test(`architecture ${name} with DoRA › logits and one AdamW step (magnitudes too) match the PyTorch reference`, {
+    skip: python === undefined ? NO_TORCH : false,
+  }, async () => {
+    const modelDir = writeTinyArchitecture(dir, name);
+    const plain = await compareWithReference(python!, modelDir, randomBatch(96));
+    const { maxLogitDiff, mine, theirs } = await compareWithReference(python!, modelDir, randomBatch(96), {
+      dora: true,
+    });
+    process.stdout.write(`# ${name} DoRA: logits max abs diff ${maxLogitDiff.toExponential(2)}\n`);
+    assert.ok(maxLogitDiff < 1e-4, `logits differ by ${maxLogitDiff}`);
+    assert.ok(Math.abs(mine.lossBefore - theirs.lossBefore) < 1e-4, `loss ${mine.lossBefore} vs ${theirs.lossBefore}`);
+    assert.ok(Math.abs(mine.gradNorm - theirs.gradNorm) < 1e-4 * Math.max(1, theirs.gradNorm), 'gradient norm');
+    assert.ok(Math.abs(mine.lossAfter - theirs.lossAfter) < 1e-4, `after ${mine.lossAfter} vs ${theirs.lossAfter}`);
+    assert.notEqual(mine.lossBefore, plain.mine.lossBefore, 'DoRA moved off its start is not the base model');
+  });
+}
+
 test('architectures › each tiny checkpoint loads with the switches its config implies', () => {
   const load = (name: string) => loadCheckpoint(writeTinyArchitecture(dir, name)).config;
   const qwen = load('qwen2');

@@ -109,6 +109,44 @@ test('main › without evalSteps it evaluates at epoch ends and the last step; a
   assert.equal(config.use_rslora, true);
 });
 
+test('main › DoRA trains a magnitude per output and saves it as PEFT names it, with use_dora', async () => {
+  const out = tempDir();
+  const training = JSON.stringify({
+    targetModules: ['q_proj', 'down_proj'],
+    useDora: true,
+    maxSteps: 12,
+    evalSteps: 6,
+  });
+  const r = await run([
+    ...BASE,
+    '--training',
+    training,
+    '--params',
+    '{"learningRate":0.01,"loraR":4}',
+    '--output-dir',
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const evalLosses = r.metrics.filter((m) => m.name === 'eval_loss').map((m) => m.value);
+  assert.ok(evalLosses[1] < evalLosses[0], JSON.stringify(evalLosses));
+  const adapter = new SafetensorsFile(readFileSync(join(out, 'adapter_model.safetensors')), 'adapter');
+  assert.equal(adapter.names().length, 3 * 2 * 2);
+  const name = 'base_model.model.model.layers.1.mlp.down_proj.lora_magnitude_vector';
+  assert.deepEqual(adapter.shape(name), [64]);
+  const model = new LlamaModel(tinyCheckpoint(), 'explicit');
+  const rowNorms = model
+    .linear(1, 'down_proj')
+    .weight.arraySync()
+    .map((row) => Math.hypot(...row));
+  model.dispose();
+  const trained = adapter.tensor(name).data;
+  assert.ok(
+    trained.some((m, i) => Math.abs(m - rowNorms[i]) > 1e-4),
+    'the magnitudes moved from the rows norms',
+  );
+  assert.equal(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).use_dora, true);
+});
+
 test('main › early stopping fires on a flat curve and says when and why', async () => {
   const training = JSON.stringify({ evalSteps: 1, maxSteps: 30, earlyStopping: { patience: 2, minDelta: 0.01 } });
   const r = await run([...BASE, '--training', training, '--params', '{"learningRate":1e-9}']);

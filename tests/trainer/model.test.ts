@@ -48,6 +48,42 @@ const logitsOf = (model: LlamaModel, adapters?: AdapterSet) =>
         .dataSync() as Float32Array,
   );
 
+test('dora › at its start (B = 0, m = ‖W‖ per row) the model is exactly the base model, dropout on or off', () => {
+  const model = new LlamaModel(tinyCheckpoint(), 'explicit');
+  const adapters = createAdapters(model, ALL, { r: 4, alpha: 8, dropout: 0.5, dora: true }, new Rng(1));
+  try {
+    const q = adapters.get('model.layers.0.self_attn.q_proj')!;
+    const weight = model.linear(0, 'q_proj').weight.arraySync();
+    const norms = weight.map((row) => Math.fround(Math.hypot(...row)));
+    const magnitudes = [...(q.magnitude!.dataSync() as Float32Array)];
+    assert.ok(
+      magnitudes.every((m, i) => Math.abs(m - norms[i]) <= 1e-6 * norms[i]),
+      'm starts at the row norms',
+    );
+    assert.equal(adapterVariables(adapters).length, 3 * ALL.length * model.config.numLayers);
+    const base = logitsOf(model);
+    assert.deepEqual(logitsOf(model, adapters), base);
+    const training = (seed: number) =>
+      tf.tidy(
+        () =>
+          model
+            .forward(tf.tensor2d(batch.ids, [batch.batch, batch.seqLen], 'int32'), {
+              adapters,
+              dropoutRng: new Rng(seed),
+            })
+            .dataSync() as Float32Array,
+      );
+    // PEFT's form: the frozen path undropped, the rescaled path on the dropped input, (m/‖·‖ − 1) = 0
+    assert.deepEqual(training(7), base);
+    q.magnitude!.assign(tf.mul(q.magnitude!, 1.1));
+    assert.notDeepEqual(logitsOf(model, adapters), base);
+    assert.notDeepEqual(training(7), logitsOf(model, adapters), 'dropout reaches the rescaled path');
+  } finally {
+    disposeAdapters(adapters);
+    model.dispose();
+  }
+});
+
 test('lora › with B = 0 the adapted model gives exactly the base logits', () => {
   withModel('explicit', (model, adapters) => {
     const base = logitsOf(model);

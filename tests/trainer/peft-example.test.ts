@@ -86,7 +86,13 @@ test('peft example › LORAHPO_PARAMS and LORAHPO_TRAINING map onto LoraConfig a
 }, () => {
   const r = drive('mapping', {
     LORAHPO_PARAMS: JSON.stringify({ learningRate: 3e-4, loraR: 16, loraAlpha: 32, scheduler: 'constant_with_warmup' }),
-    LORAHPO_TRAINING: JSON.stringify({ ...training, loraDropout: 0.1, batchSize: 4, gradientCheckpointing: true }),
+    LORAHPO_TRAINING: JSON.stringify({
+      ...training,
+      loraDropout: 0.1,
+      batchSize: 4,
+      gradientCheckpointing: true,
+      useDora: true,
+    }),
     LORAHPO_SEED: '7',
   });
   assert.equal(r.code, 0, r.stderr);
@@ -97,6 +103,7 @@ test('peft example › LORAHPO_PARAMS and LORAHPO_TRAINING map onto LoraConfig a
     lora_dropout: 0.1,
     target_modules: 'all-linear',
     use_rslora: false,
+    use_dora: true,
     bias: 'none',
     task_type: 'CAUSAL_LM',
   });

@@ -26,11 +26,23 @@ const PARAMS = JSON.stringify({
   warmupSteps: 3,
   minLrRatio: 0.1,
 });
-const ARGS = ['--model', TINY_MODEL, '--dataset', TINY_DATA, '--backend', 'wasm', '--training', TRAINING];
+const argsWith = (training: string) => [
+  '--model',
+  TINY_MODEL,
+  '--dataset',
+  TINY_DATA,
+  '--backend',
+  'wasm',
+  '--training',
+  training,
+];
+const ARGS = argsWith(TRAINING);
+/** The same run with DoRA: its magnitudes and their moments resume too. */
+const DORA_TRAINING = JSON.stringify({ ...JSON.parse(TRAINING), useDora: true });
 
-async function run(outputDir: string, env: NodeJS.ProcessEnv = {}, params = PARAMS) {
+async function run(outputDir: string, env: NodeJS.ProcessEnv = {}, params = PARAMS, args = ARGS) {
   const capture = captureIo(env);
-  const code = await main([...ARGS, '--params', params, '--output-dir', outputDir], capture.io);
+  const code = await main([...args, '--params', params, '--output-dir', outputDir], capture.io);
   const events = capture.stdoutLines().flatMap((l) => {
     const parsed = parseTrainerLine(l);
     return parsed.kind === 'event' ? [parsed.event] : [];
@@ -46,9 +58,9 @@ async function run(outputDir: string, env: NodeJS.ProcessEnv = {}, params = PARA
 }
 
 /** The real trainer process, SIGKILLed as soon as its first checkpoint is on disk. */
-async function killAfterFirstCheckpoint(outputDir: string): Promise<void> {
+async function killAfterFirstCheckpoint(outputDir: string, args = ARGS): Promise<void> {
   const bin = fileURLToPath(new URL('../../bin/lorahpo-trainer.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, ...ARGS, '--params', PARAMS, '--output-dir', outputDir], {
+  const child = spawn(process.execPath, [bin, ...args, '--params', PARAMS, '--output-dir', outputDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const poll = setInterval(() => {
@@ -94,6 +106,18 @@ test('resume › a SIGKILLed run resumes from its checkpoint and ends exactly as
   // The reported curve is re-emitted, then continued: the same lines as the undisturbed run.
   assert.deepEqual(resumed.metrics, undisturbed.metrics);
   assert.equal(existsSync(join(out, 'checkpoint')), false);
+});
+
+test('resume › a SIGKILLed DoRA run resumes exactly too', async () => {
+  const args = argsWith(DORA_TRAINING);
+  const whole = await run(tempDir(), {}, PARAMS, args);
+  assert.ok(!whole.adapter.equals(undisturbed.adapter), 'DoRA is another run');
+  const out = tempDir();
+  await killAfterFirstCheckpoint(out, args);
+  const resumed = await run(out, { LORAHPO_ATTEMPT: '2' }, PARAMS, args);
+  assert.match(resumed.stderr, /attempt 2: resuming from step \d+ \(/);
+  assert.deepEqual(withoutPath(resumed.result), withoutPath(whole.result));
+  assert.ok(resumed.adapter.equals(whole.adapter), 'the saved adapter, magnitudes included, is byte-identical');
 });
 
 test('resume › a truncated checkpoint is named in one log line and the run starts from step 0', async () => {

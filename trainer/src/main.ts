@@ -116,7 +116,7 @@ async function train(settings: RunSettings, reporter: Reporter, io: MainIo): Pro
   const adapters = createAdapters(
     model,
     targets,
-    { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout, rslora: t.useRslora },
+    { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout, rslora: t.useRslora, dora: t.useDora },
     rng.fork(),
   );
   const variables = adapterVariables(adapters);
@@ -241,7 +241,13 @@ async function startWorkers(
     return undefined;
   }
   const h = settings.hyper;
-  const lora = { r: h.loraR, alpha: h.loraAlpha, dropout: h.loraDropout, rslora: settings.training.useRslora };
+  const lora = {
+    r: h.loraR,
+    alpha: h.loraAlpha,
+    dropout: h.loraDropout,
+    rslora: settings.training.useRslora,
+    dora: settings.training.useDora,
+  };
   reporter.log(`data parallelism: ${settings.workers} gradient workers`);
   return DataParallelStepper.start(settings.workers, {
     source: { kind: 'directory', path: settings.model },
@@ -265,6 +271,7 @@ function finish(outcome: LoopOutcome, settings: RunSettings, reporter: Reporter,
       targetModules: targets,
       baseModel: resolve(settings.model),
       useRslora: settings.training.useRslora,
+      useDora: settings.training.useDora,
     });
     reporter.log(`adapter saved to ${adapterPath}`);
   } else reporter.log('no output directory (LORAHPO_OUTPUT_DIR / --output-dir): the adapter is not saved');

@@ -132,6 +132,7 @@ def lora_config_kwargs(c, model_type=None):
         "lora_dropout": typed_setting(c, "loraDropout", 0.05, float),
         "target_modules": targets,
         "use_rslora": bool(c.setting("useRslora", False)),
+        "use_dora": bool(c.setting("useDora", False)),
         "bias": "none",
         "task_type": "CAUSAL_LM",
     }

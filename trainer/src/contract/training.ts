@@ -120,6 +120,10 @@ export const TrainingSettingsSchema = z.object({
     .boolean()
     .default(false)
     .describe('rsLoRA: scale the update by alpha / sqrt(r) instead of alpha / r (PEFT use_rslora).'),
+  useDora: z
+    .boolean()
+    .default(false)
+    .describe('DoRA: train a magnitude per output unit beside the low-rank direction update (PEFT use_dora).'),
   /** Fixed values of hyperparameters not searched; sampled params override them. */
   ...HyperparametersSchema.partial().shape,
   /** The objective the trainer reports and early-stops on (set from the study's objective). */

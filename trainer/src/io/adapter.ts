@@ -14,6 +14,7 @@ export interface AdapterConfigInput {
   targetModules: readonly string[];
   baseModel: string;
   useRslora?: boolean;
+  useDora?: boolean;
 }
 
 export function adapterConfig(c: AdapterConfigInput): object {
@@ -33,7 +34,7 @@ export function adapterConfig(c: AdapterConfigInput): object {
     layers_to_transform: null,
     layers_pattern: null,
     use_rslora: c.useRslora ?? false,
-    use_dora: false,
+    use_dora: c.useDora ?? false,
     revision: null,
   };
 }

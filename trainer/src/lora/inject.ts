@@ -25,14 +25,14 @@ export function createAdapters(
     for (const module of targets) {
       const base = model.linear(layer, module);
       const path = modulePath(layer, module);
-      adapters.set(path, new LoraLinear(path, base.inFeatures, base.outFeatures, options, rng));
+      adapters.set(path, new LoraLinear(path, base.inFeatures, base.outFeatures, options, rng, base.weight));
     }
   }
   return adapters;
 }
 
 export function adapterVariables(adapters: AdapterSet) {
-  return [...adapters.values()].flatMap((a) => [a.aT, a.bT]);
+  return [...adapters.values()].flatMap((adapter) => adapter.variables);
 }
 
 export function disposeAdapters(adapters: AdapterSet): void {

@@ -8,9 +8,11 @@ export type PeftState = Record<string, HostTensor>;
 export function peftState(adapters: AdapterSet, storedName: (path: string) => string = (path) => path): PeftState {
   const state: PeftState = {};
   for (const [path, adapter] of adapters) {
-    const { a, b } = adapter.toPeft();
+    const { a, b, magnitude } = adapter.toPeft();
     state[`base_model.model.${storedName(path)}.lora_A.weight`] = a;
     state[`base_model.model.${storedName(path)}.lora_B.weight`] = b;
+    // PEFT's saved name: no ".weight" (its loader adds it back)
+    if (magnitude !== undefined) state[`base_model.model.${storedName(path)}.lora_magnitude_vector`] = magnitude;
   }
   return state;
 }

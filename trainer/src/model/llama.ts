@@ -16,7 +16,8 @@ import { ropeTables, rotateHalfWeight, type RopeTables } from './rope.ts';
 
 /** What the model asks of an adapter on a linear layer (lora/LoraLinear is the one there is). */
 export interface ModuleAdapter {
-  delta(x: tf.Tensor2D, mode: GradientMode, dropoutSeed?: number): tf.Tensor2D;
+  /** The adapted layer's output (the frozen layer's included). */
+  output(x: tf.Tensor2D, base: FrozenLinear, mode: GradientMode, dropoutSeed?: number): tf.Tensor2D;
 }
 
 interface Layer {
@@ -213,11 +214,11 @@ export class LlamaModel {
 
   /** Base projection plus the module's adapter, if it has one. */
   private project(layer: number, module: TargetModule, x: tf.Tensor2D, pass: Pass): tf.Tensor2D {
-    const base = this.linear(layer, module).forward(x);
+    const linear = this.linear(layer, module);
     const adapter = pass.adapters?.get(modulePath(layer, module));
-    if (adapter === undefined) return base;
+    if (adapter === undefined) return linear.forward(x);
     const seed = pass.dropoutRng?.int(2 ** 31);
-    return tf.add(base, adapter.delta(x, this.mode, seed)) as tf.Tensor2D;
+    return adapter.output(x, linear, this.mode, seed);
   }
 
   dispose(): void {

@@ -90,7 +90,15 @@ export class FrozenLinear {
   }
 
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    const y = this.apply(x);
+    return this.addBias(this.apply(x));
+  }
+
+  /** x Wᵀ without the bias (DoRA rescales this part alone). */
+  product(x: tf.Tensor2D): tf.Tensor2D {
+    return this.apply(x);
+  }
+
+  addBias(y: tf.Tensor2D): tf.Tensor2D {
     return this.bias === undefined ? y : (tf.add(y, this.bias) as tf.Tensor2D);
   }
 
