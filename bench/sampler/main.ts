@@ -1,7 +1,7 @@
 /**
  * `npm run bench:sampler [-- --quick] [-- --seeds N] [-- --budgets 30,100] [-- --noise none,high]
  * [-- --modes 1,4] [-- --problems Sphere,LoRA] [-- --only quality|speed] [-- --peer off] [-- --gp-budget 30] [-- --no-install]
- * [-- --optuna-source DIR[=multi+default+gp]]… [-- --jobs N] [-- --record FILE]`:
+ * [-- --optuna-source DIR[=multi+default+gp]]… [-- --jobs N] [-- --record FILE [-- --record-only]]`:
  * our samplers against Optuna's (python3-optuna, found via $LORAHPO_PYTHON, python3 or
  * /usr/bin/python3) side by side in one run, printing markdown tables. Where Optuna is missing
  * it installs Debian's python3-optuna (as root, unless --no-install); failing that it says so
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     'optuna-source': { type: 'string', multiple: true, default: [] },
     jobs: { type: 'string' },
     record: { type: 'string' },
+    'record-only': { type: 'boolean', default: false },
   },
 });
 
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
           significance: 0.05,
           jobs: JOBS,
           record,
+          recordOnly: args['record-only'],
           log,
         }),
       );

@@ -28,6 +28,8 @@ export interface SuiteOptions {
   jobs: number;
   /** Where finished cells are kept, and taken from instead of running again. */
   record?: RunRecord;
+  /** Run nothing: tables of the tasks whose every cell the record holds (a run still going on). */
+  recordOnly?: boolean;
   log: (line: string) => void;
 }
 
@@ -64,6 +66,7 @@ async function runCell(task: Task, parallel: number, contender: Contender, budge
 async function runMode(tasks: Task[], parallel: number, contenders: Contender[], options: SuiteOptions) {
   const regrets = tasks.map((): Regrets => new Map());
   const cells = tasks.flatMap((task, t) => contenders.map((contender) => ({ task, t, contender })));
+  const missing = new Set<number>();
   let done = 0;
   let next = 0;
   const worker = async () => {
@@ -78,6 +81,10 @@ async function runMode(tasks: Task[], parallel: number, contenders: Contender[],
         seeds: options.seeds,
       };
       let found = options.record?.find(key, budgets);
+      if (found === undefined && options.recordOnly) {
+        missing.add(t);
+        continue;
+      }
       if (found === undefined) {
         const started = performance.now();
         const cell = { ...key, regrets: await runCell(task, parallel, contender, budgets, options.seeds), seconds: 0 };
@@ -92,7 +99,9 @@ async function runMode(tasks: Task[], parallel: number, contenders: Contender[],
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, worker));
-  return tasks.map((task, t): TaskResult => ({ task, parallel, regrets: regrets[t] as Regrets }));
+  return tasks.flatMap((task, t): TaskResult[] =>
+    missing.has(t) ? [] : [{ task, parallel, regrets: regrets[t] as Regrets }],
+  );
 }
 
 const at = (regrets: Regrets, label: string, budget: number) => regrets.get(label)?.get(budget) ?? [];
@@ -244,8 +253,11 @@ export async function runSuite(
     const contenders = contendersOf(parallel);
     const results = await runMode(tasks, parallel, contenders, options);
     const mode = parallel === 1 ? 'sequential' : `${parallel} trials in parallel`;
+    const left = tasks.length - results.length;
+    if (left > 0) out.push('', `${mode}: ${left} of ${tasks.length} tasks not yet in the record, left out.`);
+    if (results.length === 0) continue;
     for (const budget of options.budgets) {
-      out.push('', `### ${mode}, ${budget} trials: aggregate over ${tasks.length} tasks`, '');
+      out.push('', `### ${mode}, ${budget} trials: aggregate over ${results.length} tasks`, '');
       out.push(...aggregateTable(results, contenders, budget, options));
     }
     for (const budget of options.budgets) {
