@@ -73,12 +73,16 @@ function gpuStudy(name: string, namespace: string, gpus: number, budget: Record<
   return manifest;
 }
 
-/** GPU-hours of the trainer runs this process measured, per trial. */
-function measuredGpuHours(trial: string, gpus: number): number {
-  return (
-    runs.filter((run) => run.trial === trial).reduce((sum, run) => sum + run.endMs - run.startMs, 0) *
-    (gpus / MS_PER_HOUR)
-  );
+/**
+ * GPU-hours of the trainer runs this process measured, per trial. The study can finish before
+ * a stopped trainer has seen its SIGTERM, so this waits for every run of the trial to end.
+ */
+async function measuredGpuHours(trial: string, gpus: number): Promise<number> {
+  const ended = await eventually(`the trainers of ${trial} to end`, async () => {
+    const ofTrial = runs.filter((run) => run.trial === trial);
+    return ofTrial.every((run) => Number.isFinite(run.endMs)) ? ofTrial : undefined;
+  });
+  return ended.reduce((sum, run) => sum + run.endMs - run.startMs, 0) * (gpus / MS_PER_HOUR);
 }
 
 test('operator › maxGpuHours ends the study GpuBudgetSpent; a trial waiting for GPUs spends none', async () => {
@@ -116,7 +120,7 @@ test('operator › maxGpuHours ends the study GpuBudgetSpent; a trial waiting fo
   assert.ok(Math.abs((ran?.status?.gpuHours ?? 0) - spent) <= 0.001, `the one that ran: ${ran?.status?.gpuHours}`);
   // Counted from the container's start (whole seconds) to the stop decision: about what the
   // trainer ran (it ends a little after, on SIGTERM).
-  const measured = measuredGpuHours(ran?.metadata.name ?? '', 6);
+  const measured = await measuredGpuHours(ran?.metadata.name ?? '', 6);
   assert.ok(spent <= measured + 0.002, `counted ${spent}, the trainer ran ${measured}`);
   assert.ok(spent >= measured - 0.002, `counted ${spent}, the trainer ran ${measured}`);
   assert.deepEqual(
@@ -160,9 +164,9 @@ test("operator › an evicted attempt's running time counts in the trial's and t
     `the trial's startTime ${finished?.status?.startTime} is the second attempt's, after the eviction ${evicted?.time}`,
   );
   // Two attempts of about 2 s at 4 GPUs: about 16 GPU-seconds (0.0044 GPU-hours).
-  const measured = measuredGpuHours(trial, 4);
+  const measured = await measuredGpuHours(trial, 4);
   const hours = finished?.status?.gpuHours ?? 0;
   assert.ok(Math.abs(hours - measured) <= 0.0015, `the trial counted ${hours}, its trainers ran ${measured}`);
-  assert.ok(hours > measuredGpuHours(trial, 4) / 2 + 0.0005, 'both attempts count, not the last alone');
+  assert.ok(hours > measured / 2 + 0.0005, 'both attempts count, not the last alone');
   assert.equal(study.status?.gpuHours, hours, "the study's total is its one trial's");
 });
