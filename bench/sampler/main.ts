@@ -44,6 +44,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const list = (text: string | undefined, fallback: string) => (text ?? fallback).split(',').map((s) => s.trim());
 
 const OPTUNA_DEFAULT = 'Optuna default (uni)';
+/** GP for the first 30 complete trials, TPE after: it runs every budget, as a default must. */
+const OURS_AUTO = 'ours auto (gp, then tpe)';
 /** The GP runs to this many trials only (its fit costs O(N³) per trial); --gp-budget changes it. */
 const GP_BUDGET = Number(args['gp-budget']);
 
@@ -106,6 +108,7 @@ function ownAndPeerContenders(peer: PeerPool | undefined, parallel: number): Con
       ours('ours multi (scott)', { algorithm: 'tpe', bandwidth: 'scott' }, 'Optuna multi'),
       ours('ours default (multi, neighbour)', { algorithm: 'tpe' }, 'Optuna multi'),
       ours('ours gp', { algorithm: 'gp' }, undefined, GP_BUDGET),
+      ours(OURS_AUTO, { algorithm: 'auto' }, 'Optuna multi'),
     ];
     if (peer !== undefined)
       list.push(
@@ -120,6 +123,7 @@ function ownAndPeerContenders(peer: PeerPool | undefined, parallel: number): Con
     ours('ours default + liar', { algorithm: 'tpe', constantLiar: true }, 'Optuna multi + liar'),
     ours('ours uni + liar', { algorithm: 'tpe', multivariate: false, constantLiar: true }, OPTUNA_DEFAULT),
     ours('ours gp', { algorithm: 'gp' }, undefined, GP_BUDGET),
+    ours(OURS_AUTO, { algorithm: 'auto' }, 'Optuna multi'),
   ];
   if (peer !== undefined)
     list.push(

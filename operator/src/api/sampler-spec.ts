@@ -8,8 +8,11 @@ import type { Issue } from '../errors.ts';
 import { findUnknownFields } from './unknown-fields.ts';
 import { zodIssues } from '../../../trainer/src/contract/zod-issues.ts';
 
-/** gp: Gaussian-process Bayesian optimisation, for small budgets (see docs/sampler.md). */
-export const SAMPLER_ALGORITHMS = ['tpe', 'random', 'grid', 'gp'] as const;
+/**
+ * gp: Gaussian-process Bayesian optimisation, for small budgets; auto: gp for the first 30
+ * complete trials, tpe after (see docs/sampler.md).
+ */
+export const SAMPLER_ALGORITHMS = ['tpe', 'random', 'grid', 'gp', 'auto'] as const;
 
 export interface TpeOptions {
   startupTrials: number;
@@ -64,7 +67,9 @@ export const SamplerSpecSchema = z
     algorithm: z
       .enum(SAMPLER_ALGORITHMS)
       .default('tpe')
-      .describe('tpe (default), gp (Gaussian-process BO, for small budgets: see docs/sampler.md), random or grid.'),
+      .describe(
+        'tpe (default), gp (Gaussian-process BO, for small budgets), auto (gp for the first 30 complete trials, then tpe; see docs/sampler.md), random or grid.',
+      ),
     seed: z.number().int().min(0).default(0).describe('Seeds every trial: trial n draws from a stream of (seed, n).'),
     ...tpeOptionsShape,
   })
@@ -86,13 +91,13 @@ export function tpeOptionsOf(spec: SamplerSpec): TpeOptions {
   return options;
 }
 
-/** TPE options set on another algorithm: they would be ignored, so they are refused. */
+/** TPE options set on an algorithm without a TPE phase: they would be ignored, so they are refused. */
 export function checkSamplerOptions(spec: SamplerSpec, path: string): Issue[] {
-  if (spec.algorithm === 'tpe') return [];
+  if (spec.algorithm === 'tpe' || spec.algorithm === 'auto') return [];
   return TPE_OPTION_NAMES.filter((key) => spec[key] !== undefined).map((key) => ({
     code: 'sampler_option',
     path: `${path}.${key}`,
-    message: `is set but applies only to algorithm tpe, not ${spec.algorithm}`,
+    message: `is set but applies only to algorithms tpe and auto, not ${spec.algorithm}`,
   }));
 }
 

@@ -129,7 +129,7 @@ const table: [string, unknown, string][] = [
   [
     'tpe option on random',
     bad((d) => (d.spec.sampler = { algorithm: 'random', startupTrials: 3 })),
-    'spec.sampler.startupTrials is set but applies only to algorithm tpe, not random',
+    'spec.sampler.startupTrials is set but applies only to algorithms tpe and auto, not random',
   ],
   [
     'grid with a continuous float',

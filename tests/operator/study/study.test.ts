@@ -128,7 +128,7 @@ test('study › configuration errors read like lorahpo validate’s, one line pe
   );
   assert.equal(
     wording({ algorithm: 'random', startupTrials: 3 }),
-    'study configuration is invalid:\n  sampler.startupTrials is set but applies only to algorithm tpe, not random',
+    'study configuration is invalid:\n  sampler.startupTrials is set but applies only to algorithms tpe and auto, not random',
   );
   assert.match(
     wording({ algorithm: 'tpe', bogus: 1 }),
