@@ -66,9 +66,9 @@ export const SamplerSpecSchema = z
   .object({
     algorithm: z
       .enum(SAMPLER_ALGORITHMS)
-      .default('tpe')
+      .default('auto')
       .describe(
-        'tpe (default), gp (Gaussian-process BO, for small budgets), auto (gp for the first 30 complete trials, then tpe; see docs/sampler.md), random or grid.',
+        'auto (default: gp for the first 30 complete trials, then tpe; see docs/sampler.md), tpe, gp (Gaussian-process BO, for small budgets), random or grid.',
       ),
     seed: z.number().int().min(0).default(0).describe('Seeds every trial: trial n draws from a stream of (seed, n).'),
     ...tpeOptionsShape,

@@ -253,7 +253,7 @@ export const StudySpecSchema = z.object({
       'reproducible: trial n starts once the trials below n - parallelTrials + 1 have finished and depends on them only, so results never depend on timing. greedy: start whenever a slot is free and learn from every finished trial (no idle slots, not reproducible).',
     ),
   parameters: z.array(ParameterSchema).min(1).describe('The search space, one named entry per hyperparameter.'),
-  sampler: SamplerSpecSchema.default({ algorithm: 'tpe', seed: 0 }),
+  sampler: SamplerSpecSchema.default({ algorithm: 'auto', seed: 0 }),
   pruner: PrunerSpecSchema.default({ algorithm: 'none' }),
   earlyStopping: EarlyStoppingSchema.optional().describe('Early stopping inside each trial, on the objective.'),
   budget: BudgetSchema.default({ maxTrials: 20, parallelTrials: 1 }),

@@ -38,10 +38,10 @@ export interface Plan {
   requeueAfterMs?: number;
 }
 
-/** The sampler configuration of a spec: TPE options only for TPE. */
+/** The sampler configuration of a spec: TPE options only for the algorithms with a TPE phase. */
 export function samplerConfig(spec: StudySpec): SamplerSpec {
   const { algorithm, seed, ...options } = spec.sampler;
-  if (algorithm !== 'tpe') return { algorithm, seed };
+  if (algorithm !== 'tpe' && algorithm !== 'auto') return { algorithm, seed };
   const set = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   return { algorithm, seed, ...set };
 }

@@ -1,7 +1,8 @@
 /**
- * GP while the history is small, TPE after. The GP wins the suite at 30 trials (the budgets LoRA
- * studies mostly have) but its fit grows as N³; past GP_HISTORY_LIMIT complete trials TPE takes
- * over with that history, so a long study keeps TPE's milliseconds per suggestion.
+ * GP while the history is small, TPE after: the default sampler. The GP wins the suite at 30
+ * trials (the budgets LoRA studies mostly have) but its fit grows as N³; past GP_HISTORY_LIMIT
+ * complete trials TPE takes over with that history, so a long study keeps TPE's milliseconds per
+ * suggestion. docs/sampler.md has the run that chose it.
  */
 import type { Params } from '../api/parameters.ts';
 import type { TpeOptions } from '../api/sampler-spec.ts';

@@ -19,7 +19,7 @@ import { checkWarmStart, type WarmStart, warmHistory } from './warm-start.ts';
 export interface StudyConfig {
   direction: Direction;
   parameters: ParameterInput[];
-  /** The same schema and rules as a LoraStudy's `spec.sampler`; default `{ algorithm: 'tpe' }`. */
+  /** The same schema and rules as a LoraStudy's `spec.sampler`; default `{ algorithm: 'auto' }`. */
   sampler?: SamplerSpecInput;
   /** Parameter sets to try first and earlier studies' finished trials (see warm-start.ts). */
   warmStart?: WarmStart;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSearchSpace } from '../../../operator/src/api/search-space.ts';
 import { defaultTpeOptions, checkSamplerSpec } from '../../../operator/src/api/sampler-spec.ts';
+import { StudySpecSchema } from '../../../operator/src/api/study.ts';
+import { samplerConfig } from '../../../operator/src/engine/plan.ts';
 import { Study } from '../../../operator/src/index.ts';
 import { AutoSampler, GP_HISTORY_LIMIT } from '../../../operator/src/sampler/auto.ts';
 import { GpSampler } from '../../../operator/src/sampler/gp/gp-sampler.ts';
@@ -80,4 +82,42 @@ test('auto › Study.fromTrials makes the live study’s next suggestion, on eit
       live.tell(live.trials.length - 1, objective(live.trials[live.trials.length - 1].params));
     }
   }
+});
+
+test('auto › is the default: a spec or Study without an algorithm samples as auto does', () => {
+  const spec = StudySpecSchema.parse({
+    objective: { metric: 'eval_loss', direction: 'minimize' },
+    parameters: [{ name: 'x', type: 'float', min: -2, max: 2 }],
+    trialTemplate: { command: ['fixture'] },
+  });
+  assert.deepEqual(samplerConfig(spec), { algorithm: 'auto', seed: 0 });
+  const plain = new Study({ direction: 'minimize', parameters: space });
+  const auto = new Study({ direction: 'minimize', parameters: space, sampler: { algorithm: 'auto', seed: 0 } });
+  const tpe = new Study({ direction: 'minimize', parameters: space, sampler: { algorithm: 'tpe', seed: 0 } });
+  const asked = (study: Study) =>
+    Array.from({ length: 14 }, () => {
+      const { number, params } = study.ask();
+      study.tell(number, objective(params));
+      return params;
+    });
+  const plainParams = asked(plain);
+  assert.deepEqual(plainParams, asked(auto));
+  assert.notDeepEqual(plainParams, asked(tpe));
+});
+
+test('auto › the operator’s sampler configuration keeps the TPE options of auto, drops them for random', () => {
+  const spec = (sampler: Record<string, unknown>) =>
+    StudySpecSchema.parse({
+      objective: { metric: 'eval_loss', direction: 'minimize' },
+      parameters: [{ name: 'x', type: 'float', min: -2, max: 2 }],
+      sampler,
+      trialTemplate: { command: ['fixture'] },
+    });
+  assert.deepEqual(samplerConfig(spec({ algorithm: 'auto', seed: 4, multivariate: false, candidates: 12 })), {
+    algorithm: 'auto',
+    seed: 4,
+    multivariate: false,
+    candidates: 12,
+  });
+  assert.deepEqual(samplerConfig(spec({ algorithm: 'random', seed: 4 })), { algorithm: 'random', seed: 4 });
 });
