@@ -45,7 +45,7 @@ const list = (text: string | undefined, fallback: string) => (text ?? fallback).
 
 const OPTUNA_DEFAULT = 'Optuna default (uni)';
 /** GP for the first 30 complete trials, TPE after: it runs every budget, as a default must. */
-const OURS_AUTO = 'ours auto (gp, then tpe)';
+const OURS_AUTO = 'ours auto (default: gp, then tpe)';
 /** The GP runs to this many trials only (its fit costs O(N³) per trial); --gp-budget changes it. */
 const GP_BUDGET = Number(args['gp-budget']);
 
@@ -106,7 +106,7 @@ function ownAndPeerContenders(peer: PeerPool | undefined, parallel: number): Con
       ours('random', { algorithm: 'random' }),
       ours('ours uni', { algorithm: 'tpe', multivariate: false }, OPTUNA_DEFAULT),
       ours('ours multi (scott)', { algorithm: 'tpe', bandwidth: 'scott' }, 'Optuna multi'),
-      ours('ours default (multi, neighbour)', { algorithm: 'tpe' }, 'Optuna multi'),
+      ours('ours tpe (multi, neighbour)', { algorithm: 'tpe' }, 'Optuna multi'),
       ours('ours gp', { algorithm: 'gp' }, undefined, GP_BUDGET),
       ours(OURS_AUTO, { algorithm: 'auto' }, 'Optuna multi'),
     ];
@@ -119,8 +119,8 @@ function ownAndPeerContenders(peer: PeerPool | undefined, parallel: number): Con
   }
   const list: Contender[] = [
     ours('random', { algorithm: 'random' }),
-    ours('ours default', { algorithm: 'tpe' }, 'Optuna multi'),
-    ours('ours default + liar', { algorithm: 'tpe', constantLiar: true }, 'Optuna multi + liar'),
+    ours('ours tpe', { algorithm: 'tpe' }, 'Optuna multi'),
+    ours('ours tpe + liar', { algorithm: 'tpe', constantLiar: true }, 'Optuna multi + liar'),
     ours('ours uni + liar', { algorithm: 'tpe', multivariate: false, constantLiar: true }, OPTUNA_DEFAULT),
     ours('ours gp', { algorithm: 'gp' }, undefined, GP_BUDGET),
     ours(OURS_AUTO, { algorithm: 'auto' }, 'Optuna multi'),

@@ -89,7 +89,7 @@ type Row = { size: number; uni: Timing; scott: Timing; neighbour: Timing; optuna
 function table(rows: Row[], clock: keyof Timing): string[] {
   const ratio = (a: number, b: number) => (Number.isNaN(a) ? 'n/a' : `${formatFixed(a / b, 1)}×`);
   return [
-    '| N | ours uni | Optuna uni | Optuna/ours | ours multi (neighbour, default) | ours multi (scott) | Optuna multi | Optuna/ours (default) | Optuna/ours (scott) |',
+    '| N | ours uni | Optuna uni | Optuna/ours | ours multi (neighbour) | ours multi (scott) | Optuna multi | Optuna/ours (neighbour) | Optuna/ours (scott) |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
@@ -134,7 +134,7 @@ export async function speedTable(peer: OptunaPeer | undefined, options: SpeedOpt
   ].join('\n');
 }
 
-/** The GP's time per trial (its fit is O(N³)), beside the default TPE, on the same histories. */
+/** The GP's time per trial (its fit is O(N³)), beside multivariate TPE (the default's later phase), on the same histories. */
 export function gpSpeedTable(sizes: number[], window: number): string {
   const GP: SamplerSpecInput = { algorithm: 'gp', seed: 0 };
   timeOurs(GP, history(30), windowValues(30, 3)); // warm up the JIT, for both samplers
@@ -147,7 +147,7 @@ export function gpSpeedTable(sizes: number[], window: number): string {
   return [
     `GP: ms per trial (ask + tell) on the 7-parameter LoRA space after N trials, mean over a window of ${window}:`,
     '',
-    '| N | ours gp (CPU) | ours gp (wall) | ours default TPE (CPU) |',
+    '| N | ours gp (CPU) | ours gp (wall) | ours tpe (CPU) |',
     '|---|---|---|---|',
     ...rows.map(
       (r) =>

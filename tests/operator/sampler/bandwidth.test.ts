@@ -15,11 +15,21 @@ test('bandwidth › without considerEndpoints the extreme points use only their 
   near(neighbourBandwidths(Float64Array.from([0.2]), 0, 1, { considerEndpoints: false }), [0.8]);
 });
 
-test('bandwidth › equal values share a width measured to the nearest distinct neighbours', () => {
+test('bandwidth › equal values are neighbours at distance 0: a value seen three times gets one narrow kernel', () => {
+  // sorted 0.1, 0.5, 0.5, 0.5, 0.9: the outer copies keep their gap to 0.1 and 0.9, the middle one has none
   near(
-    neighbourBandwidths(Float64Array.from([0.5, 0.1, 0.5, 0.9]), 0, 1, { considerEndpoints: false }),
-    [0.4, 0.4, 0.4, 0.4],
+    neighbourBandwidths(Float64Array.from([0.5, 0.1, 0.5, 0.9, 0.5]), 0, 1, { considerEndpoints: true }),
+    [0.4, 0.4, 0, 0.4, 0.4],
   );
+});
+
+test('bandwidth › the copies of a value share its two gaps and zeros between them, negative values too', () => {
+  const values = Float64Array.from([-3, 2, -3, 2, -3, 7]);
+  const widths = neighbourBandwidths(values, -10, 10, { considerEndpoints: true });
+  const of = (value: number) => [...widths].filter((_, i) => values[i] === value).sort((a, b) => a - b);
+  near(Float64Array.from(of(-3)), [0, 5, 7]);
+  near(Float64Array.from(of(2)), [5, 5]);
+  near(Float64Array.from(of(7)), [5]);
 });
 
 test('bandwidth › clip to [range / min(100, n + 2), range] and the Scott-style width', () => {

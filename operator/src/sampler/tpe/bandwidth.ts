@@ -12,8 +12,10 @@ export interface NeighbourOptions {
 
 /**
  * Neighbour-rule bandwidths for observations `values` (any order) on [low, high], written to
- * out[0..m). Equal values share a kernel width: the gaps are taken to the nearest distinct
- * neighbours.
+ * out[0..m). Equal values (discrete parameters repeat them) count as neighbours at distance 0,
+ * so a value seen several times gets narrow kernels among its copies: TPE then concentrates on
+ * the allowed values that keep coming out good. Which copy gets which width follows from the
+ * copies' indices (the trial order), never from the order in which records arrived.
  */
 export function neighbourBandwidths(
   values: Float64Array,
@@ -26,19 +28,14 @@ export function neighbourBandwidths(
   const order = argsort(values);
   const sorted = new Float64Array(m);
   for (let i = 0; i < m; i++) sorted[i] = values[order[i]];
-  const trimEndpoints = !options.considerEndpoints && m >= 2;
-  let first = 0;
-  while (first < m) {
-    const x = sorted[first];
-    let after = first + 1;
-    while (after < m && sorted[after] === x) after++;
-    const leftGap = x - (first === 0 ? low : sorted[first - 1]);
-    const rightGap = (after === m ? high : sorted[after]) - x;
-    let width = Math.max(leftGap, rightGap);
-    if (trimEndpoints && x === sorted[0] && x !== sorted[m - 1]) width = rightGap;
-    else if (trimEndpoints && x === sorted[m - 1] && x !== sorted[0]) width = leftGap;
-    for (let j = first; j < after; j++) out[order[j]] = width;
-    first = after;
+  for (let i = 0; i < m; i++) {
+    const leftGap = sorted[i] - (i === 0 ? low : sorted[i - 1]);
+    const rightGap = (i === m - 1 ? high : sorted[i + 1]) - sorted[i];
+    out[order[i]] = Math.max(leftGap, rightGap);
+  }
+  if (!options.considerEndpoints && m >= 2) {
+    out[order[0]] = sorted[1] - sorted[0];
+    out[order[m - 1]] = sorted[m - 1] - sorted[m - 2];
   }
   return out;
 }
