@@ -91,13 +91,20 @@ export function tpeOptionsOf(spec: SamplerSpec): TpeOptions {
   return options;
 }
 
+/** The algorithms that run TPE at some point, and so read the TPE options. */
+const TPE_PHASE_ALGORITHMS: readonly SamplerAlgorithm[] = ['tpe', 'auto'];
+
+export function hasTpePhase(algorithm: SamplerAlgorithm): boolean {
+  return TPE_PHASE_ALGORITHMS.includes(algorithm);
+}
+
 /** TPE options set on an algorithm without a TPE phase: they would be ignored, so they are refused. */
 export function checkSamplerOptions(spec: SamplerSpec, path: string): Issue[] {
-  if (spec.algorithm === 'tpe' || spec.algorithm === 'auto') return [];
+  if (hasTpePhase(spec.algorithm)) return [];
   return TPE_OPTION_NAMES.filter((key) => spec[key] !== undefined).map((key) => ({
     code: 'sampler_option',
     path: `${path}.${key}`,
-    message: `is set but applies only to algorithms tpe and auto, not ${spec.algorithm}`,
+    message: `is set but applies only to algorithms ${TPE_PHASE_ALGORITHMS.join(' and ')}, not ${spec.algorithm}`,
   }));
 }
 

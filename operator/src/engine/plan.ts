@@ -9,7 +9,7 @@ import type { LoraTrial } from '../api/trial.ts';
 import type { ObjectMeta } from '../api/common.ts';
 import { checkStudySpec } from '../api/validate-study.ts';
 import { createSampler } from '../sampler/create-sampler.ts';
-import type { SamplerSpec } from '../api/sampler-spec.ts';
+import { hasTpePhase, type SamplerSpec } from '../api/sampler-spec.ts';
 import { parseSearchSpace } from '../api/search-space.ts';
 import { createPruner } from '../pruner/create-pruner.ts';
 import type { PlanAction } from './actions.ts';
@@ -41,7 +41,7 @@ export interface Plan {
 /** The sampler configuration of a spec: TPE options only for the algorithms with a TPE phase. */
 export function samplerConfig(spec: StudySpec): SamplerSpec {
   const { algorithm, seed, ...options } = spec.sampler;
-  if (algorithm !== 'tpe' && algorithm !== 'auto') return { algorithm, seed };
+  if (!hasTpePhase(algorithm)) return { algorithm, seed };
   const set = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   return { algorithm, seed, ...set };
 }

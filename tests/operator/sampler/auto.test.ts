@@ -84,13 +84,17 @@ test('auto › Study.fromTrials makes the live study’s next suggestion, on eit
   }
 });
 
-test('auto › is the default: a spec or Study without an algorithm samples as auto does', () => {
-  const spec = StudySpecSchema.parse({
+/** A parsed LoraStudy spec with this `spec.sampler` (none: the schema's default). */
+const studySpec = (sampler?: Record<string, unknown>) =>
+  StudySpecSchema.parse({
     objective: { metric: 'eval_loss', direction: 'minimize' },
     parameters: [{ name: 'x', type: 'float', min: -2, max: 2 }],
+    ...(sampler === undefined ? {} : { sampler }),
     trialTemplate: { command: ['fixture'] },
   });
-  assert.deepEqual(samplerConfig(spec), { algorithm: 'auto', seed: 0 });
+
+test('auto › is the default: a spec or Study without an algorithm samples as auto does', () => {
+  assert.deepEqual(samplerConfig(studySpec()), { algorithm: 'auto', seed: 0 });
   const plain = new Study({ direction: 'minimize', parameters: space });
   const auto = new Study({ direction: 'minimize', parameters: space, sampler: { algorithm: 'auto', seed: 0 } });
   const tpe = new Study({ direction: 'minimize', parameters: space, sampler: { algorithm: 'tpe', seed: 0 } });
@@ -106,18 +110,11 @@ test('auto › is the default: a spec or Study without an algorithm samples as a
 });
 
 test('auto › the operator’s sampler configuration keeps the TPE options of auto, drops them for random', () => {
-  const spec = (sampler: Record<string, unknown>) =>
-    StudySpecSchema.parse({
-      objective: { metric: 'eval_loss', direction: 'minimize' },
-      parameters: [{ name: 'x', type: 'float', min: -2, max: 2 }],
-      sampler,
-      trialTemplate: { command: ['fixture'] },
-    });
-  assert.deepEqual(samplerConfig(spec({ algorithm: 'auto', seed: 4, multivariate: false, candidates: 12 })), {
+  assert.deepEqual(samplerConfig(studySpec({ algorithm: 'auto', seed: 4, multivariate: false, candidates: 12 })), {
     algorithm: 'auto',
     seed: 4,
     multivariate: false,
     candidates: 12,
   });
-  assert.deepEqual(samplerConfig(spec({ algorithm: 'random', seed: 4 })), { algorithm: 'random', seed: 4 });
+  assert.deepEqual(samplerConfig(studySpec({ algorithm: 'random', seed: 4 })), { algorithm: 'random', seed: 4 });
 });
