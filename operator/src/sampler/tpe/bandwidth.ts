@@ -1,7 +1,8 @@
 /**
  * Kernel widths of numeric dimensions, in internal coordinates.
  * Neighbour rule: each observation's bandwidth is the larger gap to its sorted neighbours (the
- * bounds act as sentinels). Scott-style rule: one width 0.2 · n^(−1/(D+4)) · range for all.
+ * bounds act as sentinels). Scott-style rule: one width 0.2 · n^(−1/(D+4)) · range for all; the
+ * bad trials' estimator of a joint block takes the larger of the two (see ParzenOptions).
  * Both are clipped to [range / min(100, n + 2), range].
  */
 import { argsort } from './argsort.ts';

@@ -14,6 +14,16 @@ export interface ParzenOptions {
   considerEndpoints: boolean;
   /** Rule for blocks of several dimensions; single dimensions always use the neighbour rule. */
   bandwidth: BandwidthRule;
+  /**
+   * Neighbour widths of a block of several dimensions are at least the Scott-style width. Set for
+   * the bad trials' estimator g: among hundreds of bad trials the neighbour gaps of each
+   * coordinate shrink as 1/n while the trials lie ~n^(−1/D) apart, so g becomes a field of
+   * spikes and l/g rewards candidates for missing bad trials rather than for being near good
+   * ones: in 10 or more dimensions, with noise, a local search around single lucky trials. The
+   * good trials' estimator keeps the neighbour rule, which is what lets TPE narrow onto an
+   * optimum (docs/sampler.md, "Bad-trial widths").
+   */
+  scottFloor?: boolean;
 }
 
 /**
@@ -54,7 +64,13 @@ function numericKernelsFor(
   const sigma = new Float64Array(K);
   mu.set(values.subarray(0, m));
   if (options.bandwidth === 'scott' && dimensions > 1) sigma.fill(scottBandwidth(m, dimensions, range), 0, m);
-  else neighbourBandwidths(values.subarray(0, m), domain.low, domain.high, options, sigma);
+  else {
+    neighbourBandwidths(values.subarray(0, m), domain.low, domain.high, options, sigma);
+    if (options.scottFloor && dimensions > 1) {
+      const floor = scottBandwidth(m, dimensions, range);
+      for (let i = 0; i < m; i++) sigma[i] = Math.max(sigma[i], floor);
+    }
+  }
   clipBandwidths(sigma.subarray(0, m), range);
   if (hasPrior) {
     mu[m] = 0.5 * (domain.low + domain.high);

@@ -26,18 +26,21 @@ function countFinished(trials: readonly TrialRecord[]): number {
 export class TpeSampler implements Sampler {
   private readonly options: TpeSamplerOptions;
   private readonly mode: TpeMode;
-  private readonly parzen: ParzenOptions;
+  /** Estimator options of the good trials (l) and of the bad ones (g). */
+  private readonly parzenBelow: ParzenOptions;
+  private readonly parzenAbove: ParzenOptions;
   private readonly cache = new InternalCache();
   private space: { of: SampleContext['space']; domains: Domain[]; key: string } | undefined;
 
   constructor(options: TpeSamplerOptions) {
     this.options = Object.freeze({ ...options });
     this.mode = options.group ? 'group' : options.multivariate ? 'multivariate' : 'univariate';
-    this.parzen = {
+    this.parzenBelow = {
       priorWeight: options.priorWeight,
       considerEndpoints: options.considerEndpoints,
       bandwidth: options.bandwidth,
     };
+    this.parzenAbove = { ...this.parzenBelow, scottFloor: true };
   }
 
   sample(context: SampleContext): Params {
@@ -75,8 +78,8 @@ export class TpeSampler implements Sampler {
     const blockDomains = block.map((d) => domains[d]);
     const good = blockObservations(observations, block, 0, goodCount);
     const bad = blockObservations(observations, block, goodCount, observations.trials.length);
-    const below = buildParzenEstimator(blockDomains, good.columns, good.weights, this.parzen);
-    const above = buildParzenEstimator(blockDomains, bad.columns, bad.weights, this.parzen);
+    const below = buildParzenEstimator(blockDomains, good.columns, good.weights, this.parzenBelow);
+    const above = buildParzenEstimator(blockDomains, bad.columns, bad.weights, this.parzenAbove);
     const count = this.options.candidates;
     const candidates = blockDomains.map(() => new Float64Array(count));
     below.sample(rng, count, candidates);
