@@ -21,7 +21,8 @@ export interface ParzenOptions {
    * spikes and l/g rewards candidates for missing bad trials rather than for being near good
    * ones: in 10 or more dimensions, with noise, a local search around single lucky trials. The
    * good trials' estimator keeps the neighbour rule, which is what lets TPE narrow onto an
-   * optimum (docs/sampler.md, "Bad-trial widths").
+   * optimum (docs/sampler.md, "Bad-trial widths"). TpeSampler sets it from SCOTT_FLOOR_FROM
+   * finished trials on.
    */
   scottFloor?: boolean;
 }
