@@ -180,6 +180,6 @@ test('parzen › scottFloor widens the neighbour widths of a joint block to Scot
     const single = buildParzenEstimator([domains[d]], [columns[d]], weights, { ...options, scottFloor: true });
     assert.deepEqual([...sigmaOf(single, 0)], [...alone]);
   }
-  // 200 points: coordinate gaps ~2/200, Scott's width 0.27 of the range: nearly every kernel widens.
+  // 200 points: coordinate gaps ~2/200, Scott's width 0.27 (0.14 of the range): nearly every kernel widens.
   assert.ok(widened > 0.95 * m * 10, `${widened} of ${m * 10} widened`);
 });
