@@ -22,3 +22,20 @@ export function assertClose(actual: number, expected: number, relative: number, 
     );
   }
 }
+
+/** Simpson with compensated summation, Richardson-extrapolated (error O(h⁶)): for references near 1e-16. */
+export function preciseIntegral(f: (x: number) => number, a: number, b: number, n = 4000): number {
+  const compensatedSimpson = (panels: number) => {
+    const h = (b - a) / panels;
+    let sum = 0;
+    let carry = 0;
+    for (let i = 0; i <= panels; i++) {
+      const term = (i === 0 || i === panels ? 1 : i % 2 === 1 ? 4 : 2) * f(a + i * h) - carry;
+      const next = sum + term;
+      carry = next - sum - term;
+      sum = next;
+    }
+    return (sum * h) / 3;
+  };
+  return (16 * compensatedSimpson(2 * n) - compensatedSimpson(n)) / 15;
+}

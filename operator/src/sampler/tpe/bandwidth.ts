@@ -16,7 +16,8 @@ export interface NeighbourOptions {
  * out[0..m). Equal values (discrete parameters repeat them) count as neighbours at distance 0,
  * so a value seen several times gets narrow kernels among its copies: TPE then concentrates on
  * the allowed values that keep coming out good. Which copy gets which width follows from the
- * copies' indices (the trial order), never from the order in which records arrived.
+ * copies' indices (the trial order), never from the order in which records arrived. `order`, the
+ * values' ascending order (ties by index), may be passed in when the caller keeps it (SortedColumns).
  */
 export function neighbourBandwidths(
   values: Float64Array,
@@ -24,9 +25,9 @@ export function neighbourBandwidths(
   high: number,
   options: NeighbourOptions,
   out = new Float64Array(values.length),
+  order: Uint32Array = argsort(values),
 ): Float64Array {
   const m = values.length;
-  const order = argsort(values);
   const sorted = new Float64Array(m);
   for (let i = 0; i < m; i++) sorted[i] = values[order[i]];
   for (let i = 0; i < m; i++) {

@@ -8,7 +8,8 @@
 import type { CategoricalDomain, NumericDomain } from '../domain.ts';
 import { snapInternal, valueInterval } from '../domain.ts';
 import type { Rng } from '../rng.ts';
-import { LOG_SQRT_2PI, logNdtrDiff, sampleTruncNorm } from './truncnorm.ts';
+import { expNonPositive } from './fast-exp.ts';
+import { LOG_SQRT_2PI, logNdtrDiff, logNdtrDiffAroundZero, sampleTruncNorm } from './truncnorm.ts';
 
 export interface NumericKernels {
   readonly kind: 'numeric';
@@ -45,12 +46,21 @@ export function numericKernels(domain: NumericDomain, mu: Float64Array, sigma: F
   const logMass = new Float64Array(K);
   const inverseSigma = new Float64Array(K);
   const logNormalizer = new Float64Array(K);
+  // Neighbour widths repeat (the clip floor, the bad trials' Scott floor): log σ once per run of equal widths.
+  let lastSigma = Number.NaN;
+  let logSigma = Number.NaN;
   for (let k = 0; k < K; k++) {
     const lower = (domain.low - mu[k]) / sigma[k];
     const upper = (domain.high - mu[k]) / sigma[k];
-    logMass[k] = lower < -FULL_MASS_Z && upper > FULL_MASS_Z ? 0 : logNdtrDiff(lower, upper);
+    if (lower < -FULL_MASS_Z && upper > FULL_MASS_Z) logMass[k] = 0;
+    else if (lower <= 0 && upper >= 0) logMass[k] = logNdtrDiffAroundZero(lower, upper);
+    else logMass[k] = logNdtrDiff(lower, upper);
     inverseSigma[k] = 1 / sigma[k];
-    logNormalizer[k] = -Math.log(sigma[k]) - LOG_SQRT_2PI - logMass[k];
+    if (sigma[k] !== lastSigma) {
+      lastSigma = sigma[k];
+      logSigma = Math.log(lastSigma);
+    }
+    logNormalizer[k] = -logSigma - LOG_SQRT_2PI - logMass[k];
   }
   return { kind: 'numeric', domain, mu, sigma, inverseSigma, logMass, logNormalizer };
 }
@@ -67,6 +77,7 @@ export class Mixture {
   readonly componentCount: number;
   private readonly logWeights: Float64Array;
   private readonly cumulativeWeights: Float64Array;
+  private plan: ScoringPlan | undefined;
 
   /** `weights` need not be normalised. */
   constructor(weights: Float64Array, kernels: readonly Kernels[]) {
@@ -99,18 +110,29 @@ export class Mixture {
       this.logCategoricalMarginal(only, points[0], count, out);
       return;
     }
-    const row = scratch(this.componentCount);
+    this.plan ??= planScoring(this.logWeights, this.kernels);
+    const { base, continuous, packed, categorical, discrete } = this.plan;
+    const K = this.componentCount;
+    const C = continuous.length;
+    const row = scratch(K);
+    const x = new Float64Array(C);
     const interval = new Float64Array(2);
     for (let i = 0; i < count; i++) {
-      row.set(this.logWeights);
-      for (let d = 0; d < this.kernels.length; d++) {
-        const kernels = this.kernels[d];
-        const x = points[d][i];
-        if (kernels.kind === 'categorical') addCategorical(kernels, x, row);
-        else if (kernels.domain.step === 0) addContinuous(kernels, x, row);
-        else addDiscrete(kernels, x, row, interval);
+      for (let c = 0; c < C; c++) x[c] = points[continuous[c]][i];
+      let max = addContinuous(base, packed, x, row);
+      for (const { d, byChoice, delta } of categorical) {
+        const members = byChoice[points[d][i]];
+        for (let j = 0; j < members.length; j++) {
+          const term = row[members[j]] + delta;
+          row[members[j]] = term;
+          if (term > max) max = term;
+        }
       }
-      out[i] = logSumExp(row);
+      if (discrete.length > 0) {
+        for (const { d, kernels } of discrete) addDiscrete(kernels, points[d][i], row, interval);
+        max = rowMax(row);
+      }
+      out[i] = logSumExp(row, max);
     }
   }
 
@@ -169,24 +191,101 @@ function drawFrom(kernels: Kernels, k: number, rng: Rng): number {
   return snapInternal(domain, x);
 }
 
-function addCategorical(kernels: CategoricalKernels, choice: number, row: Float64Array): void {
-  const { observed } = kernels;
-  const logOwn = Math.log(kernels.own);
-  const logOther = Math.log(kernels.other);
-  const logUniform = -Math.log(kernels.domain.values.length);
-  for (let k = 0; k < row.length; k++) {
-    const seen = observed[k];
-    row[k] += seen < 0 ? logUniform : seen === choice ? logOwn : logOther;
-  }
+/**
+ * What scoring a point needs, worked out once per mixture: every term that does not depend on the
+ * point is folded into `base` (log weight, continuous normalisers, each categorical's "other"
+ * probability), continuous kernels are packed row by row so one pass over the components covers
+ * them all, and each categorical choice lists the components that observed it, which alone
+ * differ from base.
+ */
+interface ScoringPlan {
+  readonly base: Float64Array;
+  /** Dimensions with continuous kernels, in order. */
+  readonly continuous: readonly number[];
+  /** Component k, continuous dimension c: mu at 2(kC + c), inverse σ·√2 at 2(kC + c) + 1. */
+  readonly packed: Float64Array;
+  readonly categorical: readonly { d: number; byChoice: readonly Int32Array[]; delta: number }[];
+  readonly discrete: readonly { d: number; kernels: NumericKernels }[];
 }
 
-/** Truncated normal log pdf: −z²/2 − log σ − log √(2π) − log mass. */
-function addContinuous(kernels: NumericKernels, x: number, row: Float64Array): void {
-  const { mu, inverseSigma, logNormalizer } = kernels;
-  for (let k = 0; k < row.length; k++) {
-    const z = (x - mu[k]) * inverseSigma[k];
-    row[k] += logNormalizer[k] - 0.5 * z * z;
+function planScoring(logWeights: Float64Array, kernels: readonly Kernels[]): ScoringPlan {
+  const K = logWeights.length;
+  const base = Float64Array.from(logWeights);
+  const continuous: number[] = [];
+  const categorical: { d: number; byChoice: Int32Array[]; delta: number }[] = [];
+  const discrete: { d: number; kernels: NumericKernels }[] = [];
+  kernels.forEach((kernel, d) => {
+    if (kernel.kind === 'categorical') categorical.push(planCategorical(kernel, d, base));
+    else if (kernel.domain.step !== 0) discrete.push({ d, kernels: kernel });
+    else continuous.push(d);
+  });
+  const C = continuous.length;
+  const packed = new Float64Array(2 * K * C);
+  continuous.forEach((d, c) => {
+    const { mu, inverseSigma, logNormalizer } = kernels[d] as NumericKernels;
+    for (let k = 0; k < K; k++) {
+      base[k] += logNormalizer[k];
+      packed[2 * (k * C + c)] = mu[k];
+      packed[2 * (k * C + c) + 1] = inverseSigma[k] * Math.SQRT1_2;
+    }
+  });
+  return { base, continuous, packed, categorical, discrete };
+}
+
+function planCategorical(
+  kernels: CategoricalKernels,
+  d: number,
+  base: Float64Array,
+): { d: number; byChoice: Int32Array[]; delta: number } {
+  const { observed } = kernels;
+  const choices = kernels.domain.values.length;
+  const logOther = Math.log(kernels.other);
+  const logUniform = -Math.log(choices);
+  const counts = new Int32Array(choices);
+  for (let k = 0; k < observed.length; k++) {
+    if (observed[k] < 0) base[k] += logUniform;
+    else {
+      base[k] += logOther;
+      counts[observed[k]]++;
+    }
   }
+  const byChoice = Array.from(counts, (n) => new Int32Array(n));
+  counts.fill(0);
+  for (let k = 0; k < observed.length; k++) {
+    const seen = observed[k];
+    if (seen >= 0) byChoice[seen][counts[seen]++] = k;
+  }
+  return { d, byChoice, delta: Math.log(kernels.own) - logOther };
+}
+
+/**
+ * row = base − Σ_c z_c²/2 over the continuous dimensions (the truncated normals' log pdfs);
+ * returns the row's largest term, so the log-sum-exp needs no pass of its own to find it.
+ */
+function addContinuous(base: Float64Array, packed: Float64Array, x: Float64Array, row: Float64Array): number {
+  const C = x.length;
+  let max = -Infinity;
+  if (C === 1) {
+    // A lone continuous dimension (every univariate block): no inner loop.
+    const only = x[0];
+    for (let k = 0; k < row.length; k++) {
+      const z = (only - packed[2 * k]) * packed[2 * k + 1];
+      const term = base[k] - z * z;
+      row[k] = term;
+      if (term > max) max = term;
+    }
+    return max;
+  }
+  for (let k = 0, at = 0; k < row.length; k++) {
+    let sum = base[k];
+    for (let c = 0; c < C; c++, at += 2) {
+      const z = (x[c] - packed[at]) * packed[at + 1];
+      sum -= z * z;
+    }
+    row[k] = sum;
+    if (sum > max) max = sum;
+  }
+  return max;
 }
 
 /** Discrete values: the normal's mass on the value's interval over its mass on the bounds. */
@@ -203,14 +302,19 @@ function addDiscrete(kernels: NumericKernels, x: number, row: Float64Array, inte
 /** Terms this far below the largest add less than e^-40 ≈ 4e-18 each: skipping their exp is exact to double precision. */
 const NEGLIGIBLE_LOG_TERM = -40;
 
-function logSumExp(values: Float64Array): number {
+function rowMax(values: Float64Array): number {
   let max = -Infinity;
   for (let k = 0; k < values.length; k++) if (values[k] > max) max = values[k];
+  return max;
+}
+
+/** log Σ e^v over `values`, whose largest term (or NaN) is `max`. */
+function logSumExp(values: Float64Array, max: number): number {
   if (max === -Infinity || Number.isNaN(max)) return max;
   let sum = 0;
   for (let k = 0; k < values.length; k++) {
     const shifted = values[k] - max;
-    if (shifted > NEGLIGIBLE_LOG_TERM) sum += Math.exp(shifted);
+    if (shifted > NEGLIGIBLE_LOG_TERM) sum += expNonPositive(shifted);
   }
   return max + Math.log(sum);
 }

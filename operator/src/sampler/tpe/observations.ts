@@ -15,22 +15,24 @@ export interface Observations {
 
 /**
  * Remembers each params object's internal coordinates for one space, so a study asking again
- * with mostly the same (frozen) records converts only the new ones. Pure memoisation.
+ * with mostly the same (frozen) records converts only the new ones. Indexed by trial number (a
+ * plain array lookup, which matters at a thousand trials per ask) and checked by identity of the
+ * params object, so a record replaced under the same number is converted afresh. Pure memoisation.
  */
 export class InternalCache {
   private spaceKey = '';
-  private rows = new WeakMap<object, Float64Array>();
+  private byNumber: ({ params: TrialRecord['params']; row: Float64Array } | undefined)[] = [];
 
-  rowOf(domains: readonly Domain[], spaceKey: string, params: TrialRecord['params']): Float64Array {
+  rowOf(domains: readonly Domain[], spaceKey: string, trial: TrialRecord): Float64Array {
     if (spaceKey !== this.spaceKey) {
       this.spaceKey = spaceKey;
-      this.rows = new WeakMap();
+      this.byNumber = [];
     }
-    let row = this.rows.get(params);
-    if (row === undefined) {
-      row = Float64Array.from(domains, (domain) => toInternal(domain, params[domain.name]));
-      if (Object.isFrozen(params)) this.rows.set(params, row);
-    }
+    const { number, params } = trial;
+    const cached = Number.isSafeInteger(number) && number >= 0 ? this.byNumber[number] : undefined;
+    if (cached !== undefined && cached.params === params) return cached.row;
+    const row = Float64Array.from(domains, (domain) => toInternal(domain, params[domain.name]));
+    if (Object.isFrozen(params) && Number.isSafeInteger(number) && number >= 0) this.byNumber[number] = { params, row };
     return row;
   }
 }
@@ -43,7 +45,7 @@ export function toObservations(
 ): Observations {
   const columns = domains.map(() => new Float64Array(trials.length));
   for (let row = 0; row < trials.length; row++) {
-    const values = cache.rowOf(domains, spaceKey, trials[row].params);
+    const values = cache.rowOf(domains, spaceKey, trials[row]);
     for (let d = 0; d < domains.length; d++) columns[d][row] = values[d];
   }
   return { trials, columns };
@@ -53,6 +55,8 @@ export function toObservations(
 export interface BlockObservations {
   readonly columns: Float64Array[];
   readonly weights: Float64Array;
+  /** The rows' trial numbers. */
+  readonly numbers: Float64Array;
 }
 
 /** Rows [start, end) that hold every dimension of `block`, as columns, with their age weights. */
@@ -67,9 +71,11 @@ export function blockObservations(
     if (block.every((d) => !Number.isNaN(observations.columns[d][row]))) rows.push(row);
   }
   const weights = observationWeights(rows.length);
+  const numbers = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) numbers[i] = observations.trials[rows[i]].number;
   if (rows.length === end - start) {
-    return { columns: block.map((d) => observations.columns[d].subarray(start, end)), weights };
+    return { columns: block.map((d) => observations.columns[d].subarray(start, end)), weights, numbers };
   }
   const columns = block.map((d) => Float64Array.from(rows, (row) => observations.columns[d][row]));
-  return { columns, weights };
+  return { columns, weights, numbers };
 }

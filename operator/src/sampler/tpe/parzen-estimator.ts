@@ -29,13 +29,15 @@ export interface ParzenOptions {
 
 /**
  * `observations[d]` holds the internal coordinates of dimension d (categorical: the choice index)
- * for m observations; `weights` their m weights, oldest first.
+ * for m observations; `weights` their m weights, oldest first. `orders[d]`, where given, is the
+ * ascending order of `observations[d]` (ties by index), which the neighbour rule would sort for.
  */
 export function buildParzenEstimator(
   domains: readonly Domain[],
   observations: readonly Float64Array[],
   weights: Float64Array,
   options: ParzenOptions,
+  orders: readonly (Uint32Array | undefined)[] = [],
 ): Mixture {
   const m = weights.length;
   const hasPrior = options.priorWeight > 0 || m === 0;
@@ -46,7 +48,7 @@ export function buildParzenEstimator(
   const kernels: Kernels[] = domains.map((domain, d) =>
     domain.kind === 'categorical'
       ? categoricalKernels(domain, observations[d], m, hasPrior, options.priorWeight)
-      : numericKernelsFor(domain, observations[d], m, hasPrior, options, domains.length),
+      : numericKernelsFor(domain, observations[d], m, hasPrior, options, domains.length, orders[d]),
   );
   return new Mixture(componentWeights, kernels);
 }
@@ -58,6 +60,7 @@ function numericKernelsFor(
   hasPrior: boolean,
   options: ParzenOptions,
   dimensions: number,
+  order: Uint32Array | undefined,
 ): Kernels {
   const range = domain.high - domain.low;
   const K = m + (hasPrior ? 1 : 0);
@@ -66,7 +69,7 @@ function numericKernelsFor(
   mu.set(values.subarray(0, m));
   if (options.bandwidth === 'scott' && dimensions > 1) sigma.fill(scottBandwidth(m, dimensions, range), 0, m);
   else {
-    neighbourBandwidths(values.subarray(0, m), domain.low, domain.high, options, sigma);
+    neighbourBandwidths(values.subarray(0, m), domain.low, domain.high, options, sigma, order);
     if (options.scottFloor && dimensions > 1) {
       const floor = scottBandwidth(m, dimensions, range);
       for (let i = 0; i < m; i++) sigma[i] = Math.max(sigma[i], floor);

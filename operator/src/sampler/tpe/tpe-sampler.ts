@@ -11,8 +11,15 @@ import { trialRng, type Rng } from '../rng.ts';
 import type { SampleContext, Sampler } from '../sampler.ts';
 import type { TpeOptions } from '../../api/sampler-spec.ts';
 import { planBlocks, type TpeMode } from './blocks.ts';
-import { InternalCache, blockObservations, toObservations, type Observations } from './observations.ts';
+import {
+  InternalCache,
+  blockObservations,
+  toObservations,
+  type BlockObservations,
+  type Observations,
+} from './observations.ts';
 import { buildParzenEstimator, type ParzenOptions } from './parzen-estimator.ts';
+import { SortedColumns } from './sorted-columns.ts';
 import { splitTrials } from './split.ts';
 
 export type TpeSamplerOptions = TpeOptions & { seed: number };
@@ -24,6 +31,9 @@ export type TpeSamplerOptions = TpeOptions & { seed: number };
  * tasks at 30 trials instead of 2. The suite's smallest budget, as auto's hand-over to TPE.
  */
 export const SCOTT_FLOOR_FROM = 30;
+
+/** Below this many observations a fresh sort is cheaper than reading the kept order. */
+const KEEP_ORDER_FROM = 64;
 
 function countFinished(trials: readonly TrialRecord[]): number {
   let finished = 0;
@@ -38,6 +48,7 @@ export class TpeSampler implements Sampler {
   private readonly parzenBelow: ParzenOptions;
   private readonly parzenAbove: ParzenOptions;
   private readonly cache = new InternalCache();
+  private readonly sorted = new SortedColumns();
   private space: { of: SampleContext['space']; domains: Domain[]; key: string } | undefined;
 
   constructor(options: TpeSamplerOptions) {
@@ -61,7 +72,7 @@ export class TpeSampler implements Sampler {
     const observations = toObservations(domains, [...good, ...bad], this.cache, key);
     const params: Params = {};
     for (const block of planBlocks(domains.length, observations, this.mode)) {
-      this.sampleBlock(domains, block, observations, good.length, aboveOptions, rng, params);
+      this.sampleBlock(domains, key, block, observations, good.length, aboveOptions, rng, params);
     }
     const ordered: Params = {};
     for (const domain of domains) ordered[domain.name] = params[domain.name];
@@ -77,6 +88,7 @@ export class TpeSampler implements Sampler {
   /** Fits l and g on one block, draws candidates from l and writes the best one into params. */
   private sampleBlock(
     domains: readonly Domain[],
+    spaceKey: string,
     block: readonly number[],
     observations: Observations,
     goodCount: number,
@@ -87,8 +99,14 @@ export class TpeSampler implements Sampler {
     const blockDomains = block.map((d) => domains[d]);
     const good = blockObservations(observations, block, 0, goodCount);
     const bad = blockObservations(observations, block, goodCount, observations.trials.length);
-    const below = buildParzenEstimator(blockDomains, good.columns, good.weights, this.parzenBelow);
-    const above = buildParzenEstimator(blockDomains, bad.columns, bad.weights, aboveOptions);
+    const ordersOf = (subset: BlockObservations) =>
+      block.map((d, j) =>
+        blockDomains[j].kind === 'categorical' || subset.numbers.length < KEEP_ORDER_FROM
+          ? undefined
+          : this.sorted.orderOf(spaceKey, d, subset.numbers, subset.columns[j]),
+      );
+    const below = buildParzenEstimator(blockDomains, good.columns, good.weights, this.parzenBelow, ordersOf(good));
+    const above = buildParzenEstimator(blockDomains, bad.columns, bad.weights, aboveOptions, ordersOf(bad));
     const count = this.options.candidates;
     const candidates = blockDomains.map(() => new Float64Array(count));
     below.sample(rng, count, candidates);

@@ -3,6 +3,7 @@
  * log Φ(x), log(Φ(b) − Φ(a)), and draws from a normal truncated to [low, high].
  */
 import type { Rng } from '../rng.ts';
+import { TABLE_END, normalUpperTail } from './normal-tail.ts';
 
 const LOG_HALF = Math.log(0.5);
 export const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -33,12 +34,18 @@ function erfcExponent(t: number): number {
   );
 }
 
-/** Φ(x), the standard normal distribution function (one exp: hot in kernel normalisation). */
+/** Φ(x), the standard normal distribution function: from the tail table (hot in kernel normalisation). */
 export function ndtr(x: number): number {
-  const z = Math.abs(x) * INV_SQRT2;
-  const t = 1 / (1 + 0.5 * z);
-  const tail = 0.5 * t * Math.exp(erfcExponent(t) - z * z);
+  const magnitude = Math.abs(x);
+  const tail = magnitude < TABLE_END ? normalUpperTail(magnitude) : farTail(magnitude);
   return x < 0 ? tail : 1 - tail;
+}
+
+/** Φ(−x) beyond the table, from the erfc formula (relative error < 1.2e-7). */
+function farTail(x: number): number {
+  const z = x * INV_SQRT2;
+  const t = 1 / (1 + 0.5 * z);
+  return 0.5 * t * Math.exp(erfcExponent(t) - z * z);
 }
 
 /** log Φ(x), accurate in the far lower tail. */
@@ -68,6 +75,17 @@ export function logNdtrDiff(a: number, b: number): number {
     return logB + Math.log1p(-Math.exp(logNdtr(a) - logB));
   }
   return Math.log1p(-(ndtr(a) + ndtr(-b)));
+}
+
+/**
+ * log(Φ(b) − Φ(a)) for a ≤ 0 ≤ b, the mass of a kernel centred inside its bounds: always above
+ * 0.34 for TPE's kernels, so both tails are needed only to absolute accuracy and a tail beyond
+ * the table (< 1e-17) counts as 0.
+ */
+export function logNdtrDiffAroundZero(a: number, b: number): number {
+  const below = -a < TABLE_END ? normalUpperTail(-a) : 0;
+  const above = b < TABLE_END ? normalUpperTail(b) : 0;
+  return Math.log1p(-(below + above));
 }
 
 /** Most rejection rounds before falling back to clamping (unreachable for TPE's kernels). */
