@@ -183,3 +183,30 @@ test('parzen › scottFloor widens the neighbour widths of a joint block to Scot
   // 200 points: coordinate gaps ~2/200, Scott's width 0.27 (0.14 of the range): nearly every kernel widens.
   assert.ok(widened > 0.95 * m * 10, `${widened} of ${m * 10} widened`);
 });
+
+test('parzen › a block with categoricals gets the Scott floor only from three numeric dimensions', () => {
+  const rng = trialRng(5, 0);
+  const m = 120;
+  const categorical: Parameter = { name: 'rank', type: 'categorical', values: [4, 8, 16, 32] };
+  const float = (name: string): Parameter => ({ name, type: 'float', min: 0, max: 1, log: false });
+  for (const numeric of [1, 2, 3, 4]) {
+    const domains = [categorical, ...Array.from({ length: numeric }, (_, d) => float(`x${d}`))].map(toDomain);
+    const columns = domains.map((domain) =>
+      Float64Array.from({ length: m }, () => (domain.kind === 'categorical' ? Math.floor(4 * rng.next()) : rng.next())),
+    );
+    const weights = new Float64Array(m).fill(1);
+    const widths = (scottFloor: boolean) => {
+      const kernels = buildParzenEstimator(domains, columns, weights, { ...options, scottFloor }).kernels[1];
+      if (kernels.kind !== 'numeric') throw new Error('numeric kernels expected');
+      return [...kernels.sigma.subarray(0, m)];
+    };
+    const plain = widths(false);
+    const scott = 0.2 * m ** (-1 / (domains.length + 4));
+    const expected = numeric >= 3 ? plain.map((sigma) => Math.max(sigma, scott)) : plain;
+    assert.deepEqual(widths(true), expected, `${numeric} numeric dimensions`);
+    assert.ok(
+      plain.some((sigma) => sigma < scott),
+      'the floor would widen some kernels',
+    );
+  }
+});

@@ -56,4 +56,5 @@ test('sorted columns › a resumed study, changed values and other subsets stay 
   assert.deepEqual([...(sorted.orderOf('other', 2, Float64Array.from([0, 1, 2]), other) ?? [])], [1, 2, 0]);
   assert.equal(sorted.orderOf('other', 2, Float64Array.from([0, 1.5]), Float64Array.from([1, 2])), undefined);
   assert.equal(sorted.orderOf('other', 2, Float64Array.from([-1, 2]), Float64Array.from([1, 2])), undefined);
+  assert.equal(sorted.orderOf('other', 2, Float64Array.from([2, 2]), Float64Array.from([1, 2])), undefined);
 });

@@ -29,10 +29,11 @@ export class InternalCache {
       this.byNumber = [];
     }
     const { number, params } = trial;
-    const cached = Number.isSafeInteger(number) && number >= 0 ? this.byNumber[number] : undefined;
+    const indexable = Number.isSafeInteger(number) && number >= 0;
+    const cached = indexable ? this.byNumber[number] : undefined;
     if (cached !== undefined && cached.params === params) return cached.row;
     const row = Float64Array.from(domains, (domain) => toInternal(domain, params[domain.name]));
-    if (Object.isFrozen(params) && Number.isSafeInteger(number) && number >= 0) this.byNumber[number] = { params, row };
+    if (indexable && Object.isFrozen(params)) this.byNumber[number] = { params, row };
     return row;
   }
 }

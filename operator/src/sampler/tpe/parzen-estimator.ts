@@ -9,6 +9,15 @@ import { Mixture, numericKernels, type CategoricalKernels, type Kernels } from '
 
 export type BandwidthRule = 'neighbour' | 'scott';
 
+/**
+ * Numeric dimensions from which a block that also holds categoricals gets the Scott floor. With
+ * one or two numeric dimensions the bad trials are not sparse there, and widened numeric kernels
+ * beside sharp categorical ones make each bad trial count against every candidate sharing its
+ * categories whatever its numbers: g blames a good rank for a bad learning rate (QLoRA modules ×
+ * rank: 0.00172 against 0.000296 without, docs/sampler.md).
+ */
+export const FLOOR_NUMERIC_WITH_CATEGORICALS = 3;
+
 export interface ParzenOptions {
   priorWeight: number;
   considerEndpoints: boolean;
@@ -22,7 +31,8 @@ export interface ParzenOptions {
    * ones: in 10 or more dimensions, with noise, a local search around single lucky trials. The
    * good trials' estimator keeps the neighbour rule, which is what lets TPE narrow onto an
    * optimum (docs/sampler.md, "Bad-trial widths"). TpeSampler sets it from SCOTT_FLOOR_FROM
-   * finished trials on.
+   * finished trials on. A block with categoricals gets it only from FLOOR_NUMERIC_WITH_CATEGORICALS
+   * numeric dimensions on.
    */
   scottFloor?: boolean;
 }
@@ -45,12 +55,21 @@ export function buildParzenEstimator(
   const componentWeights = new Float64Array(K);
   componentWeights.set(weights);
   if (hasPrior) componentWeights[m] = m === 0 ? 1 : options.priorWeight;
+  const floored = hasScottFloor(domains, options);
   const kernels: Kernels[] = domains.map((domain, d) =>
     domain.kind === 'categorical'
       ? categoricalKernels(domain, observations[d], m, hasPrior, options.priorWeight)
-      : numericKernelsFor(domain, observations[d], m, hasPrior, options, domains.length, orders[d]),
+      : numericKernelsFor(domain, observations[d], m, hasPrior, options, domains.length, floored, orders[d]),
   );
   return new Mixture(componentWeights, kernels);
+}
+
+/** Whether the block's numeric widths get the Scott floor (ParzenOptions.scottFloor). */
+function hasScottFloor(domains: readonly Domain[], options: ParzenOptions): boolean {
+  if (!options.scottFloor || domains.length < 2) return false;
+  let numeric = 0;
+  for (const domain of domains) if (domain.kind !== 'categorical') numeric++;
+  return numeric === domains.length || numeric >= FLOOR_NUMERIC_WITH_CATEGORICALS;
 }
 
 function numericKernelsFor(
@@ -60,6 +79,7 @@ function numericKernelsFor(
   hasPrior: boolean,
   options: ParzenOptions,
   dimensions: number,
+  floored: boolean,
   order: Uint32Array | undefined,
 ): Kernels {
   const range = domain.high - domain.low;
@@ -70,7 +90,7 @@ function numericKernelsFor(
   if (options.bandwidth === 'scott' && dimensions > 1) sigma.fill(scottBandwidth(m, dimensions, range), 0, m);
   else {
     neighbourBandwidths(values.subarray(0, m), domain.low, domain.high, options, sigma, order);
-    if (options.scottFloor && dimensions > 1) {
+    if (floored) {
       const floor = scottBandwidth(m, dimensions, range);
       for (let i = 0; i < m; i++) sigma[i] = Math.max(sigma[i], floor);
     }

@@ -3,9 +3,9 @@
  * the good and the bad trials of every numeric dimension in sorted order; sorting them afresh
  * costs O(n log n) per dimension and ask (at a thousand trials, a tenth of the ask), while a
  * study adds one trial per ask. Here a new trial is inserted once (binary search, O(n) move) and
- * each ask reads a subset's order off the kept list in O(n). Pure memoisation: entries are
- * checked against the values asked about, so a changed or unknown trial is inserted afresh and
- * an entry whose value no longer matches is skipped.
+ * each ask reads a subset's order off the kept list in O(n). Pure memoisation: an unknown trial
+ * is inserted, and a known trial asked about with another value (which a study never does: its
+ * finished trials are frozen) starts the column afresh, so every kept entry holds.
  */
 
 /** More new trials than this at once (a resumed study) are merged by one sort instead. */
@@ -14,11 +14,11 @@ const BULK_INSERT = 32;
 const MAX_NUMBER = 1 << 24;
 
 interface Column {
-  /** Entries [0, length) ordered by (value, number). */
+  /** Entries [0, length) ordered by (value, number), one per known trial. */
   numbers: Float64Array;
   values: Float64Array;
   length: number;
-  /** The value each number was last inserted with (NaN: none). */
+  /** The value each number was inserted with (NaN: none). */
   current: Float64Array;
 }
 
@@ -26,33 +26,41 @@ export class SortedColumns {
   private spaceKey = '';
   private columns = new Map<number, Column>();
   /** Subset position of each trial number during one `orderOf`, −1 elsewhere. */
-  private position = new Int32Array(0).fill(-1);
+  private position = new Int32Array(0);
 
   /**
-   * Order of the subset (trial `numbers[j]` with value `values[j]`, numbers ascending) by value,
-   * ties by number, as subset positions; undefined when the numbers do not suit an index (the
-   * caller sorts itself).
+   * Order of the subset (trial `numbers[j]` with value `values[j]`) by value, ties by number, as
+   * subset positions; undefined when the numbers do not suit an index (not strictly ascending
+   * integers below MAX_NUMBER: the caller sorts itself).
    */
   orderOf(spaceKey: string, dimension: number, numbers: Float64Array, values: Float64Array): Uint32Array | undefined {
     const m = numbers.length;
     let largest = -1;
     for (let j = 0; j < m; j++) {
       const number = numbers[j];
-      if (!(Number.isInteger(number) && number >= 0 && number < MAX_NUMBER)) return undefined;
-      if (number > largest) largest = number;
+      if (!(Number.isInteger(number) && number > largest && number < MAX_NUMBER)) return undefined;
+      largest = number;
     }
     if (spaceKey !== this.spaceKey) {
       this.spaceKey = spaceKey;
       this.columns = new Map();
     }
     const column = this.columnOf(dimension, largest + 1);
-    const missing: number[] = [];
-    for (let j = 0; j < m; j++) if (!(column.current[numbers[j]] === values[j])) missing.push(j);
-    if (missing.length > BULK_INSERT) rebuild(column, numbers, values);
+    let missing: number[] = [];
+    for (let j = 0; j < m; j++) {
+      const known = column.current[numbers[j]];
+      if (known === values[j]) continue;
+      if (!Number.isNaN(known)) {
+        clear(column);
+        missing = Array.from({ length: m }, (_, i) => i);
+        break;
+      }
+      missing.push(j);
+    }
+    if (missing.length > BULK_INSERT) rebuild(column, numbers, values, missing);
     else for (const j of missing) insert(column, numbers[j], values[j]);
     if (this.position.length <= largest) {
-      const grown = new Int32Array(Math.max(largest + 1, 2 * this.position.length)).fill(-1);
-      this.position = grown;
+      this.position = new Int32Array(Math.max(largest + 1, 2 * this.position.length)).fill(-1);
     }
     const position = this.position;
     for (let j = 0; j < m; j++) position[numbers[j]] = j;
@@ -62,12 +70,9 @@ export class SortedColumns {
       const number = column.numbers[e];
       if (number > largest) continue;
       const j = position[number];
-      if (j < 0 || column.values[e] !== values[j]) continue;
-      order[filled++] = j;
-      position[number] = -1; // emitted: a stale twin with the same value is not emitted again
+      if (j >= 0) order[filled++] = j;
     }
     for (let j = 0; j < m; j++) position[numbers[j]] = -1;
-    compactIfStale(column);
     return order;
   }
 
@@ -118,20 +123,14 @@ function insert(column: Column, number: number, value: number): void {
   column.current[number] = value;
 }
 
-/** The kept entries that still hold plus the subset, sorted in one go. */
-function rebuild(column: Column, numbers: Float64Array, values: Float64Array): void {
-  for (let j = 0; j < numbers.length; j++) column.current[numbers[j]] = values[j];
-  const entries: number[] = [];
-  for (let e = 0; e < column.length; e++) {
-    if (column.current[column.numbers[e]] === column.values[e]) entries.push(e);
-  }
-  const kept = new Set<number>();
+/** The kept entries plus the subset's missing ones (`missing`, subset positions), sorted in one go. */
+function rebuild(column: Column, numbers: Float64Array, values: Float64Array, missing: readonly number[]): void {
   const pairs: [number, number][] = [];
-  for (const e of entries) {
-    kept.add(column.numbers[e]);
-    pairs.push([column.values[e], column.numbers[e]]);
+  for (let e = 0; e < column.length; e++) pairs.push([column.values[e], column.numbers[e]]);
+  for (const j of missing) {
+    pairs.push([values[j], numbers[j]]);
+    column.current[numbers[j]] = values[j];
   }
-  for (let j = 0; j < numbers.length; j++) if (!kept.has(numbers[j])) pairs.push([values[j], numbers[j]]);
   pairs.sort((a, b) => (before(a[0], a[1], b[0], b[1]) ? -1 : before(b[0], b[1], a[0], a[1]) ? 1 : 0));
   reserve(column, pairs.length);
   pairs.forEach(([value, number], e) => {
@@ -141,17 +140,8 @@ function rebuild(column: Column, numbers: Float64Array, values: Float64Array): v
   column.length = pairs.length;
 }
 
-/** Drops entries whose trial has since been inserted with another value, once they are half the list. */
-function compactIfStale(column: Column): void {
-  let live = 0;
-  for (let e = 0; e < column.length; e++) if (column.current[column.numbers[e]] === column.values[e]) live++;
-  if (2 * live >= column.length) return;
-  let at = 0;
-  for (let e = 0; e < column.length; e++) {
-    if (column.current[column.numbers[e]] !== column.values[e]) continue;
-    column.numbers[at] = column.numbers[e];
-    column.values[at] = column.values[e];
-    at++;
-  }
-  column.length = at;
+/** Forgets every entry. */
+function clear(column: Column): void {
+  column.length = 0;
+  column.current.fill(Number.NaN);
 }

@@ -30,7 +30,7 @@ export type TpeSamplerOptions = TpeOptions & { seed: number };
  * with the floor always on, multivariate TPE lost to Optuna 3.1's default on 7 of the suite's 75
  * tasks at 30 trials instead of 2. The suite's smallest budget, as auto's hand-over to TPE.
  */
-export const SCOTT_FLOOR_FROM = 30;
+const SCOTT_FLOOR_FROM = 30;
 
 /** Below this many observations a fresh sort is cheaper than reading the kept order. */
 const KEEP_ORDER_FROM = 64;
