@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildParzenEstimator, type ParzenOptions } from '../../../operator/src/sampler/tpe/parzen-estimator.ts';
-import { toDomain, toInternal, type NumericDomain } from '../../../operator/src/sampler/domain.ts';
+import { toDomain, toInternal, type Domain, type NumericDomain } from '../../../operator/src/sampler/domain.ts';
 import { trialRng } from '../../../operator/src/sampler/rng.ts';
 import type { FloatParameter, IntParameter, Parameter } from '../../../operator/src/api/parameters.ts';
 import { assertClose, normalMass, normalPdf } from './numeric.ts';
@@ -190,15 +190,15 @@ test('parzen › a block with categoricals gets the Scott floor only from three 
   const categorical: Parameter = { name: 'rank', type: 'categorical', values: [4, 8, 16, 32] };
   const float = (name: string): Parameter => ({ name, type: 'float', min: 0, max: 1, log: false });
   for (const numeric of [1, 2, 3, 4]) {
-    const domains = [categorical, ...Array.from({ length: numeric }, (_, d) => float(`x${d}`))].map(toDomain);
+    const domains: Domain[] = [categorical, ...Array.from({ length: numeric }, (_, d) => float(`x${d}`))].map(toDomain);
     const columns = domains.map((domain) =>
       Float64Array.from({ length: m }, () => (domain.kind === 'categorical' ? Math.floor(4 * rng.next()) : rng.next())),
     );
     const weights = new Float64Array(m).fill(1);
-    const widths = (scottFloor: boolean) => {
-      const kernels = buildParzenEstimator(domains, columns, weights, { ...options, scottFloor }).kernels[1];
-      if (kernels.kind !== 'numeric') throw new Error('numeric kernels expected');
-      return [...kernels.sigma.subarray(0, m)];
+    const widths = (scottFloor: boolean): number[] => {
+      const block = buildParzenEstimator(domains, columns, weights, { ...options, scottFloor }).kernels[1];
+      if (block.kind !== 'numeric') throw new Error('numeric kernels expected');
+      return [...block.sigma.subarray(0, m)];
     };
     const plain = widths(false);
     const scott = 0.2 * m ** (-1 / (domains.length + 4));
